@@ -1,0 +1,358 @@
+// Command beacon is Beacon's one binary: it serves governed retention
+// metrics, generates the demo bank, loads data and checks models.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // relative dates need zone data even where the OS has none
+
+	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/models"
+	"github.com/beaconbi/beacon/server"
+	"github.com/beaconbi/beacon/warehouse"
+)
+
+var version = "dev"
+
+const usage = `beacon: retention analytics for retail banks
+
+usage:
+  beacon serve    [flags]                 serve the API (generates the demo bank on first run)
+  beacon generate [flags]                 write a deterministic demo bank into a DuckDB file
+  beacon load     --table NAME FILE       load a CSV or Parquet file into a table, all or nothing
+  beacon check    [--db FILE] MODEL.yaml  validate a semantic model against the database
+  beacon bench    [flags]                 measure query latency, cache and throughput
+  beacon version
+
+Run 'beacon COMMAND -h' for a command's flags.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	var err error
+	args := os.Args[2:]
+	switch os.Args[1] {
+	case "serve":
+		err = serve(ctx, args, log)
+	case "generate":
+		err = generate(ctx, args)
+	case "load":
+		err = load(ctx, args)
+	case "check":
+		err = check(ctx, args)
+	case "bench":
+		err = bench(ctx, args, log)
+	case "version":
+		fmt.Println(version)
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "beacon:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// openDB opens the database file, creating its folder.
+func openDB(ctx context.Context, path string) (*warehouse.DB, error) {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("create %s: %w", dir, err)
+		}
+	}
+	return warehouse.Open(ctx, path, warehouse.Options{})
+}
+
+// loadCatalog reads the model at path, or the embedded demo model when
+// path is empty, and validates it against db.
+func loadCatalog(ctx context.Context, db *warehouse.DB, path string) (*metrics.Catalog, error) {
+	var m *metrics.Model
+	var err error
+	if path == "" {
+		m, err = metrics.ParseModel(models.DemoBankFile, models.DemoBank)
+	} else {
+		m, err = metrics.ParseModelFile(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cat, err := metrics.NewCatalog(ctx, m, db)
+	if err != nil {
+		return nil, err
+	}
+	if err := cat.LoadValues(ctx, db); err != nil {
+		return nil, err
+	}
+	return cat, nil
+}
+
+// demoOptions are the flags that shape a demo bank.
+type demoOptions struct {
+	customers, months int
+	seed              int64
+	asOf              string
+	transactions      string
+}
+
+func (o *demoOptions) register(fs *flag.FlagSet, customers int) {
+	fs.IntVar(&o.customers, "customers", customers, "customers in the demo bank")
+	fs.IntVar(&o.months, "months", 24, "months of history, ending with the as-of month")
+	fs.Int64Var(&o.seed, "seed", 42, "random seed: the same seed gives the same bank")
+	fs.StringVar(&o.asOf, "as-of", "", "last day of history, YYYY-MM-DD (default: today in Asia/Shanghai)")
+	fs.StringVar(&o.transactions, "transactions", "auto", "write the transactions table: true, false, or auto (up to 200,000 customers)")
+}
+
+func (o *demoOptions) generateOptions(now time.Time) (warehouse.GenerateOptions, error) {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	asOf := now.In(loc)
+	if o.asOf != "" {
+		t, err := metrics.ParseDate(o.asOf, loc)
+		if err != nil {
+			return warehouse.GenerateOptions{}, fmt.Errorf("--as-of: %w", err)
+		}
+		asOf = t
+	}
+	tx := o.customers <= 200_000
+	switch o.transactions {
+	case "true":
+		tx = true
+	case "false":
+		tx = false
+	case "auto":
+	default:
+		return warehouse.GenerateOptions{}, fmt.Errorf("--transactions must be true, false or auto, got %q", o.transactions)
+	}
+	return warehouse.GenerateOptions{Customers: o.customers, Months: o.months, Seed: o.seed,
+		AsOf: time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC), Transactions: tx,
+		Progress: progressPrinter(os.Stderr)}, nil
+}
+
+func generate(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
+	dbPath := fs.String("db", env("BEACON_DB", "data/beacon.duckdb"), "DuckDB file to write")
+	var o demoOptions
+	o.register(fs, 50_000)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	opts, err := o.generateOptions(time.Now())
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := warehouse.Generate(ctx, db, opts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "generated %d customers, %d customer-months, %d contracts, %d transactions in %s into %s\n",
+		st.Customers, st.CustomerMonths, st.Contracts, st.Transactions, st.Elapsed.Round(time.Millisecond), *dbPath)
+	return nil
+}
+
+func load(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	dbPath := fs.String("db", env("BEACON_DB", "data/beacon.duckdb"), "DuckDB file to load into")
+	table := fs.String("table", "", "table to create or replace (required)")
+	appendRows := fs.Bool("append", false, "append to the table instead of replacing it")
+	format := fs.String("format", "", "csv or parquet (default: by file extension)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *table == "" || fs.NArg() != 1 {
+		return errors.New("usage: beacon load --table NAME [--append] FILE.csv|FILE.parquet")
+	}
+	db, err := openDB(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := db.Load(ctx, warehouse.LoadOptions{Table: *table, Path: fs.Arg(0), Format: *format, Append: *appendRows, Progress: progressPrinter(os.Stderr)})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "loaded %d rows into %s in %s\n", st.Rows, st.Table, st.Elapsed.Round(time.Millisecond))
+	return nil
+}
+
+func check(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	dbPath := fs.String("db", env("BEACON_DB", "data/beacon.duckdb"), "DuckDB file whose tables the model must match")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: beacon check [--db FILE] MODEL.yaml")
+	}
+	if _, err := os.Stat(*dbPath); err != nil {
+		return fmt.Errorf("database %s: %w (generate or load data first, or pass --db)", *dbPath, err)
+	}
+	db, err := openDB(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cat, err := loadCatalog(ctx, db, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s: ok, %d metrics, %d dimensions\n", fs.Arg(0), len(cat.Names()), len(cat.DimensionNames()))
+	return nil
+}
+
+func serve(ctx context.Context, args []string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", env("BEACON_ADDR", "127.0.0.1:8080"), "listen address")
+	dbPath := fs.String("db", env("BEACON_DB", "data/beacon.duckdb"), "DuckDB file")
+	modelPath := fs.String("model", env("BEACON_MODEL", ""), "semantic model YAML (default: the embedded demo bank model)")
+	secret := fs.String("jwt-secret", "", "HS256 secret, at least 32 bytes (or env BEACON_JWT_SECRET)")
+	pubKey := fs.String("jwt-public-key", env("BEACON_JWT_PUBLIC_KEY", ""), "PEM public key file for RS256/ES256 tokens")
+	timeout := fs.Duration("query-timeout", 30*time.Second, "longest a query may run")
+	maxRows := fs.Int("max-rows", metrics.DefaultLimits.MaxRows, "largest result a query may return")
+	var o demoOptions
+	o.register(fs, 50_000)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *secret == "" {
+		*secret = os.Getenv("BEACON_JWT_SECRET")
+	}
+	db, err := openDB(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *modelPath == "" {
+		if err := ensureDemoBank(ctx, db, o, log); err != nil {
+			return err
+		}
+	}
+	cat, err := loadCatalog(ctx, db, *modelPath)
+	if err != nil {
+		return err
+	}
+	lim := metrics.DefaultLimits
+	lim.MaxRows = *maxRows
+	lim.DefaultRows = min(lim.DefaultRows, *maxRows)
+	engine, err := metrics.NewEngine(db, cat, metrics.EngineConfig{QueryTimeout: *timeout, Limits: lim})
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{Addr: *addr, DB: db, Engine: engine, Logger: log, Version: version,
+		Auth: server.AuthConfig{Secret: []byte(*secret), PublicKeyFile: *pubKey}})
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Listen() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// ensureDemoBank generates the demo bank when the database has none, or
+// when its history no longer ends with the current month.
+func ensureDemoBank(ctx context.Context, db *warehouse.DB, o demoOptions, log *slog.Logger) error {
+	opts, err := o.generateOptions(time.Now())
+	if err != nil {
+		return err
+	}
+	have := map[string]string{}
+	for _, k := range []string{"demo.as_of", "demo.customers", "demo.months", "demo.seed"} {
+		v, _, err := db.Meta(ctx, k)
+		if err != nil {
+			return err
+		}
+		have[k] = v
+	}
+	want := opts.AsOf.Format("2006-01-02")
+	ok := have["demo.as_of"] != ""
+	same := have["demo.customers"] == fmt.Sprint(opts.Customers) && have["demo.months"] == fmt.Sprint(opts.Months) &&
+		have["demo.seed"] == fmt.Sprint(opts.Seed)
+	// Without --as-of, any day of the current month will do.
+	sameEnd := have["demo.as_of"] == want || (o.asOf == "" && strings.HasPrefix(have["demo.as_of"], want[:7]))
+	if ok && same && sameEnd {
+		return nil
+	}
+	if ok {
+		log.Info("regenerating the demo bank to match the requested options", "was_as_of", have["demo.as_of"], "as_of", want)
+	} else {
+		log.Info("generating the demo bank", "customers", opts.Customers, "months", opts.Months, "seed", opts.Seed)
+	}
+	st, err := warehouse.Generate(ctx, db, opts)
+	if err != nil {
+		return fmt.Errorf("generate demo bank: %w", err)
+	}
+	log.Info("demo bank ready", "customers", st.Customers, "customer_months", st.CustomerMonths, "seconds", st.Elapsed.Seconds())
+	return nil
+}
+
+// progressPrinter draws a one-line progress bar when w is a terminal and
+// prints one line per step otherwise.
+func progressPrinter(w io.Writer) func(step string, done, total int) {
+	tty := isTerminal(w)
+	start := time.Now()
+	return func(step string, done, total int) {
+		if total <= 0 {
+			total = 1
+		}
+		el := time.Since(start).Round(100 * time.Millisecond)
+		if !tty {
+			fmt.Fprintf(w, "[%d/%d] %s (%s)\n", done, total, step, el)
+			return
+		}
+		const width = 30
+		n := width * done / total
+		fmt.Fprintf(w, "\r\033[K[%s%s] %3d%% %s (%s)", strings.Repeat("#", n), strings.Repeat(".", width-n), 100*done/total, step, el)
+		if done >= total {
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,77 @@
+package metrics
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Dialect is everything engine-specific the compiler writes. A new engine
+// needs a new Dialect, not a new compiler.
+type Dialect interface {
+	// Name names the engine, e.g. "duckdb".
+	Name() string
+	// Quote quotes an identifier.
+	Quote(name string) string
+	// Param is the placeholder for the n-th (1-based) bound parameter.
+	Param(n int) string
+	// DateLiteral casts a bound parameter holding "YYYY-MM-DD" to the type of
+	// a time column of the given engine type.
+	DateParam(param, columnType string) string
+	// LocalTime converts a time column to wall-clock time in the zone held by
+	// the bound parameter tzParam, when the column's type carries a zone.
+	LocalTime(col, columnType, tzParam string) string
+	// TruncDate truncates a time expression to a grain, as a DATE.
+	TruncDate(grain, expr string) string
+	// AddDate adds n units (day, week, month, quarter, year) to a DATE expression.
+	AddDate(expr string, n int, unit string) string
+	// ToDouble casts an expression to double precision.
+	ToDouble(expr string) string
+}
+
+// DuckDB is the dialect of DuckDB, Beacon's embedded engine.
+type DuckDB struct{}
+
+// Name implements Dialect.
+func (DuckDB) Name() string { return "duckdb" }
+
+// Quote implements Dialect.
+func (DuckDB) Quote(name string) string { return quoteIdent(name) }
+
+// Param implements Dialect.
+func (DuckDB) Param(n int) string { return fmt.Sprintf("$%d", n) }
+
+// DateParam implements Dialect.
+func (DuckDB) DateParam(param, columnType string) string {
+	if strings.HasPrefix(strings.ToUpper(columnType), "TIMESTAMP") {
+		return "CAST(" + param + " AS TIMESTAMP)"
+	}
+	return "CAST(" + param + " AS DATE)"
+}
+
+// LocalTime implements Dialect.
+func (DuckDB) LocalTime(col, columnType, tzParam string) string {
+	t := strings.ToUpper(columnType)
+	if t == "TIMESTAMP WITH TIME ZONE" || t == "TIMESTAMPTZ" {
+		return "timezone(" + tzParam + ", " + col + ")"
+	}
+	return col
+}
+
+// TruncDate implements Dialect.
+func (DuckDB) TruncDate(grain, expr string) string {
+	return "CAST(date_trunc('" + grain + "', " + expr + ") AS DATE)"
+}
+
+// AddDate implements Dialect.
+func (DuckDB) AddDate(expr string, n int, unit string) string {
+	if n == 0 {
+		return expr
+	}
+	if unit == "quarter" {
+		n, unit = 3*n, "month"
+	}
+	return fmt.Sprintf("CAST(%s + INTERVAL %d %s AS DATE)", expr, n, strings.ToUpper(unit))
+}
+
+// ToDouble implements Dialect.
+func (DuckDB) ToDouble(expr string) string { return "CAST(" + expr + " AS DOUBLE)" }

@@ -1,0 +1,212 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/warehouse"
+)
+
+// Engine answers metric queries: it compiles them against the catalog,
+// runs them on the warehouse's read pool with a timeout, and caches results
+// keyed by the compiled SQL, its parameters and the data version.
+type Engine struct {
+	db      *warehouse.DB
+	dialect Dialect
+	catalog atomic.Pointer[Catalog]
+	now     func() time.Time
+	limits  Limits
+	timeout time.Duration
+	cache   *lru.Cache[string, *Result]
+	flight  singleflight.Group
+}
+
+// EngineConfig configures an Engine; zero fields take defaults.
+type EngineConfig struct {
+	Dialect      Dialect
+	Now          func() time.Time
+	Limits       Limits
+	QueryTimeout time.Duration
+	// CacheEntries bounds the result cache; negative turns caching off.
+	CacheEntries int
+}
+
+// NewEngine returns an engine over db and catalog.
+func NewEngine(db *warehouse.DB, catalog *Catalog, cfg EngineConfig) (*Engine, error) {
+	if cfg.Dialect == nil {
+		cfg.Dialect = DuckDB{}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Limits == (Limits{}) {
+		cfg.Limits = DefaultLimits
+	}
+	if cfg.QueryTimeout == 0 {
+		cfg.QueryTimeout = 30 * time.Second
+	}
+	if cfg.CacheEntries == 0 {
+		cfg.CacheEntries = 2048
+	}
+	e := &Engine{db: db, dialect: cfg.Dialect, now: cfg.Now, limits: cfg.Limits, timeout: cfg.QueryTimeout}
+	if cfg.CacheEntries > 0 {
+		cache, err := lru.New[string, *Result](cfg.CacheEntries)
+		if err != nil {
+			return nil, fmt.Errorf("result cache: %w", err)
+		}
+		e.cache = cache
+	}
+	e.catalog.Store(catalog)
+	return e, nil
+}
+
+// Catalog is the catalog in use.
+func (e *Engine) Catalog() *Catalog { return e.catalog.Load() }
+
+// SetCatalog swaps the catalog (after a model reload) and drops the cache.
+func (e *Engine) SetCatalog(c *Catalog) {
+	e.catalog.Store(c)
+	if e.cache != nil {
+		e.cache.Purge()
+	}
+}
+
+// Limits are the engine's query bounds.
+func (e *Engine) Limits() Limits { return e.limits }
+
+// Now is the engine's clock.
+func (e *Engine) Now() time.Time { return e.now() }
+
+// Compile compiles q for the caller's scope without running it.
+func (e *Engine) Compile(q Query, scope Scope) (*Compiled, error) {
+	return e.Catalog().Compile(e.dialect, q, e.now(), scope, e.limits)
+}
+
+// Run answers q for a caller with the given row scope.
+func (e *Engine) Run(ctx context.Context, q Query, scope Scope) (*Result, error) {
+	start := time.Now()
+	cat := e.Catalog()
+	now := e.now()
+	comp, err := cat.Compile(e.dialect, q, now, scope, e.limits)
+	if err != nil {
+		return nil, err
+	}
+	res, cached, err := e.execute(ctx, comp)
+	if err != nil {
+		return nil, err
+	}
+	out := *res
+	out.Query = q
+	out.Cached = cached
+	out.Definitions = cat.definitionsOf(comp.Definitions)
+	if q.Totals {
+		tc, err := cat.CompileTotals(e.dialect, q, now, scope, e.limits)
+		if err != nil {
+			return nil, fmt.Errorf("compile totals: %w", err)
+		}
+		tot, _, err := e.execute(ctx, tc)
+		if err != nil {
+			return nil, err
+		}
+		out.Totals = map[string]any{}
+		if len(tot.Rows) == 1 {
+			for j, c := range tot.Columns {
+				out.Totals[c.Name] = tot.Rows[0][j]
+			}
+		}
+	}
+	out.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
+	return &out, nil
+}
+
+// execute runs compiled SQL through the cache; identical concurrent
+// queries share one execution.
+func (e *Engine) execute(ctx context.Context, comp *Compiled) (*Result, bool, error) {
+	version := e.db.Version()
+	key := cacheKey(e.dialect.Name(), comp, version)
+	if e.cache != nil {
+		if r, ok := e.cache.Get(key); ok {
+			return r, true, nil
+		}
+	}
+	v, err, _ := e.flight.Do(key, func() (any, error) {
+		r, err := e.query(ctx, comp)
+		if err != nil {
+			return nil, err
+		}
+		r.DataVersion = version
+		// A load that finished meanwhile makes this result stale: do not keep it.
+		if e.cache != nil && e.db.Version() == version {
+			e.cache.Add(key, r)
+		}
+		return r, nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return v.(*Result), false, nil
+}
+
+func cacheKey(dialect string, comp *Compiled, version uint64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\x00%d\x00%s", dialect, version, comp.SQL)
+	for _, a := range comp.Args {
+		fmt.Fprintf(&b, "\x00%T:%v", a, a)
+	}
+	return b.String()
+}
+
+func (e *Engine) query(ctx context.Context, comp *Compiled) (*Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	res := &Result{Time: comp.Time, Columns: comp.Columns, SQL: comp.SQL, Params: comp.Args, Dialect: e.dialect.Name()}
+	err := e.db.Read(ctx, func(conn *sql.Conn) error {
+		rows, err := conn.QueryContext(ctx, comp.SQL, comp.Args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		n := len(comp.Columns)
+		for rows.Next() {
+			if len(res.Rows) == comp.Limit {
+				res.Truncated = true
+				break
+			}
+			vals := make([]any, n)
+			ptrs := make([]any, n)
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return err
+			}
+			for i := range vals {
+				vals[i] = cell(vals[i], comp.Columns[i].Type)
+			}
+			res.Rows = append(res.Rows, vals)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		switch {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			return nil, &beacon.Error{Code: beacon.ETIMEOUT, Message: fmt.Sprintf("the query ran longer than %s and was stopped", e.timeout), Err: err}
+		case errors.Is(ctx.Err(), context.Canceled):
+			return nil, &beacon.Error{Code: beacon.ECANCELED, Message: "the request was cancelled", Err: err}
+		}
+		return nil, fmt.Errorf("run metric query: %w", err)
+	}
+	if res.Rows == nil {
+		res.Rows = [][]any{}
+	}
+	return res, nil
+}

@@ -1,0 +1,80 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/beaconbi/beacon/warehouse"
+)
+
+// maxDataValues bounds the values read for one dimension.
+const maxDataValues = 1000
+
+// LoadValues reads the known values of dimensions marked values_from_data,
+// with their synonym columns, so that questions can name them. Values
+// written in the model are kept and come first.
+func (c *Catalog) LoadValues(ctx context.Context, db *warehouse.DB) error {
+	for _, s := range c.Model.Sources {
+		src := c.sources[s.Name]
+		if src == nil {
+			continue
+		}
+		for _, d := range s.Dimensions {
+			if !d.ValuesFromData || src.dims[d.Name] != d || c.dims[d.Name] != d {
+				continue
+			}
+			if err := loadDimValues(ctx, db, src, d); err != nil {
+				return fmt.Errorf("values of dimension %s: %w", d.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func loadDimValues(ctx context.Context, db *warehouse.DB, src *source, d *Dimension) error {
+	cols := []string{dimExpr(DuckDB{}, d)}
+	for _, sc := range d.ValueSynonymColumns {
+		cols = append(cols, "CAST("+quoteIdent(sc)+" AS VARCHAR)")
+	}
+	q := fmt.Sprintf("SELECT DISTINCT CAST(%s AS VARCHAR) AS v, %s FROM %s WHERE %s IS NOT NULL ORDER BY 1 LIMIT %d",
+		cols[0], strings.Join(append([]string{"NULL"}, cols[1:]...), ", "), quoteIdent(src.Table), cols[0], maxDataValues)
+	known := map[string]*DimensionValue{}
+	for _, v := range d.Values {
+		known[v.Value] = v
+	}
+	return db.Read(ctx, func(conn *sql.Conn) error {
+		rows, err := conn.QueryContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			vals := make([]sql.NullString, len(cols)+1)
+			ptrs := make([]any, len(vals))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return err
+			}
+			dv, ok := known[vals[0].String]
+			if !ok {
+				dv = &DimensionValue{Value: vals[0].String}
+				known[dv.Value] = dv
+				d.Values = append(d.Values, dv)
+			}
+			for _, syn := range vals[2:] {
+				if syn.Valid && syn.String != "" && syn.String != dv.Value && !slices.Contains(dv.Synonyms, syn.String) {
+					dv.Synonyms = append(dv.Synonyms, syn.String)
+					if dv.Label.EN == "" {
+						dv.Label.EN = syn.String
+					}
+				}
+			}
+		}
+		return rows.Err()
+	})
+}

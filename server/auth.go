@@ -1,0 +1,175 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/metrics"
+)
+
+// AuthConfig configures JWT bearer authentication. With neither a secret
+// nor a public key, authentication is off (loopback only).
+type AuthConfig struct {
+	// Secret verifies HS256 tokens.
+	Secret []byte
+	// PublicKeyFile is a PEM RSA or EC public key that verifies RS256 or ES256 tokens.
+	PublicKeyFile string
+	// Issuer and Audience, when set, must match the token's.
+	Issuer   string
+	Audience string
+}
+
+// Roles, from least to most privileged.
+const (
+	roleViewer    = "viewer"
+	roleExecutive = "executive"
+	roleAnalyst   = "analyst"
+	roleAdmin     = "admin"
+)
+
+var roles = []string{roleViewer, roleExecutive, roleAnalyst, roleAdmin}
+
+// Principal is who is asking: a role and an optional row scope.
+type Principal struct {
+	Subject string
+	Role    string
+	Scope   metrics.Scope
+}
+
+// Claims are the JWT claims Beacon reads. Scope maps a dimension to the
+// values the holder may see; Branches and Regions are shorthands for the
+// branch and region dimensions.
+type Claims struct {
+	Role     string              `json:"role"`
+	Scope    map[string][]string `json:"scope,omitempty"`
+	Branches []string            `json:"branches,omitempty"`
+	Regions  []string            `json:"regions,omitempty"`
+	jwt.RegisteredClaims
+}
+
+type authenticator struct {
+	cfg     AuthConfig
+	key     any
+	methods []string
+}
+
+func newAuthenticator(cfg AuthConfig) (*authenticator, error) {
+	a := &authenticator{cfg: cfg}
+	switch {
+	case len(cfg.Secret) > 0 && cfg.PublicKeyFile != "":
+		return nil, errors.New("auth: configure a secret or a public key, not both")
+	case len(cfg.Secret) > 0:
+		if len(cfg.Secret) < 32 {
+			return nil, errors.New("auth: the HS256 secret must be at least 32 bytes")
+		}
+		a.key, a.methods = cfg.Secret, []string{"HS256"}
+	case cfg.PublicKeyFile != "":
+		pem, err := os.ReadFile(cfg.PublicKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("auth: read public key: %w", err)
+		}
+		if k, err := jwt.ParseRSAPublicKeyFromPEM(pem); err == nil {
+			a.key, a.methods = k, []string{"RS256"}
+		} else if k, err := jwt.ParseECPublicKeyFromPEM(pem); err == nil {
+			a.key, a.methods = k, []string{"ES256"}
+		} else {
+			return nil, fmt.Errorf("auth: %s is neither an RSA nor an EC public key in PEM", cfg.PublicKeyFile)
+		}
+	}
+	return a, nil
+}
+
+func (a *authenticator) enabled() bool { return a.key != nil }
+
+// principal verifies a bearer token and returns who holds it.
+func (a *authenticator) principal(header string) (*Principal, error) {
+	if !a.enabled() {
+		return &Principal{Subject: "local", Role: roleAdmin}, nil
+	}
+	token, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok || token == "" {
+		return nil, beacon.Errorf(beacon.EUNAUTHORIZED, "send an Authorization: Bearer <JWT> header")
+	}
+	opts := []jwt.ParserOption{jwt.WithValidMethods(a.methods), jwt.WithExpirationRequired()}
+	if a.cfg.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(a.cfg.Issuer))
+	}
+	if a.cfg.Audience != "" {
+		opts = append(opts, jwt.WithAudience(a.cfg.Audience))
+	}
+	var claims Claims
+	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return a.key, nil }, opts...)
+	if err != nil {
+		return nil, &beacon.Error{Code: beacon.EUNAUTHORIZED, Message: "invalid token: " + tokenProblem(err), Err: err}
+	}
+	if !slices.Contains(roles, claims.Role) {
+		return nil, beacon.Invalid("role", roles, "the token's role %q is not a Beacon role", claims.Role).WithCode(beacon.EFORBIDDEN)
+	}
+	p := &Principal{Subject: claims.Subject, Role: claims.Role}
+	scope := metrics.Scope{}
+	for k, v := range claims.Scope {
+		scope[k] = v
+	}
+	if claims.Branches != nil {
+		scope["branch"] = claims.Branches
+	}
+	if claims.Regions != nil {
+		scope["region"] = claims.Regions
+	}
+	if len(scope) > 0 {
+		p.Scope = scope
+	}
+	return p, nil
+}
+
+func tokenProblem(err error) string {
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return "it has expired"
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return "the signature does not verify"
+	case errors.Is(err, jwt.ErrTokenUnverifiable), errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return "it is not signed with an accepted algorithm"
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return "it has no expiry (exp)"
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return "it is malformed"
+	}
+	return "it was not accepted"
+}
+
+// authenticate resolves the caller for every API route.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	p, err := s.auth.principal(c.Get(fiber.HeaderAuthorization))
+	if err != nil {
+		return err
+	}
+	c.Locals("principal", p)
+	return c.Next()
+}
+
+// allow admits callers whose role is at least min.
+func (s *Server) allow(min string) fiber.Handler {
+	need := slices.Index(roles, min)
+	return func(c *fiber.Ctx) error {
+		p := principalOf(c)
+		if slices.Index(roles, p.Role) < need {
+			return beacon.Errorf(beacon.EFORBIDDEN, "role %s may not %s %s; it needs %s or above", p.Role, c.Method(), c.Route().Path, min)
+		}
+		return c.Next()
+	}
+}
+
+func principalOf(c *fiber.Ctx) *Principal {
+	if p, ok := c.Locals("principal").(*Principal); ok {
+		return p
+	}
+	return &Principal{Role: roleViewer}
+}

@@ -1,0 +1,129 @@
+package server
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/metrics"
+)
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// decodeJSON decodes a request body strictly: unknown fields, trailing
+// data and wrong types are errors that name the field.
+func decodeJSON(body []byte, out any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return beacon.Invalid("body", nil, "the request body is empty; send a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(out); err != nil {
+		return jsonProblem(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return beacon.Invalid("body", nil, "unexpected data after the JSON object")
+	}
+	return nil
+}
+
+func jsonProblem(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return beacon.Invalid("body", nil, "malformed JSON at byte %d: %s", syn.Offset, syn.Error())
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return beacon.Invalid(field, nil, "expected %s, got a JSON %s", typeWord(typ.Type.String()), typ.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return beacon.Invalid("body", nil, "the JSON ends early")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return beacon.Invalid(name, nil, "unknown field %q", name)
+	}
+	return beacon.Invalid("body", nil, "bad JSON: %v", err)
+}
+
+func typeWord(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "a list"
+	case goType == "string":
+		return "a string"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "float"):
+		return "a number"
+	case goType == "bool":
+		return "true or false"
+	}
+	return "an object"
+}
+
+// wantsCSV reports whether the client asked for CSV.
+func wantsCSV(c *fiber.Ctx) bool {
+	if f := c.Query("format"); f != "" {
+		return f == "csv"
+	}
+	return strings.Contains(c.Get(fiber.HeaderAccept), "text/csv")
+}
+
+// sendResult writes a metric result as JSON or CSV.
+func sendResult(c *fiber.Ctx, r *metrics.Result) error {
+	c.Set("X-Beacon-Cached", strconv.FormatBool(r.Cached))
+	if !wantsCSV(c) {
+		return c.JSON(r)
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	header := make([]string, len(r.Columns))
+	for i, col := range r.Columns {
+		header[i] = col.Name
+	}
+	_ = w.Write(header)
+	rec := make([]string, len(r.Columns))
+	for _, row := range r.Rows {
+		for i, v := range row {
+			rec[i] = csvCell(v)
+		}
+		_ = w.Write(rec)
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	if r.Truncated {
+		c.Set("X-Beacon-Truncated", "true")
+	}
+	return c.Send(buf.Bytes())
+}
+
+// csvCell formats a value for CSV. Text that a spreadsheet would run as a
+// formula (=, +, -, @ first) is prefixed with ' so that opening an export in
+// Excel never executes it.
+func csvCell(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		if x != "" && strings.ContainsRune("=+-@\t\r", rune(x[0])) {
+			return "'" + x
+		}
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}

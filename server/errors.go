@@ -1,0 +1,96 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/warehouse"
+)
+
+// statuses maps Beacon error codes to HTTP statuses, in one place.
+var statuses = map[string]int{
+	beacon.EINVALID:      fiber.StatusBadRequest,
+	beacon.ENOTFOUND:     fiber.StatusNotFound,
+	beacon.EFORBIDDEN:    fiber.StatusForbidden,
+	beacon.EUNAUTHORIZED: fiber.StatusUnauthorized,
+	beacon.ETOOLARGE:     fiber.StatusRequestEntityTooLarge,
+	beacon.ECONFLICT:     fiber.StatusConflict,
+	beacon.ETIMEOUT:      fiber.StatusServiceUnavailable,
+	beacon.ECANCELED:     499,
+	beacon.EINTERNAL:     fiber.StatusInternalServerError,
+}
+
+// errorBody is the one JSON error shape every route returns.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code      string               `json:"code"`
+	Message   string               `json:"message"`
+	Field     string               `json:"field,omitempty"`
+	Valid     []string             `json:"valid,omitempty"`
+	Rows      []warehouse.RowError `json:"rows,omitempty"`
+	BadRows   int64                `json:"bad_rows,omitempty"`
+	RequestID string               `json:"request_id,omitempty"`
+}
+
+func statusOf(err error) int {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return fe.Code
+	}
+	var le *warehouse.LoadError
+	if errors.As(err, &le) {
+		return fiber.StatusUnprocessableEntity
+	}
+	return statuses[beacon.ErrorCode(err)]
+}
+
+// handleError is Fiber's ErrorHandler: it turns every error into the JSON
+// error shape, logs internal ones and shows the user only "internal error".
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status := statusOf(err)
+	d := errorDetail{RequestID: requestID(c)}
+	var be *beacon.Error
+	var fe *fiber.Error
+	var le *warehouse.LoadError
+	switch {
+	case errors.As(err, &le):
+		d.Code, d.Message, d.Rows, d.BadRows = beacon.EINVALID, le.Error(), le.Errors, le.Total
+	case errors.As(err, &be) && be.Code != beacon.EINTERNAL:
+		d.Code, d.Message, d.Field, d.Valid = be.Code, be.Message, be.Field, be.Valid
+	case errors.As(err, &fe):
+		d.Code, d.Message = fiberCode(fe.Code), fe.Message
+	default:
+		status = fiber.StatusInternalServerError
+		d.Code, d.Message = beacon.EINTERNAL, "internal error"
+		s.log.Error("internal error", "err", err, "method", c.Method(), "path", c.Path(), "request_id", d.RequestID)
+	}
+	if be != nil && be.Code == beacon.ETIMEOUT {
+		s.log.Warn("query timed out", "err", err, "request_id", d.RequestID)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	b, _ := json.Marshal(errorBody{Error: d})
+	return c.Status(status).Send(b)
+}
+
+func fiberCode(status int) string {
+	switch status {
+	case fiber.StatusNotFound:
+		return beacon.ENOTFOUND
+	case fiber.StatusRequestEntityTooLarge:
+		return beacon.ETOOLARGE
+	case fiber.StatusUnauthorized:
+		return beacon.EUNAUTHORIZED
+	case fiber.StatusForbidden:
+		return beacon.EFORBIDDEN
+	}
+	if status >= 500 {
+		return beacon.EINTERNAL
+	}
+	return beacon.EINVALID
+}

@@ -1,0 +1,148 @@
+package server
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/metrics"
+)
+
+// listMetrics handles GET /api/v1/metrics: the governed catalog.
+func (s *Server) listMetrics(c *fiber.Ctx) error {
+	cat := s.engine.Catalog()
+	return c.JSON(fiber.Map{
+		"model":      fiber.Map{"name": cat.Model.Name, "title": cat.Model.Title, "time_zone": cat.Location.String()},
+		"metrics":    cat.Definitions(),
+		"dimensions": dimensionList(cat),
+	})
+}
+
+// listDimensions handles GET /api/v1/dimensions: dimensions with labels and known values.
+func (s *Server) listDimensions(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"dimensions": dimensionList(s.engine.Catalog())})
+}
+
+func dimensionList(cat *metrics.Catalog) []*metrics.Dimension {
+	var out []*metrics.Dimension
+	for _, n := range cat.DimensionNames() {
+		d, _ := cat.Dimension(n)
+		out = append(out, d)
+	}
+	return out
+}
+
+// getDefinition handles GET /api/v1/metrics/:name/definition.
+func (s *Server) getDefinition(c *fiber.Ctx) error {
+	cat := s.engine.Catalog()
+	m, ok := cat.Metric(c.Params("name"))
+	if !ok {
+		return beacon.Invalid("name", cat.Names(), "unknown metric %q", c.Params("name")).WithCode(beacon.ENOTFOUND)
+	}
+	return c.JSON(cat.Definition(m))
+}
+
+// getMetric handles GET /api/v1/metrics/:name?by=&grain=&range=&start=&end=&tz=&compare=&filter=&order=&limit=&totals=
+// the GET form of a one-metric query.
+func (s *Server) getMetric(c *fiber.Ctx) error {
+	cat := s.engine.Catalog()
+	name := c.Params("name")
+	if _, ok := cat.Metric(name); !ok {
+		return beacon.Invalid("name", cat.Names(), "unknown metric %q", clipParam(name)).WithCode(beacon.ENOTFOUND)
+	}
+	q, err := queryFromParams(c, name)
+	if err != nil {
+		return err
+	}
+	return s.run(c, q)
+}
+
+// postQuery handles POST /api/v1/query: a metric query as JSON.
+func (s *Server) postQuery(c *fiber.Ctx) error {
+	var q metrics.Query
+	if err := decodeJSON(c.Body(), &q); err != nil {
+		return err
+	}
+	return s.run(c, q)
+}
+
+// postCompile handles POST /api/v1/query/compile: the SQL a query compiles to, without running it.
+func (s *Server) postCompile(c *fiber.Ctx) error {
+	var q metrics.Query
+	if err := decodeJSON(c.Body(), &q); err != nil {
+		return err
+	}
+	comp, err := s.engine.Compile(q, principalOf(c).Scope)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"sql": comp.SQL, "params": comp.Args, "columns": comp.Columns, "time": comp.Time})
+}
+
+func (s *Server) run(c *fiber.Ctx, q metrics.Query) error {
+	res, err := s.engine.Run(c.UserContext(), q, principalOf(c).Scope)
+	if err != nil {
+		return err
+	}
+	return sendResult(c, res)
+}
+
+// queryFromParams reads the GET form: by=a,b grain= range= start= end= tz=
+// compare= filter=dim:op:v1,v2 (repeatable) order=-metric,dim limit= totals=true.
+func queryFromParams(c *fiber.Ctx, metric string) (metrics.Query, error) {
+	q := metrics.Query{Metrics: []string{metric}}
+	if by := c.Query("by"); by != "" {
+		q.Dimensions = strings.Split(by, ",")
+	}
+	t := metrics.TimeSpec{Grain: c.Query("grain"), Range: c.Query("range"), Start: c.Query("start"), End: c.Query("end"), TimeZone: c.Query("tz")}
+	if t != (metrics.TimeSpec{}) {
+		q.Time = &t
+	}
+	q.Compare = c.Query("compare")
+	for i, f := range c.Context().QueryArgs().PeekMulti("filter") {
+		parts := strings.SplitN(string(f), ":", 3)
+		if len(parts) != 3 {
+			return q, beacon.Invalid("filter", nil, "filter %d must be dimension:op:value (values comma-separated for in, not_in, between), got %q", i+1, clipParam(string(f)))
+		}
+		flt := metrics.Filter{Dimension: parts[0], Op: parts[1]}
+		switch parts[1] {
+		case "in", "not_in", "between":
+			for _, v := range strings.Split(parts[2], ",") {
+				flt.Values = append(flt.Values, v)
+			}
+		default:
+			flt.Value = parts[2]
+		}
+		q.Filters = append(q.Filters, flt)
+	}
+	if o := c.Query("order"); o != "" {
+		for _, by := range strings.Split(o, ",") {
+			desc := strings.HasPrefix(by, "-")
+			q.Order = append(q.Order, metrics.Order{By: strings.TrimPrefix(by, "-"), Desc: desc})
+		}
+	}
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil {
+			return q, beacon.Invalid("limit", nil, "limit must be a whole number, got %q", clipParam(l))
+		}
+		q.Limit = n
+	}
+	if tot := c.Query("totals"); tot != "" {
+		b, err := strconv.ParseBool(tot)
+		if err != nil {
+			return q, beacon.Invalid("totals", nil, "totals must be true or false, got %q", clipParam(tot))
+		}
+		q.Totals = b
+	}
+	return q, nil
+}
+
+func clipParam(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}

@@ -1,0 +1,85 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/warehouse"
+)
+
+// listTables handles GET /api/v1/tables: the warehouse's tables and columns.
+func (s *Server) listTables(c *fiber.Ctx) error {
+	tables, err := s.db.Tables(c.UserContext())
+	if err != nil {
+		return err
+	}
+	type col struct {
+		Name string `json:"name"`
+		Type string `json:"type"`
+	}
+	out := map[string][]col{}
+	for t, cols := range tables {
+		if warehouse.ValidTableName(t) != nil {
+			continue // Beacon's own state
+		}
+		for _, c := range cols {
+			out[t] = append(out[t], col{c.Name, c.Type})
+		}
+	}
+	return c.JSON(fiber.Map{"tables": out})
+}
+
+// postTable handles POST /api/v1/tables/:name?format=csv|parquet&mode=replace|append:
+// the body is loaded into the table atomically; bad rows are reported with
+// their line numbers and nothing is written.
+func (s *Server) postTable(c *fiber.Ctx) error {
+	name := c.Params("name")
+	if err := warehouse.ValidTableName(name); err != nil {
+		return beacon.Invalid("name", nil, "%v", err)
+	}
+	format := c.Query("format", "csv")
+	if format != "csv" && format != "parquet" {
+		return beacon.Invalid("format", []string{"csv", "parquet"}, "unknown format %q", clipParam(format))
+	}
+	mode := c.Query("mode", "replace")
+	if mode != "replace" && mode != "append" {
+		return beacon.Invalid("mode", []string{"replace", "append"}, "unknown mode %q", clipParam(mode))
+	}
+	if len(c.Body()) == 0 {
+		return beacon.Invalid("body", nil, "the body is empty; send the file's bytes")
+	}
+	dir, err := os.MkdirTemp("", "beacon-upload-")
+	if err != nil {
+		return fmt.Errorf("upload: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, name+"."+format)
+	if err := os.WriteFile(path, c.Body(), 0o600); err != nil {
+		return fmt.Errorf("upload: %w", err)
+	}
+	st, err := s.db.Load(c.UserContext(), warehouse.LoadOptions{Table: name, Path: path, Format: format, Append: mode == "append"})
+	var le *warehouse.LoadError
+	switch {
+	case errors.As(err, &le):
+		return err
+	case err != nil:
+		// DuckDB's own read errors (not CSV, wrong Parquet schema) are the client's file at fault.
+		return &beacon.Error{Code: beacon.EINVALID, Field: "body", Message: "the file could not be loaded: " + firstLine(err.Error()), Err: err}
+	}
+	s.log.Info("table loaded", "table", name, "rows", st.Rows, "mode", mode, "by", principalOf(c).Subject)
+	return c.JSON(fiber.Map{"table": name, "rows": st.Rows, "mode": mode, "data_version": s.db.Version(), "elapsed_ms": st.Elapsed.Milliseconds()})
+}
+
+func firstLine(s string) string {
+	for i, r := range s {
+		if r == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}

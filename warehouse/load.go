@@ -1,0 +1,216 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// LoadOptions describe one load of a CSV or Parquet file into a table.
+type LoadOptions struct {
+	Table string
+	Path  string
+	// Format is "csv" or "parquet"; empty means by the file's extension.
+	Format string
+	// Append adds rows to an existing table instead of replacing it.
+	Append bool
+	// Progress, when set, is told each step as it starts.
+	Progress func(step string, done, total int)
+}
+
+// LoadStats report a successful load.
+type LoadStats struct {
+	Table   string
+	Rows    int64
+	Elapsed time.Duration
+}
+
+// RowError is one rejected row of an input file.
+type RowError struct {
+	Line    int64  `json:"line"`
+	Column  string `json:"column,omitempty"`
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+// LoadError reports the rows that made a load fail. Nothing was written.
+type LoadError struct {
+	File   string
+	Total  int64      // rejected rows in all
+	Errors []RowError // the first ones, in file order
+}
+
+func (e *LoadError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d bad row(s), nothing was loaded", e.File, e.Total)
+	for _, r := range e.Errors {
+		fmt.Fprintf(&b, "\n  line %d", r.Line)
+		if r.Column != "" {
+			fmt.Fprintf(&b, ", column %s", r.Column)
+		}
+		fmt.Fprintf(&b, ": %s", r.Message)
+	}
+	return b.String()
+}
+
+var tableNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+
+// ValidTableName reports whether name may be loaded into: a plain
+// identifier that does not name Beacon's own tables.
+func ValidTableName(name string) error {
+	if !tableNameRE.MatchString(name) {
+		return fmt.Errorf("table name %q must be letters, digits and _ (at most 63), starting with a letter", name)
+	}
+	if strings.HasPrefix(strings.ToLower(name), "beacon_") {
+		return fmt.Errorf("table name %q is reserved for Beacon's own state", name)
+	}
+	return nil
+}
+
+// maxRowErrors bounds how many rejected rows a load reports.
+const maxRowErrors = 50
+
+// Load reads a file into a table atomically: either every row is loaded or,
+// if any row is malformed, none is and a *LoadError lists the bad rows by
+// line. Replacing an existing table keeps its column types, so values that
+// do not fit are reported rather than silently widened.
+func (db *DB) Load(ctx context.Context, opts LoadOptions) (LoadStats, error) {
+	start := time.Now()
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	if err := ValidTableName(opts.Table); err != nil {
+		return LoadStats{}, err
+	}
+	format := opts.Format
+	if format == "" {
+		switch strings.ToLower(filepath.Ext(opts.Path)) {
+		case ".parquet", ".pq":
+			format = "parquet"
+		default:
+			format = "csv"
+		}
+	}
+	if format != "csv" && format != "parquet" {
+		return LoadStats{}, fmt.Errorf("unknown format %q: use csv or parquet", format)
+	}
+	if _, err := os.Stat(opts.Path); err != nil {
+		return LoadStats{}, fmt.Errorf("load %s: %w", opts.Table, err)
+	}
+	existing, err := db.tableColumns(ctx, opts.Table)
+	if err != nil {
+		return LoadStats{}, err
+	}
+	if opts.Append && existing == nil {
+		return LoadStats{}, fmt.Errorf("append to %s: the table does not exist; load without append to create it", opts.Table)
+	}
+	path := sqlString(opts.Path)
+	var reader string
+	if format == "parquet" {
+		reader = "read_parquet(" + path + ")"
+	} else {
+		args := []string{path, "header = true", "store_rejects = true",
+			"rejects_table = 'beacon_load_rejects'", "rejects_scan = 'beacon_load_scan'", "rejects_limit = 0"}
+		if existing != nil {
+			var cols []string
+			for _, c := range existing {
+				cols = append(cols, sqlString(c.Name)+": "+sqlString(c.Type))
+			}
+			args = append(args, "columns = {"+strings.Join(cols, ", ")+"}")
+		} else {
+			args = append(args, "sample_size = -1")
+		}
+		reader = "read_csv(" + strings.Join(args, ", ") + ")"
+	}
+	var stats LoadStats
+	stats.Table = opts.Table
+	err = db.Write(ctx, func(tx *sql.Tx) error {
+		progress("reading "+filepath.Base(opts.Path), 0, 3)
+		if _, err := tx.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE beacon_load_staging AS SELECT * FROM "+reader); err != nil {
+			return fmt.Errorf("read %s: %w", opts.Path, err)
+		}
+		progress("checking rows", 1, 3)
+		if format == "csv" {
+			if lerr := rejects(ctx, tx, opts.Path); lerr != nil {
+				return lerr
+			}
+		}
+		progress("writing "+opts.Table, 2, 3)
+		q := "CREATE OR REPLACE TABLE " + QuoteIdent(opts.Table) + " AS SELECT * FROM beacon_load_staging"
+		if opts.Append {
+			q = "INSERT INTO " + QuoteIdent(opts.Table) + " BY NAME SELECT * FROM beacon_load_staging"
+		}
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("write %s: %w", opts.Table, err)
+		}
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM beacon_load_staging").Scan(&stats.Rows); err != nil {
+			return fmt.Errorf("count rows: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, "DROP TABLE beacon_load_staging")
+		return err
+	})
+	if err != nil {
+		return LoadStats{}, err
+	}
+	progress("done", 3, 3)
+	stats.Elapsed = time.Since(start)
+	return stats, nil
+}
+
+// rejects returns a *LoadError when DuckDB's CSV reader rejected rows.
+func rejects(ctx context.Context, tx *sql.Tx, file string) error {
+	var total int64
+	if err := tx.QueryRowContext(ctx, "SELECT count(DISTINCT line) FROM beacon_load_rejects").Scan(&total); err != nil {
+		return fmt.Errorf("read rejected rows: %w", err)
+	}
+	if total == 0 {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT line, coalesce(column_name, ''), CAST(error_type AS VARCHAR), error_message
+		FROM beacon_load_rejects ORDER BY line, column_idx LIMIT `+fmt.Sprint(maxRowErrors))
+	if err != nil {
+		return fmt.Errorf("read rejected rows: %w", err)
+	}
+	defer rows.Close()
+	le := &LoadError{File: filepath.Base(file), Total: total}
+	for rows.Next() {
+		var r RowError
+		if err := rows.Scan(&r.Line, &r.Column, &r.Kind, &r.Message); err != nil {
+			return fmt.Errorf("read rejected rows: %w", err)
+		}
+		r.Message = firstLine(r.Message)
+		le.Errors = append(le.Errors, r)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read rejected rows: %w", err)
+	}
+	return le
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// tableColumns lists a table's columns, or nil when it does not exist.
+func (db *DB) tableColumns(ctx context.Context, table string) ([]Column, error) {
+	tables, err := db.Tables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return tables[table], nil
+}
+
+// sqlString quotes a string literal for DuckDB. Only paths and names Beacon
+// chose itself pass through here; client values are always bound parameters.
+func sqlString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}

@@ -1,0 +1,156 @@
+// Package warehouse owns Beacon's DuckDB database: the read-only query pool,
+// the single writer, data loading, the demo-bank generator and the data
+// version that invalidates cached results.
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// DB is one DuckDB database file opened by Beacon. Reads go through a pool of
+// connections, each query inside a read-only transaction; writes go through a
+// single writer connection so that loads never interleave.
+type DB struct {
+	path      string
+	connector *duckdb.Connector
+	read      *sql.DB
+	write     *sql.DB
+	writeMu   sync.Mutex
+	version   atomic.Uint64
+}
+
+// Options tune how a database is opened.
+type Options struct {
+	// Threads caps DuckDB's worker threads; 0 means one per CPU.
+	Threads int
+	// MemoryLimit is DuckDB's memory_limit setting, e.g. "4GB"; empty keeps DuckDB's default.
+	MemoryLimit string
+	// ReadConns is the size of the read pool; 0 means 2 per CPU.
+	ReadConns int
+}
+
+// Open opens (or creates) the DuckDB file at path. An empty path or ":memory:"
+// opens an in-memory database, which tests use.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if path == ":memory:" {
+		path = ""
+	}
+	connector, err := duckdb.NewConnector(path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
+	}
+	db := &DB{path: path, connector: connector}
+	db.read = sql.OpenDB(connector)
+	db.write = sql.OpenDB(connector)
+	db.write.SetMaxOpenConns(1)
+	readConns := opts.ReadConns
+	if readConns <= 0 {
+		readConns = 2 * runtime.NumCPU()
+	}
+	db.read.SetMaxOpenConns(readConns)
+	db.read.SetMaxIdleConns(readConns)
+
+	var settings []string
+	if opts.Threads > 0 {
+		settings = append(settings, fmt.Sprintf("SET threads = %d", opts.Threads))
+	}
+	if opts.MemoryLimit != "" {
+		if strings.ContainsAny(opts.MemoryLimit, "'\\;") {
+			db.Close()
+			return nil, fmt.Errorf("open duckdb: memory limit %q is not a size such as 4GB", opts.MemoryLimit)
+		}
+		settings = append(settings, fmt.Sprintf("SET memory_limit = '%s'", opts.MemoryLimit))
+	}
+	for _, s := range settings {
+		if _, err := db.write.ExecContext(ctx, s); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("configure duckdb (%s): %w", s, err)
+		}
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Path is the database file, empty for an in-memory database.
+func (db *DB) Path() string { return db.path }
+
+// Close closes both pools and the database.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
+	if db.connector != nil {
+		errs = append(errs, db.connector.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Version is the data version: it changes whenever data is loaded or
+// regenerated, so that cached results keyed by it are dropped.
+func (db *DB) Version() uint64 { return db.version.Load() }
+
+// Ping checks that a read connection answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.Read(ctx, func(conn *sql.Conn) error {
+		var one int
+		return conn.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	})
+}
+
+// Read runs fn on a pooled connection inside a read-only transaction, so that
+// nothing fn executes can change data. Cancelling ctx interrupts DuckDB.
+func (db *DB) Read(ctx context.Context, fn func(conn *sql.Conn) error) error {
+	conn, err := db.read.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("read connection: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION READ ONLY"); err != nil {
+		return fmt.Errorf("begin read-only transaction: %w", err)
+	}
+	err = fn(conn)
+	// A cancelled ctx must not stop the rollback that returns the connection clean.
+	if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil && err == nil {
+		err = fmt.Errorf("end read-only transaction: %w", rbErr)
+	}
+	return err
+}
+
+// Write runs fn inside one transaction on the single writer connection: it
+// commits if fn returns nil and rolls back otherwise, and bumps the data
+// version after a commit.
+func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	db.writeMu.Lock()
+	defer db.writeMu.Unlock()
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin write: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit write: %w", err)
+	}
+	db.version.Add(1)
+	return nil
+}
