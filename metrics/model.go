@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -198,7 +199,7 @@ func ParseModel(file string, data []byte) (*Model, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
-		return nil, ModelErrors{{File: file, Line: yamlErrorLine(err), Message: "not valid YAML: " + err.Error(), Fix: "check indentation and quoting"}}
+		return nil, ModelErrors{{File: file, Line: yamlErrorLine(err), Message: "not valid YAML: " + yamlLineRE.ReplaceAllString(err.Error(), ""), Fix: "check indentation and quoting"}}
 	}
 	if len(root.Content) == 0 {
 		return nil, ModelErrors{{File: file, Line: 1, Message: "the model is empty", Fix: "start with name:, sources: and metrics:"}}
@@ -321,9 +322,16 @@ func cleanYAMLError(err error) string {
 	return strings.TrimPrefix(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "), "yaml: ")
 }
 
+var yamlLineRE = regexp.MustCompile(`^yaml: (line \d+: )?`)
+
 func yamlErrorLine(err error) int {
 	var line int
 	if _, scanErr := fmt.Sscanf(strings.TrimPrefix(err.Error(), "yaml: "), "line %d:", &line); scanErr == nil {
+		// yaml.v3 places "did not find expected ..." at the line before the
+		// unclosed construct (a zero-based context mark); point at the construct.
+		if strings.Contains(err.Error(), "did not find expected") {
+			line++
+		}
 		return line
 	}
 	return 1

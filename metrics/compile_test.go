@@ -1,0 +1,121 @@
+package metrics_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/models"
+	"github.com/beaconbi/beacon/warehouse/warehousetest"
+)
+
+func TestClientValuesAreBoundNeverWritten(t *testing.T) {
+	e := demoEngine(t)
+	evil := "x'); DROP TABLE customers; --"
+	comp, err := e.Compile(metrics.Query{Metrics: []string{"churn_rate"}, Dimensions: []string{"segment"},
+		Filters: []metrics.Filter{{Dimension: "branch", Op: "eq", Value: evil}, {Dimension: "segment", Op: "contains", Value: evil}}}, metrics.Scope{"region": {evil}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(comp.SQL, "DROP") {
+		t.Fatalf("a client value reached the SQL text:\n%s", comp.SQL)
+	}
+	res, err := e.Run(context.Background(), metrics.Query{Metrics: []string{"churn_rate"}, Filters: []metrics.Filter{{Dimension: "branch", Op: "eq", Value: evil}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := res.Rows[0][0]; v != nil {
+		t.Fatalf("no branch has that name, yet churn_rate is %v", v)
+	}
+	if n := warehousetest.Rows(t, bank, "SELECT count(*) FROM customers")[0][0]; n != float64(20_000) {
+		t.Fatalf("customers has %v rows after the attempt", n)
+	}
+}
+
+func TestQueryErrorsNameTheField(t *testing.T) {
+	e := demoEngine(t)
+	cases := []struct {
+		name  string
+		q     metrics.Query
+		field string
+	}{
+		{"no metric", metrics.Query{}, "metrics"},
+		{"unknown metric", metrics.Query{Metrics: []string{"churn_rat"}}, "metrics[0]"},
+		{"unknown dimension", metrics.Query{Metrics: []string{"aum"}, Dimensions: []string{"segmnt"}}, "dimensions[0]"},
+		{"unknown op", metrics.Query{Metrics: []string{"aum"}, Filters: []metrics.Filter{{Dimension: "segment", Op: "like", Value: "x"}}}, "filters[0].op"},
+		{"number for a text dimension", metrics.Query{Metrics: []string{"aum"}, Filters: []metrics.Filter{{Dimension: "segment", Op: "eq", Value: 3.0}}}, "filters[0].value"},
+		{"in without values", metrics.Query{Metrics: []string{"aum"}, Filters: []metrics.Filter{{Dimension: "segment", Op: "in", Value: "x"}}}, "filters[0].values"},
+		{"between with one value", metrics.Query{Metrics: []string{"aum"}, Filters: []metrics.Filter{{Dimension: "segment", Op: "between", Values: []any{"a"}}}}, "filters[0].values"},
+		{"unknown grain", metrics.Query{Metrics: []string{"aum"}, Time: &metrics.TimeSpec{Grain: "fortnight"}}, "time.grain"},
+		{"grain finer than the data", metrics.Query{Metrics: []string{"aum"}, Time: &metrics.TimeSpec{Grain: "day", Range: "last_month"}}, "time.grain"},
+		{"impossible date", metrics.Query{Metrics: []string{"aum"}, Time: &metrics.TimeSpec{Start: "2025-02-30", End: "2025-03-31"}}, "time.start"},
+		{"end before start", metrics.Query{Metrics: []string{"aum"}, Time: &metrics.TimeSpec{Start: "2025-03-01", End: "2025-01-31"}}, "time.end"},
+		{"unknown range", metrics.Query{Metrics: []string{"aum"}, Time: &metrics.TimeSpec{Range: "next_month"}}, "time.range"},
+		{"unknown zone", metrics.Query{Metrics: []string{"aum"}, Time: &metrics.TimeSpec{Range: "last_month", TimeZone: "Mars/Olympus"}}, "time.time_zone"},
+		{"compare without range", metrics.Query{Metrics: []string{"aum"}, Compare: "previous_period"}, "compare"},
+		{"unknown compare", metrics.Query{Metrics: []string{"aum"}, Time: &metrics.TimeSpec{Range: "last_month"}, Compare: "last_week"}, "compare"},
+		{"order by a missing column", metrics.Query{Metrics: []string{"aum"}, Order: []metrics.Order{{By: "churn_rate"}}}, "order[0].by"},
+		{"limit too large", metrics.Query{Metrics: []string{"aum"}, Limit: 1_000_000_000}, "limit"},
+		{"negative limit", metrics.Query{Metrics: []string{"aum"}, Limit: -1}, "limit"},
+		{"dimension out of the metric's reach", metrics.Query{Metrics: []string{"renewal_rate"}, Dimensions: []string{"action_type"}}, "dimensions[0]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.Run(context.Background(), tc.q, nil)
+			var be *beacon.Error
+			if !asError(err, &be) || be.Code != beacon.EINVALID {
+				t.Fatalf("got %v, want an invalid-request error", err)
+			}
+			if be.Field != tc.field {
+				t.Fatalf("field: got %q, want %q (%v)", be.Field, tc.field, err)
+			}
+		})
+	}
+}
+
+func asError(err error, target **beacon.Error) bool { return errors.As(err, target) }
+
+func TestResultCacheIsDroppedWhenDataChanges(t *testing.T) {
+	db, err := warehousetest.OpenDemo(500, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	m, _ := metrics.ParseModel("demo.yaml", models.DemoBank)
+	cat, err := metrics.NewCatalog(context.Background(), m, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := metrics.NewEngine(db, cat, metrics.EngineConfig{Now: warehousetest.Now})
+	q := metrics.Query{Metrics: []string{"customers"}}
+	first, _ := e.Run(context.Background(), q, nil)
+	second, _ := e.Run(context.Background(), q, nil)
+	if first.Cached || !second.Cached {
+		t.Fatalf("cached: first %v, second %v; want false, true", first.Cached, second.Cached)
+	}
+	if err := db.Write(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec("DELETE FROM customer_months WHERE customer_id = (SELECT min(customer_id) FROM customer_months)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	third, _ := e.Run(context.Background(), q, nil)
+	if third.Cached || third.Rows[0][0] == first.Rows[0][0] {
+		t.Fatalf("after a write: cached %v, customers %v (was %v); want a fresh, smaller count", third.Cached, third.Rows[0][0], first.Rows[0][0])
+	}
+}
+
+func BenchmarkCompile(b *testing.B) {
+	e := demoEngine(b)
+	q := metrics.Query{Metrics: []string{"churn_rate", "aum"}, Dimensions: []string{"branch"}, Time: &metrics.TimeSpec{Grain: "quarter", Range: "this_year"}, Compare: "previous_period"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.Compile(q, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
