@@ -1,0 +1,56 @@
+package server_test
+
+import (
+	"testing"
+
+	"github.com/beaconbi/beacon/server"
+	"github.com/beaconbi/beacon/warehouse/warehousetest"
+)
+
+func TestUploadIsAllOrNothing(t *testing.T) {
+	db, err := warehousetest.OpenDemo(300, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	srv := newServer(t, db, server.AuthConfig{})
+
+	good := "id,name,score\n1,alice,3.5\n2,\"=HYPERLINK(\"\"http://x\"\")\",4\n"
+	r := do(t, srv, "POST", "/api/v1/tables/scores", []byte(good), "Content-Type", "text/csv")
+	if r.status != 200 || r.json(t)["rows"] != float64(2) {
+		t.Fatalf("good upload: %d %s", r.status, r.body)
+	}
+	bad := "id,name,score\n3,carol,1\n4,dave,high\n5,erin\n"
+	r = do(t, srv, "POST", "/api/v1/tables/scores", []byte(bad), "Content-Type", "text/csv")
+	if r.status != 422 {
+		t.Fatalf("bad upload: status %d, want 422: %s", r.status, r.body)
+	}
+	e := r.json(t)["error"].(map[string]any)
+	rows := e["rows"].([]any)
+	lines := map[float64]bool{}
+	for _, x := range rows {
+		lines[x.(map[string]any)["line"].(float64)] = true
+	}
+	if !lines[3] || !lines[4] || e["bad_rows"] != float64(2) {
+		t.Fatalf("bad rows reported %v (bad_rows %v), want lines 3 and 4", rows, e["bad_rows"])
+	}
+	if n := warehousetest.Rows(t, db, "SELECT count(*) FROM scores")[0][0]; n != float64(2) {
+		t.Fatalf("scores has %v rows after a rejected upload, want 2", n)
+	}
+
+	// Loading data drops cached results.
+	q := []byte(`{"metrics":["customers"]}`)
+	do(t, srv, "POST", "/api/v1/query", q)
+	if c := do(t, srv, "POST", "/api/v1/query", q); c.header.Get("X-Beacon-Cached") != "true" {
+		t.Fatal("second query not cached")
+	}
+	do(t, srv, "POST", "/api/v1/tables/scores?mode=append", []byte("id,name,score\n9,zed,1\n"))
+	if c := do(t, srv, "POST", "/api/v1/query", q); c.header.Get("X-Beacon-Cached") != "false" {
+		t.Fatal("a load did not invalidate the cache")
+	}
+
+	checkError(t, do(t, srv, "POST", "/api/v1/tables/beacon_meta", []byte(good)), 400, "name")
+	checkError(t, do(t, srv, "POST", "/api/v1/tables/x%3BDROP", []byte(good)), 400, "name")
+	checkError(t, do(t, srv, "POST", "/api/v1/tables/scores?mode=merge", []byte(good)), 400, "mode")
+	checkError(t, do(t, srv, "POST", "/api/v1/tables/nope?mode=append", []byte(good)), 400, "body")
+}
