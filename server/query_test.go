@@ -1,8 +1,8 @@
 package server_test
 
 import (
-	"encoding/csv"
 	"bytes"
+	"encoding/csv"
 	"math"
 	"net/http"
 	"strconv"
