@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -33,6 +34,7 @@ usage:
   beacon load     --table NAME FILE       load a CSV or Parquet file into a table, all or nothing
   beacon check    [--db FILE] MODEL.yaml  validate a semantic model against the database
   beacon bench    [flags]                 measure query latency, cache and throughput
+  beacon health    [--url URL]             exit 0 if the server answers /readyz (for container health checks)
   beacon version
 
 Run 'beacon COMMAND -h' for a command's flags.
@@ -59,6 +61,8 @@ func main() {
 		err = check(ctx, args)
 	case "bench":
 		err = bench(ctx, args, log)
+	case "health":
+		err = health(ctx, args)
 	case "version":
 		fmt.Println(version)
 	case "-h", "--help", "help":
@@ -355,4 +359,28 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// health probes a running server, for container health checks that have no curl.
+func health(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("health", flag.ContinueOnError)
+	url := fs.String("url", "http://127.0.0.1:8080/readyz", "readiness URL to probe")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 4*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", *url, resp.Status)
+	}
+	return nil
 }

@@ -1,0 +1,30 @@
+# Beacon in a container. Build: docker build -t beacon .
+# Run:   docker run -p 8080:8080 -v beacon-data:/data -e BEACON_JWT_SECRET=... beacon
+# Outside loopback Beacon requires authentication, so a JWT secret (at least
+# 32 bytes) or a public key file (BEACON_JWT_PUBLIC_KEY) must be given.
+
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+RUN CGO_ENABLED=1 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/beacon ./cmd/beacon
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates tzdata \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin beacon \
+ && mkdir -p /data && chown beacon:beacon /data
+COPY --from=build /out/beacon /usr/local/bin/beacon
+USER beacon
+WORKDIR /data
+ENV BEACON_DB=/data/beacon.duckdb \
+    BEACON_ADDR=0.0.0.0:8080
+EXPOSE 8080
+VOLUME ["/data"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
+  CMD ["beacon", "health", "--url", "http://127.0.0.1:8080/readyz"]
+ENTRYPOINT ["beacon"]
+CMD ["serve"]

@@ -1,0 +1,35 @@
+# Beacon: `make run` serves the demo bank, `make test` runs the tests.
+GO      ?= go
+BIN     := bin/beacon
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: all deps build run test bench bench-go clean
+
+all: build
+
+deps:
+	$(GO) mod download
+
+build: deps
+	CGO_ENABLED=1 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/beacon
+
+# Generates the demo bank (about 50,000 customers x 24 months) on first run,
+# then serves on 127.0.0.1:8080.
+run: build
+	./$(BIN) serve
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 30m ./...
+
+# Query latency, cache and throughput over a 1,000,000-customer x 36-month bank.
+bench: build
+	./$(BIN) bench --customers 1000000 --months 36
+
+# Go micro-benchmarks (compile time, generation).
+bench-go: deps
+	$(GO) test -run XXX -bench . -benchtime 2s ./metrics/ ./warehouse/
+
+clean:
+	rm -rf bin data
