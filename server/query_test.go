@@ -2,13 +2,17 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/models"
 	"github.com/beaconbi/beacon/server"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
 )
@@ -121,5 +125,24 @@ func TestHealthAndReadiness(t *testing.T) {
 		if r := do(t, srv, "GET", p, nil); r.status != http.StatusOK {
 			t.Errorf("%s: status %d", p, r.status)
 		}
+	}
+}
+
+func TestQueryTimeoutIsAClearError(t *testing.T) {
+	ctx := context.Background()
+	m, _ := metrics.ParseModel(models.DemoBankFile, models.DemoBank)
+	cat, err := metrics.NewCatalog(ctx, m, bank)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, _ := metrics.NewEngine(bank, cat, metrics.EngineConfig{Now: warehousetest.Now, QueryTimeout: time.Nanosecond})
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: bank, Engine: eng, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := do(t, srv, "POST", "/api/v1/query", []byte(`{"metrics":["churn_rate"],"dimensions":["branch"]}`))
+	checkError(t, r, 503, "")
+	if code := r.json(t)["error"].(map[string]any)["code"]; code != "timeout" {
+		t.Fatalf("error code %v, want timeout", code)
 	}
 }
