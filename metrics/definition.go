@@ -114,7 +114,7 @@ func (c *Catalog) Definition(m *Metric) Definition {
 	case "cumulative":
 		d.Formula = "running total of " + m.Measure + m.Metric + " over time"
 	case "share":
-		d.Formula = m.Metric + " / total " + m.Metric + " of the period"
+		d.Formula = m.Metric + " / total " + m.Metric + " of all groups in the result (per period when grouped by time)"
 	case "period_over_period":
 		d.Formula = fmt.Sprintf("%s of %s versus %s", m.Output, m.Metric, m.Compare)
 	}

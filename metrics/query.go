@@ -280,12 +280,12 @@ func (c *Catalog) checkFilter(field string, f Filter, lim Limits) (filterPlan, e
 		if len(f.Values) == 0 || len(f.Values) > lim.MaxValues {
 			return fp, invalid(field+".values", nil, "operator %s needs 1 to %d values, got %d", f.Op, lim.MaxValues, len(f.Values))
 		}
-		fp.values = f.Values
+		fp.values = slices.Clone(f.Values)
 	case "between":
 		if len(f.Values) != 2 {
 			return fp, invalid(field+".values", nil, "between takes values: [low, high], got %d values", len(f.Values))
 		}
-		fp.values = f.Values
+		fp.values = slices.Clone(f.Values)
 	default:
 		if f.Value == nil || len(f.Values) > 0 {
 			return fp, invalid(field+".value", nil, "operator %s takes one value: value: ...", f.Op)
