@@ -1,0 +1,228 @@
+package queries
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// timeRead is what the time language of a question said.
+type timeRead struct {
+	Range   string // a metrics range name, e.g. last_month, 2024-Q3, last_3_months
+	Grain   string
+	Trend   bool   // 趋势, trend: a series was asked for
+	Compare string // previous_period or same_period_last_year
+}
+
+var enMonths = map[string]int{"january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
+	"june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10,
+	"november": 11, "nov": 11, "december": 12, "dec": 12}
+
+var ordinals = map[string]int{"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+
+const enMonthNames = `january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec`
+
+var (
+	// Comparisons come first: 去年同期 and "vs last year" must not be read as the range last_year.
+	reYoY = regexp.MustCompile(`同比|去年同期|与去年相比|和去年相比|跟去年比|较去年|比去年|上年同期|year[- ]over[- ]year|\byoy\b|\by/y\b|(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:same (?:period|month|quarter) )?(?:of )?last year|same period (?:of )?last year`)
+	reMoM = regexp.MustCompile(`环比|较上月|比上月|比上个月|与上月相比|和上月相比|较上期|比上期|与上期相比|和上期相比|较上季度|比上季度|与上季度相比|month[- ]over[- ]month|quarter[- ]over[- ]quarter|\bmom\b|\bqoq\b|\bm/m\b|(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:previous|prior|last) (?:period|month|quarter)|period[- ]over[- ]period`)
+
+	reZhYearMonth   = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:份)?`)
+	reZhYearQuarter = regexp.MustCompile(`(\d{4})\s*年\s*(?:第\s*)?(?:q\s*([1-4])|([一二三四1-4])\s*季度?)`)
+	reZhYearHalf    = regexp.MustCompile(`(\d{4})\s*年\s*(上|下)半年`)
+	reZhYear        = regexp.MustCompile(`(\d{4})\s*年(?:度)?`)
+	reZhRelHalf     = regexp.MustCompile(`(今年|去年)?(上|下)半年`)
+	reZhMonthOnly   = regexp.MustCompile(`(今年|去年)?(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:份)?`)
+	reZhQuarterOnly = regexp.MustCompile(`(今年|去年)?(?:第\s*)?([一二三四1-4])\s*季度`)
+	reZhRolling     = regexp.MustCompile(`(?:近|最近|过去|前|最近的|过去的)\s*(` + numPattern + `)\s*(个)?\s*(天|日|周|星期|个月|月|个季度|季度|季|年)`)
+	reZhToDate      = regexp.MustCompile(`年初至今|今年以来|年初以来|本年至今|本月至今|本月以来|月初至今|本季度至今|本季至今|本季度以来|季初至今|本周至今`)
+	reZhNamed       = regexp.MustCompile(`今天|今日|昨天|昨日|本周|这周|这个星期|本星期|上周|上个星期|上星期|本月|这个月|当月|上个月|上月|本季度|这个季度|本季|当季|上季度|上个季度|上一季度|上季|今年|本年度|本年|去年|上一年|上年|前年`)
+
+	reEnQuarter   = regexp.MustCompile(`\bq([1-4])\s*,?\s*(\d{4})\b|\b(\d{4})\s*-?\s*q([1-4])\b|\b(first|second|third|fourth|1st|2nd|3rd|4th) quarter(?: of)? (\d{4})\b`)
+	reEnHalf      = regexp.MustCompile(`\bh([12])\s*(\d{4})\b|\b(\d{4})\s*h([12])\b|\b(first|second) half(?: of)? (\d{4})\b`)
+	reEnMonthYear = regexp.MustCompile(`\b(` + enMonthNames + `)\.?\s*,?\s*(\d{4})\b`)
+	reEnRolling   = regexp.MustCompile(`\b(?:last|past|previous|trailing|recent)\s+(` + numPattern + `)\s+(day|week|month|quarter|year)s?\b`)
+	reEnToDate    = regexp.MustCompile(`\b(?:ytd|mtd|qtd|year[- ]to[- ]date|month[- ]to[- ]date|quarter[- ]to[- ]date|so far this year|this year so far)\b`)
+	reEnHalfRel   = regexp.MustCompile(`\b(?:the )?(first|second) half(?: of)?(?: the| this)? year\b|\bh([12]) this year\b`)
+	reEnNamed     = regexp.MustCompile(`\b(today|yesterday|this week|last week|previous week|this month|last month|previous month|this quarter|last quarter|previous quarter|this year|last year|previous year)\b`)
+	reEnYear      = regexp.MustCompile(`\b(?:in|for|during|of)\s+(\d{4})\b|\b(\d{4})\b`)
+
+	reGrain = []struct {
+		re    *regexp.Regexp
+		grain string
+	}{
+		{regexp.MustCompile(`按月|每月|逐月|月度|每个月|分月|各月|月均|monthly|by month|per month|each month|month by month|month-by-month|every month`), "month"},
+		{regexp.MustCompile(`按季度|按季|每季度|每个季度|逐季|分季度|各季度|季度变化|季度走势|quarterly|by quarter|per quarter|each quarter|quarter by quarter`), "quarter"},
+		{regexp.MustCompile(`按年|每年|逐年|年度变化|分年|各年|yearly|annually|by year|per year|each year|year by year`), "year"},
+		{regexp.MustCompile(`按周|每周|逐周|周度|weekly|by week|per week|each week`), "week"},
+		{regexp.MustCompile(`按天|按日|每天|每日|逐日|日度|daily|by day|per day|each day`), "day"},
+	}
+	reTrend = regexp.MustCompile(`趋势|走势|变化趋势|曲线|\btrends?\b|\btrending\b|over time|\bhow has .* changed\b`)
+)
+
+var zhNamedRanges = map[string]string{
+	"今天": "today", "今日": "today", "昨天": "yesterday", "昨日": "yesterday",
+	"本周": "this_week", "这周": "this_week", "这个星期": "this_week", "本星期": "this_week",
+	"上周": "last_week", "上个星期": "last_week", "上星期": "last_week",
+	"本月": "this_month", "这个月": "this_month", "当月": "this_month", "上个月": "last_month", "上月": "last_month",
+	"本季度": "this_quarter", "这个季度": "this_quarter", "本季": "this_quarter", "当季": "this_quarter",
+	"上季度": "last_quarter", "上个季度": "last_quarter", "上一季度": "last_quarter", "上季": "last_quarter",
+	"今年": "this_year", "本年度": "this_year", "本年": "this_year", "去年": "last_year", "上一年": "last_year", "上年": "last_year",
+}
+
+var zhToDate = map[string]string{"年初至今": "ytd", "今年以来": "ytd", "年初以来": "ytd", "本年至今": "ytd", "本月至今": "mtd", "本月以来": "mtd",
+	"月初至今": "mtd", "本季度至今": "qtd", "本季至今": "qtd", "本季度以来": "qtd", "季初至今": "qtd", "本周至今": "wtd"}
+
+// readTime extracts comparison, time range, grain and trend words from a
+// normalized question, returning what it read and the text with them blanked.
+func readTime(text string, now time.Time) (timeRead, string) {
+	var tr timeRead
+	text = consume(text, reYoY, func([]string) bool { tr.Compare = "same_period_last_year"; return true })
+	text = consume(text, reMoM, func([]string) bool {
+		if tr.Compare == "" {
+			tr.Compare = "previous_period"
+		}
+		return true
+	})
+	for _, g := range reGrain {
+		text = consume(text, g.re, func([]string) bool {
+			if tr.Grain == "" {
+				tr.Grain = g.grain
+			}
+			return true
+		})
+	}
+	text = consume(text, reTrend, func([]string) bool { tr.Trend = true; return true })
+
+	year := now.Year()
+	set := func(r string) bool {
+		if tr.Range == "" {
+			tr.Range = r
+		}
+		return true
+	}
+	yearOf := func(word string) int {
+		if word == "去年" {
+			return year - 1
+		}
+		return year
+	}
+	// Most specific first, so that 2024年3月 is not read as 2024年.
+	text = consume(text, reZhToDate, func(m []string) bool { return set(zhToDate[m[0]]) })
+	text = consume(text, reZhYearMonth, func(m []string) bool {
+		mo, ok := number(m[2])
+		return ok && mo >= 1 && mo <= 12 && set(fmt.Sprintf("%s-%02d", m[1], mo))
+	})
+	text = consume(text, reZhYearQuarter, func(m []string) bool {
+		q := m[2]
+		if q == "" {
+			n, _ := number(m[3])
+			q = fmt.Sprint(n)
+		}
+		return set(m[1] + "-Q" + q)
+	})
+	text = consume(text, reZhYearHalf, func(m []string) bool { return set(m[1] + "-H" + map[string]string{"上": "1", "下": "2"}[m[2]]) })
+	text = consume(text, reZhRelHalf, func(m []string) bool {
+		if m[1] == "" && m[2] == "上" {
+			return set("first_half")
+		}
+		return set(fmt.Sprintf("%d-H%s", yearOf(m[1]), map[string]string{"上": "1", "下": "2"}[m[2]]))
+	})
+	text = consume(text, reZhQuarterOnly, func(m []string) bool {
+		n, _ := number(m[2])
+		return n >= 1 && n <= 4 && set(fmt.Sprintf("%d-Q%d", yearOf(m[1]), n))
+	})
+	text = consume(text, reZhRolling, func(m []string) bool {
+		n, ok := number(m[1])
+		if !ok || n < 1 {
+			return false
+		}
+		switch m[3] {
+		case "天", "日":
+			return set(fmt.Sprintf("last_%d_days", n))
+		case "周", "星期":
+			return set(fmt.Sprintf("last_%d_weeks", n))
+		case "个月", "月":
+			return set(fmt.Sprintf("last_%d_months", n))
+		case "个季度", "季度", "季":
+			return set(fmt.Sprintf("last_%d_quarters", n))
+		default: // 年: rolling years are counted in months, 近一年 = the last 12 months
+			return set(fmt.Sprintf("last_%d_months", 12*n))
+		}
+	})
+	text = consume(text, reZhYear, func(m []string) bool { return set(m[1]) })
+	text = consume(text, reZhMonthOnly, func(m []string) bool {
+		mo, ok := number(m[2])
+		if !ok || mo < 1 || mo > 12 {
+			return false
+		}
+		y := yearOf(m[1])
+		if m[1] == "" && mo > int(now.Month()) {
+			y-- // a month later than this one means last year's
+		}
+		return set(fmt.Sprintf("%d-%02d", y, mo))
+	})
+	text = consume(text, reZhNamed, func(m []string) bool {
+		if m[0] == "前年" {
+			return set(fmt.Sprint(year - 2))
+		}
+		return set(zhNamedRanges[m[0]])
+	})
+
+	text = consume(text, reEnToDate, func(m []string) bool {
+		switch {
+		case strings.HasPrefix(m[0], "m"):
+			return set("mtd")
+		case strings.HasPrefix(m[0], "q"):
+			return set("qtd")
+		}
+		return set("ytd")
+	})
+	text = consume(text, reEnQuarter, func(m []string) bool {
+		switch {
+		case m[1] != "":
+			return set(m[2] + "-Q" + m[1])
+		case m[3] != "":
+			return set(m[3] + "-Q" + m[4])
+		}
+		return set(fmt.Sprintf("%s-Q%d", m[6], ordinals[m[5]]))
+	})
+	text = consume(text, reEnHalf, func(m []string) bool {
+		switch {
+		case m[1] != "":
+			return set(m[2] + "-H" + m[1])
+		case m[3] != "":
+			return set(m[3] + "-H" + m[4])
+		}
+		return set(fmt.Sprintf("%s-H%d", m[6], ordinals[m[5]]))
+	})
+	text = consume(text, reEnHalfRel, func(m []string) bool {
+		if m[1] == "first" || m[2] == "1" {
+			return set("first_half")
+		}
+		return set(fmt.Sprintf("%d-H2", year))
+	})
+	text = consume(text, reEnMonthYear, func(m []string) bool { return set(fmt.Sprintf("%s-%02d", m[2], enMonths[m[1]])) })
+	text = consume(text, reEnRolling, func(m []string) bool {
+		n, ok := number(m[1])
+		if !ok || n < 1 {
+			return false
+		}
+		if m[2] == "year" {
+			return set(fmt.Sprintf("last_%d_months", 12*n))
+		}
+		return set(fmt.Sprintf("last_%d_%ss", n, m[2]))
+	})
+	text = consume(text, reEnNamed, func(m []string) bool {
+		return set(strings.Replace(strings.ReplaceAll(m[1], " ", "_"), "previous", "last", 1))
+	})
+	text = consume(text, reEnYear, func(m []string) bool {
+		y := m[1] + m[2]
+		if y < "1990" || y > "2100" {
+			return false
+		}
+		return set(y)
+	})
+	return tr, text
+}
