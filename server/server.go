@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/queries"
 	"github.com/beaconbi/beacon/warehouse"
 )
 
@@ -24,6 +25,8 @@ type Config struct {
 	Addr   string
 	DB     *warehouse.DB
 	Engine *metrics.Engine
+	// Chat answers questions; nil disables /api/v1/chat.
+	Chat   *queries.Chat
 	Auth   AuthConfig
 	Logger *slog.Logger
 	// BodyLimit caps request bodies in bytes (default 1 MiB); UploadLimit
@@ -41,6 +44,7 @@ type Server struct {
 	log    *slog.Logger
 	auth   *authenticator
 	engine *metrics.Engine
+	chat   *queries.Chat
 	db     *warehouse.DB
 }
 
@@ -66,7 +70,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		cfg.Logger.Warn("authentication is off: no JWT secret or public key configured; listening on loopback only", "addr", cfg.Addr)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, auth: auth, engine: cfg.Engine, db: cfg.DB}
+	s := &Server{cfg: cfg, log: cfg.Logger, auth: auth, engine: cfg.Engine, chat: cfg.Chat, db: cfg.DB}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "beacon",
 		DisableStartupMessage: true,
@@ -114,6 +118,9 @@ func (s *Server) routes() {
 	api.Post("/query", s.allow(roleExecutive), s.postQuery)
 	api.Post("/query/compile", s.allow(roleAnalyst), s.postCompile)
 	api.Get("/dimensions", s.allow(roleViewer), s.listDimensions)
+	if s.chat != nil {
+		api.Post("/chat", s.allow(roleViewer), s.postChat)
+	}
 	api.Get("/tables", s.allow(roleAnalyst), s.listTables)
 	api.Post("/tables/:name", s.allow(roleAdmin), s.postTable)
 	s.app.Use(func(c *fiber.Ctx) error {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/models"
+	"github.com/beaconbi/beacon/queries"
 	"github.com/beaconbi/beacon/server"
 	"github.com/beaconbi/beacon/warehouse"
 )
@@ -274,7 +275,8 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{Addr: *addr, DB: db, Engine: engine, Logger: log, Version: version,
+	chat := queries.NewChat(engine, queries.ChatConfig{})
+	srv, err := server.New(server.Config{Addr: *addr, DB: db, Engine: engine, Chat: chat, Logger: log, Version: version,
 		Auth: server.AuthConfig{Secret: []byte(*secret), PublicKeyFile: *pubKey}})
 	if err != nil {
 		return err

@@ -1,0 +1,320 @@
+package queries
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/beaconbi/beacon/metrics"
+)
+
+// Sentence writes the one-sentence answer to a result in lang ("zh" or
+// "en"): the figure, its period and filters, and the comparison or the
+// extremes of a breakdown.
+func Sentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Result) string {
+	zh := lang == "zh"
+	if len(r.Rows) == 0 || len(q.Metrics) == 0 {
+		if zh {
+			return "没有符合条件的数据。"
+		}
+		return "No data matched the question."
+	}
+	m, _ := cat.Metric(q.Metrics[0])
+	label := m.Label.EN
+	if zh && m.Label.ZH != "" {
+		label = m.Label.ZH
+	}
+	period := periodLabel(lang, r.Time)
+	scope := filterLabel(lang, cat, q.Filters)
+	col := func(name string) int {
+		for i, c := range r.Columns {
+			if c.Name == name {
+				return i
+			}
+		}
+		return -1
+	}
+	mi := col(m.Name)
+	val := func(row []any) string { return FormatValue(lang, m.Format, row[mi]) }
+	dimIdx := -1
+	for i, c := range r.Columns {
+		if c.Role == "dimension" {
+			dimIdx = i
+			break
+		}
+	}
+	switch {
+	case col("period") >= 0:
+		// A series: the latest period, and the range of values.
+		pi := col("period")
+		last := r.Rows[len(r.Rows)-1]
+		hi, lo := extremes(r.Rows, mi)
+		if zh {
+			return fmt.Sprintf("%s%s%s最近一期（%s）为 %s，期间最高 %s（%s），最低 %s（%s）。", period, scope, label, last[pi], val(last),
+				val(r.Rows[hi]), rowName(r.Rows[hi], pi, dimIdx), val(r.Rows[lo]), rowName(r.Rows[lo], pi, dimIdx))
+		}
+		return fmt.Sprintf("%s%s: %s was %s in the latest period (%s); highest %s (%s), lowest %s (%s).", capital(period), scope, label, val(last), last[pi],
+			val(r.Rows[hi]), rowName(r.Rows[hi], pi, dimIdx), val(r.Rows[lo]), rowName(r.Rows[lo], pi, dimIdx))
+	case dimIdx >= 0:
+		d, _ := cat.Dimension(r.Columns[dimIdx].Name)
+		dl := d.Label.EN
+		if zh && d.Label.ZH != "" {
+			dl = d.Label.ZH
+		}
+		hi, lo := extremes(r.Rows, mi)
+		name := func(row []any) string { return valueLabel(lang, cat, d.Name, fmt.Sprint(row[dimIdx])) }
+		if len(q.Order) > 0 && len(r.Rows) >= 1 {
+			first := r.Rows[0]
+			word := map[bool]string{true: "最高", false: "最低"}[q.Order[0].Desc]
+			enWord := map[bool]string{true: "highest", false: "lowest"}[q.Order[0].Desc]
+			if zh {
+				return fmt.Sprintf("%s%s%s%s的%s是%s，为 %s（共列出 %d 个）。", period, scope, label, word, dl, name(first), val(first), len(r.Rows))
+			}
+			return fmt.Sprintf("%s%s, the %s with the %s %s was %s at %s (%d listed).", capital(period), scope, strings.ToLower(dl), enWord, strings.ToLower(label), name(first), val(first), len(r.Rows))
+		}
+		if zh {
+			return fmt.Sprintf("%s%s各%s的%s中，最高为%s（%s），最低为%s（%s）。", period, scope, dl, label, name(r.Rows[hi]), val(r.Rows[hi]), name(r.Rows[lo]), val(r.Rows[lo]))
+		}
+		return fmt.Sprintf("%s%s, %s by %s ranged from %s (%s) to %s (%s).", capital(period), scope, strings.ToLower(label), strings.ToLower(dl), val(r.Rows[lo]), name(r.Rows[lo]), val(r.Rows[hi]), name(r.Rows[hi]))
+	}
+	row := r.Rows[0]
+	s := ""
+	if zh {
+		s = fmt.Sprintf("%s%s%s为 %s", period, scope, label, val(row))
+	} else {
+		s = fmt.Sprintf("%s%s, %s was %s", capital(period), scope, label, val(row))
+	}
+	for _, other := range q.Metrics[1:] {
+		om, _ := cat.Metric(other)
+		if j := col(other); j >= 0 {
+			if zh {
+				s += fmt.Sprintf("，%s为 %s", om.Label.ZH, FormatValue(lang, om.Format, row[j]))
+			} else {
+				s += fmt.Sprintf("; %s was %s", om.Label.EN, FormatValue(lang, om.Format, row[j]))
+			}
+		}
+	}
+	if q.Compare != "" {
+		if di := col(m.Name + "_delta"); di >= 0 && row[di] != nil {
+			s += compareClause(lang, q.Compare, m.Format, row[di], row[col(m.Name+"_pct_change")])
+		}
+	}
+	if zh {
+		return s + "。"
+	}
+	return s + "."
+}
+
+func compareClause(lang, mode, format string, delta, pct any) string {
+	d, _ := delta.(float64)
+	zh := lang == "zh"
+	dir := map[bool]string{true: "上升", false: "下降"}[d >= 0]
+	enDir := map[bool]string{true: "up", false: "down"}[d >= 0]
+	than := map[string]string{"previous_period": "环比", "same_period_last_year": "同比"}[mode]
+	enThan := map[string]string{"previous_period": "the previous period", "same_period_last_year": "the same period last year"}[mode]
+	amount := ""
+	switch format {
+	case "percent":
+		if zh {
+			amount = fmt.Sprintf("%.2f 个百分点", math.Abs(d)*100)
+		} else {
+			amount = fmt.Sprintf("%.2f percentage points", math.Abs(d)*100)
+		}
+	default:
+		if p, ok := pct.(float64); ok {
+			amount = fmt.Sprintf("%.1f%%", math.Abs(p)*100)
+		} else {
+			amount = FormatValue(lang, format, math.Abs(d))
+		}
+	}
+	if zh {
+		return fmt.Sprintf("，%s%s %s", than, dir, amount)
+	}
+	return fmt.Sprintf(", %s %s from %s", enDir, amount, enThan)
+}
+
+func extremes(rows [][]any, i int) (hi, lo int) {
+	hv, lv := math.Inf(-1), math.Inf(1)
+	for k, r := range rows {
+		v, ok := r[i].(float64)
+		if !ok {
+			if n, isInt := r[i].(int64); isInt {
+				v, ok = float64(n), true
+			}
+		}
+		if !ok {
+			continue
+		}
+		if v > hv {
+			hv, hi = v, k
+		}
+		if v < lv {
+			lv, lo = v, k
+		}
+	}
+	return hi, lo
+}
+
+func rowName(row []any, pi, di int) string {
+	if di >= 0 {
+		return fmt.Sprintf("%v %v", row[pi], row[di])
+	}
+	return fmt.Sprint(row[pi])
+}
+
+func capital(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// periodLabel names the resolved range: 2026年10月, 2026年第三季度,
+// 2026年, or the dates; in English October 2026, Q3 2026, 2026.
+func periodLabel(lang string, t metrics.ResolvedTime) string {
+	if t.Start == "" {
+		return ""
+	}
+	s, err1 := time.Parse("2006-01-02", t.Start)
+	e, err2 := time.Parse("2006-01-02", t.End)
+	if err1 != nil || err2 != nil {
+		return ""
+	}
+	end := e.AddDate(0, 0, 1)
+	zh := lang == "zh"
+	switch {
+	case s.Day() == 1 && end.Equal(s.AddDate(0, 1, 0)):
+		if zh {
+			return fmt.Sprintf("%d年%d月", s.Year(), s.Month())
+		}
+		return "in " + s.Format("January 2006")
+	case s.Day() == 1 && (s.Month()-1)%3 == 0 && end.Equal(s.AddDate(0, 3, 0)):
+		q := (int(s.Month())-1)/3 + 1
+		if zh {
+			return fmt.Sprintf("%d年第%s季度", s.Year(), []string{"", "一", "二", "三", "四"}[q])
+		}
+		return fmt.Sprintf("in Q%d %d", q, s.Year())
+	case s.YearDay() == 1 && end.Equal(s.AddDate(1, 0, 0)):
+		if zh {
+			return fmt.Sprintf("%d年", s.Year())
+		}
+		return fmt.Sprintf("in %d", s.Year())
+	}
+	if zh {
+		return fmt.Sprintf("%s至%s", t.Start, t.End)
+	}
+	return fmt.Sprintf("from %s to %s", t.Start, t.End)
+}
+
+func filterLabel(lang string, cat *metrics.Catalog, fs []metrics.Filter) string {
+	var parts []string
+	for _, f := range fs {
+		var vals []string
+		for _, v := range append([]any{f.Value}, f.Values...) {
+			if v == nil {
+				continue
+			}
+			vals = append(vals, valueLabel(lang, cat, f.Dimension, fmt.Sprint(v)))
+		}
+		sep := "、"
+		if lang != "zh" {
+			sep = ", "
+		}
+		p := strings.Join(vals, sep)
+		if f.Op == "not_in" || f.Op == "neq" {
+			p = map[bool]string{true: "除" + p + "外", false: "excluding " + p}[lang == "zh"]
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	if lang == "zh" {
+		return strings.Join(parts, "、")
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+func valueLabel(lang string, cat *metrics.Catalog, dim, value string) string {
+	d, ok := cat.Dimension(dim)
+	if !ok {
+		return value
+	}
+	for _, v := range d.Values {
+		if v.Value == value {
+			if lang != "zh" && v.Label.EN != "" {
+				return v.Label.EN
+			}
+			if lang == "zh" && v.Label.ZH != "" {
+				return v.Label.ZH
+			}
+		}
+	}
+	return value
+}
+
+// FormatValue formats a metric value by its format: percent, currency
+// (万/亿 in Chinese, k/m/bn in English), count, or a plain number.
+func FormatValue(lang, format string, v any) string {
+	f, ok := v.(float64)
+	if !ok {
+		if n, isInt := v.(int64); isInt {
+			f, ok = float64(n), true
+		}
+	}
+	if !ok {
+		if lang == "zh" {
+			return "无数据"
+		}
+		return "n/a"
+	}
+	zh := lang == "zh"
+	switch format {
+	case "percent":
+		if math.Abs(f) < 0.1 {
+			return fmt.Sprintf("%.2f%%", f*100)
+		}
+		return fmt.Sprintf("%.1f%%", f*100)
+	case "currency":
+		a := math.Abs(f)
+		switch {
+		case zh && a >= 1e8:
+			return fmt.Sprintf("%.2f 亿元", f/1e8)
+		case zh && a >= 1e4:
+			return fmt.Sprintf("%.2f 万元", f/1e4)
+		case zh:
+			return fmt.Sprintf("%.2f 元", f)
+		case a >= 1e9:
+			return fmt.Sprintf("CNY %.2fbn", f/1e9)
+		case a >= 1e6:
+			return fmt.Sprintf("CNY %.2fm", f/1e6)
+		case a >= 1e3:
+			return fmt.Sprintf("CNY %.1fk", f/1e3)
+		}
+		return fmt.Sprintf("CNY %.2f", f)
+	case "count":
+		return thousands(int64(math.Round(f)))
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return thousands(int64(f))
+	}
+	return fmt.Sprintf("%.2f", f)
+}
+
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

@@ -1,0 +1,171 @@
+package queries
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
+
+	"github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/metrics"
+)
+
+// Planner turns a question, with the previous query of its conversation
+// (or nil), into a plan.
+type Planner interface {
+	Plan(ctx context.Context, question string, prev *metrics.Query) (*Plan, error)
+}
+
+// Chat answers questions: it plans them (with the LLM planner when one is
+// configured, the offline planner otherwise or as its fallback), runs the
+// governed query for the asker's row scope, and writes the answer.
+type Chat struct {
+	engine  *metrics.Engine
+	offline *Offline
+	llm     Planner
+	convs   *expirable.LRU[string, metrics.Query]
+}
+
+// ChatConfig configures a Chat.
+type ChatConfig struct {
+	// LLM, when set, is asked first; its plans are validated and the
+	// offline planner is the fallback.
+	LLM Planner
+	// Conversations bounds the follow-up memory; TTL is how long it lasts.
+	Conversations int
+	TTL           time.Duration
+}
+
+// NewChat returns a chat service over the engine's catalog.
+func NewChat(engine *metrics.Engine, cfg ChatConfig) *Chat {
+	if cfg.Conversations == 0 {
+		cfg.Conversations = 10_000
+	}
+	if cfg.TTL == 0 {
+		cfg.TTL = 2 * time.Hour
+	}
+	return &Chat{
+		engine:  engine,
+		offline: NewOffline(engine.Catalog(), engine.Now),
+		llm:     cfg.LLM,
+		convs:   expirable.NewLRU[string, metrics.Query](cfg.Conversations, nil, cfg.TTL),
+	}
+}
+
+// Offline returns the offline planner, for evaluation.
+func (c *Chat) Offline() *Offline { return c.offline }
+
+// Answer is the reply to one question.
+type Answer struct {
+	ConversationID string                `json:"conversation_id"`
+	Question       string                `json:"question"`
+	Status         string                `json:"status"` // answer, clarify, refuse
+	Answer         string                `json:"answer"`
+	Plan           *Plan                 `json:"interpretation"`
+	Query          *metrics.Query        `json:"query,omitempty"`
+	Time           *metrics.ResolvedTime `json:"time,omitempty"`
+	SQL            string                `json:"sql,omitempty"`
+	Params         []any                 `json:"params,omitempty"`
+	Columns        []metrics.Column      `json:"columns,omitempty"`
+	Result         *metrics.Result       `json:"-"`
+	Chart          map[string]any        `json:"chart,omitempty"`
+	ElapsedMS      float64               `json:"elapsed_ms"`
+}
+
+var convIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// MaxQuestion is the longest question accepted, in characters.
+const MaxQuestion = 500
+
+// Ask answers a question for a caller (subject, scope) in a conversation;
+// an empty conversation id starts a new one.
+func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope metrics.Scope) (*Answer, error) {
+	start := time.Now()
+	switch n := utf8.RuneCountInString(question); {
+	case !utf8.ValidString(question):
+		return nil, beacon.Invalid("question", nil, "the question is not valid UTF-8")
+	case n == 0:
+		return nil, beacon.Invalid("question", nil, "ask a question, e.g. 上个月高净值客户流失率是多少？")
+	case n > MaxQuestion:
+		return nil, beacon.Invalid("question", nil, "the question has %d characters; the limit is %d", n, MaxQuestion)
+	}
+	if convID == "" {
+		convID = newID()
+	} else if !convIDRE.MatchString(convID) {
+		return nil, beacon.Invalid("conversation_id", nil, "a conversation id is 1-64 letters, digits, - or _")
+	}
+	// Conversations are per caller: another user's id finds nothing.
+	key := subject + "\x00" + convID
+	var prev *metrics.Query
+	if q, ok := c.convs.Get(key); ok {
+		prev = &q
+	}
+	plan, err := c.plan(ctx, question, prev)
+	if err != nil {
+		return nil, err
+	}
+	a := &Answer{ConversationID: convID, Question: question, Plan: plan, Status: plan.Status, Answer: plan.Message}
+	if plan.Status == "answer" {
+		res, err := c.engine.Run(ctx, plan.Query, scope)
+		var be *beacon.Error
+		switch {
+		case errors.As(err, &be) && be.Code == beacon.EINVALID:
+			// The words were understood but do not fit together (e.g. a breakdown
+			// the metric does not have): say so rather than guess.
+			plan.Status, a.Status = "clarify", "clarify"
+			plan.Message = c.offline.say(plan.Lang, "这个问题无法按指标口径回答：%s", "That question does not fit the governed metrics: %s", be.Message)
+			a.Answer = plan.Message
+		case err != nil:
+			return nil, err
+		default:
+			q := plan.Query
+			a.Query, a.Result = &q, res
+			a.Time, a.SQL, a.Params, a.Columns = &res.Time, res.SQL, res.Params, res.Columns
+			a.Answer = Sentence(plan.Lang, c.engine.Catalog(), q, res)
+			if len(plan.Notes) > 0 {
+				a.Answer += notesSuffix(plan.Lang, plan.Notes)
+			}
+			c.convs.Add(key, q)
+		}
+	}
+	a.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
+	return a, nil
+}
+
+func notesSuffix(lang string, notes []string) string {
+	s := ""
+	for _, n := range notes {
+		if lang == "zh" {
+			s += "（" + n + "）"
+		} else {
+			s += " (" + n + ")"
+		}
+	}
+	return s
+}
+
+// plan asks the LLM planner when configured, and falls back to the
+// offline planner when it fails or gives nothing valid.
+func (c *Chat) plan(ctx context.Context, question string, prev *metrics.Query) (*Plan, error) {
+	if c.llm != nil {
+		p, err := c.llm.Plan(ctx, question, prev)
+		if err == nil && p != nil {
+			return p, nil
+		}
+	}
+	return c.offline.Plan(question, prev), nil
+}
+
+func newID() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	return hex.EncodeToString(b)
+}

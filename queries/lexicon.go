@@ -1,0 +1,160 @@
+package queries
+
+import (
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/beaconbi/beacon/metrics"
+)
+
+// Kinds of catalog words.
+const (
+	kindMetric    = "metric"
+	kindDimension = "dimension"
+	kindValue     = "value"
+)
+
+// target is what a catalog word names.
+type target struct {
+	Kind      string
+	Name      string // metric or dimension name
+	Value     string // for values: the stored value
+	Dimension string // for values: its dimension
+}
+
+// entry is one surface form and everything it may name.
+type entry struct {
+	surface string
+	han     bool
+	runes   int
+	targets []target
+}
+
+// Lexicon holds every word of a catalog that a question may use: metric,
+// dimension and value names, labels and synonyms in Chinese and English.
+// It is built from the model alone, so a new model needs no code.
+type Lexicon struct {
+	entries []*entry
+	metrics map[string]*metrics.Metric
+}
+
+// NewLexicon builds the lexicon of a catalog.
+func NewLexicon(cat *metrics.Catalog) *Lexicon {
+	lx := &Lexicon{metrics: map[string]*metrics.Metric{}}
+	bySurface := map[string]*entry{}
+	add := func(surface string, t target) {
+		s := strings.TrimSpace(normalize(surface))
+		if s == "" || utf8.RuneCountInString(s) < 2 && !hasHan(s) {
+			return
+		}
+		e, ok := bySurface[s]
+		if !ok {
+			e = &entry{surface: s, han: hasHan(s), runes: utf8.RuneCountInString(s)}
+			bySurface[s] = e
+		}
+		for _, x := range e.targets {
+			if x == t {
+				return
+			}
+		}
+		e.targets = append(e.targets, t)
+	}
+	for _, name := range cat.Names() {
+		m, _ := cat.Metric(name)
+		lx.metrics[name] = m
+		t := target{Kind: kindMetric, Name: name}
+		add(name, t)
+		add(strings.ReplaceAll(name, "_", " "), t)
+		add(m.Label.ZH, t)
+		add(m.Label.EN, t)
+		for _, s := range append(m.Synonyms.ZH, m.Synonyms.EN...) {
+			add(s, t)
+		}
+	}
+	for _, name := range cat.DimensionNames() {
+		d, _ := cat.Dimension(name)
+		t := target{Kind: kindDimension, Name: name}
+		add(name, t)
+		add(strings.ReplaceAll(name, "_", " "), t)
+		add(d.Label.ZH, t)
+		add(d.Label.EN, t)
+		for _, s := range append(d.Synonyms.ZH, d.Synonyms.EN...) {
+			add(s, t)
+		}
+		for _, v := range d.Values {
+			vt := target{Kind: kindValue, Name: name, Dimension: name, Value: v.Value}
+			add(v.Value, vt)
+			add(v.Label.ZH, vt)
+			add(v.Label.EN, vt)
+			for _, s := range v.Synonyms {
+				add(s, vt)
+			}
+		}
+	}
+	for _, e := range bySurface {
+		lx.entries = append(lx.entries, e)
+	}
+	// Longest first, so 活跃客户数 wins over 客户数.
+	sort.Slice(lx.entries, func(i, j int) bool {
+		a, b := lx.entries[i], lx.entries[j]
+		if a.runes != b.runes {
+			return a.runes > b.runes
+		}
+		return a.surface < b.surface
+	})
+	return lx
+}
+
+// mention is one catalog word found in a question.
+type mention struct {
+	start, end int
+	entry      *entry
+}
+
+// find returns the non-overlapping catalog words in text, longest first,
+// and the text with them blanked.
+func (lx *Lexicon) find(text string) ([]mention, string) {
+	var found []mention
+	for _, e := range lx.entries {
+		from := 0
+		for {
+			i := strings.Index(text[from:], e.surface)
+			if i < 0 {
+				break
+			}
+			start, end := from+i, from+i+len(e.surface)
+			from = end
+			if !e.han && !(boundary(text, start-1) && boundary(text, end)) {
+				continue
+			}
+			found = append(found, mention{start: start, end: end, entry: e})
+			text = blank(text, start, end)
+		}
+	}
+	sort.Slice(found, func(i, j int) bool { return found[i].start < found[j].start })
+	return found, text
+}
+
+// boundary reports whether the byte at i does not continue an English word.
+func boundary(text string, i int) bool {
+	if i < 0 || i >= len(text) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(text[i:])
+	if r == utf8.RuneError {
+		r, _ = utf8.DecodeLastRuneInString(text[:i+1])
+	}
+	return !(unicode.IsLetter(r) && r < unicode.MaxASCII || unicode.IsDigit(r) || r == '_')
+}
+
+// metricNames lists the catalog's metrics.
+func (lx *Lexicon) metricNames() []string {
+	out := make([]string, 0, len(lx.metrics))
+	for n := range lx.metrics {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
