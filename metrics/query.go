@@ -15,41 +15,41 @@ import (
 // Query is a metric query, the one request shape every surface uses: the
 // API, ChatBI, alerts and reports.
 type Query struct {
-	Metrics    []string  `json:"metrics"`
-	Dimensions []string  `json:"dimensions,omitempty"`
-	Filters    []Filter  `json:"filters,omitempty"`
-	Time       *TimeSpec `json:"time,omitempty"`
+	Metrics    []string  `json:"metrics" yaml:"metrics,omitempty"`
+	Dimensions []string  `json:"dimensions,omitempty" yaml:"dimensions,omitempty"`
+	Filters    []Filter  `json:"filters,omitempty" yaml:"filters,omitempty"`
+	Time       *TimeSpec `json:"time,omitempty" yaml:"time,omitempty"`
 	// Compare adds previous value, delta and pct change columns:
 	// previous_period or same_period_last_year. It needs a time range.
-	Compare string  `json:"compare,omitempty"`
-	Order   []Order `json:"order,omitempty"`
-	Limit   int     `json:"limit,omitempty"`
-	Totals  bool    `json:"totals,omitempty"`
+	Compare string  `json:"compare,omitempty" yaml:"compare,omitempty"`
+	Order   []Order `json:"order,omitempty" yaml:"order,omitempty"`
+	Limit   int     `json:"limit,omitempty" yaml:"limit,omitempty"`
+	Totals  bool    `json:"totals,omitempty" yaml:"totals,omitempty"`
 }
 
 // TimeSpec is the time part of a query: a grain to group by and a range,
 // either named (Range) or absolute (Start and End, inclusive dates).
 type TimeSpec struct {
-	Grain    string `json:"grain,omitempty"`
-	Range    string `json:"range,omitempty"`
-	Start    string `json:"start,omitempty"`
-	End      string `json:"end,omitempty"`
-	TimeZone string `json:"time_zone,omitempty"`
+	Grain    string `json:"grain,omitempty" yaml:"grain,omitempty"`
+	Range    string `json:"range,omitempty" yaml:"range,omitempty"`
+	Start    string `json:"start,omitempty" yaml:"start,omitempty"`
+	End      string `json:"end,omitempty" yaml:"end,omitempty"`
+	TimeZone string `json:"time_zone,omitempty" yaml:"time_zone,omitempty"`
 }
 
 // Filter restricts a dimension. Value is for single-valued operators,
 // Values for in, not_in and between.
 type Filter struct {
-	Dimension string `json:"dimension"`
-	Op        string `json:"op"`
-	Value     any    `json:"value,omitempty"`
-	Values    []any  `json:"values,omitempty"`
+	Dimension string `json:"dimension" yaml:"dimension,omitempty"`
+	Op        string `json:"op" yaml:"op,omitempty"`
+	Value     any    `json:"value,omitempty" yaml:"value,omitempty"`
+	Values    []any  `json:"values,omitempty" yaml:"values,omitempty"`
 }
 
 // Order sorts the result by a column.
 type Order struct {
-	By   string `json:"by"`
-	Desc bool   `json:"desc,omitempty"`
+	By   string `json:"by" yaml:"by,omitempty"`
+	Desc bool   `json:"desc,omitempty" yaml:"desc,omitempty"`
 }
 
 // FilterOps are the filter operators.

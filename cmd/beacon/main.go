@@ -35,6 +35,7 @@ usage:
   beacon load     --table NAME FILE       load a CSV or Parquet file into a table, all or nothing
   beacon check    [--db FILE] MODEL.yaml  validate a semantic model against the database
   beacon bench    [flags]                 measure query latency, cache and throughput
+  beacon eval     [flags] SET.yaml...     score the ChatBI planner on question sets
   beacon health    [--url URL]             exit 0 if the server answers /readyz (for container health checks)
   beacon version
 
@@ -62,6 +63,8 @@ func main() {
 		err = check(ctx, args)
 	case "bench":
 		err = bench(ctx, args, log)
+	case "eval":
+		err = evalCmd(ctx, args)
 	case "health":
 		err = health(ctx, args)
 	case "version":
