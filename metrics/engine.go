@@ -210,3 +210,74 @@ func (e *Engine) query(ctx context.Context, comp *Compiled) (*Result, error) {
 	}
 	return res, nil
 }
+
+// ParseSQL returns DuckDB's parse of a SELECT as JSON, for the SQL guard.
+func (e *Engine) ParseSQL(ctx context.Context, query string) ([]byte, error) {
+	return e.db.ParseSQL(ctx, query)
+}
+
+// TableNames lists the warehouse's data tables (not Beacon's own).
+func (e *Engine) TableNames(ctx context.Context) ([]string, error) {
+	tables, err := e.db.Tables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for t := range tables {
+		if warehouse.ValidTableName(t) == nil {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// RunSQL runs a statement the SQL guard has approved, read-only, within
+// the query timeout, returning at most maxRows rows.
+func (e *Engine) RunSQL(ctx context.Context, query string, maxRows int) (*Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	start := time.Now()
+	res := &Result{SQL: query, Dialect: e.dialect.Name(), DataVersion: e.db.Version(), Params: []any{}, Rows: [][]any{}}
+	err := e.db.Read(ctx, func(conn *sql.Conn) error {
+		rows, err := conn.QueryContext(ctx, query)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		types, err := rows.ColumnTypes()
+		if err != nil {
+			return err
+		}
+		for _, t := range types {
+			res.Columns = append(res.Columns, Column{Name: t.Name(), Type: columnKind(t.DatabaseTypeName()), Role: "value"})
+		}
+		for rows.Next() {
+			if len(res.Rows) == maxRows {
+				res.Truncated = true
+				break
+			}
+			vals := make([]any, len(types))
+			ptrs := make([]any, len(types))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return err
+			}
+			for i := range vals {
+				vals[i] = cell(vals[i], res.Columns[i].Type)
+			}
+			res.Rows = append(res.Rows, vals)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, &beacon.Error{Code: beacon.ETIMEOUT, Message: fmt.Sprintf("the query ran longer than %s and was stopped", e.timeout), Err: err}
+		}
+		// DuckDB's binder and runtime errors are about the statement the client wrote.
+		return nil, &beacon.Error{Code: beacon.EINVALID, Field: "sql", Message: firstLine(err.Error()), Err: err}
+	}
+	res.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
+	return res, nil
+}

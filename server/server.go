@@ -26,9 +26,14 @@ type Config struct {
 	DB     *warehouse.DB
 	Engine *metrics.Engine
 	// Chat answers questions; nil disables /api/v1/chat.
-	Chat   *queries.Chat
-	Auth   AuthConfig
-	Logger *slog.Logger
+	Chat *queries.Chat
+	// Guard runs analysts' free SQL; nil disables /api/v1/sql.
+	Guard *queries.Guard
+	// UploadDir is where uploaded files are staged; it must be the folder
+	// DuckDB is allowed to read (see warehouse.DB.Lockdown).
+	UploadDir string
+	Auth      AuthConfig
+	Logger    *slog.Logger
 	// BodyLimit caps request bodies in bytes (default 1 MiB); UploadLimit
 	// caps table uploads (default 256 MiB).
 	BodyLimit   int
@@ -45,6 +50,7 @@ type Server struct {
 	auth   *authenticator
 	engine *metrics.Engine
 	chat   *queries.Chat
+	guard  *queries.Guard
 	db     *warehouse.DB
 }
 
@@ -70,7 +76,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		cfg.Logger.Warn("authentication is off: no JWT secret or public key configured; listening on loopback only", "addr", cfg.Addr)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, auth: auth, engine: cfg.Engine, chat: cfg.Chat, db: cfg.DB}
+	s := &Server{cfg: cfg, log: cfg.Logger, auth: auth, engine: cfg.Engine, chat: cfg.Chat, guard: cfg.Guard, db: cfg.DB}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "beacon",
 		DisableStartupMessage: true,
@@ -120,6 +126,9 @@ func (s *Server) routes() {
 	api.Get("/dimensions", s.allow(roleViewer), s.listDimensions)
 	if s.chat != nil {
 		api.Post("/chat", s.allow(roleViewer), s.postChat)
+	}
+	if s.guard != nil {
+		api.Post("/sql", s.allow(roleAnalyst), s.postSQL)
 	}
 	api.Get("/tables", s.allow(roleAnalyst), s.listTables)
 	api.Post("/tables/:name", s.allow(roleAdmin), s.postTable)

@@ -53,7 +53,7 @@ func (s *Server) postTable(c *fiber.Ctx) error {
 	if len(c.Body()) == 0 {
 		return beacon.Invalid("body", nil, "the body is empty; send the file's bytes")
 	}
-	dir, err := os.MkdirTemp("", "beacon-upload-")
+	dir, err := os.MkdirTemp(s.cfg.UploadDir, "upload-")
 	if err != nil {
 		return fmt.Errorf("upload: %w", err)
 	}

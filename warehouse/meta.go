@@ -98,3 +98,32 @@ func (db *DB) CheckExpr(ctx context.Context, table, expr string) error {
 func QuoteIdent(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
+
+// ParseSQL returns DuckDB's own parse of sql as JSON (json_serialize_sql),
+// which succeeds only for SELECT statements.
+func (db *DB) ParseSQL(ctx context.Context, query string) ([]byte, error) {
+	var out string
+	err := db.Read(ctx, func(conn *sql.Conn) error {
+		return conn.QueryRowContext(ctx, "SELECT CAST(json_serialize_sql(CAST($1 AS VARCHAR)) AS VARCHAR)", query).Scan(&out)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("parse sql: %w", err)
+	}
+	return []byte(out), nil
+}
+
+// Lockdown turns off DuckDB's access to files outside uploadDir and locks
+// the configuration, so no query can read the host's files or undo it.
+func (db *DB) Lockdown(ctx context.Context, uploadDir string) error {
+	stmts := []string{
+		"SET allowed_directories = [" + sqlString(uploadDir) + "]",
+		"SET enable_external_access = false",
+		"SET lock_configuration = true",
+	}
+	for _, s := range stmts {
+		if _, err := db.write.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("lock down duckdb (%s): %w", s, err)
+		}
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"testing"
 	"time"
 )
@@ -51,4 +52,38 @@ func TestReadIsInterruptedByItsContext(t *testing.T) {
 	if err := db.Ping(context.Background()); err != nil {
 		t.Fatalf("ping after interrupt: %v", err)
 	}
+}
+
+func TestLockdownKeepsDuckDBInsideTheUploadFolder(t *testing.T) {
+	db := mustOpen(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := db.Lockdown(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	err := db.Read(ctx, func(c *sql.Conn) error {
+		return c.QueryRowContext(ctx, "SELECT count(*) FROM read_csv('/etc/passwd')").Scan(&n)
+	})
+	if err == nil {
+		t.Fatal("read /etc/passwd after lockdown")
+	}
+	if err := db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec("SET enable_external_access = true")
+		return err
+	}); err == nil {
+		t.Fatal("the configuration could be changed after lockdown")
+	}
+	if _, err := db.Load(ctx, LoadOptions{Table: "t", Path: writeFileIn(t, dir, "t.csv", "a\n1\n")}); err != nil {
+		t.Fatalf("load from the upload folder: %v", err)
+	}
+}
+
+func writeFileIn(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := dir + "/" + name
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -279,7 +279,17 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	chat := queries.NewChat(engine, queries.ChatConfig{})
-	srv, err := server.New(server.Config{Addr: *addr, DB: db, Engine: engine, Chat: chat, Logger: log, Version: version,
+	// From here on DuckDB reads no file outside the upload folder.
+	uploadDir, err := os.MkdirTemp("", "beacon-uploads-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(uploadDir)
+	if err := db.Lockdown(ctx, uploadDir); err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{Addr: *addr, DB: db, Engine: engine, Chat: chat, Guard: queries.NewGuard(engine, lim.MaxRows),
+		UploadDir: uploadDir, Logger: log, Version: version,
 		Auth: server.AuthConfig{Secret: []byte(*secret), PublicKeyFile: *pubKey}})
 	if err != nil {
 		return err

@@ -1,0 +1,158 @@
+package queries
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/metrics"
+)
+
+// SQLEngine is what the guard needs from the engine: DuckDB's parser, the
+// list of data tables, and a read-only runner.
+type SQLEngine interface {
+	ParseSQL(ctx context.Context, query string) ([]byte, error)
+	TableNames(ctx context.Context) ([]string, error)
+	RunSQL(ctx context.Context, query string, maxRows int) (*metrics.Result, error)
+}
+
+// Guard admits one read-only SELECT over known tables, checked with
+// DuckDB's own parser rather than by pattern matching, and runs it with a
+// row limit and a timeout on a read-only transaction.
+type Guard struct {
+	engine  SQLEngine
+	maxRows int
+}
+
+// NewGuard returns a guard that returns at most maxRows rows.
+func NewGuard(engine SQLEngine, maxRows int) *Guard {
+	return &Guard{engine: engine, maxRows: maxRows}
+}
+
+// MaxSQL is the longest statement accepted, in bytes.
+const MaxSQL = 20_000
+
+// deniedFunctions reach outside the data or into the engine's settings.
+var deniedFunctions = []string{"current_setting", "getenv", "read_text", "read_blob", "read_csv", "read_csv_auto", "read_parquet",
+	"read_json", "read_json_auto", "read_ndjson", "glob", "query", "query_table", "parquet_scan", "sniff_csv", "load", "install"}
+
+// Run checks and runs a statement.
+func (g *Guard) Run(ctx context.Context, query string, limit int) (*metrics.Result, error) {
+	if err := g.Check(ctx, query); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > g.maxRows {
+		limit = g.maxRows
+	}
+	return g.engine.RunSQL(ctx, query, limit)
+}
+
+// Check returns nil when query is a single SELECT over known tables, and
+// an error naming the problem otherwise.
+func (g *Guard) Check(ctx context.Context, query string) error {
+	switch {
+	case strings.TrimSpace(query) == "":
+		return beacon.Invalid("sql", nil, "the statement is empty")
+	case len(query) > MaxSQL:
+		return beacon.Invalid("sql", nil, "the statement is %d bytes; the limit is %d", len(query), MaxSQL)
+	case !utf8.ValidString(query) || strings.ContainsRune(query, 0):
+		return beacon.Invalid("sql", nil, "the statement is not valid UTF-8 text")
+	}
+	raw, err := g.engine.ParseSQL(ctx, query)
+	if err != nil {
+		return err
+	}
+	var parsed struct {
+		Error        bool              `json:"error"`
+		ErrorType    string            `json:"error_type"`
+		ErrorMessage string            `json:"error_message"`
+		Statements   []json.RawMessage `json:"statements"`
+	}
+	if err := json.Unmarshal(raw, &parsed); err != nil {
+		return fmt.Errorf("read parse of sql: %w", err)
+	}
+	if parsed.Error {
+		if parsed.ErrorType == "not implemented" {
+			return beacon.Invalid("sql", nil, "only a single read-only SELECT is allowed")
+		}
+		return beacon.Invalid("sql", nil, "the statement does not parse: %s", parsed.ErrorMessage)
+	}
+	if len(parsed.Statements) != 1 {
+		return beacon.Invalid("sql", nil, "send exactly one statement, found %d", len(parsed.Statements))
+	}
+	var tree any
+	if err := json.Unmarshal(parsed.Statements[0], &tree); err != nil {
+		return fmt.Errorf("read parse of sql: %w", err)
+	}
+	known, err := g.engine.TableNames(ctx)
+	if err != nil {
+		return err
+	}
+	ctes := map[string]bool{}
+	walk(tree, func(node map[string]any) error {
+		if m, ok := node["cte_map"].(map[string]any); ok {
+			for _, e := range asList(m["map"]) {
+				if kv, ok := e.(map[string]any); ok {
+					ctes[fmt.Sprint(kv["key"])] = true
+				}
+			}
+		}
+		return nil
+	})
+	return walk(tree, func(node map[string]any) error {
+		switch {
+		case node["type"] == "BASE_TABLE":
+			name, _ := node["table_name"].(string)
+			cat, _ := node["catalog_name"].(string)
+			schema, _ := node["schema_name"].(string)
+			if cat != "" || (schema != "" && schema != "main") {
+				return beacon.Invalid("sql", known, "table %s.%s.%s is outside the warehouse", cat, schema, name)
+			}
+			if schema == "" && ctes[name] {
+				return nil
+			}
+			if !slices.Contains(known, name) {
+				return beacon.Invalid("sql", known, "unknown table %q", name)
+			}
+		case node["type"] == "TABLE_FUNCTION":
+			return beacon.Invalid("sql", known, "table functions are not allowed; select from the warehouse's tables")
+		case node["class"] == "FUNCTION":
+			name, _ := node["function_name"].(string)
+			if slices.Contains(deniedFunctions, strings.ToLower(name)) || strings.HasPrefix(strings.ToLower(name), "duckdb_") || strings.HasPrefix(strings.ToLower(name), "pragma_") {
+				return beacon.Invalid("sql", nil, "function %s is not allowed", name)
+			}
+		}
+		return nil
+	})
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+// walk visits every JSON object in a parse tree, stopping at the first error.
+func walk(v any, fn func(map[string]any) error) error {
+	switch x := v.(type) {
+	case map[string]any:
+		if err := fn(x); err != nil {
+			return err
+		}
+		for _, c := range x {
+			if err := walk(c, fn); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, c := range x {
+			if err := walk(c, fn); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,105 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/models"
+	"github.com/beaconbi/beacon/queries"
+	"github.com/beaconbi/beacon/server"
+	"github.com/beaconbi/beacon/warehouse/warehousetest"
+)
+
+func TestFreeSQLAdmitsOnlyOneReadOnlySelect(t *testing.T) {
+	ctx := context.Background()
+	db, err := warehousetest.OpenDemo(300, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	uploads := t.TempDir()
+	if err := db.Lockdown(ctx, uploads); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := metrics.ParseModel(models.DemoBankFile, models.DemoBank)
+	cat, err := metrics.NewCatalog(ctx, m, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, _ := metrics.NewEngine(db, cat, metrics.EngineConfig{Now: warehousetest.Now})
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: db, Engine: eng, Guard: queries.NewGuard(eng, 1000), UploadDir: uploads, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attempts := []string{
+		"DROP TABLE customers",
+		"SELECT 1; DROP TABLE customers",
+		"SELECT 1;\u200bDROP TABLE customers",
+		"DELETE FROM customers",
+		"UPDATE customers SET segment = 'x'",
+		"INSERT INTO customers SELECT * FROM customers",
+		"CREATE TABLE stolen AS SELECT * FROM customers",
+		"COPY customers TO '/tmp/stolen.csv'",
+		"EXPORT DATABASE '/tmp/stolen'",
+		"ATTACH '/tmp/other.duckdb' AS other",
+		"INSTALL httpfs",
+		"LOAD httpfs",
+		"SET enable_external_access = true",
+		"RESET lock_configuration",
+		"PRAGMA database_list",
+		"CALL pragma_version()",
+		"CHECKPOINT",
+		"VACUUM",
+		"SELECT * FROM read_csv('/etc/passwd')",
+		"SELECT * FROM read_text('/etc/passwd')",
+		"SELECT * FROM '/etc/passwd'",
+		"SELECT * FROM range(100000000000)",
+		"SELECT * FROM duckdb_settings()",
+		"SELECT current_setting('enable_external_access')",
+		"SELECT getenv('HOME')",
+		"WITH d AS (DELETE FROM customers RETURNING *) SELECT * FROM d",
+		"WITH x AS (SELECT * FROM read_parquet('/tmp/x.parquet')) SELECT * FROM x",
+		"SELECT * FROM customers WHERE customer_id IN (SELECT * FROM glob('/etc/*'))",
+		"SELECT * FROM beacon_meta",
+		"SELECT * FROM other.main.customers",
+		"SELECT * FROM information_schema.tables",
+		"SELECT * FROM ｃustomers",
+		"/* hi */ DROP /* there */ TABLE customers",
+		"",
+		"SELECT",
+	}
+	for _, q := range attempts {
+		body, _ := json.Marshal(map[string]any{"sql": q})
+		r := do(t, srv, "POST", "/api/v1/sql", body)
+		if r.status != 400 {
+			t.Errorf("%q: status %d, want 400: %.200s", q, r.status, r.body)
+		}
+	}
+	if n := warehousetest.Rows(t, db, "SELECT count(*) FROM customers")[0][0]; n != float64(300) {
+		t.Fatalf("customers has %v rows after the attempts", n)
+	}
+
+	// What is allowed: a SELECT with CTEs, joins and comments, capped by the limit.
+	ok := `WITH s AS (SELECT segment, count(*) AS n FROM customers GROUP BY 1) -- per segment
+		SELECT s.segment, s.n, b.region FROM s CROSS JOIN (SELECT region FROM branches LIMIT 1) b ORDER BY s.n DESC`
+	body, _ := json.Marshal(map[string]any{"sql": ok})
+	r := do(t, srv, "POST", "/api/v1/sql", body)
+	if r.status != 200 {
+		t.Fatalf("a plain select: %d %s", r.status, r.body)
+	}
+	want := warehousetest.Rows(t, db, "SELECT count(DISTINCT segment) FROM customers")[0][0]
+	if got := float64(len(rowsOf(t, r))); got != want {
+		t.Fatalf("got %v rows, want %v", got, want)
+	}
+	body, _ = json.Marshal(map[string]any{"sql": "SELECT * FROM customer_months", "limit": 7})
+	r = do(t, srv, "POST", "/api/v1/sql", body)
+	if len(rowsOf(t, r)) != 7 || r.json(t)["truncated"] != true {
+		t.Fatalf("limit 7: got %d rows, truncated %v", len(rowsOf(t, r)), r.json(t)["truncated"])
+	}
+	// Uploads still work inside the locked-down database.
+	if up := do(t, srv, "POST", "/api/v1/tables/notes", []byte("id,text\n1,hello\n")); up.status != 200 {
+		t.Fatalf("upload after lockdown: %d %s", up.status, up.body)
+	}
+}
