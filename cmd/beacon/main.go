@@ -278,7 +278,12 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	chat := queries.NewChat(engine, queries.ChatConfig{})
+	chatCfg := queries.ChatConfig{}
+	if key := os.Getenv("OPENAI_API_KEY"); key != "" {
+		chatCfg.LLM = queries.NewLLM(queries.LLMConfig{APIKey: key, BaseURL: os.Getenv("OPENAI_BASE_URL"), Model: os.Getenv("BEACON_LLM_MODEL")}, engine)
+		log.Info("LLM planner on, offline planner as fallback", "base_url", os.Getenv("OPENAI_BASE_URL"), "model", os.Getenv("BEACON_LLM_MODEL"))
+	}
+	chat := queries.NewChat(engine, chatCfg)
 	// From here on DuckDB reads no file outside the upload folder.
 	uploadDir, err := os.MkdirTemp("", "beacon-uploads-")
 	if err != nil {
