@@ -86,7 +86,7 @@ type EvalReport struct {
 
 // LangStats are the figures for one language.
 type LangStats struct {
-	Lang                                           string
+	Lang                                            string
 	Questions, Exact, Correct, Refused, SilentWrong int
 	OutOfScope, OutOfScopeHandled                   int
 }

@@ -49,18 +49,17 @@ func NewLexicon(cat *metrics.Catalog) *Lexicon {
 		if s == "" || utf8.RuneCountInString(s) < 2 && !hasHan(s) {
 			return
 		}
-		e, ok := bySurface[s]
-		if !ok {
-			e = &entry{surface: s, han: hasHan(s), runes: utf8.RuneCountInString(s)}
-			bySurface[s] = e
-		}
-		for _, x := range e.targets {
-			if x == t {
-				return
+		if !hasHan(s) && !strings.HasSuffix(s, "s") && len(s) > 3 {
+			// English plurals: fee waiver and fee waivers, branch and branches.
+			plural := s + "s"
+			if strings.HasSuffix(s, "ch") || strings.HasSuffix(s, "sh") || strings.HasSuffix(s, "x") {
+				plural = s + "es"
 			}
+			addSurface(bySurface, plural, t)
 		}
-		e.targets = append(e.targets, t)
+		addSurface(bySurface, s, t)
 	}
+
 	for _, name := range cat.Names() {
 		m, _ := cat.Metric(name)
 		lx.metrics[name] = m
@@ -105,6 +104,20 @@ func NewLexicon(cat *metrics.Catalog) *Lexicon {
 		return a.surface < b.surface
 	})
 	return lx
+}
+
+func addSurface(bySurface map[string]*entry, s string, t target) {
+	e, ok := bySurface[s]
+	if !ok {
+		e = &entry{surface: s, han: hasHan(s), runes: utf8.RuneCountInString(s)}
+		bySurface[s] = e
+	}
+	for _, x := range e.targets {
+		if x == t {
+			return
+		}
+	}
+	e.targets = append(e.targets, t)
 }
 
 // mention is one catalog word found in a question.

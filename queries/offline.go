@@ -57,13 +57,18 @@ func NewOffline(cat *metrics.Catalog, now func() time.Time) *Offline {
 }
 
 var (
-	reTopN    = regexp.MustCompile(`(?:前|top\s*|最高的\s*|最多的\s*|highest\s+|largest\s+|best\s+)(` + numPattern + `)\s*(?:名|个|家|位|条|大)?`)
-	reBottomN = regexp.MustCompile(`(?:后|倒数|最后|bottom\s*|最低的\s*|最少的\s*|lowest\s+|worst\s+)(` + numPattern + `)\s*(?:名|个|家|位|条)?`)
+	reTopN    = regexp.MustCompile(`(?:前|top\s*|最高的\s*|最多的\s*|highest\s+|largest\s+|best\s+)(` + countPattern + `)\s*(?:名|个|家|位|条|大)?`)
+	reBottomN = regexp.MustCompile(`(?:后|倒数|最后|bottom\s*|最低的\s*|最少的\s*|lowest\s+|worst\s+)(` + countPattern + `)\s*(?:名|个|家|位|条)?`)
 	reRank    = regexp.MustCompile(`排名|排行|排序|排列|\brank(?:ing|ed|s)?\b|\bsort(?:ed)?\b|\border(?:ed)? by\b`)
 	reMax     = regexp.MustCompile(`最高|最多|最大|最好|最强|第一|\bhighest\b|\bmost\b|\blargest\b|\bbiggest\b|\bbest\b|\btop\b|\bleads?\b`)
 	reMin     = regexp.MustCompile(`最低|最少|最小|最差|最弱|垫底|\blowest\b|\bleast\b|\bsmallest\b|\bworst\b|\bbottom\b|\bfewest\b`)
-	reExclude = regexp.MustCompile(`除了|除去|除|不含|不包括|排除|excluding|except|other than|not in|without`)
-	reGroup   = regexp.MustCompile(`按|分|各个|各|每个|每一个|每家|\bby\b|\bper\b|for each|broken down by|across|split by|each`)
+	// Follow-up words: 那…呢 and "what about" refine the previous question;
+	// 只看 and "only" narrow it, keeping its breakdown.
+	reFollowUp = regexp.MustCompile(`^\s*(?:那么|那|再|换成|改成|换|只看|只|仅看|仅)|呢\s*$|^\s*(?:what about|how about|and|now|same for|only|just|instead)\b|\binstead\s*$`)
+	reNarrow   = regexp.MustCompile(`只看|只|仅|\bonly\b|\bjust\b`)
+	reShare    = regexp.MustCompile(`占比|比重|份额|构成|\bshare\b|\bproportion\b|\bcontribution\b|percent of total`)
+	reExclude  = regexp.MustCompile(`除了|除去|除|不含|不包括|排除|excluding|except|other than|not in|without`)
+	reGroup    = regexp.MustCompile(`按|分|各个|各|每个|每一个|每家|\bby\b|\bper\b|for each|broken down by|across|split by|each`)
 	// Requests to change or leave the data, and attempts to steer the planner: never answered.
 	reAction = regexp.MustCompile(`删除|删掉|清空|清除|修改|更新|插入|写入|导出|下载|发给|发送|转发|忽略|系统提示|提示词|指令|drop\s+table|\bdelete\b|\bdrop\b|\btruncate\b|\bupdate\b|\binsert\b|\bexport\b|\bdownload\b|\bsend\b|\bemail\b|\bignore\b|system prompt|\binstructions?\b|\bjailbreak\b|\balter\b|\bgrant\b`)
 )
@@ -81,6 +86,9 @@ var zhFillers = []string{
 	"看", "查", "列出", "展示", "显示", "画", "图", "一共有", "有", "个", "家", "位", "名", "月份", "年份", "期", "上", "下", "高", "低", "大", "小",
 	"那", "那么", "如果", "呢吗", "怎么", "为何", "为什么", "是否", "有没有", "能否", "可以", "吗呢", "哪", "多", "少", "更", "最近", "近期", "以来",
 	"这", "那个", "这个", "其中", "各项", "相关", "具体", "大概", "大约", "左右", "平均", "均", "值", "是不是", "对应", "分布", "构成", "结构",
+	"每", "各", "分别", "两地", "两种", "两类", "几个", "几", "种", "类", "次", "做了", "做", "岁", "以上", "以下", "升了", "降了", "升", "降", "还是", "末", "月末", "季末", "年末", "期末", "底",
+	"全年", "整年", "咱们", "咱", "开户", "办理", "排", "只看", "只", "仅", "换成", "改成", "换", "再", "呢", "如何了", "给", "出", "来", "把", "按照", "按着",
+	"地", "城", "那些", "这些", "它们", "他们", "一共", "多大", "多高", "多低", "怎么回事", "走", "了吗", "没有", "吧", "哦", "嗯", "拉", "出来",
 }
 
 var enFillers = strings.Fields(`what whats what's is are was were be been the a an of in on at for to from and or with our my we us me i you
@@ -89,7 +97,9 @@ please can could would will should rate rates number numbers count total overall
 customers customer clients client bank bank's s across all each every between than vs versus change changed changes up down over
 breakdown broken split by per group grouped as so far up to now current currently latest recent recently month months quarter quarters year years week weeks day days period periods
 higher lower increase decrease grow grew growth declined rise fell drop dropped went go going look looking like about around
-if then also too only just any some more less much many most top bottom`)
+if then also too only just any some more less much many most top bottom among end beginning start close break down them they it its
+which what whose has had across within inside out into as at by vs instead about how now same give me please kindly let see view trend
+ranked rank ranking biggest smallest highest lowest best worst do did does doing done get got result results report reports`)
 
 // Plan reads a question. prev is the previous query of the same
 // conversation, or nil; a question that names no metric refines it.
@@ -128,15 +138,19 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 		}
 		return ok
 	})
-	if !rank.set {
-		text = consume(text, reMax, func([]string) bool { rank.set, rank.desc, rank.limit = true, true, 1; return true })
-		text = consume(text, reMin, func([]string) bool {
-			if !rank.set {
-				rank.set, rank.desc, rank.limit = true, false, 1
-			}
-			return true
-		})
-	}
+	// 最高/lowest name the direction; with a count already read they only confirm it.
+	text = consume(text, reMax, func([]string) bool {
+		if !rank.set {
+			rank.set, rank.desc, rank.limit = true, true, 1
+		}
+		return true
+	})
+	text = consume(text, reMin, func([]string) bool {
+		if !rank.set {
+			rank.set, rank.desc, rank.limit = true, false, 1
+		}
+		return true
+	})
 	text = consume(text, reRank, func([]string) bool {
 		if !rank.set {
 			rank.set, rank.desc = true, true
@@ -201,8 +215,6 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 			p.Understood = append(p.Understood, Grounding{Text: word, Kind: "value", Name: t.Dimension + "=" + t.Value})
 		}
 	}
-	rest = consume(rest, reExclude, func([]string) bool { return true })
-	rest = consume(rest, reGroup, func([]string) bool { return true })
 	if len(ambiguous) > 0 {
 		p.Status = "clarify"
 		p.Candidates = ambiguous[0]
@@ -215,11 +227,28 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 		return o.refuse(p, unknown, metricsFound)
 	}
 
+	// 占比 of a metric is its share metric, when the catalog has one.
+	if reShare.MatchString(normalize(question)) {
+		for i, name := range metricsFound {
+			if share := o.shareOf(name); share != "" && !slices.Contains(metricsFound, share) {
+				metricsFound[i] = share
+			}
+		}
+	}
 	q := metrics.Query{}
-	followup := prev != nil && len(metricsFound) == 0
+	followup := prev != nil && (len(metricsFound) == 0 || reFollowUp.MatchString(normalize(question)))
+	narrow := followup && reNarrow.MatchString(normalize(question))
 	if followup {
 		q = cloneQuery(*prev)
-		p.Notes = append(p.Notes, o.say(p.Lang, "沿用上一个问题的指标", "continuing the previous question's metrics"))
+		if len(metricsFound) > 0 {
+			q.Metrics = metricsFound
+			q.Order = nil
+			if len(q.Dimensions) > 0 && prev.Order != nil {
+				q.Order = []metrics.Order{{By: metricsFound[0], Desc: prev.Order[0].Desc}}
+			}
+		} else {
+			p.Notes = append(p.Notes, o.say(p.Lang, "沿用上一个问题的指标", "continuing the previous question's metrics"))
+		}
 	} else {
 		if len(metricsFound) == 0 {
 			return o.refuse(p, "", nil)
@@ -236,8 +265,9 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 	}
 	if len(filterOrder) > 0 {
 		if followup {
-			// A value-only follow-up (那上海呢？) looks at that value instead of the breakdown.
-			if len(dims) == 0 {
+			// A value-only follow-up (那上海呢？) looks at that value instead of the
+			// breakdown; 只看 (only) narrows the breakdown instead.
+			if len(dims) == 0 && !narrow {
 				q.Dimensions, q.Order, q.Limit = nil, nil, 0
 			}
 			kept := q.Filters[:0]
@@ -305,6 +335,12 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 		p.Understood = append(p.Understood, Grounding{Kind: "compare", Name: tr.Compare})
 	}
 
+	// A share without a breakdown is trivially 100%: use the metric's first listed dimension.
+	if len(q.Dimensions) == 0 {
+		if m, ok := o.lx.metrics[q.Metrics[0]]; ok && m.Type == "share" && len(m.Dimensions) > 0 {
+			q.Dimensions = []string{m.Dimensions[0]}
+		}
+	}
 	// Ranking needs something to rank.
 	if rank.set && len(q.Dimensions) > 0 {
 		q.Order = []metrics.Order{{By: q.Metrics[0], Desc: rank.desc}}
@@ -313,6 +349,16 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 	}
 	p.Query = q
 	return p
+}
+
+// shareOf returns the share metric defined over metric, or "".
+func (o *Offline) shareOf(metric string) string {
+	for _, name := range o.cat.Names() {
+		if m := o.lx.metrics[name]; m.Type == "share" && m.Metric == metric {
+			return name
+		}
+	}
+	return ""
 }
 
 // resolve picks among several meanings of one word by context: a
@@ -341,10 +387,13 @@ func (o *Offline) resolve(ts []target, text string, m mention) []target {
 	return ts
 }
 
+// adjacent reports whether only a joining word (的, 两种, 等) separates two mentions.
 func adjacent(text string, end, start int) bool {
 	between := strings.TrimSpace(text[end:start])
-	return between == "" || between == "的"
+	return reJoin.MatchString(between)
 }
+
+var reJoin = regexp.MustCompile(`^(?:的|等|这|那)?(?:[两二三四五六七八九十几]+\s*(?:种|个|类|家|项|地))?(?:的)?$`)
 
 func questionBefore(text string, i int) string {
 	if i > len(text) {
@@ -369,6 +418,8 @@ func leftover(text, lang string) string {
 	for _, f := range sortedByLen(zhFillers) {
 		rest = strings.ReplaceAll(rest, f, " ")
 	}
+	rest = consume(rest, reExclude, func([]string) bool { return true })
+	rest = consume(rest, reGroup, func([]string) bool { return true })
 	for _, w := range strings.Fields(rest) {
 		if hasHan(w) {
 			return w

@@ -23,7 +23,10 @@ func normalize(s string) string {
 			r -= 0xfee0
 		}
 		switch {
-		case unicode.IsPunct(r) && r != '-' && r != '/' && r != '.' && r != '%' && r != '\'' && r != '&':
+		case r == '-' || r == '_':
+			// cross-sell and cross sell, 18-29 and 18 29, read alike.
+			b.WriteByte(' ')
+		case unicode.IsPunct(r) && r != '/' && r != '.' && r != '%' && r != '\'' && r != '&':
 			b.WriteByte(' ')
 		case unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
 			b.WriteByte(' ')
@@ -75,7 +78,7 @@ func consume(text string, re *regexp.Regexp, fn func(m []string) bool) string {
 var zhDigits = map[rune]int{'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
 
 var enNumbers = map[string]int{"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-	"eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20, "twenty-four": 24, "thirty": 30, "ninety": 90}
+	"eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twenty": 20, "twenty four": 24, "thirty": 30, "ninety": 90}
 
 // number reads Arabic, Chinese (三, 十二, 二十四, 两) or English (three) numerals.
 func number(s string) (int, bool) {
@@ -113,5 +116,8 @@ func number(s string) (int, bool) {
 	return total + cur, seen
 }
 
+// countPattern matches a count (top 5, 前三): digits, Chinese or English words.
+const countPattern = `[0-9]+|[零〇一二两三四五六七八九十百]+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty`
+
 // numPattern matches a numeral in any of the forms number reads.
-const numPattern = `[0-9]+|[零〇一二两三四五六七八九十百]+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty-four|twenty|thirty|ninety`
+const numPattern = `[0-9]+|[零〇一二两三四五六七八九十百]+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty four|twenty|thirty|ninety`

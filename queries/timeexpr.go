@@ -25,8 +25,8 @@ const enMonthNames = `january|february|march|april|may|june|july|august|septembe
 
 var (
 	// Comparisons come first: 去年同期 and "vs last year" must not be read as the range last_year.
-	reYoY = regexp.MustCompile(`同比|去年同期|与去年相比|和去年相比|跟去年比|较去年|比去年|上年同期|year[- ]over[- ]year|\byoy\b|\by/y\b|(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:same (?:period|month|quarter) )?(?:of )?last year|same period (?:of )?last year`)
-	reMoM = regexp.MustCompile(`环比|较上月|比上月|比上个月|与上月相比|和上月相比|较上期|比上期|与上期相比|和上期相比|较上季度|比上季度|与上季度相比|month[- ]over[- ]month|quarter[- ]over[- ]quarter|\bmom\b|\bqoq\b|\bm/m\b|(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:previous|prior|last) (?:period|month|quarter)|period[- ]over[- ]period`)
+	reYoY = regexp.MustCompile(`同比|去年同期|与去年相比|和去年相比|跟去年比|较去年|比去年|上年同期|year over year|\byoy\b|\by/y\b|(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:same (?:period|month|quarter) )?(?:of )?last year|same period (?:of )?last year`)
+	reMoM = regexp.MustCompile(`环比|较上月|比上月|比上个月|与上月相比|和上月相比|较上期|比上期|与上期相比|和上期相比|较上季度|比上季度|与上季度相比|month over month|quarter over quarter|\bmom\b|\bqoq\b|\bm/m\b|(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:previous|prior|last) (?:period|month|quarter)|period over period`)
 
 	reZhYearMonth   = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:份)?`)
 	reZhYearQuarter = regexp.MustCompile(`(\d{4})\s*年\s*(?:第\s*)?(?:q\s*([1-4])|([一二三四1-4])\s*季度?)`)
@@ -43,7 +43,7 @@ var (
 	reEnHalf      = regexp.MustCompile(`\bh([12])\s*(\d{4})\b|\b(\d{4})\s*h([12])\b|\b(first|second) half(?: of)? (\d{4})\b`)
 	reEnMonthYear = regexp.MustCompile(`\b(` + enMonthNames + `)\.?\s*,?\s*(\d{4})\b`)
 	reEnRolling   = regexp.MustCompile(`\b(?:last|past|previous|trailing|recent)\s+(` + numPattern + `)\s+(day|week|month|quarter|year)s?\b`)
-	reEnToDate    = regexp.MustCompile(`\b(?:ytd|mtd|qtd|year[- ]to[- ]date|month[- ]to[- ]date|quarter[- ]to[- ]date|so far this year|this year so far)\b`)
+	reEnToDate    = regexp.MustCompile(`\b(?:ytd|mtd|qtd|year to date|month to date|quarter to date|so far this year|this year so far)\b`)
 	reEnHalfRel   = regexp.MustCompile(`\b(?:the )?(first|second) half(?: of)?(?: the| this)? year\b|\bh([12]) this year\b`)
 	reEnNamed     = regexp.MustCompile(`\b(today|yesterday|this week|last week|previous week|this month|last month|previous month|this quarter|last quarter|previous quarter|this year|last year|previous year)\b`)
 	reEnYear      = regexp.MustCompile(`\b(?:in|for|during|of)\s+(\d{4})\b|\b(\d{4})\b`)
@@ -52,9 +52,9 @@ var (
 		re    *regexp.Regexp
 		grain string
 	}{
-		{regexp.MustCompile(`按月|每月|逐月|月度|每个月|分月|各月|月均|monthly|by month|per month|each month|month by month|month-by-month|every month`), "month"},
+		{regexp.MustCompile(`按月|每月|逐月|月度|每个月|分月|各月|月均|monthly|by month|per month|each month|month by month|every month`), "month"},
 		{regexp.MustCompile(`按季度|按季|每季度|每个季度|逐季|分季度|各季度|季度变化|季度走势|quarterly|by quarter|per quarter|each quarter|quarter by quarter`), "quarter"},
-		{regexp.MustCompile(`按年|每年|逐年|年度变化|分年|各年|yearly|annually|by year|per year|each year|year by year`), "year"},
+		{regexp.MustCompile(`按年|每年|逐年|年度变化|yearly|annually|by year|per year|each year|year by year`), "year"},
 		{regexp.MustCompile(`按周|每周|逐周|周度|weekly|by week|per week|each week`), "week"},
 		{regexp.MustCompile(`按天|按日|每天|每日|逐日|日度|daily|by day|per day|each day`), "day"},
 	}

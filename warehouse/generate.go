@@ -87,10 +87,13 @@ func Generate(ctx context.Context, db *DB, opts GenerateOptions) (GenerateStats,
 		return GenerateStats{}, err
 	}
 	p := newGenParams(opts)
-	steps := p.steps()
+	steps, err := p.steps()
+	if err != nil {
+		return GenerateStats{}, err
+	}
 	total := len(steps) + 1 // + meta
 	var stats GenerateStats
-	err := db.Write(ctx, func(tx *sql.Tx) error {
+	err = db.Write(ctx, func(tx *sql.Tx) error {
 		for i, s := range steps {
 			for _, q := range s.sql {
 				if _, err := tx.ExecContext(ctx, q); err != nil {
