@@ -426,6 +426,30 @@ func (v *validator) metrics(c *Catalog) {
 		v.metric(c, mt)
 	}
 	v.metricCycles(c)
+	if len(v.errs) == 0 {
+		v.metricShapes(c)
+	}
+}
+
+// metricShapes rejects compositions the compiler cannot compute correctly:
+// anything over a period-over-period metric (it exists only after the
+// comparison join), and windows (share, cumulative) over windows or over
+// ratios, whose running sums would add up rates.
+func (v *validator) metricShapes(c *Catalog) {
+	for _, name := range c.names {
+		mt := c.metrics[name]
+		for _, dep := range c.metricDeps[name] {
+			d := c.metrics[dep]
+			switch {
+			case d.Type == "period_over_period":
+				v.fail(mt.Line, "compare in the query (compare: previous_period) or define "+mt.Name+" over "+d.Metric, "metric %s is built on %s, a period-over-period metric, which cannot be composed", mt.Name, d.Name)
+			case (mt.Type == "share" || mt.Type == "cumulative") && (d.Type == "share" || d.Type == "cumulative"):
+				v.fail(mt.Line, "build it on the underlying metric", "metric %s (%s) is built on %s (%s): windows cannot be nested", mt.Name, mt.Type, d.Name, d.Type)
+			case mt.Type == "cumulative" && d.Type != "simple":
+				v.fail(mt.Line, "give cumulative a measure: (a sum or count), not a "+d.Type+" metric", "metric %s would add up %s, a %s metric, over time", mt.Name, d.Name, d.Type)
+			}
+		}
+	}
 }
 
 func (v *validator) metric(c *Catalog, mt *Metric) {

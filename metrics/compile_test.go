@@ -119,3 +119,20 @@ func BenchmarkCompile(b *testing.B) {
 		}
 	}
 }
+
+// Two spellings of one window share a cache entry; each answer must still
+// echo its own range and zone.
+func TestCachedResultEchoesItsOwnTime(t *testing.T) {
+	e := demoEngine(t)
+	a, err := e.Run(context.Background(), metrics.Query{Metrics: []string{"aum"}, Time: &metrics.TimeSpec{Range: "last_month"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.Run(context.Background(), metrics.Query{Metrics: []string{"aum"}, Time: &metrics.TimeSpec{Range: "2026-10", TimeZone: "Asia/Shanghai"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Cached || b.Time.Range != "2026-10" || a.Time.Range != "last_month" {
+		t.Fatalf("second answer cached=%v range=%q; want a cached answer echoing 2026-10", b.Cached, b.Time.Range)
+	}
+}

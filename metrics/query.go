@@ -159,6 +159,13 @@ func (c *Catalog) check(q Query, now time.Time, scope Scope, lim Limits) (*plan,
 		seen[name] = true
 		p.dims = append(p.dims, d)
 	}
+	for i, d := range p.dims {
+		for _, m := range p.metrics {
+			if len(m.Dimensions) > 0 && !slices.Contains(m.Dimensions, d.Name) {
+				return nil, invalid(fmt.Sprintf("dimensions[%d]", i), m.Dimensions, "metric %s is not defined by %s", m.Name, d.Name)
+			}
+		}
+	}
 	if err := c.checkTime(p, q.Time, now); err != nil {
 		return nil, err
 	}
