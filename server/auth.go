@@ -135,7 +135,7 @@ func tokenProblem(err error) string {
 		return "it has expired"
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		return "the signature does not verify"
-	case errors.Is(err, jwt.ErrTokenUnverifiable), errors.Is(err, jwt.ErrTokenSignatureInvalid):
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
 		return "it is not signed with an accepted algorithm"
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
 		return "it has no expiry (exp)"

@@ -80,11 +80,13 @@ func TestRolesLimitWhatACallerMayDo(t *testing.T) {
 		status             int
 	}{
 		{"viewer", "GET", "/api/v1/metrics/aum", nil, 200},
-		{"viewer", "POST", "/api/v1/query", q, 403},
+		{"viewer", "POST", "/api/v1/query", q, 200},
+		{"viewer", "POST", "/api/v1/query/compile", q, 403},
 		{"executive", "POST", "/api/v1/query", q, 200},
 		{"executive", "POST", "/api/v1/query/compile", q, 403},
 		{"analyst", "POST", "/api/v1/query/compile", q, 200},
 		{"analyst", "POST", "/api/v1/tables/people", []byte("a\n1\n"), 403},
+		{"viewer", "GET", "/api/v1/tables", nil, 403},
 	}
 	for _, tc := range cases {
 		r := do(t, srv, tc.method, tc.path, tc.body, "Authorization", "Bearer "+token(t, jwt.SigningMethodHS256, secret, claims(tc.role, nil)))
@@ -118,6 +120,17 @@ func TestScopedTokenSeesOnlyItsRows(t *testing.T) {
 	o := rowsOf(t, do(t, srv, "GET", "/api/v1/metrics/customers?range=last_month&by=branch&filter=branch:eq:"+other, nil, "Authorization", scoped))
 	if len(o) != 0 {
 		t.Fatalf("a token scoped to %s saw %s: %v", branch, other, o)
+	}
+
+	dims := do(t, srv, "GET", "/api/v1/dimensions", nil, "Authorization", scoped).json(t)["dimensions"].([]any)
+	for _, d := range dims {
+		dm := d.(map[string]any)
+		if dm["name"] == "branch" {
+			vals, _ := dm["values"].([]any)
+			if len(vals) != 1 || vals[0].(map[string]any)["value"] != branch {
+				t.Fatalf("a token scoped to %s is shown branch values %v", branch, vals)
+			}
+		}
 	}
 
 	region := "Bearer " + token(t, jwt.SigningMethodHS256, secret, claims("executive", map[string]any{"regions": []string{"华东"}}))

@@ -16,7 +16,17 @@ import (
 	"github.com/beaconbi/beacon/metrics"
 )
 
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+// jsonMarshal encodes responses without escaping <, > and & (the API is
+// not HTML) and without the trailing newline json.Encoder adds.
+func jsonMarshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
 
 // decodeJSON decodes a request body strictly: unknown fields, trailing
 // data and wrong types are errors that name the field.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,19 +17,31 @@ func (s *Server) listMetrics(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{
 		"model":      fiber.Map{"name": cat.Model.Name, "title": cat.Model.Title, "time_zone": cat.Location.String()},
 		"metrics":    cat.Definitions(),
-		"dimensions": dimensionList(cat),
+		"dimensions": dimensionList(cat, principalOf(c).Scope),
 	})
 }
 
 // listDimensions handles GET /api/v1/dimensions: dimensions with labels and known values.
 func (s *Server) listDimensions(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"dimensions": dimensionList(s.engine.Catalog())})
+	return c.JSON(fiber.Map{"dimensions": dimensionList(s.engine.Catalog(), principalOf(c).Scope)})
 }
 
-func dimensionList(cat *metrics.Catalog) []*metrics.Dimension {
+// dimensionList lists the dimensions; a scoped caller sees only the
+// values of scoped dimensions that the scope allows.
+func dimensionList(cat *metrics.Catalog, scope metrics.Scope) []*metrics.Dimension {
 	var out []*metrics.Dimension
 	for _, n := range cat.DimensionNames() {
 		d, _ := cat.Dimension(n)
+		if allowed, scoped := scope[n]; scoped {
+			c := *d
+			c.Values = nil
+			for _, v := range d.Values {
+				if slices.Contains(allowed, v.Value) {
+					c.Values = append(c.Values, v)
+				}
+			}
+			d = &c
+		}
 		out = append(out, d)
 	}
 	return out

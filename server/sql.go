@@ -2,6 +2,8 @@ package server
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/beaconbi/beacon"
 )
 
 type sqlRequest struct {
@@ -13,6 +15,10 @@ type sqlRequest struct {
 // warehouse's tables, for analysts and admins, checked by DuckDB's parser
 // and run with a row limit and a timeout.
 func (s *Server) postSQL(c *fiber.Ctx) error {
+	if p := principalOf(c); p.Scope != nil {
+		// Free SQL cannot be held to a row scope, so scoped callers may not use it.
+		return beacon.Errorf(beacon.EFORBIDDEN, "free SQL is not available to tokens with a row scope; use /api/v1/query")
+	}
 	var req sqlRequest
 	if err := decodeJSON(c.Body(), &req); err != nil {
 		return err

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/models"
 	"github.com/beaconbi/beacon/queries"
@@ -102,4 +104,27 @@ func TestFreeSQLAdmitsOnlyOneReadOnlySelect(t *testing.T) {
 	if up := do(t, srv, "POST", "/api/v1/tables/notes", []byte("id,text\n1,hello\n")); up.status != 200 {
 		t.Fatalf("upload after lockdown: %d %s", up.status, up.body)
 	}
+}
+
+func TestFreeSQLIsClosedToScopedTokens(t *testing.T) {
+	ctx := context.Background()
+	m, _ := metrics.ParseModel(models.DemoBankFile, models.DemoBank)
+	cat, err := metrics.NewCatalog(ctx, m, bank)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, _ := metrics.NewEngine(bank, cat, metrics.EngineConfig{Now: warehousetest.Now})
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: bank, Engine: eng, Guard: queries.NewGuard(eng, 100), Logger: quietLogger(), Auth: server.AuthConfig{Secret: secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"sql":"SELECT count(DISTINCT branch_id) FROM customers"}`)
+	scoped := "Bearer " + token(t, jwt.SigningMethodHS256, secret, claims("analyst", map[string]any{"branches": []string{"x"}}))
+	checkError(t, do(t, srv, "POST", "/api/v1/sql", body, "Authorization", scoped), 403, "")
+	whole := "Bearer " + token(t, jwt.SigningMethodHS256, secret, claims("analyst", nil))
+	if r := do(t, srv, "POST", "/api/v1/sql", body, "Authorization", whole); r.status != 200 {
+		t.Fatalf("an unscoped analyst: %d %s", r.status, r.body)
+	}
+	executive := "Bearer " + token(t, jwt.SigningMethodHS256, secret, claims("executive", nil))
+	checkError(t, do(t, srv, "POST", "/api/v1/sql", body, "Authorization", executive), 403, "")
 }
