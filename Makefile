@@ -4,7 +4,7 @@ BIN     := bin/beacon
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: all deps build run test bench bench-go clean
+.PHONY: all deps build run test eval bench bench-go clean
 
 all: build
 
@@ -22,6 +22,11 @@ run: build
 test: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) run ./cmd/beacon eval queries/testdata/eval/*.yaml
+
+# The ChatBI evaluation alone, listing every miss.
+eval: deps
+	$(GO) run ./cmd/beacon eval -v queries/testdata/eval/*.yaml
 
 # Query latency, cache and throughput over a 1,000,000-customer x 36-month bank.
 bench: build

@@ -150,6 +150,15 @@ func (lx *Lexicon) find(text string) ([]mention, string) {
 	return found, text
 }
 
+func allOfKind(e *entry, kind string) bool {
+	for _, t := range e.targets {
+		if t.Kind != kind {
+			return false
+		}
+	}
+	return true
+}
+
 // boundary reports whether the byte at i does not continue an English word.
 func boundary(text string, i int) bool {
 	if i < 0 || i >= len(text) {

@@ -170,3 +170,5 @@ func TestLLMCallIsBoundedByItsTimeout(t *testing.T) {
 		t.Fatalf("after a model timeout: planner %s status %s", ans.Plan.Planner, ans.Status)
 	}
 }
+
+func testNow() time.Time { return warehousetest.Now() }

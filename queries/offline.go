@@ -99,7 +99,7 @@ breakdown broken split by per group grouped as so far up to now current currentl
 higher lower increase decrease grow grew growth declined rise fell drop dropped went go going look looking like about around
 if then also too only just any some more less much many most top bottom among end beginning start close break down them they it its
 which what whose has had across within inside out into as at by vs instead about how now same give me please kindly let see view trend
-ranked rank ranking biggest smallest highest lowest best worst do did does doing done get got result results report reports`)
+hold holds holding holder holders who whom ranked rank ranking biggest smallest highest lowest best worst do did does doing done get got result results report reports`)
 
 // Plan reads a question. prev is the previous query of the same
 // conversation, or nil; a question that names no metric refines it.
@@ -118,6 +118,17 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 		return p
 	}
 	now := o.now().In(o.cat.Location)
+	// Dimension names go first, so that 年龄段 or "months inactive" are not
+	// read as time words (按年, by month).
+	// Longer words of other kinds (上海浦东支行, 挽留措施数) keep theirs.
+	var dimMentions []mention
+	all, _ := o.lx.find(text)
+	for _, m := range all {
+		if allOfKind(m.entry, kindDimension) {
+			dimMentions = append(dimMentions, m)
+			text = blank(text, m.start, m.end)
+		}
+	}
 	tr, text := readTime(text, now)
 	var rank struct {
 		set   bool
@@ -159,6 +170,8 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 	})
 
 	mentions, rest := o.lx.find(text)
+	mentions = append(mentions, dimMentions...)
+	slices.SortFunc(mentions, func(a, b mention) int { return a.start - b.start })
 	var (
 		metricsFound []string
 		dims         []string
@@ -227,6 +240,20 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 		return o.refuse(p, unknown, metricsFound)
 	}
 
+	// A metric named only by an everyday word (customers, 客户数 spelled 客户)
+	// counts only when no other metric is named: in "lost the most
+	// customers" it is the object, not a second metric.
+	if len(metricsFound) > 1 {
+		var kept []string
+		for _, g := range p.Understood {
+			if g.Kind == "metric" && !isFiller(g.Text) && !slices.Contains(kept, g.Name) {
+				kept = append(kept, g.Name)
+			}
+		}
+		if len(kept) > 0 {
+			metricsFound = kept
+		}
+	}
 	// 占比 of a metric is its share metric, when the catalog has one.
 	if reShare.MatchString(normalize(question)) {
 		for i, name := range metricsFound {
@@ -431,6 +458,10 @@ func leftover(text, lang string) string {
 		return w
 	}
 	return ""
+}
+
+func isFiller(w string) bool {
+	return slices.Contains(enFillers, w) || slices.Contains(zhFillers, w)
 }
 
 func isNumber(s string) bool {
