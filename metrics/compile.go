@@ -153,6 +153,11 @@ func (c *Catalog) compile(d Dialect, p *plan) (*Compiled, error) {
 			if s.Time == nil {
 				return nil, invalid("time", nil, "source %s has no time column, so its metrics cannot be grouped or filtered by time", s.Name)
 			}
+			if !p.window.IsZero() && !truncate(p.window.Start, s.Time.Grain).Equal(p.window.Start) {
+				st, _ := formatWindow(p.window)
+				return nil, invalid("time", nil, "source %s is recorded by %s, but the range starts on %s, inside a %s; use a range of whole %ss (e.g. this_%s or last_%s)",
+					s.Name, s.Time.Grain, st, s.Time.Grain, s.Time.Grain, s.Time.Grain, s.Time.Grain)
+			}
 			if p.grain != "" && grainIndex(p.grain) < grainIndex(s.Time.Grain) {
 				return nil, invalid("time.grain", grains[grainIndex(s.Time.Grain):], "source %s is recorded by %s; it cannot be grouped by %s", s.Name, s.Time.Grain, p.grain)
 			}

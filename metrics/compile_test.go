@@ -61,6 +61,7 @@ func TestQueryErrorsNameTheField(t *testing.T) {
 		{"order by a missing column", metrics.Query{Metrics: []string{"aum"}, Order: []metrics.Order{{By: "churn_rate"}}}, "order[0].by"},
 		{"limit too large", metrics.Query{Metrics: []string{"aum"}, Limit: 1_000_000_000}, "limit"},
 		{"negative limit", metrics.Query{Metrics: []string{"aum"}, Limit: -1}, "limit"},
+		{"a week on monthly data", metrics.Query{Metrics: []string{"aum"}, Time: &metrics.TimeSpec{Range: "this_week"}}, "time"},
 		{"dimension out of the metric's reach", metrics.Query{Metrics: []string{"renewal_rate"}, Dimensions: []string{"action_type"}}, "dimensions[0]"},
 	}
 	for _, tc := range cases {

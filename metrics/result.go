@@ -32,33 +32,40 @@ type Result struct {
 // which is what notebooks and BI tools read most easily.
 func (r *Result) MarshalJSON() ([]byte, error) {
 	type plain Result
-	var rows bytes.Buffer
-	rows.WriteByte('[')
+	rows, err := r.RowObjects()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(struct {
+		*plain
+		Rows []json.RawMessage `json:"rows"`
+	}{(*plain)(r), rows})
+}
+
+// RowObjects renders each row as a JSON object in column order.
+func (r *Result) RowObjects() ([]json.RawMessage, error) {
+	out := make([]json.RawMessage, len(r.Rows))
+	var b bytes.Buffer
 	for i, row := range r.Rows {
-		if i > 0 {
-			rows.WriteByte(',')
-		}
-		rows.WriteByte('{')
+		b.Reset()
+		b.WriteByte('{')
 		for j, v := range row {
 			if j > 0 {
-				rows.WriteByte(',')
+				b.WriteByte(',')
 			}
 			k, _ := json.Marshal(r.Columns[j].Name)
-			rows.Write(k)
-			rows.WriteByte(':')
-			b, err := json.Marshal(v)
+			b.Write(k)
+			b.WriteByte(':')
+			val, err := json.Marshal(v)
 			if err != nil {
 				return nil, err
 			}
-			rows.Write(b)
+			b.Write(val)
 		}
-		rows.WriteByte('}')
+		b.WriteByte('}')
+		out[i] = json.RawMessage(bytes.Clone(b.Bytes()))
 	}
-	rows.WriteByte(']')
-	return json.Marshal(struct {
-		*plain
-		Rows json.RawMessage `json:"rows"`
-	}{(*plain)(r), rows.Bytes()})
+	return out, nil
 }
 
 // Value returns the value of column name in row i, or nil.

@@ -183,8 +183,16 @@ func (w Window) isAligned(unit string) bool {
 	return truncate(w.Start, unit).Equal(w.Start) && truncate(w.End, unit).Equal(w.End)
 }
 
-// length is the window's length in the coarsest unit it is aligned to.
+// length is the window's length in the coarsest unit it is aligned to. A
+// window that starts a unit but ends before it is over (year to date) has
+// the length of one unit, so its previous period is the same part of the
+// previous unit.
 func (w Window) length() (int, string) {
+	for _, u := range []string{"year", "quarter", "month", "week"} {
+		if truncate(w.Start, u).Equal(w.Start) && w.End.Before(addDate(w.Start, 1, u)) && !w.isAligned("month") {
+			return 1, u
+		}
+	}
 	for _, u := range []string{"year", "quarter", "month", "week"} {
 		if !w.isAligned(u) {
 			continue

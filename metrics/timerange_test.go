@@ -85,3 +85,29 @@ func TestParseDateRejectsImpossibleDates(t *testing.T) {
 		}
 	}
 }
+
+func TestPreviousPeriodOfAWindow(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, sh)
+	cases := []struct{ rng, start, end string }{
+		{"ytd", "2025-01-01", "2025-11-24"},
+		{"mtd", "2026-10-01", "2026-10-24"},
+		{"qtd", "2026-07-01", "2026-08-24"},
+		{"this_year", "2025-01-01", "2025-12-31"},
+		{"last_quarter", "2026-04-01", "2026-06-30"},
+		{"last_12_months", "2024-11-01", "2025-10-31"},
+		{"last_7_days", "2026-11-10", "2026-11-16"},
+		{"2026-03", "2026-02-01", "2026-02-28"},
+	}
+	for _, tc := range cases {
+		w, err := ResolveRange(tc.rng, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, unit := w.length()
+		s, e := formatWindow(w.Shift(-n, unit))
+		if s != tc.start || e != tc.end {
+			t.Errorf("%s: previous period %s..%s, want %s..%s", tc.rng, s, e, tc.start, tc.end)
+		}
+	}
+}

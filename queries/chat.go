@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -73,6 +74,8 @@ type Answer struct {
 	SQL            string                `json:"sql,omitempty"`
 	Params         []any                 `json:"params,omitempty"`
 	Columns        []metrics.Column      `json:"columns,omitempty"`
+	Rows           []json.RawMessage     `json:"rows,omitempty"`
+	Truncated      bool                  `json:"truncated,omitempty"`
 	Result         *metrics.Result       `json:"-"`
 	Chart          map[string]any        `json:"chart,omitempty"`
 	ElapsedMS      float64               `json:"elapsed_ms"`
@@ -126,7 +129,10 @@ func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope 
 		default:
 			q := plan.Query
 			a.Query, a.Result = &q, res
-			a.Time, a.SQL, a.Params, a.Columns = &res.Time, res.SQL, res.Params, res.Columns
+			a.Time, a.SQL, a.Params, a.Columns, a.Truncated = &res.Time, res.SQL, res.Params, res.Columns, res.Truncated
+			if a.Rows, err = res.RowObjects(); err != nil {
+				return nil, err
+			}
 			a.Answer = Sentence(plan.Lang, c.engine.Catalog(), q, res)
 			if len(plan.Notes) > 0 {
 				a.Answer += notesSuffix(plan.Lang, plan.Notes)

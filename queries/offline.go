@@ -334,7 +334,7 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 		}
 		if tr.Range != "" {
 			t.Range, t.Start, t.End = tr.Range, "", ""
-			p.Understood = append(p.Understood, Grounding{Kind: "time", Name: tr.Range})
+			p.Understood = append(p.Understood, Grounding{Text: tr.Text, Kind: "time", Name: tr.Range})
 		}
 		if tr.Grain != "" {
 			t.Grain = tr.Grain
@@ -359,7 +359,7 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 	}
 	if tr.Compare != "" && timed {
 		q.Compare = tr.Compare
-		p.Understood = append(p.Understood, Grounding{Kind: "compare", Name: tr.Compare})
+		p.Understood = append(p.Understood, Grounding{Text: tr.CompareText, Kind: "compare", Name: tr.Compare})
 	}
 
 	// A share without a breakdown is trivially 100%: use the metric's first listed dimension.

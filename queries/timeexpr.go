@@ -9,10 +9,12 @@ import (
 
 // timeRead is what the time language of a question said.
 type timeRead struct {
-	Range   string // a metrics range name, e.g. last_month, 2024-Q3, last_3_months
-	Grain   string
-	Trend   bool   // 趋势, trend: a series was asked for
-	Compare string // previous_period or same_period_last_year
+	Range       string // a metrics range name, e.g. last_month, 2024-Q3, last_3_months
+	Text        string // the words the range was read from
+	Grain       string
+	Trend       bool   // 趋势, trend: a series was asked for
+	Compare     string // previous_period or same_period_last_year
+	CompareText string
 }
 
 var enMonths = map[string]int{"january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
@@ -78,10 +80,13 @@ var zhToDate = map[string]string{"年初至今": "ytd", "今年以来": "ytd", "
 // normalized question, returning what it read and the text with them blanked.
 func readTime(text string, now time.Time) (timeRead, string) {
 	var tr timeRead
-	text = consume(text, reYoY, func([]string) bool { tr.Compare = "same_period_last_year"; return true })
-	text = consume(text, reMoM, func([]string) bool {
+	text = consume(text, reYoY, func(m []string) bool {
+		tr.Compare, tr.CompareText = "same_period_last_year", strings.TrimSpace(m[0])
+		return true
+	})
+	text = consume(text, reMoM, func(m []string) bool {
 		if tr.Compare == "" {
-			tr.Compare = "previous_period"
+			tr.Compare, tr.CompareText = "previous_period", strings.TrimSpace(m[0])
 		}
 		return true
 	})
@@ -96,9 +101,10 @@ func readTime(text string, now time.Time) (timeRead, string) {
 	text = consume(text, reTrend, func([]string) bool { tr.Trend = true; return true })
 
 	year := now.Year()
+	var matched string // the words of the match being handled, for Text
 	set := func(r string) bool {
 		if tr.Range == "" {
-			tr.Range = r
+			tr.Range, tr.Text = r, strings.TrimSpace(matched)
 		}
 		return true
 	}
@@ -109,12 +115,14 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		return year
 	}
 	// Most specific first, so that 2024年3月 is not read as 2024年.
-	text = consume(text, reZhToDate, func(m []string) bool { return set(zhToDate[m[0]]) })
+	text = consume(text, reZhToDate, func(m []string) bool { matched = m[0]; return set(zhToDate[m[0]]) })
 	text = consume(text, reZhYearMonth, func(m []string) bool {
+		matched = m[0]
 		mo, ok := number(m[2])
 		return ok && mo >= 1 && mo <= 12 && set(fmt.Sprintf("%s-%02d", m[1], mo))
 	})
 	text = consume(text, reZhYearQuarter, func(m []string) bool {
+		matched = m[0]
 		q := m[2]
 		if q == "" {
 			n, _ := number(m[3])
@@ -122,18 +130,24 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		}
 		return set(m[1] + "-Q" + q)
 	})
-	text = consume(text, reZhYearHalf, func(m []string) bool { return set(m[1] + "-H" + map[string]string{"上": "1", "下": "2"}[m[2]]) })
+	text = consume(text, reZhYearHalf, func(m []string) bool {
+		matched = m[0]
+		return set(m[1] + "-H" + map[string]string{"上": "1", "下": "2"}[m[2]])
+	})
 	text = consume(text, reZhRelHalf, func(m []string) bool {
+		matched = m[0]
 		if m[1] == "" && m[2] == "上" {
 			return set("first_half")
 		}
 		return set(fmt.Sprintf("%d-H%s", yearOf(m[1]), map[string]string{"上": "1", "下": "2"}[m[2]]))
 	})
 	text = consume(text, reZhQuarterOnly, func(m []string) bool {
+		matched = m[0]
 		n, _ := number(m[2])
 		return n >= 1 && n <= 4 && set(fmt.Sprintf("%d-Q%d", yearOf(m[1]), n))
 	})
 	text = consume(text, reZhRolling, func(m []string) bool {
+		matched = m[0]
 		n, ok := number(m[1])
 		if !ok || n < 1 {
 			return false
@@ -151,8 +165,9 @@ func readTime(text string, now time.Time) (timeRead, string) {
 			return set(fmt.Sprintf("last_%d_months", 12*n))
 		}
 	})
-	text = consume(text, reZhYear, func(m []string) bool { return set(m[1]) })
+	text = consume(text, reZhYear, func(m []string) bool { matched = m[0]; return set(m[1]) })
 	text = consume(text, reZhMonthOnly, func(m []string) bool {
+		matched = m[0]
 		mo, ok := number(m[2])
 		if !ok || mo < 1 || mo > 12 {
 			return false
@@ -164,6 +179,7 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		return set(fmt.Sprintf("%d-%02d", y, mo))
 	})
 	text = consume(text, reZhNamed, func(m []string) bool {
+		matched = m[0]
 		if m[0] == "前年" {
 			return set(fmt.Sprint(year - 2))
 		}
@@ -171,6 +187,7 @@ func readTime(text string, now time.Time) (timeRead, string) {
 	})
 
 	text = consume(text, reEnToDate, func(m []string) bool {
+		matched = m[0]
 		switch {
 		case strings.HasPrefix(m[0], "m"):
 			return set("mtd")
@@ -180,6 +197,7 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		return set("ytd")
 	})
 	text = consume(text, reEnQuarter, func(m []string) bool {
+		matched = m[0]
 		switch {
 		case m[1] != "":
 			return set(m[2] + "-Q" + m[1])
@@ -189,6 +207,7 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		return set(fmt.Sprintf("%s-Q%d", m[6], ordinals[m[5]]))
 	})
 	text = consume(text, reEnHalf, func(m []string) bool {
+		matched = m[0]
 		switch {
 		case m[1] != "":
 			return set(m[2] + "-H" + m[1])
@@ -198,13 +217,15 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		return set(fmt.Sprintf("%s-H%d", m[6], ordinals[m[5]]))
 	})
 	text = consume(text, reEnHalfRel, func(m []string) bool {
+		matched = m[0]
 		if m[1] == "first" || m[2] == "1" {
 			return set("first_half")
 		}
 		return set(fmt.Sprintf("%d-H2", year))
 	})
-	text = consume(text, reEnMonthYear, func(m []string) bool { return set(fmt.Sprintf("%s-%02d", m[2], enMonths[m[1]])) })
+	text = consume(text, reEnMonthYear, func(m []string) bool { matched = m[0]; return set(fmt.Sprintf("%s-%02d", m[2], enMonths[m[1]])) })
 	text = consume(text, reEnRolling, func(m []string) bool {
+		matched = m[0]
 		n, ok := number(m[1])
 		if !ok || n < 1 {
 			return false
@@ -215,9 +236,11 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		return set(fmt.Sprintf("last_%d_%ss", n, m[2]))
 	})
 	text = consume(text, reEnNamed, func(m []string) bool {
+		matched = m[0]
 		return set(strings.Replace(strings.ReplaceAll(m[1], " ", "_"), "previous", "last", 1))
 	})
 	text = consume(text, reEnYear, func(m []string) bool {
+		matched = m[0]
 		y := m[1] + m[2]
 		if y < "1990" || y > "2100" {
 			return false

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -69,7 +70,9 @@ func (s *Server) postTable(c *fiber.Ctx) error {
 		return err
 	case err != nil:
 		// DuckDB's own read errors (not CSV, wrong Parquet schema) are the client's file at fault.
-		return &beacon.Error{Code: beacon.EINVALID, Field: "body", Message: "the file could not be loaded: " + firstLine(err.Error()), Err: err}
+		// Name the upload as the client knows it, never the server's temporary path.
+		msg := strings.ReplaceAll(firstLine(err.Error()), path, name+"."+format)
+		return &beacon.Error{Code: beacon.EINVALID, Field: "body", Message: "the file could not be loaded: " + strings.ReplaceAll(msg, dir, "upload"), Err: err}
 	}
 	s.log.Info("table loaded", "table", name, "rows", st.Rows, "mode", mode, "by", principalOf(c).Subject)
 	return c.JSON(fiber.Map{"table": name, "rows": st.Rows, "mode": mode, "data_version": s.db.Version(), "elapsed_ms": st.Elapsed.Milliseconds()})

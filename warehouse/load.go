@@ -1,12 +1,15 @@
 package warehouse
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
 	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -117,14 +120,24 @@ func (db *DB) Load(ctx context.Context, opts LoadOptions) (LoadStats, error) {
 	} else {
 		args := []string{path, "header = true", "store_rejects = true",
 			"rejects_table = 'beacon_load_rejects'", "rejects_scan = 'beacon_load_scan'", "rejects_limit = 0"}
+		args = append(args, "sample_size = -1")
 		if existing != nil {
-			var cols []string
-			for _, c := range existing {
-				cols = append(cols, sqlString(c.Name)+": "+sqlString(c.Type))
+			// Columns the table already has keep their types, matched by name, so
+			// a value that does not fit is a bad row rather than a silently
+			// widened column; new columns are inferred.
+			header, err := csvHeader(opts.Path)
+			if err != nil {
+				return LoadStats{}, err
 			}
-			args = append(args, "columns = {"+strings.Join(cols, ", ")+"}")
-		} else {
-			args = append(args, "sample_size = -1")
+			var types []string
+			for _, c := range existing {
+				if slices.Contains(header, c.Name) {
+					types = append(types, sqlString(c.Name)+": "+sqlString(c.Type))
+				}
+			}
+			if len(types) > 0 {
+				args = append(args, "types = {"+strings.Join(types, ", ")+"}")
+			}
 		}
 		reader = "read_csv(" + strings.Join(args, ", ") + ")"
 	}
@@ -161,6 +174,22 @@ func (db *DB) Load(ctx context.Context, opts LoadOptions) (LoadStats, error) {
 	progress("done", 3, 3)
 	stats.Elapsed = time.Since(start)
 	return stats, nil
+}
+
+// csvHeader reads the column names on a CSV file's first line.
+func csvHeader(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read header: %w", err)
+	}
+	defer f.Close()
+	r := csv.NewReader(bufio.NewReader(f))
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("read the header line of %s: %w", filepath.Base(path), err)
+	}
+	return header, nil
 }
 
 // rejects returns a *LoadError when DuckDB's CSV reader rejected rows.

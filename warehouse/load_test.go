@@ -95,3 +95,26 @@ func TestLoadRejectsBadTableNames(t *testing.T) {
 		}
 	}
 }
+
+func TestReloadMatchesColumnsByName(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t)
+	first := writeFile(t, "a.csv", "id,amount\n1,2.5\n")
+	if _, err := db.Load(ctx, LoadOptions{Table: "t", Path: first}); err != nil {
+		t.Fatal(err)
+	}
+	// Columns in another order, and a new one: loads, keeping amount numeric.
+	reordered := writeFile(t, "b.csv", "amount,id,note\n3.5,2,hi\n")
+	if _, err := db.Load(ctx, LoadOptions{Table: "t", Path: reordered}); err != nil {
+		t.Fatalf("reordered header: %v", err)
+	}
+	if n := count(t, db, "SELECT count(*) FROM t WHERE amount = 3.5 AND id = 2 AND note = 'hi'"); n != 1 {
+		t.Fatalf("reloaded row not found")
+	}
+	// A value that does not fit the existing type is a bad row, not a widened column.
+	bad := writeFile(t, "c.csv", "id,amount\n3,lots\n")
+	var le *LoadError
+	if _, err := db.Load(ctx, LoadOptions{Table: "t", Path: bad}); !errors.As(err, &le) || le.Errors[0].Line != 2 {
+		t.Fatalf("got %v, want line 2 rejected", err)
+	}
+}

@@ -247,6 +247,8 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	modelPath := fs.String("model", env("BEACON_MODEL", ""), "semantic model YAML (default: the embedded demo bank model)")
 	secret := fs.String("jwt-secret", "", "HS256 secret, at least 32 bytes (or env BEACON_JWT_SECRET)")
 	pubKey := fs.String("jwt-public-key", env("BEACON_JWT_PUBLIC_KEY", ""), "PEM public key file for RS256/ES256 tokens")
+	issuer := fs.String("jwt-issuer", env("BEACON_JWT_ISSUER", ""), "required iss claim of tokens, if set")
+	audience := fs.String("jwt-audience", env("BEACON_JWT_AUDIENCE", ""), "required aud claim of tokens, if set")
 	timeout := fs.Duration("query-timeout", 30*time.Second, "longest a query may run")
 	maxRows := fs.Int("max-rows", metrics.DefaultLimits.MaxRows, "largest result a query may return")
 	var o demoOptions
@@ -274,7 +276,17 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	lim := metrics.DefaultLimits
 	lim.MaxRows = *maxRows
 	lim.DefaultRows = min(lim.DefaultRows, *maxRows)
-	engine, err := metrics.NewEngine(db, cat, metrics.EngineConfig{QueryTimeout: *timeout, Limits: lim})
+	clock := time.Now
+	if o.asOf != "" {
+		// A fixed as-of date fixes "today" too, so relative ranges are reproducible.
+		day, err := metrics.ParseDate(o.asOf, cat.Location)
+		if err != nil {
+			return fmt.Errorf("--as-of: %w", err)
+		}
+		noon := day.Add(12 * time.Hour)
+		clock = func() time.Time { return noon }
+	}
+	engine, err := metrics.NewEngine(db, cat, metrics.EngineConfig{QueryTimeout: *timeout, Limits: lim, Now: clock})
 	if err != nil {
 		return err
 	}
@@ -295,7 +307,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	srv, err := server.New(server.Config{Addr: *addr, DB: db, Engine: engine, Chat: chat, Guard: queries.NewGuard(engine, lim.MaxRows),
 		UploadDir: uploadDir, Logger: log, Version: version,
-		Auth: server.AuthConfig{Secret: []byte(*secret), PublicKeyFile: *pubKey}})
+		Auth: server.AuthConfig{Secret: []byte(*secret), PublicKeyFile: *pubKey, Issuer: *issuer, Audience: *audience}})
 	if err != nil {
 		return err
 	}
