@@ -1,6 +1,7 @@
 package queries_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -79,5 +80,19 @@ func TestRefusalsSuggestMetrics(t *testing.T) {
 	p := o.Plan("员工流失率是多少", nil)
 	if !strings.Contains(p.Message, "员工") || len(p.Suggestions) == 0 || p.Suggestions[0] != "churn_rate" {
 		t.Fatalf("refusal %q suggests %v; want it to name 员工 and suggest churn_rate first", p.Message, p.Suggestions)
+	}
+}
+
+func TestConversationsArePerCaller(t *testing.T) {
+	chat := queries.NewChat(demoEngine(t), queries.ChatConfig{})
+	ctx := context.Background()
+	first, err := chat.Ask(ctx, "本季度各区域续约率", "conv-1", "alice", nil)
+	if err != nil || first.Status != "answer" {
+		t.Fatalf("first question: %v %v", err, first)
+	}
+	mine, _ := chat.Ask(ctx, "那上海呢？", "conv-1", "alice", nil)
+	theirs, _ := chat.Ask(ctx, "那上海呢？", "conv-1", "bob", nil)
+	if mine.Status != "answer" || theirs.Status == "answer" {
+		t.Fatalf("alice's follow-up %s, bob's on alice's conversation id %s; want answer and no answer", mine.Status, theirs.Status)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/models"
+	"github.com/beaconbi/beacon/queries"
 	"github.com/beaconbi/beacon/server"
 	"github.com/beaconbi/beacon/warehouse"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
@@ -51,7 +52,8 @@ func newServer(tb testing.TB, db *warehouse.DB, auth server.AuthConfig) *server.
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: db, Engine: eng, Auth: auth, Logger: quietLogger()})
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: db, Engine: eng, Auth: auth, Logger: quietLogger(),
+		Chat: queries.NewChat(eng, queries.ChatConfig{})})
 	if err != nil {
 		tb.Fatal(err)
 	}
