@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/queries"
 	"github.com/beaconbi/beacon/warehouse"
 )
 
@@ -86,7 +87,7 @@ func Bench(ctx context.Context, cfg BenchConfig) error {
 		if err != nil {
 			return "", nil, nil, err
 		}
-		srv, err := New(Config{Addr: ln.Addr().String(), DB: cfg.DB, Engine: eng, Logger: quiet})
+		srv, err := New(Config{Addr: ln.Addr().String(), DB: cfg.DB, Engine: eng, Logger: quiet, Chat: queries.NewChat(eng, queries.ChatConfig{})})
 		if err != nil {
 			return "", nil, nil, err
 		}
@@ -164,6 +165,10 @@ func Bench(ctx context.Context, cfg BenchConfig) error {
 		fmt.Fprintf(out, "  %-64s %12s %12s %12s %12s\n", "HTTP /api/v1/query, cache warm", "", "", ms(w.P50), ms(w.P99))
 	}
 
+	if err := benchChat(ctx, cfg, client, warmURL, coldEngine); err != nil {
+		return err
+	}
+
 	body, _ := json.Marshal(BenchQueries[0].Query)
 	var done, failed atomic.Int64
 	var wg sync.WaitGroup
@@ -186,6 +191,64 @@ func Bench(ctx context.Context, cfg BenchConfig) error {
 	el := time.Since(t0)
 	fmt.Fprintf(out, "throughput, %d concurrent clients, cached %q: %.0f requests/s (%d ok, %d failed in %s)\n",
 		cfg.Clients, BenchQueries[0].Name, float64(done.Load())/el.Seconds(), done.Load(), failed.Load(), el.Round(time.Millisecond))
+	return nil
+}
+
+// BenchQuestions are the questions the chat figures are measured on.
+var BenchQuestions = []string{
+	"上个月高净值客户流失率是多少？", "各分行本季度续约率排名", "近12个月每月的净流入", "今年各区域AUM同比",
+	"哪个城市的挽回成功率最高", "上季度各客群贡献度", "churn rate by segment over the last 6 months",
+	"top 5 branches by AUM this year", "renewal rate in Q3 2025 vs the same period last year", "monthly complaint rate this year",
+}
+
+// benchChat times the offline planner alone and /api/v1/chat end to end
+// (plan, query, answer, chart) with the result cache warm and cold.
+func benchChat(ctx context.Context, cfg BenchConfig, client *http.Client, url string, engine *metrics.Engine) error {
+	planner := queries.NewOffline(engine.Catalog(), engine.Now)
+	var plan []time.Duration
+	for i := 0; i < 200; i++ {
+		for _, q := range BenchQuestions {
+			t := time.Now()
+			planner.Plan(q, nil)
+			plan = append(plan, time.Since(t))
+		}
+	}
+	ask := func(q string) (time.Duration, error) {
+		body, _ := json.Marshal(map[string]string{"question": q})
+		t := time.Now()
+		resp, err := client.Post(url+"/api/v1/chat", "application/json", bytes.NewReader(body))
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			return 0, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("chat %q: status %d", q, resp.StatusCode)
+		}
+		return time.Since(t), nil
+	}
+	var cold, warm []time.Duration
+	for _, q := range BenchQuestions {
+		d, err := ask(q) // first ask: the metric query runs on DuckDB
+		if err != nil {
+			return err
+		}
+		cold = append(cold, d)
+		for i := 0; i < max(1, cfg.Iterations/5); i++ {
+			d, err := ask(q)
+			if err != nil {
+				return err
+			}
+			warm = append(warm, d)
+		}
+	}
+	p, c, w := summarise(plan), summarise(cold), summarise(warm)
+	fmt.Fprintf(cfg.Out, "chat (%d questions)\n", len(BenchQuestions))
+	fmt.Fprintf(cfg.Out, "  %-64s %12s %12s %12s %12s\n", "offline planner, no LLM", "", "", ms(p.P50), ms(p.P99))
+	fmt.Fprintf(cfg.Out, "  %-64s %12s %12s %12s %12s\n", "POST /api/v1/chat end to end, first ask (query runs)", "", "", ms(c.P50), ms(c.P99))
+	fmt.Fprintf(cfg.Out, "  %-64s %12s %12s %12s %12s\n", "POST /api/v1/chat end to end, asked again (cache warm)", "", "", ms(w.P50), ms(w.P99))
 	return nil
 }
 

@@ -51,6 +51,8 @@ func bench(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	have, _, _ = db.Meta(ctx, "demo.customers")
+	months, _, _ = db.Meta(ctx, "demo.months")
 	asOf, _, _ := db.Meta(ctx, "demo.as_of")
 	now := time.Now
 	if t, err := time.Parse("2006-01-02", asOf); err == nil {
