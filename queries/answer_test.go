@@ -1,0 +1,28 @@
+package queries
+
+import "testing"
+
+func TestFormatValue(t *testing.T) {
+	cases := []struct {
+		lang, format string
+		v            any
+		want         string
+	}{
+		{"zh", "percent", 0.0041, "0.41%"},
+		{"en", "percent", 0.8523, "85.2%"},
+		{"zh", "currency", 2.638e10, "263.80 亿元"},
+		{"zh", "currency", 56789.0, "5.68 万元"},
+		{"en", "currency", 2.638e10, "CNY 26.38bn"},
+		{"en", "currency", 1234567.0, "CNY 1.23m"},
+		{"zh", "count", 1234567.0, "1,234,567"},
+		{"en", "count", int64(-4321), "-4,321"},
+		{"en", "ratio", 2.345, "2.35"},
+		{"zh", "percent", nil, "无数据"},
+		{"en", "number", nil, "n/a"},
+	}
+	for _, tc := range cases {
+		if got := FormatValue(tc.lang, tc.format, tc.v); got != tc.want {
+			t.Errorf("FormatValue(%s, %s, %v) = %q, want %q", tc.lang, tc.format, tc.v, got, tc.want)
+		}
+	}
+}
