@@ -46,7 +46,7 @@ var (
 	reEnMonthYear = regexp.MustCompile(`\b(` + enMonthNames + `)\.?\s*,?\s*(\d{4})\b`)
 	reEnRolling   = regexp.MustCompile(`\b(?:last|past|previous|trailing|recent)\s+(` + numPattern + `)\s+(day|week|month|quarter|year)s?\b`)
 	reEnToDate    = regexp.MustCompile(`\b(?:ytd|mtd|qtd|year to date|month to date|quarter to date|so far this year|this year so far)\b`)
-	reEnHalfRel   = regexp.MustCompile(`\b(?:the )?(first|second) half(?: of)?(?: the| this)? year\b|\bh([12]) this year\b`)
+	reEnHalfRel   = regexp.MustCompile(`\b(?:the )?(first|second) half(?:(?: of)?(?: the| this)? year)?\b|\bh([12])(?: this year)?\b`)
 	reEnNamed     = regexp.MustCompile(`\b(today|yesterday|this week|last week|previous week|this month|last month|previous month|this quarter|last quarter|previous quarter|this year|last year|previous year)\b`)
 	reEnYear      = regexp.MustCompile(`\b(?:in|for|during|of)\s+(\d{4})\b|\b(\d{4})\b`)
 
@@ -60,7 +60,7 @@ var (
 		{regexp.MustCompile(`按周|每周|逐周|周度|weekly|by week|per week|each week`), "week"},
 		{regexp.MustCompile(`按天|按日|每天|每日|逐日|日度|daily|by day|per day|each day`), "day"},
 	}
-	reTrend = regexp.MustCompile(`趋势|走势|变化趋势|曲线|\btrends?\b|\btrending\b|over time|\bhow has .* changed\b`)
+	reTrend = regexp.MustCompile(`趋势|走势|变化趋势|曲线|\btrends?\b|\btrend(?:ed|ing)\b|over time|\bhow has .* changed\b`)
 )
 
 var zhNamedRanges = map[string]string{
