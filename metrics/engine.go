@@ -108,7 +108,7 @@ func (e *Engine) Run(ctx context.Context, q Query, scope Scope) (*Result, error)
 	// A cached result may come from an equal query written differently
 	// (last_month and 2026-10, another zone): echo this request's own reading.
 	out.Time, out.Columns = comp.Time, comp.Columns
-	out.Query = q
+	out.Query = &q
 	out.Cached = cached
 	out.Definitions = cat.definitionsOf(comp.Definitions)
 	if q.Totals {

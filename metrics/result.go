@@ -13,7 +13,7 @@ import (
 // Result is the answer to a metric query: typed columns, rows, optional
 // totals, the SQL that produced them and the definitions used.
 type Result struct {
-	Query       Query          `json:"query"`
+	Query       *Query         `json:"query,omitempty"`
 	Time        ResolvedTime   `json:"time"`
 	Columns     []Column       `json:"columns"`
 	Rows        [][]any        `json:"-"`
@@ -22,7 +22,7 @@ type Result struct {
 	SQL         string         `json:"sql"`
 	Params      []any          `json:"params"`
 	Dialect     string         `json:"dialect"`
-	Definitions []Definition   `json:"definitions"`
+	Definitions []Definition   `json:"definitions,omitempty"`
 	Cached      bool           `json:"cached"`
 	DataVersion uint64         `json:"data_version"`
 	ElapsedMS   float64        `json:"elapsed_ms"`

@@ -332,7 +332,7 @@ func ensureDemoBank(ctx context.Context, db *warehouse.DB, o demoOptions, log *s
 		return err
 	}
 	have := map[string]string{}
-	for _, k := range []string{"demo.as_of", "demo.customers", "demo.months", "demo.seed"} {
+	for _, k := range []string{"demo.as_of", "demo.customers", "demo.months", "demo.seed", "demo.transactions"} {
 		v, _, err := db.Meta(ctx, k)
 		if err != nil {
 			return err
@@ -342,7 +342,7 @@ func ensureDemoBank(ctx context.Context, db *warehouse.DB, o demoOptions, log *s
 	want := opts.AsOf.Format("2006-01-02")
 	ok := have["demo.as_of"] != ""
 	same := have["demo.customers"] == fmt.Sprint(opts.Customers) && have["demo.months"] == fmt.Sprint(opts.Months) &&
-		have["demo.seed"] == fmt.Sprint(opts.Seed)
+		have["demo.seed"] == fmt.Sprint(opts.Seed) && have["demo.transactions"] == fmt.Sprint(opts.Transactions)
 	// Without --as-of, any day of the current month will do.
 	sameEnd := have["demo.as_of"] == want || (o.asOf == "" && strings.HasPrefix(have["demo.as_of"], want[:7]))
 	if ok && same && sameEnd {
