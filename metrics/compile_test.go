@@ -9,7 +9,7 @@ import (
 
 	"github.com/beaconbi/beacon"
 	"github.com/beaconbi/beacon/metrics"
-	"github.com/beaconbi/beacon/models"
+	"github.com/beaconbi/beacon/metrics/metricstest"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
 )
 
@@ -86,12 +86,7 @@ func TestResultCacheIsDroppedWhenDataChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	m, _ := metrics.ParseModel("demo.yaml", models.DemoBank)
-	cat, err := metrics.NewCatalog(context.Background(), m, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, _ := metrics.NewEngine(db, cat, metrics.EngineConfig{Now: warehousetest.Now})
+	e := metricstest.DemoEngine(t, db, metrics.EngineConfig{})
 	q := metrics.Query{Metrics: []string{"customers"}}
 	first, _ := e.Run(context.Background(), q, nil)
 	second, _ := e.Run(context.Background(), q, nil)

@@ -178,40 +178,52 @@ func (e *Engine) query(ctx context.Context, comp *Compiled) (*Result, error) {
 			return err
 		}
 		defer rows.Close()
-		n := len(comp.Columns)
-		for rows.Next() {
-			if len(res.Rows) == comp.Limit {
-				res.Truncated = true
-				break
-			}
-			vals := make([]any, n)
-			ptrs := make([]any, n)
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				return err
-			}
-			for i := range vals {
-				vals[i] = cell(vals[i], comp.Columns[i].Type)
-			}
-			res.Rows = append(res.Rows, vals)
-		}
-		return rows.Err()
+		return scanRows(rows, res, comp.Limit)
 	})
 	if err != nil {
-		switch {
-		case errors.Is(ctx.Err(), context.DeadlineExceeded):
-			return nil, &beacon.Error{Code: beacon.ETIMEOUT, Message: fmt.Sprintf("the query ran longer than %s and was stopped", e.timeout), Err: err}
-		case errors.Is(ctx.Err(), context.Canceled):
-			return nil, &beacon.Error{Code: beacon.ECANCELED, Message: "the request was cancelled", Err: err}
+		if be := e.stopped(ctx, err); be != nil {
+			return nil, be
 		}
 		return nil, fmt.Errorf("run metric query: %w", err)
 	}
-	if res.Rows == nil {
-		res.Rows = [][]any{}
-	}
 	return res, nil
+}
+
+// stopped explains an error caused by the query's context ending.
+func (e *Engine) stopped(ctx context.Context, err error) *beacon.Error {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return &beacon.Error{Code: beacon.ETIMEOUT, Message: fmt.Sprintf("the query ran longer than %s and was stopped", e.timeout), Err: err}
+	case errors.Is(ctx.Err(), context.Canceled):
+		return &beacon.Error{Code: beacon.ECANCELED, Message: "the request was cancelled", Err: err}
+	}
+	return nil
+}
+
+// scanRows reads up to limit rows into res, converting each value for
+// JSON by its column's type, and marks res truncated when more remain.
+func scanRows(rows *sql.Rows, res *Result, limit int) error {
+	n := len(res.Columns)
+	res.Rows = [][]any{}
+	for rows.Next() {
+		if len(res.Rows) == limit {
+			res.Truncated = true
+			break
+		}
+		vals := make([]any, n)
+		ptrs := make([]any, n)
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		for i := range vals {
+			vals[i] = cell(vals[i], res.Columns[i].Type)
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	return rows.Err()
 }
 
 // ParseSQL returns DuckDB's parse of a SELECT as JSON, for the SQL guard.
@@ -254,29 +266,11 @@ func (e *Engine) RunSQL(ctx context.Context, query string, maxRows int) (*Result
 		for _, t := range types {
 			res.Columns = append(res.Columns, Column{Name: t.Name(), Type: columnKind(t.DatabaseTypeName()), Role: "value"})
 		}
-		for rows.Next() {
-			if len(res.Rows) == maxRows {
-				res.Truncated = true
-				break
-			}
-			vals := make([]any, len(types))
-			ptrs := make([]any, len(types))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				return err
-			}
-			for i := range vals {
-				vals[i] = cell(vals[i], res.Columns[i].Type)
-			}
-			res.Rows = append(res.Rows, vals)
-		}
-		return rows.Err()
+		return scanRows(rows, res, maxRows)
 	})
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, &beacon.Error{Code: beacon.ETIMEOUT, Message: fmt.Sprintf("the query ran longer than %s and was stopped", e.timeout), Err: err}
+		if be := e.stopped(ctx, err); be != nil {
+			return nil, be
 		}
 		// DuckDB's binder and runtime errors are about the statement the client wrote.
 		return nil, &beacon.Error{Code: beacon.EINVALID, Field: "sql", Message: firstLine(err.Error()), Err: err}

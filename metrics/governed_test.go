@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/beaconbi/beacon/metrics"
-	"github.com/beaconbi/beacon/models"
+	"github.com/beaconbi/beacon/metrics/metricstest"
 	"github.com/beaconbi/beacon/warehouse"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
 )
@@ -18,37 +17,10 @@ import (
 // read-only, and generating it once keeps the suite fast.
 var bank *warehouse.DB
 
-func TestMain(m *testing.M) {
-	var err error
-	bank, err = warehousetest.OpenDemo(20_000, 24)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "generate test bank:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	bank.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { metricstest.Main(m, 20_000, 24, &bank) }
 
 func demoEngine(tb testing.TB) *metrics.Engine {
-	tb.Helper()
-	ctx := context.Background()
-	m, err := metrics.ParseModel(models.DemoBankFile, models.DemoBank)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cat, err := metrics.NewCatalog(ctx, m, bank)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cat.LoadValues(ctx, bank); err != nil {
-		tb.Fatal(err)
-	}
-	e, err := metrics.NewEngine(bank, cat, metrics.EngineConfig{Now: warehousetest.Now})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return e
+	return metricstest.DemoEngine(tb, bank, metrics.EngineConfig{})
 }
 
 // keyed indexes rows by their first n columns.

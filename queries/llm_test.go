@@ -3,18 +3,16 @@ package queries_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/beaconbi/beacon/metrics"
-	"github.com/beaconbi/beacon/models"
+	"github.com/beaconbi/beacon/metrics/metricstest"
 	"github.com/beaconbi/beacon/queries"
 	"github.com/beaconbi/beacon/warehouse"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
@@ -22,34 +20,10 @@ import (
 
 var bank *warehouse.DB
 
-func TestMain(m *testing.M) {
-	var err error
-	bank, err = warehousetest.OpenDemo(2_000, 24)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	bank.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { metricstest.Main(m, 2_000, 24, &bank) }
 
 func demoEngine(tb testing.TB) *metrics.Engine {
-	tb.Helper()
-	ctx := context.Background()
-	m, _ := metrics.ParseModel(models.DemoBankFile, models.DemoBank)
-	cat, err := metrics.NewCatalog(ctx, m, bank)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cat.LoadValues(ctx, bank); err != nil {
-		tb.Fatal(err)
-	}
-	e, err := metrics.NewEngine(bank, cat, metrics.EngineConfig{Now: warehousetest.Now})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return e
+	return metricstest.DemoEngine(tb, bank, metrics.EngineConfig{})
 }
 
 // fakeModel is an OpenAI-compatible chat-completions server that replies

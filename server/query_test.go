@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"math"
 	"net/http"
@@ -12,7 +11,7 @@ import (
 	"time"
 
 	"github.com/beaconbi/beacon/metrics"
-	"github.com/beaconbi/beacon/models"
+	"github.com/beaconbi/beacon/metrics/metricstest"
 	"github.com/beaconbi/beacon/server"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
 )
@@ -129,13 +128,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestQueryTimeoutIsAClearError(t *testing.T) {
-	ctx := context.Background()
-	m, _ := metrics.ParseModel(models.DemoBankFile, models.DemoBank)
-	cat, err := metrics.NewCatalog(ctx, m, bank)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, _ := metrics.NewEngine(bank, cat, metrics.EngineConfig{Now: warehousetest.Now, QueryTimeout: time.Nanosecond})
+	eng := metricstest.DemoEngine(t, bank, metrics.EngineConfig{QueryTimeout: time.Nanosecond})
 	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: bank, Engine: eng, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)

@@ -2,56 +2,27 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 
 	"github.com/beaconbi/beacon/metrics"
-	"github.com/beaconbi/beacon/models"
+	"github.com/beaconbi/beacon/metrics/metricstest"
 	"github.com/beaconbi/beacon/queries"
 	"github.com/beaconbi/beacon/server"
 	"github.com/beaconbi/beacon/warehouse"
-	"github.com/beaconbi/beacon/warehouse/warehousetest"
 )
 
 // bank is a small demo bank shared by this package's tests.
 var bank *warehouse.DB
 
-func TestMain(m *testing.M) {
-	var err error
-	bank, err = warehousetest.OpenDemo(5_000, 24)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "generate test bank:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	bank.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { metricstest.Main(m, 5_000, 24, &bank) }
 
 func newServer(tb testing.TB, db *warehouse.DB, auth server.AuthConfig) *server.Server {
 	tb.Helper()
-	ctx := context.Background()
-	m, err := metrics.ParseModel(models.DemoBankFile, models.DemoBank)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cat, err := metrics.NewCatalog(ctx, m, db)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cat.LoadValues(ctx, db); err != nil {
-		tb.Fatal(err)
-	}
-	eng, err := metrics.NewEngine(db, cat, metrics.EngineConfig{Now: warehousetest.Now})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	eng := metricstest.DemoEngine(tb, db, metrics.EngineConfig{})
 	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: db, Engine: eng, Auth: auth, Logger: quietLogger(),
 		Chat: queries.NewChat(eng, queries.ChatConfig{})})
 	if err != nil {

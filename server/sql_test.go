@@ -8,7 +8,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/beaconbi/beacon/metrics"
-	"github.com/beaconbi/beacon/models"
+	"github.com/beaconbi/beacon/metrics/metricstest"
 	"github.com/beaconbi/beacon/queries"
 	"github.com/beaconbi/beacon/server"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
@@ -25,12 +25,7 @@ func TestFreeSQLAdmitsOnlyOneReadOnlySelect(t *testing.T) {
 	if err := db.Lockdown(ctx, uploads); err != nil {
 		t.Fatal(err)
 	}
-	m, _ := metrics.ParseModel(models.DemoBankFile, models.DemoBank)
-	cat, err := metrics.NewCatalog(ctx, m, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, _ := metrics.NewEngine(db, cat, metrics.EngineConfig{Now: warehousetest.Now})
+	eng := metricstest.DemoEngine(t, db, metrics.EngineConfig{})
 	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: db, Engine: eng, Guard: queries.NewGuard(eng, 1000), UploadDir: uploads, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
@@ -107,13 +102,7 @@ func TestFreeSQLAdmitsOnlyOneReadOnlySelect(t *testing.T) {
 }
 
 func TestFreeSQLIsClosedToScopedTokens(t *testing.T) {
-	ctx := context.Background()
-	m, _ := metrics.ParseModel(models.DemoBankFile, models.DemoBank)
-	cat, err := metrics.NewCatalog(ctx, m, bank)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, _ := metrics.NewEngine(bank, cat, metrics.EngineConfig{Now: warehousetest.Now})
+	eng := metricstest.DemoEngine(t, bank, metrics.EngineConfig{})
 	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: bank, Engine: eng, Guard: queries.NewGuard(eng, 100), Logger: quietLogger(), Auth: server.AuthConfig{Secret: secret}})
 	if err != nil {
 		t.Fatal(err)
