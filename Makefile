@@ -22,11 +22,11 @@ run: build
 test: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
-	$(GO) run ./cmd/beacon eval queries/testdata/eval/*.yaml queries/testdata/heldout/*.yaml
+	$(GO) run ./cmd/beacon eval queries/testdata/eval/*.yaml queries/testdata/heldout/*.yaml queries/testdata/blind/*.yaml
 
 # The ChatBI evaluation alone, listing every miss.
 eval: deps
-	$(GO) run ./cmd/beacon eval -v queries/testdata/eval/*.yaml queries/testdata/heldout/*.yaml
+	$(GO) run ./cmd/beacon eval -v queries/testdata/eval/*.yaml queries/testdata/heldout/*.yaml queries/testdata/blind/*.yaml
 
 # Query latency, cache and throughput over a 1,000,000-customer x 36-month bank.
 bench: build

@@ -100,7 +100,7 @@ breakdown broken split by per group grouped as so far up to now current currentl
 higher lower increase decrease grow grew growth declined rise fell drop dropped went go going look looking like about around
 if then also too only just any some more less much many most top bottom among end beginning start close break down them they it its
 which what whose has had across within inside out into as at by vs instead about how now same give me please kindly let see view trend
-hold holds holding holder holders who whom acquired acquire onboarded joined combined together sum summed through via changing
+hold holds holding holder holders who whom acquired acquire onboarded joined combined together sum summed through via changing take took taken taking look looks looked looking like
 breakdowns along plus with including included ranked rank ranking biggest smallest highest lowest best worst do did does doing done get got result results report reports`)
 
 // Plan reads a question. prev is the previous query of the same
