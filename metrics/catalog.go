@@ -32,6 +32,7 @@ type Catalog struct {
 	dims       map[string]*Dimension
 	dimNames   []string
 	names      []string // metric names in model order
+	defs       map[string]Definition
 }
 
 type source struct {
@@ -68,6 +69,10 @@ func NewCatalog(ctx context.Context, m *Model, schema Schema) (*Catalog, error) 
 	if len(v.errs) > 0 {
 		sort.SliceStable(v.errs, func(i, j int) bool { return v.errs[i].Line < v.errs[j].Line })
 		return nil, v.errs
+	}
+	c.defs = make(map[string]Definition, len(c.names))
+	for _, n := range c.names {
+		c.defs[n] = c.define(c.metrics[n])
 	}
 	return c, nil
 }

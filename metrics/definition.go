@@ -69,8 +69,16 @@ func (c *Catalog) definitionsOf(ms []*Metric) []Definition {
 	return out
 }
 
-// Definition publishes one metric.
+// Definition publishes one metric. Definitions are computed once, when the
+// catalog is built, since every answer carries those it used.
 func (c *Catalog) Definition(m *Metric) Definition {
+	if d, ok := c.defs[m.Name]; ok {
+		return d
+	}
+	return c.define(m)
+}
+
+func (c *Catalog) define(m *Metric) Definition {
 	d := Definition{Name: m.Name, Label: m.Label, Description: strings.TrimSpace(m.Description), Synonyms: m.Synonyms,
 		Owner: m.Owner, Format: m.Format, Version: m.Version, Type: m.Type}
 	var srcs []*source
