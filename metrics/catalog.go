@@ -438,8 +438,9 @@ func (v *validator) metrics(c *Catalog) {
 
 // metricShapes rejects compositions the compiler cannot compute correctly:
 // anything over a period-over-period metric (it exists only after the
-// comparison join), and windows (share, cumulative) over windows or over
-// ratios, whose running sums would add up rates.
+// comparison join), windows (share, cumulative) over windows, and a
+// cumulative over anything but a simple metric, whose running sum would
+// add up rates.
 func (v *validator) metricShapes(c *Catalog) {
 	for _, name := range c.names {
 		mt := c.metrics[name]

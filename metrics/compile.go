@@ -118,7 +118,7 @@ func (c *Catalog) compile(d Dialect, p *plan) (*Compiled, error) {
 		case p.grain != "":
 			win.shiftN, win.unit = 1, p.grain
 		default:
-			win.shiftN, win.unit = p.window.length()
+			win.shiftN, win.unit = previousShift(p.time.Range, p.window)
 		}
 		win.win = p.window.Shift(-win.shiftN, win.unit)
 		windows = append(windows, win)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -243,6 +244,7 @@ func (e *Engine) TableNames(ctx context.Context) ([]string, error) {
 			out = append(out, t)
 		}
 	}
+	slices.Sort(out)
 	return out, nil
 }
 

@@ -36,10 +36,23 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(struct {
+	var b bytes.Buffer
+	err = writeJSON(&b, struct {
 		*plain
 		Rows []json.RawMessage `json:"rows"`
 	}{(*plain)(r), rows})
+	return b.Bytes(), err
+}
+
+// writeJSON encodes v without escaping <, > and &: results are data, not HTML.
+func writeJSON(b *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b.Truncate(b.Len() - 1) // Encode's newline
+	return nil
 }
 
 // RowObjects renders each row as a JSON object in column order.
@@ -53,14 +66,13 @@ func (r *Result) RowObjects() ([]json.RawMessage, error) {
 			if j > 0 {
 				b.WriteByte(',')
 			}
-			k, _ := json.Marshal(r.Columns[j].Name)
-			b.Write(k)
-			b.WriteByte(':')
-			val, err := json.Marshal(v)
-			if err != nil {
+			if err := writeJSON(&b, r.Columns[j].Name); err != nil {
 				return nil, err
 			}
-			b.Write(val)
+			b.WriteByte(':')
+			if err := writeJSON(&b, v); err != nil {
+				return nil, err
+			}
 		}
 		b.WriteByte('}')
 		out[i] = json.RawMessage(bytes.Clone(b.Bytes()))

@@ -183,16 +183,21 @@ func (w Window) isAligned(unit string) bool {
 	return truncate(w.Start, unit).Equal(w.Start) && truncate(w.End, unit).Equal(w.End)
 }
 
-// length is the window's length in the coarsest unit it is aligned to. A
-// window that starts a unit but ends before it is over (year to date) has
-// the length of one unit, so its previous period is the same part of the
-// previous unit.
-func (w Window) length() (int, string) {
-	for _, u := range []string{"year", "quarter", "month", "week"} {
-		if truncate(w.Start, u).Equal(w.Start) && w.End.Before(addDate(w.Start, 1, u)) && !w.isAligned("month") {
-			return 1, u
-		}
+// toDate maps the to-date ranges to their unit: the previous period of
+// year to date is the same part of last year, not the days just before it.
+var toDate = map[string]string{"ytd": "year", "qtd": "quarter", "mtd": "month", "wtd": "week"}
+
+// previousShift is how far back the previous period of a window lies:
+// one unit for a to-date range, otherwise the window's own length.
+func previousShift(rangeName string, w Window) (int, string) {
+	if u, ok := toDate[rangeName]; ok {
+		return 1, u
 	}
+	return w.length()
+}
+
+// length is the window's length in the coarsest unit it is aligned to.
+func (w Window) length() (int, string) {
 	for _, u := range []string{"year", "quarter", "month", "week"} {
 		if !w.isAligned(u) {
 			continue

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -89,6 +90,25 @@ func TestParseDateRejectsImpossibleDates(t *testing.T) {
 func TestPreviousPeriodOfAWindow(t *testing.T) {
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, sh)
+	// On 10 October (first month of a quarter) and 31 October (a month's last day).
+	oct10 := time.Date(2026, 10, 10, 12, 0, 0, 0, sh)
+	oct31 := time.Date(2026, 10, 31, 12, 0, 0, 0, sh)
+	for _, tc := range []struct {
+		at         time.Time
+		rng        string
+		start, end string
+	}{
+		{oct10, "mtd", "2026-09-01", "2026-09-10"},
+		{oct10, "qtd", "2026-07-01", "2026-07-10"},
+		{oct31, "ytd", "2025-01-01", "2025-10-31"},
+		{oct31, "mtd", "2026-09-01", "2026-09-30"},
+	} {
+		w, _ := ResolveRange(tc.rng, tc.at)
+		n, unit := previousShift(tc.rng, w)
+		if s, e := formatWindow(w.Shift(-n, unit)); s != tc.start || e != tc.end {
+			t.Errorf("%s on %s: previous period %s..%s, want %s..%s", tc.rng, tc.at.Format("2006-01-02"), s, e, tc.start, tc.end)
+		}
+	}
 	cases := []struct{ rng, start, end string }{
 		{"ytd", "2025-01-01", "2025-11-24"},
 		{"mtd", "2026-10-01", "2026-10-24"},
@@ -98,13 +118,19 @@ func TestPreviousPeriodOfAWindow(t *testing.T) {
 		{"last_12_months", "2024-11-01", "2025-10-31"},
 		{"last_7_days", "2026-11-10", "2026-11-16"},
 		{"2026-03", "2026-02-01", "2026-02-28"},
+		{"2026-10-01..2026-10-10", "2026-09-21", "2026-09-30"},
 	}
 	for _, tc := range cases {
 		w, err := ResolveRange(tc.rng, now)
+		if s, e, ok := strings.Cut(tc.rng, ".."); ok {
+			ws, _ := ParseDate(s, sh)
+			we, _ := ParseDate(e, sh)
+			w, err = Window{Start: ws, End: we.AddDate(0, 0, 1)}, nil
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, unit := w.length()
+		n, unit := previousShift(tc.rng, w)
 		s, e := formatWindow(w.Shift(-n, unit))
 		if s != tc.start || e != tc.end {
 			t.Errorf("%s: previous period %s..%s, want %s..%s", tc.rng, s, e, tc.start, tc.end)

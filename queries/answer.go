@@ -37,6 +37,12 @@ func Sentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Res
 	}
 	mi := col(m.Name)
 	val := func(row []any) string { return FormatValue(lang, m.Format, row[mi]) }
+	if allNull(r.Rows, mi) {
+		if zh {
+			return fmt.Sprintf("%s%s%s没有可计算的数据。", period, scope, label)
+		}
+		return fmt.Sprintf("%s%s, %s has no data to compute.", capital(period), scope, strings.ToLower(label))
+	}
 	dimIdx := -1
 	for i, c := range r.Columns {
 		if c.Role == "dimension" {
@@ -132,6 +138,15 @@ func compareClause(lang, mode, format string, delta, pct any) string {
 		return fmt.Sprintf("，%s%s %s", than, dir, amount)
 	}
 	return fmt.Sprintf(", %s %s from %s", enDir, amount, enThan)
+}
+
+func allNull(rows [][]any, i int) bool {
+	for _, r := range rows {
+		if i >= 0 && r[i] != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func extremes(rows [][]any, i int) (hi, lo int) {

@@ -47,6 +47,7 @@ var (
 	reEnRolling   = regexp.MustCompile(`\b(?:last|past|previous|trailing|recent)\s+(` + numPattern + `)\s+(day|week|month|quarter|year)s?\b`)
 	reEnToDate    = regexp.MustCompile(`\b(?:ytd|mtd|qtd|year to date|month to date|quarter to date|so far this year|this year so far)\b`)
 	reEnHalfRel   = regexp.MustCompile(`\b(?:the )?(first|second) half(?:(?: of)?(?: the| this)? year)?\b|\bh([12])(?: this year)?\b`)
+	reEnPast      = regexp.MustCompile(`\b(?:the )?(?:past|trailing|last) (year|twelve months)\b|\b(?:the )?(?:past|trailing) (quarter|month|week)\b`)
 	reEnNamed     = regexp.MustCompile(`\b(today|yesterday|this week|last week|previous week|this month|last month|previous month|this quarter|last quarter|previous quarter|this year|last year|previous year)\b`)
 	reEnYear      = regexp.MustCompile(`\b(?:in|for|during|of)\s+(\d{4})\b|\b(\d{4})\b`)
 
@@ -234,6 +235,17 @@ func readTime(text string, now time.Time) (timeRead, string) {
 			return set(fmt.Sprintf("last_%d_months", 12*n))
 		}
 		return set(fmt.Sprintf("last_%d_%ss", n, m[2]))
+	})
+	// "the past year" is the last twelve months; "last year" alone is the calendar year (reEnNamed).
+	text = consume(text, reEnPast, func(m []string) bool {
+		matched = m[0]
+		switch {
+		case m[1] == "twelve months" || m[1] == "year" && !strings.HasPrefix(strings.TrimPrefix(m[0], "the "), "last"):
+			return set("last_12_months")
+		case m[2] != "":
+			return set("last_" + m[2])
+		}
+		return false
 	})
 	text = consume(text, reEnNamed, func(m []string) bool {
 		matched = m[0]

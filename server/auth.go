@@ -137,6 +137,10 @@ func tokenProblem(err error) string {
 		return "the signature does not verify"
 	case errors.Is(err, jwt.ErrTokenUnverifiable):
 		return "it is not signed with an accepted algorithm"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return "its issuer (iss) is not the one this server accepts"
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return "its audience (aud) is not this server"
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
 		return "it has no expiry (exp)"
 	case errors.Is(err, jwt.ErrTokenMalformed):

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
@@ -74,7 +73,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		s.log.Warn("query timed out", "err", err, "request_id", d.RequestID)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-	b, _ := json.Marshal(errorBody{Error: d})
+	b, _ := jsonMarshal(errorBody{Error: d})
 	return c.Status(status).Send(b)
 }
 

@@ -65,6 +65,9 @@ func TestGetFormMatchesHandSQL(t *testing.T) {
 	if tm["start"] != "2025-11-01" || tm["end"] != "2026-10-31" || tm["time_zone"] != "Asia/Shanghai" {
 		t.Errorf("echoed time %v, want 2025-11-01..2026-10-31 Asia/Shanghai", tm)
 	}
+	if strings.Contains(string(r.body), `\u003c`) || !strings.Contains(string(r.body), " < ") {
+		t.Errorf("the SQL in the answer is HTML-escaped; the API is JSON, not HTML")
+	}
 	if !strings.Contains(body["sql"].(string), "customer_months") || len(body["definitions"].([]any)) == 0 {
 		t.Errorf("the result must carry its SQL and definitions")
 	}
