@@ -118,7 +118,7 @@ func (s *Server) routes() {
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/api/v1/openapi.json", s.openAPI)
 
-	api := s.app.Group("/api/v1", s.limitBody, s.authenticate)
+	api := s.app.Group("/api/v1", s.limitBody, s.authenticate, s.cancelOnDisconnect)
 	api.Get("/metrics", s.allow(roleViewer), s.listMetrics)
 	api.Get("/metrics/:name/definition", s.allow(roleViewer), s.getDefinition)
 	api.Get("/metrics/:name", s.allow(roleViewer), s.getMetric)
