@@ -92,18 +92,30 @@ func (g *Guard) Check(ctx context.Context, query string) error {
 	if err != nil {
 		return err
 	}
-	ctes := map[string]bool{}
-	walk(tree, func(node map[string]any) error {
-		if m, ok := node["cte_map"].(map[string]any); ok {
-			for _, e := range asList(m["map"]) {
-				if kv, ok := e.(map[string]any); ok {
-					ctes[fmt.Sprint(kv["key"])] = true
-				}
+	return checkNode(tree, known, nil)
+}
+
+// checkNode walks a parse tree, allowing a table name only when it is a
+// data table or a CTE defined by an enclosing query: a CTE named like a
+// system table inside one subquery must not unlock that table elsewhere.
+func checkNode(v any, known []string, ctes []string) error {
+	switch x := v.(type) {
+	case []any:
+		for _, c := range x {
+			if err := checkNode(c, known, ctes); err != nil {
+				return err
 			}
 		}
 		return nil
-	})
-	return walk(tree, func(node map[string]any) error {
+	case map[string]any:
+		node := x
+		if m, ok := node["cte_map"].(map[string]any); ok {
+			for _, e := range asList(m["map"]) {
+				if kv, ok := e.(map[string]any); ok {
+					ctes = append(slices.Clip(ctes), fmt.Sprint(kv["key"]))
+				}
+			}
+		}
 		switch {
 		case node["type"] == "BASE_TABLE":
 			name, _ := node["table_name"].(string)
@@ -112,47 +124,34 @@ func (g *Guard) Check(ctx context.Context, query string) error {
 			if cat != "" || (schema != "" && schema != "main") {
 				return beacon.Invalid("sql", known, "table %s.%s.%s is outside the warehouse", cat, schema, name)
 			}
-			if schema == "" && ctes[name] {
-				return nil
-			}
-			if !slices.Contains(known, name) {
+			if !slices.Contains(known, name) && !(schema == "" && slices.Contains(ctes, name)) {
 				return beacon.Invalid("sql", known, "unknown table %q", name)
 			}
 		case node["type"] == "TABLE_FUNCTION":
 			return beacon.Invalid("sql", known, "table functions are not allowed; select from the warehouse's tables")
+		case node["type"] == "SHOW_REF":
+			return beacon.Invalid("sql", known, "SHOW and DESCRIBE are not allowed; the tables are listed at /api/v1/tables")
 		case node["class"] == "FUNCTION":
 			name, _ := node["function_name"].(string)
 			if slices.Contains(deniedFunctions, strings.ToLower(name)) || strings.HasPrefix(strings.ToLower(name), "duckdb_") || strings.HasPrefix(strings.ToLower(name), "pragma_") {
 				return beacon.Invalid("sql", nil, "function %s is not allowed", name)
 			}
 		}
-		return nil
-	})
-}
-
-func asList(v any) []any {
-	l, _ := v.([]any)
-	return l
-}
-
-// walk visits every JSON object in a parse tree, stopping at the first error.
-func walk(v any, fn func(map[string]any) error) error {
-	switch x := v.(type) {
-	case map[string]any:
-		if err := fn(x); err != nil {
-			return err
+		keys := make([]string, 0, len(node))
+		for k := range node {
+			keys = append(keys, k)
 		}
-		for _, c := range x {
-			if err := walk(c, fn); err != nil {
-				return err
-			}
-		}
-	case []any:
-		for _, c := range x {
-			if err := walk(c, fn); err != nil {
+		slices.Sort(keys) // the first problem found is the same every time
+		for _, k := range keys {
+			if err := checkNode(node[k], known, ctes); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -147,4 +148,15 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 	checkError(t, do(t, srv, "GET", "/api/v1/metrics/nope", nil), 404, "name")
 	checkError(t, do(t, srv, "GET", "/api/v1/metrics/aum?limit=abc", nil), 400, "limit")
 	checkError(t, do(t, srv, "GET", "/api/v1/metrics/aum?filter=segment", nil), 400, "filter")
+}
+
+func TestCompressedBodiesAreRefusedUnread(t *testing.T) {
+	srv := newServer(t, bank, server.AuthConfig{})
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write(bytes.Repeat([]byte(" "), 10<<20))
+	w.Close()
+	r := do(t, srv, "POST", "/api/v1/query", gz.Bytes(), "Content-Encoding", "gzip")
+	checkError(t, r, 415, "")
+	healthy(t, srv)
 }

@@ -35,7 +35,7 @@ type Config struct {
 	Auth      AuthConfig
 	Logger    *slog.Logger
 	// BodyLimit caps request bodies in bytes (default 1 MiB); UploadLimit
-	// caps table uploads (default 256 MiB).
+	// caps table uploads (default 64 MiB; load larger files with beacon load).
 	BodyLimit   int
 	UploadLimit int
 	// Version is the build version reported by /healthz.
@@ -64,7 +64,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.BodyLimit = 1 << 20
 	}
 	if cfg.UploadLimit == 0 {
-		cfg.UploadLimit = 256 << 20
+		cfg.UploadLimit = 64 << 20
 	}
 	auth, err := newAuthenticator(cfg.Auth)
 	if err != nil {
@@ -84,6 +84,9 @@ func New(cfg Config) (*Server, error) {
 		// Fiber reads bodies up to the upload limit; limitBody then holds every
 		// route but uploads to the smaller BodyLimit.
 		BodyLimit:    cfg.UploadLimit,
+		// Handlers keep strings from requests (time zones, filter values) in
+		// cached results: they must not alias fasthttp's reused buffers.
+		Immutable: true,
 		ReadTimeout:  2 * time.Minute,
 		WriteTimeout: 2 * time.Minute,
 		IdleTimeout:  2 * time.Minute,
@@ -118,7 +121,7 @@ func (s *Server) routes() {
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/api/v1/openapi.json", s.openAPI)
 
-	api := s.app.Group("/api/v1", s.limitBody, s.authenticate, s.cancelOnDisconnect)
+	api := s.app.Group("/api/v1", s.authenticate, s.limitBody, s.cancelOnDisconnect)
 	api.Get("/metrics", s.allow(roleViewer), s.listMetrics)
 	api.Get("/metrics/:name/definition", s.allow(roleViewer), s.getDefinition)
 	api.Get("/metrics/:name", s.allow(roleViewer), s.getMetric)
@@ -140,9 +143,16 @@ func (s *Server) routes() {
 
 // limitBody caps request bodies on API routes, except table uploads which
 // have their own, larger limit.
+//
+// It measures the body as sent: compressed bodies are refused outright, as
+// Fiber would inflate them in memory (a small gzip can become gigabytes).
 func (s *Server) limitBody(c *fiber.Ctx) error {
-	if len(c.Body()) > s.cfg.BodyLimit && !(c.Method() == fiber.MethodPost && isUpload(c.Path())) {
-		return fiber.NewError(fiber.StatusRequestEntityTooLarge, fmt.Sprintf("request body is %d bytes; the limit is %d", len(c.Body()), s.cfg.BodyLimit))
+	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && enc != "identity" {
+		return fiber.NewError(fiber.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q is not accepted; send the body uncompressed", clipParam(enc)))
+	}
+	n := len(c.Request().Body())
+	if n > s.cfg.BodyLimit && !(c.Method() == fiber.MethodPost && isUpload(c.Path())) {
+		return fiber.NewError(fiber.StatusRequestEntityTooLarge, fmt.Sprintf("request body is %d bytes; the limit is %d", n, s.cfg.BodyLimit))
 	}
 	return c.Next()
 }
