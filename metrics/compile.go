@@ -99,6 +99,23 @@ func (c *Catalog) compile(d Dialect, p *plan) (*Compiled, error) {
 	}
 	out.Definitions = needed
 
+	// A share is taken of the whole: filters on the dimension it is broken
+	// down by pick rows of the result after the shares are computed
+	// (高净值's share of all segments), instead of shrinking the whole.
+	var post []filterPlan
+	if slices.ContainsFunc(needed, func(m *Metric) bool { return m.Type == "share" }) {
+		pre := *p
+		pre.filters = nil
+		for _, f := range p.filters {
+			if slices.Contains(p.dims, f.dim) {
+				post = append(post, f)
+			} else {
+				pre.filters = append(pre.filters, f)
+			}
+		}
+		p = &pre
+	}
+
 	// Windows: the current one, then one per comparison mode in use.
 	windows := []window{{name: "cur", win: p.window}}
 	modes := []string{}
@@ -242,6 +259,13 @@ func (c *Catalog) compile(d Dialect, p *plan) (*Compiled, error) {
 			continue
 		}
 		fmt.Fprintf(&sb, "\nLEFT JOIN %s AS %s ON %s", d.Quote("prev_"+mode), a, joinOn(d, "c", a, keys))
+	}
+	if len(post) > 0 {
+		var where []string
+		for _, f := range post {
+			where = append(where, filterSQL(w, "c."+d.Quote(f.dim.Name), f))
+		}
+		sb.WriteString("\nWHERE " + strings.Join(where, " AND "))
 	}
 	sb.WriteString("\nORDER BY ")
 	var order []string

@@ -119,6 +119,16 @@ func TestGovernedMetricsMatchHandSQL(t *testing.T) {
 				FROM customer_months WHERE month = DATE '2026-09-01' GROUP BY 2`,
 		},
 		{
+			// Picking one segment keeps the whole bank as the denominator.
+			name: "segment_contribution of one segment is its share of all segments",
+			query: metrics.Query{Metrics: []string{"segment_contribution"}, Dimensions: []string{"segment"}, Time: &metrics.TimeSpec{Range: "last_month"},
+				Filters: []metrics.Filter{{Dimension: "segment", Op: "eq", Value: "高净值"}}},
+			keys:    1,
+			columns: []string{"segment_contribution"},
+			hand: `SELECT segment, sum(aum) / (SELECT sum(aum) FROM customer_months WHERE month = DATE '2026-10-01')
+				FROM customer_months WHERE month = DATE '2026-10-01' AND segment = '高净值' GROUP BY 1`,
+		},
+		{
 			name:    "activity, flows, complaints and margin over a half year",
 			query:   metrics.Query{Metrics: []string{"active_customers", "net_inflow", "complaint_rate", "cost_to_serve", "contribution_margin", "products_per_customer"}, Time: &metrics.TimeSpec{Range: "2026-H1"}},
 			keys:    0,

@@ -69,7 +69,12 @@ func Sentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Res
 			dl = d.Label.ZH
 		}
 		hi, lo := extremes(r.Rows, mi)
-		name := func(row []any) string { return valueLabel(lang, cat, d.Name, fmt.Sprint(row[dimIdx])) }
+		name := func(row []any) string {
+			if row[dimIdx] == nil {
+				return map[bool]string{true: "（未填）", false: "(blank)"}[zh]
+			}
+			return valueLabel(lang, cat, d.Name, fmt.Sprint(row[dimIdx]))
+		}
 		if len(q.Order) > 0 && len(r.Rows) >= 1 {
 			first := r.Rows[0]
 			word := map[bool]string{true: "最高", false: "最低"}[q.Order[0].Desc]
@@ -113,7 +118,7 @@ func Sentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Res
 }
 
 func compareClause(lang, mode, format string, delta, pct any) string {
-	d, _ := delta.(float64)
+	d, _ := toFloat(delta)
 	zh := lang == "zh"
 	dir := map[bool]string{true: "上升", false: "下降"}[d >= 0]
 	enDir := map[bool]string{true: "up", false: "down"}[d >= 0]
@@ -128,7 +133,7 @@ func compareClause(lang, mode, format string, delta, pct any) string {
 			amount = fmt.Sprintf("%.2f percentage points", math.Abs(d)*100)
 		}
 	default:
-		if p, ok := pct.(float64); ok {
+		if p, ok := toFloat(pct); ok {
 			amount = fmt.Sprintf("%.1f%%", math.Abs(p)*100)
 		} else {
 			amount = FormatValue(lang, format, math.Abs(d))
@@ -149,15 +154,23 @@ func allNull(rows [][]any, i int) bool {
 	return true
 }
 
+// toFloat reads a result value as a number: counts arrive as int64.
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int64:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	}
+	return 0, false
+}
+
 func extremes(rows [][]any, i int) (hi, lo int) {
 	hv, lv := math.Inf(-1), math.Inf(1)
 	for k, r := range rows {
-		v, ok := r[i].(float64)
-		if !ok {
-			if n, isInt := r[i].(int64); isInt {
-				v, ok = float64(n), true
-			}
-		}
+		v, ok := toFloat(r[i])
 		if !ok {
 			continue
 		}
@@ -272,12 +285,7 @@ func valueLabel(lang string, cat *metrics.Catalog, dim, value string) string {
 // FormatValue formats a metric value by its format: percent, currency
 // (万/亿 in Chinese, k/m/bn in English), count, or a plain number.
 func FormatValue(lang, format string, v any) string {
-	f, ok := v.(float64)
-	if !ok {
-		if n, isInt := v.(int64); isInt {
-			f, ok = float64(n), true
-		}
-	}
+	f, ok := toFloat(v)
 	if !ok {
 		if lang == "zh" {
 			return "无数据"

@@ -26,3 +26,23 @@ func TestFormatValue(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareClauseFollowsTheSignOfCounts(t *testing.T) {
+	cases := []struct {
+		delta, pct any
+		want       string
+	}{
+		{int64(-8), -0.421, "，环比下降 42.1%"},
+		{int64(5), 0.2, "，环比上升 20.0%"},
+		{-0.004, -0.5, "，环比下降 0.40 个百分点"},
+	}
+	for i, tc := range cases {
+		format := "count"
+		if i == 2 {
+			format = "percent"
+		}
+		if got := compareClause("zh", "previous_period", format, tc.delta, tc.pct); got != tc.want {
+			t.Errorf("delta %v: got %q, want %q", tc.delta, got, tc.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -46,11 +47,14 @@ type Principal struct {
 // Claims are the JWT claims Beacon reads. Scope maps a dimension to the
 // values the holder may see; Branches and Regions are shorthands for the
 // branch and region dimensions.
+//
+// The scope claims are read raw so that a claim present but null (as Go
+// writes a nil slice) denies everything instead of granting everything.
 type Claims struct {
-	Role     string              `json:"role"`
-	Scope    map[string][]string `json:"scope,omitempty"`
-	Branches []string            `json:"branches,omitempty"`
-	Regions  []string            `json:"regions,omitempty"`
+	Role     string          `json:"role"`
+	Scope    json.RawMessage `json:"scope,omitempty"`
+	Branches json.RawMessage `json:"branches,omitempty"`
+	Regions  json.RawMessage `json:"regions,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -112,27 +116,68 @@ func (a *authenticator) principal(header string) (*Principal, error) {
 	if !slices.Contains(roles, claims.Role) {
 		return nil, beacon.Invalid("role", roles, "the token's role %q is not a Beacon role", claims.Role).WithCode(beacon.EFORBIDDEN)
 	}
+	if claims.Subject == "" {
+		return nil, beacon.Errorf(beacon.EUNAUTHORIZED, "invalid token: it has no subject (sub), which Beacon needs to keep each caller's conversations apart")
+	}
 	p := &Principal{Subject: claims.Subject, Role: claims.Role}
-	scope := metrics.Scope{}
-	for k, v := range claims.Scope {
-		scope[k] = v
+	scope, err := readScope(claims)
+	if err != nil {
+		return nil, err
 	}
-	if claims.Branches != nil {
-		scope["branch"] = claims.Branches
-	}
-	if claims.Regions != nil {
-		scope["region"] = claims.Regions
-	}
-	if len(scope) > 0 {
-		p.Scope = scope
-	}
+	p.Scope = scope
 	return p, nil
+}
+
+// readScope turns the scope claims into a row scope, or nil for none. A
+// scope claim that is present but null, or not a list of strings, is an
+// error or an empty scope: never a wider view.
+func readScope(c Claims) (metrics.Scope, error) {
+	scope := metrics.Scope{}
+	list := func(dim string, raw json.RawMessage) error {
+		if len(raw) == 0 {
+			return nil
+		}
+		var vals []string
+		if err := json.Unmarshal(raw, &vals); err != nil {
+			return beacon.Errorf(beacon.EUNAUTHORIZED, "invalid token: the %s scope must be a list of strings", dim)
+		}
+		scope[dim] = append([]string{}, vals...) // null reads as an empty list: nothing is visible
+		return nil
+	}
+	if len(c.Scope) > 0 {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(c.Scope, &m); err != nil || m == nil {
+			return nil, beacon.Errorf(beacon.EUNAUTHORIZED, "invalid token: scope must be an object of dimension: [values]")
+		}
+		for dim, raw := range m {
+			if len(raw) == 0 {
+				raw = json.RawMessage("null")
+			}
+			if err := list(dim, raw); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := list("branch", c.Branches); err != nil {
+		return nil, err
+	}
+	if err := list("region", c.Regions); err != nil {
+		return nil, err
+	}
+	if len(scope) == 0 {
+		return nil, nil
+	}
+	return scope, nil
 }
 
 func tokenProblem(err error) string {
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return "it has expired"
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return "it is not valid yet (nbf)"
+	case strings.Contains(err.Error(), "signing method"):
+		return "it is not signed with an accepted algorithm"
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		return "the signature does not verify"
 	case errors.Is(err, jwt.ErrTokenUnverifiable):

@@ -58,6 +58,9 @@ func TestAuthRejectsBadTokens(t *testing.T) {
 		{"alg none", "Bearer " + unsigned, 401},
 		{"alg none with a valid payload", "Bearer " + header + "." + parts[1] + ".", 401},
 		{"unknown role", "Bearer " + token(t, jwt.SigningMethodHS256, secret, claims("root", nil)), 403},
+		{"no subject", "Bearer " + token(t, jwt.SigningMethodHS256, secret, jwt.MapClaims{"role": "admin", "exp": time.Now().Add(time.Hour).Unix()}), 401},
+		{"scope not a list", "Bearer " + token(t, jwt.SigningMethodHS256, secret, claims("viewer", map[string]any{"branches": "all"})), 401},
+		{"wrong algorithm", "Bearer " + token(t, jwt.SigningMethodHS384, secret, claims("admin", nil)), 401},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,6 +133,15 @@ func TestScopedTokenSeesOnlyItsRows(t *testing.T) {
 			if len(vals) != 1 || vals[0].(map[string]any)["value"] != branch {
 				t.Fatalf("a token scoped to %s is shown branch values %v", branch, vals)
 			}
+		}
+	}
+
+	// A scope claim that is present but null sees nothing, not everything.
+	for _, null := range []map[string]any{{"branches": nil}, {"regions": nil}, {"scope": map[string]any{"branch": nil}}} {
+		tok := "Bearer " + token(t, jwt.SigningMethodHS256, secret, claims("viewer", null))
+		r := do(t, srv, "GET", "/api/v1/metrics/customers?range=last_month", nil, "Authorization", tok)
+		if r.status != 403 {
+			t.Fatalf("claims %v: status %d, want 403: %.200s", null, r.status, r.body)
 		}
 	}
 
