@@ -83,10 +83,10 @@ func New(cfg Config) (*Server, error) {
 		ErrorHandler:          s.handleError,
 		// Fiber reads bodies up to the upload limit; limitBody then holds every
 		// route but uploads to the smaller BodyLimit.
-		BodyLimit:    cfg.UploadLimit,
+		BodyLimit: cfg.UploadLimit,
 		// Handlers keep strings from requests (time zones, filter values) in
 		// cached results: they must not alias fasthttp's reused buffers.
-		Immutable: true,
+		Immutable:    true,
 		ReadTimeout:  2 * time.Minute,
 		WriteTimeout: 2 * time.Minute,
 		IdleTimeout:  2 * time.Minute,
