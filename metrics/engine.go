@@ -11,7 +11,6 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
-	"golang.org/x/sync/singleflight"
 
 	"github.com/beaconbi/beacon"
 	"github.com/beaconbi/beacon/warehouse"
@@ -28,7 +27,7 @@ type Engine struct {
 	limits  Limits
 	timeout time.Duration
 	cache   *lru.Cache[string, *Result]
-	flight  singleflight.Group
+	flight  flight
 }
 
 // EngineConfig configures an Engine; zero fields take defaults.
@@ -142,7 +141,7 @@ func (e *Engine) execute(ctx context.Context, comp *Compiled) (*Result, bool, er
 			return r, true, nil
 		}
 	}
-	v, err, _ := e.flight.Do(key, func() (any, error) {
+	r, err := e.flight.do(ctx, key, func(ctx context.Context) (*Result, error) {
 		r, err := e.query(ctx, comp)
 		if err != nil {
 			return nil, err
@@ -155,9 +154,12 @@ func (e *Engine) execute(ctx context.Context, comp *Compiled) (*Result, bool, er
 		return r, nil
 	})
 	if err != nil {
+		if be := e.stopped(ctx, err); be != nil {
+			return nil, false, be
+		}
 		return nil, false, err
 	}
-	return v.(*Result), false, nil
+	return r, false, nil
 }
 
 func cacheKey(dialect string, comp *Compiled, version uint64) string {
