@@ -130,6 +130,9 @@ func (c *Catalog) compile(d Dialect, p *plan) (*Compiled, error) {
 	for _, mode := range modes {
 		win := window{name: "prev_" + mode, compare: mode}
 		switch {
+		case mode == "same_period_last_year" && p.grain == "week":
+			// 52 weeks keeps Mondays on Mondays, so weeks line up with last year's.
+			win.shiftN, win.unit = 52, "week"
 		case mode == "same_period_last_year":
 			win.shiftN, win.unit = 1, "year"
 		case p.grain != "":
@@ -138,6 +141,9 @@ func (c *Catalog) compile(d Dialect, p *plan) (*Compiled, error) {
 			win.shiftN, win.unit = previousShift(p.time.Range, p.window)
 		}
 		win.win = p.window.Shift(-win.shiftN, win.unit)
+		if p.grain == "" && mode == "previous_period" && win.win.End.After(p.window.Start) {
+			win.win.End = p.window.Start // the previous period never overlaps this one
+		}
 		windows = append(windows, win)
 		if mode == p.compare {
 			s, e := formatWindow(win.win)
@@ -170,10 +176,17 @@ func (c *Catalog) compile(d Dialect, p *plan) (*Compiled, error) {
 			if s.Time == nil {
 				return nil, invalid("time", nil, "source %s has no time column, so its metrics cannot be grouped or filtered by time", s.Name)
 			}
-			if !p.window.IsZero() && !truncate(p.window.Start, s.Time.Grain).Equal(p.window.Start) {
-				st, _ := formatWindow(p.window)
-				return nil, invalid("time", nil, "source %s is recorded by %s, but the range starts on %s, inside a %s; use a range of whole %ss (e.g. this_%s or last_%s)",
-					s.Name, s.Time.Grain, st, s.Time.Grain, s.Time.Grain, s.Time.Grain, s.Time.Grain)
+			for _, win := range windows {
+				if win.win.IsZero() || truncate(win.win.Start, s.Time.Grain).Equal(win.win.Start) {
+					continue
+				}
+				st, _ := formatWindow(win.win)
+				what := "the range"
+				if win.compare != "" {
+					what = "the comparison window (" + win.compare + ")"
+				}
+				return nil, invalid("time", nil, "source %s is recorded by %s, but %s starts on %s, inside a %s; use a range of whole %ss (e.g. this_%s or last_%s)",
+					s.Name, s.Time.Grain, what, st, s.Time.Grain, s.Time.Grain, s.Time.Grain, s.Time.Grain)
 			}
 			if p.grain != "" && grainIndex(p.grain) < grainIndex(s.Time.Grain) {
 				return nil, invalid("time.grain", grains[grainIndex(s.Time.Grain):], "source %s is recorded by %s; it cannot be grouped by %s", s.Name, s.Time.Grain, p.grain)

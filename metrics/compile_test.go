@@ -61,6 +61,7 @@ func TestQueryErrorsNameTheField(t *testing.T) {
 		{"order by a missing column", metrics.Query{Metrics: []string{"aum"}, Order: []metrics.Order{{By: "churn_rate"}}}, "order[0].by"},
 		{"limit too large", metrics.Query{Metrics: []string{"aum"}, Limit: 1_000_000_000}, "limit"},
 		{"negative limit", metrics.Query{Metrics: []string{"aum"}, Limit: -1}, "limit"},
+		{"a comparison window inside a month on monthly data", metrics.Query{Metrics: []string{"churn_rate"}, Time: &metrics.TimeSpec{Start: "2026-06-01", End: "2026-06-28"}, Compare: "previous_period"}, "time"},
 		{"a week on monthly data", metrics.Query{Metrics: []string{"aum"}, Time: &metrics.TimeSpec{Range: "this_week"}}, "time"},
 		{"dimension out of the metric's reach", metrics.Query{Metrics: []string{"renewal_rate"}, Dimensions: []string{"action_type"}}, "dimensions[0]"},
 	}
@@ -130,5 +131,25 @@ func TestCachedResultEchoesItsOwnTime(t *testing.T) {
 	}
 	if !b.Cached || b.Time.Range != "2026-10" || a.Time.Range != "last_month" {
 		t.Fatalf("second answer cached=%v range=%q; want a cached answer echoing 2026-10", b.Cached, b.Time.Range)
+	}
+}
+
+// Weeks compared with the same weeks last year line up Monday to Monday.
+func TestWeeklyYearOverYearLinesUp(t *testing.T) {
+	res, err := demoEngine(t).Run(context.Background(), metrics.Query{Metrics: []string{"retention_actions"},
+		Time: &metrics.TimeSpec{Grain: "week", Range: "last_8_weeks"}, Compare: "same_period_last_year"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{}
+	for _, r := range warehousetest.Rows(t, bank, `SELECT strftime(CAST(date_trunc('week', action_date) AS DATE) + INTERVAL 364 DAY, '%Y-%m-%d'), count(*)
+		FROM retention_actions GROUP BY 1`) {
+		want[r[0].(string)] = r[1].(float64)
+	}
+	for _, row := range res.Rows {
+		got, _ := row[2].(int64)
+		if w := want[row[0].(string)]; float64(got) != w {
+			t.Errorf("week %v: previous %v, want %v", row[0], row[2], w)
+		}
 	}
 }

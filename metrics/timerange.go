@@ -18,9 +18,12 @@ type Window struct {
 // IsZero reports whether no range was given (all history).
 func (w Window) IsZero() bool { return w.Start.IsZero() }
 
-// Shift moves a window by n units (negative is back in time).
+// Shift moves a window by n units (negative is back in time). The last
+// day moves, not the exclusive end, so 1–30 March less a month is 1–28
+// February and whole months stay whole months.
 func (w Window) Shift(n int, unit string) Window {
-	return Window{Start: addDate(w.Start, n, unit), End: addDate(w.End, n, unit)}
+	last := w.End.AddDate(0, 0, -1)
+	return Window{Start: addDate(w.Start, n, unit), End: addDate(last, n, unit).AddDate(0, 0, 1)}
 }
 
 func addDate(t time.Time, n int, unit string) time.Time {
@@ -30,13 +33,22 @@ func addDate(t time.Time, n int, unit string) time.Time {
 	case "week":
 		return t.AddDate(0, 0, 7*n)
 	case "month":
-		return t.AddDate(0, n, 0)
+		return addMonths(t, n)
 	case "quarter":
-		return t.AddDate(0, 3*n, 0)
+		return addMonths(t, 3*n)
 	case "year":
-		return t.AddDate(n, 0, 0)
+		return addMonths(t, 12*n)
 	}
 	panic("unknown unit " + unit)
+}
+
+// addMonths moves t by n months, keeping the day but never past the end of
+// the target month: 31 March less a month is 28 February, not 3 March.
+func addMonths(t time.Time, n int) time.Time {
+	y, m, d := t.Date()
+	first := time.Date(y, m+time.Month(n), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(d, last)-1)
 }
 
 // truncate returns the start of the grain unit containing t (weeks start on Monday).

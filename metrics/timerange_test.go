@@ -102,6 +102,8 @@ func TestPreviousPeriodOfAWindow(t *testing.T) {
 		{oct10, "qtd", "2026-07-01", "2026-07-10"},
 		{oct31, "ytd", "2025-01-01", "2025-10-31"},
 		{oct31, "mtd", "2026-09-01", "2026-09-30"},
+		{time.Date(2026, 3, 30, 12, 0, 0, 0, sh), "mtd", "2026-02-01", "2026-02-28"},
+		{time.Date(2026, 5, 31, 12, 0, 0, 0, sh), "qtd", "2026-01-01", "2026-02-28"},
 	} {
 		w, _ := ResolveRange(tc.rng, tc.at)
 		n, unit := previousShift(tc.rng, w)
