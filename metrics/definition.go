@@ -34,6 +34,18 @@ type MeasureDefinition struct {
 	TimeColumn      string `json:"time_column,omitempty"`
 }
 
+// Tables lists the warehouse tables the model reads.
+func (c *Catalog) Tables() []string {
+	var out []string
+	for _, s := range c.sources {
+		if !slices.Contains(out, s.Table) {
+			out = append(out, s.Table)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Names lists the metric names in model order.
 func (c *Catalog) Names() []string { return slices.Clone(c.names) }
 

@@ -203,6 +203,23 @@ func (e *Engine) stopped(ctx context.Context, err error) *beacon.Error {
 	return nil
 }
 
+// MaxSQLResultBytes bounds the text a free-SQL result may hold.
+const MaxSQLResultBytes = 64 << 20
+
+// resultBytes estimates a result's size from its text and a word per value.
+func resultBytes(r *Result) int {
+	n := 0
+	for _, row := range r.Rows {
+		for _, v := range row {
+			n += 8
+			if s, ok := v.(string); ok {
+				n += len(s)
+			}
+		}
+	}
+	return n
+}
+
 // scanRows reads up to limit rows into res, converting each value for
 // JSON by its column's type, and marks res truncated when more remain.
 func scanRows(rows *sql.Rows, res *Result, limit int) error {
@@ -270,8 +287,18 @@ func (e *Engine) RunSQL(ctx context.Context, query string, maxRows int) (*Result
 		for _, t := range types {
 			res.Columns = append(res.Columns, Column{Name: t.Name(), Type: columnKind(t.DatabaseTypeName()), Role: "value"})
 		}
-		return scanRows(rows, res, maxRows)
+		if err := scanRows(rows, res, maxRows); err != nil {
+			return err
+		}
+		if n := resultBytes(res); n > MaxSQLResultBytes {
+			return &beacon.Error{Code: beacon.ETOOLARGE, Field: "sql", Message: fmt.Sprintf("the result is about %d MB; the limit is %d MB: select fewer rows or columns", n>>20, MaxSQLResultBytes>>20)}
+		}
+		return nil
 	})
+	var tooLarge *beacon.Error
+	if errors.As(err, &tooLarge) {
+		return nil, tooLarge
+	}
 	if err != nil {
 		if be := e.stopped(ctx, err); be != nil {
 			return nil, be

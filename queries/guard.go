@@ -23,14 +23,21 @@ type SQLEngine interface {
 // Guard admits one read-only SELECT over known tables, checked with
 // DuckDB's own parser rather than by pattern matching, and runs it with a
 // row limit and a timeout on a read-only transaction.
+//
+// At most MaxConcurrentSQL statements run at once, so analysts' ad-hoc
+// queries cannot take every connection from the governed metrics.
 type Guard struct {
 	engine  SQLEngine
 	maxRows int
+	slots   chan struct{}
 }
+
+// MaxConcurrentSQL bounds free-SQL statements running at once.
+const MaxConcurrentSQL = 2
 
 // NewGuard returns a guard that returns at most maxRows rows.
 func NewGuard(engine SQLEngine, maxRows int) *Guard {
-	return &Guard{engine: engine, maxRows: maxRows}
+	return &Guard{engine: engine, maxRows: maxRows, slots: make(chan struct{}, MaxConcurrentSQL)}
 }
 
 // MaxSQL is the longest statement accepted, in bytes.
@@ -47,6 +54,12 @@ func (g *Guard) Run(ctx context.Context, query string, limit int) (*metrics.Resu
 	}
 	if limit <= 0 || limit > g.maxRows {
 		limit = g.maxRows
+	}
+	select {
+	case g.slots <- struct{}{}:
+		defer func() { <-g.slots }()
+	default:
+		return nil, beacon.Errorf(beacon.ECONFLICT, "%d free-SQL statements are already running; try again when one has finished", MaxConcurrentSQL)
 	}
 	return g.engine.RunSQL(ctx, query, limit)
 }

@@ -100,6 +100,9 @@ func TestFreeSQLAdmitsOnlyOneReadOnlySelect(t *testing.T) {
 	if len(rowsOf(t, r)) != 7 || r.json(t)["truncated"] != true {
 		t.Fatalf("limit 7: got %d rows, truncated %v", len(rowsOf(t, r)), r.json(t)["truncated"])
 	}
+	// One huge value is refused by size, not returned.
+	body, _ = json.Marshal(map[string]any{"sql": "SELECT repeat('x', 100000000) AS s"})
+	checkError(t, do(t, srv, "POST", "/api/v1/sql", body), 413, "sql")
 	// Uploads still work inside the locked-down database.
 	if up := do(t, srv, "POST", "/api/v1/tables/notes", []byte("id,text\n1,hello\n")); up.status != 200 {
 		t.Fatalf("upload after lockdown: %d %s", up.status, up.body)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -63,7 +64,8 @@ func (s *Server) postTable(c *fiber.Ctx) error {
 	if err := os.WriteFile(path, c.Body(), 0o600); err != nil {
 		return fmt.Errorf("upload: %w", err)
 	}
-	st, err := s.db.Load(c.UserContext(), warehouse.LoadOptions{Table: name, Path: path, Format: format, Append: mode == "append"})
+	modelTable := slices.ContainsFunc(s.engine.Catalog().Tables(), func(t string) bool { return strings.EqualFold(t, name) })
+	st, err := s.db.Load(c.UserContext(), warehouse.LoadOptions{Table: name, Path: path, Format: format, Append: mode == "append", KeepColumns: modelTable})
 	var le *warehouse.LoadError
 	switch {
 	case errors.As(err, &le):

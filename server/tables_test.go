@@ -49,6 +49,11 @@ func TestUploadIsAllOrNothing(t *testing.T) {
 		t.Fatal("a load did not invalidate the cache")
 	}
 
+	// A model table may be refreshed but not stripped of the columns the model uses.
+	checkError(t, do(t, srv, "POST", "/api/v1/tables/Branches", []byte("branch_id,branch_name\n1,x\n")), 400, "body")
+	if r := do(t, srv, "POST", "/api/v1/query", []byte(`{"metrics":["customers"],"dimensions":["region"]}`)); r.status != 200 {
+		t.Fatalf("after a refused reload of branches: %d %s", r.status, r.body)
+	}
 	checkError(t, do(t, srv, "POST", "/api/v1/tables/beacon_meta", []byte(good)), 400, "name")
 	checkError(t, do(t, srv, "POST", "/api/v1/tables/x%3BDROP", []byte(good)), 400, "name")
 	checkError(t, do(t, srv, "POST", "/api/v1/tables/scores?mode=merge", []byte(good)), 400, "mode")

@@ -22,6 +22,9 @@ type LoadOptions struct {
 	Format string
 	// Append adds rows to an existing table instead of replacing it.
 	Append bool
+	// KeepColumns requires a CSV replacing an existing table to carry all of
+	// its columns, so a semantic model built on the table stays valid.
+	KeepColumns bool
 	// Progress, when set, is told each step as it starts.
 	Progress func(step string, done, total int)
 }
@@ -129,11 +132,17 @@ func (db *DB) Load(ctx context.Context, opts LoadOptions) (LoadStats, error) {
 			if err != nil {
 				return LoadStats{}, err
 			}
-			var types []string
+			var types, missing []string
 			for _, c := range existing {
 				if slices.Contains(header, c.Name) {
 					types = append(types, sqlString(c.Name)+": "+sqlString(c.Type))
+				} else {
+					missing = append(missing, c.Name)
 				}
+			}
+			if opts.KeepColumns && len(missing) > 0 {
+				return LoadStats{}, fmt.Errorf("%s lacks column(s) %s of table %s, which the semantic model uses; nothing was loaded",
+					filepath.Base(opts.Path), strings.Join(missing, ", "), opts.Table)
 			}
 			if len(types) > 0 {
 				args = append(args, "types = {"+strings.Join(types, ", ")+"}")
@@ -230,12 +239,18 @@ func firstLine(s string) string {
 }
 
 // tableColumns lists a table's columns, or nil when it does not exist.
+// DuckDB's names are case-insensitive, and so is this lookup.
 func (db *DB) tableColumns(ctx context.Context, table string) ([]Column, error) {
 	tables, err := db.Tables(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return tables[table], nil
+	for name, cols := range tables {
+		if strings.EqualFold(name, table) {
+			return cols, nil
+		}
+	}
+	return nil, nil
 }
 
 // sqlString quotes a string literal for DuckDB. Only paths and names Beacon
