@@ -166,7 +166,9 @@ func cacheKey(dialect string, comp *Compiled, version uint64) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\x00%d\x00%s", dialect, version, comp.SQL)
 	for _, a := range comp.Args {
-		fmt.Fprintf(&b, "\x00%T:%v", a, a)
+		// Length-prefixed, so no value can be spelled to look like two.
+		v := fmt.Sprint(a)
+		fmt.Fprintf(&b, "\x00%T:%d:%s", a, len(v), v)
 	}
 	return b.String()
 }

@@ -73,11 +73,12 @@ func truncate(t time.Time, grain string) time.Time {
 var units = []string{"day", "week", "month", "quarter", "year"}
 
 var (
-	lastNRE   = regexp.MustCompile(`^last_(\d+)_(day|week|month|quarter|year)s?$`)
-	yearRE    = regexp.MustCompile(`^(\d{4})$`)
-	monthRE   = regexp.MustCompile(`^(\d{4})-(\d{2})$`)
-	quarterRE = regexp.MustCompile(`^(\d{4})-?[Qq]([1-4])$`)
-	halfRE    = regexp.MustCompile(`^(\d{4})-?[Hh]([12])$`)
+	lastNRE     = regexp.MustCompile(`^last_(\d+)_(day|week|month|quarter|year)s?$`)
+	yearRE      = regexp.MustCompile(`^(\d{4})$`)
+	monthRE     = regexp.MustCompile(`^(\d{4})-(\d{2})$`)
+	quarterRE   = regexp.MustCompile(`^(\d{4})-?[Qq]([1-4])$`)
+	halfRE      = regexp.MustCompile(`^(\d{4})-?[Hh]([12])$`)
+	dateShapeRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 )
 
 // RelativeRanges are the named ranges a query may use, for error messages and docs.
@@ -182,6 +183,9 @@ func ResolveRange(name string, now time.Time) (Window, error) {
 func ParseDate(s string, loc *time.Location) (time.Time, error) {
 	t, err := time.ParseInLocation("2006-01-02", s, loc)
 	if err != nil {
+		if dateShapeRE.MatchString(s) {
+			return time.Time{}, fmt.Errorf("%q does not exist", s)
+		}
 		return time.Time{}, fmt.Errorf("%q is not a date of the form YYYY-MM-DD", s)
 	}
 	if t.Year() < 1900 || t.Year() > 2200 {

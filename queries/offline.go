@@ -237,6 +237,11 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 			wordFor(mentions, ambiguous[0]), strings.Join(o.labels(p.Lang, ambiguous[0]), "、"))
 		return p
 	}
+	if tr.Unreadable != "" {
+		o.refuse(p, "", metricsFound)
+		p.Message = o.say(p.Lang, "无法回答「%s」：数据没有这个时期。", "I cannot answer for %q: the data has no such period.", tr.Unreadable)
+		return p
+	}
 	if unknown := leftover(rest, p.Lang); unknown != "" {
 		// Something in the question is not in the catalog: do not answer past it.
 		return o.refuse(p, unknown, metricsFound)

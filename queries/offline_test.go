@@ -31,6 +31,8 @@ func TestOfflinePlanner(t *testing.T) {
 		{"上个月流失了多少客户", "answer", `{"metrics":["churned_customers"],"time":{"range":"last_month"}}`},
 		{"renewal rate over the past year", "answer", `{"metrics":["renewal_rate"],"time":{"range":"last_12_months"}}`},
 		{"renewal rate last year", "answer", `{"metrics":["renewal_rate"],"time":{"range":"last_year"}}`},
+		{"churn rate in 1899", "refuse", ""},
+		{"1899年的流失率", "refuse", ""},
 		{"明天上海天气怎么样", "refuse", ""},
 		{"员工流失率是多少", "refuse", ""},
 		{"delete all customers", "refuse", ""},

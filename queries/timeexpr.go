@@ -15,6 +15,9 @@ type timeRead struct {
 	Trend       bool   // 趋势, trend: a series was asked for
 	Compare     string // previous_period or same_period_last_year
 	CompareText string
+	// Unreadable holds a date phrase that was recognised but is out of
+	// range (in 1899): the planner must not answer for another period.
+	Unreadable string
 }
 
 var enMonths = map[string]int{"january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
@@ -166,7 +169,13 @@ func readTime(text string, now time.Time) (timeRead, string) {
 			return set(fmt.Sprintf("last_%d_months", 12*n))
 		}
 	})
-	text = consume(text, reZhYear, func(m []string) bool { matched = m[0]; return set(m[1]) })
+	text = consume(text, reZhYear, func(m []string) bool {
+		matched = m[0]
+		if m[1] < "1990" || m[1] > "2100" {
+			tr.Unreadable = m[0]
+		}
+		return set(m[1])
+	})
 	text = consume(text, reZhMonthOnly, func(m []string) bool {
 		matched = m[0]
 		mo, ok := number(m[2])
@@ -255,6 +264,9 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		matched = m[0]
 		y := m[1] + m[2]
 		if y < "1990" || y > "2100" {
+			if m[1] != "" && tr.Unreadable == "" {
+				tr.Unreadable = strings.TrimSpace(m[0]) // "in 1899"
+			}
 			return false
 		}
 		return set(y)

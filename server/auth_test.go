@@ -146,6 +146,12 @@ func TestScopedTokenSeesOnlyItsRows(t *testing.T) {
 	}
 
 	region := "Bearer " + token(t, jwt.SigningMethodHS256, secret, claims("executive", map[string]any{"regions": []string{"华东"}}))
+	for _, d := range do(t, srv, "GET", "/api/v1/dimensions", nil, "Authorization", region).json(t)["dimensions"].([]any) {
+		dm := d.(map[string]any)
+		if vals, _ := dm["values"].([]any); (dm["name"] == "branch" || dm["name"] == "city") && len(vals) > 0 {
+			t.Fatalf("a token scoped to 华东 is shown %d %s values from all regions", len(vals), dm["name"])
+		}
+	}
 	reg := rowsOf(t, do(t, srv, "GET", "/api/v1/metrics/renewal_rate?by=region&range=last_year", nil, "Authorization", region))
 	if len(reg) != 1 || reg[0]["region"] != "华东" {
 		t.Fatalf("region scope: got %v", reg)

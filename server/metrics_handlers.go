@@ -27,12 +27,19 @@ func (s *Server) listDimensions(c *fiber.Ctx) error {
 }
 
 // dimensionList lists the dimensions; a scoped caller sees only the
-// values of scoped dimensions that the scope allows.
+// values of scoped dimensions that the scope allows, and none of the values
+// read from the data for other dimensions (branch names beyond a region).
 func dimensionList(cat *metrics.Catalog, scope metrics.Scope) []*metrics.Dimension {
 	var out []*metrics.Dimension
 	for _, n := range cat.DimensionNames() {
 		d, _ := cat.Dimension(n)
-		if allowed, scoped := scope[n]; scoped {
+		allowed, scoped := scope[n]
+		if scope != nil && !scoped && d.ValuesFromData {
+			c := *d
+			c.Values = nil
+			d = &c
+		}
+		if scoped {
 			c := *d
 			c.Values = nil
 			for _, v := range d.Values {
