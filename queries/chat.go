@@ -161,7 +161,10 @@ func notesSuffix(lang string, notes []string) string {
 func (c *Chat) plan(ctx context.Context, question string, prev *metrics.Query) (*Plan, error) {
 	if c.llm != nil {
 		p, err := c.llm.Plan(ctx, question, prev)
-		if err == nil && p != nil {
+		// Only a validated query is taken from the model: its own words
+		// (a refusal, a question back) could state an ungoverned number,
+		// so those are left to the offline planner, which grounds its own.
+		if err == nil && p != nil && p.Status == "answer" {
 			return p, nil
 		}
 	}
