@@ -16,7 +16,7 @@ import (
 // tables and a binder for SQL expressions. *warehouse.DB implements it.
 type Schema interface {
 	Tables(ctx context.Context) (map[string][]warehouse.Column, error)
-	CheckExpr(ctx context.Context, table, expr string) error
+	CheckExpr(ctx context.Context, table, expr string) (string, error)
 }
 
 // Catalog is a validated model: the governed metrics and everything needed
@@ -37,9 +37,10 @@ type Catalog struct {
 
 type source struct {
 	*Source
-	columns  map[string]string // column → DuckDB type
-	dims     map[string]*Dimension
-	timeType string
+	columns   map[string]string // column → DuckDB type
+	exprTypes map[string]string // expression dimension → DuckDB type
+	dims      map[string]*Dimension
+	timeType  string
 }
 
 type measure struct {
@@ -157,7 +158,7 @@ func (v *validator) build() *Catalog {
 			v.fail(s.Line, suggest(s.Table, tableNames(v.tables)), "source %q: unknown table %q", s.Name, s.Table)
 			continue
 		}
-		src := &source{Source: s, columns: map[string]string{}, dims: map[string]*Dimension{}}
+		src := &source{Source: s, columns: map[string]string{}, exprTypes: map[string]string{}, dims: map[string]*Dimension{}}
 		for _, col := range cols {
 			src.columns[col.Name] = col.Type
 		}
@@ -281,16 +282,18 @@ func sourceNames(c *Catalog) []string {
 	return out
 }
 
-func (v *validator) expr(src *source, line int, what, expr string) bool {
+// expr checks an expression with DuckDB and returns its type ("" if bad).
+func (v *validator) expr(src *source, line int, what, expr string) (string, bool) {
 	if strings.Contains(expr, ";") {
 		v.fail(line, "write a single SQL expression", "%s: expression %q contains ';'", what, expr)
-		return false
+		return "", false
 	}
-	if err := v.schema.CheckExpr(v.ctx, src.Table, expr); err != nil {
+	typ, err := v.schema.CheckExpr(v.ctx, src.Table, expr)
+	if err != nil {
 		v.fail(line, "the expression must be valid DuckDB SQL over the columns of "+src.Table, "%s: bad expression %q: %s", what, expr, firstLine(err.Error()))
-		return false
+		return "", false
 	}
-	return true
+	return typ, true
 }
 
 func firstLine(s string) string {
@@ -322,9 +325,11 @@ func (v *validator) dimensions(c *Catalog, src *source) {
 				continue
 			}
 		default:
-			if !v.expr(src, d.Line, what, d.Expr) {
+			typ, ok := v.expr(src, d.Line, what, d.Expr)
+			if !ok {
 				continue
 			}
+			src.exprTypes[d.Name] = typ
 		}
 		for _, col := range d.ValueSynonymColumns {
 			v.column(src, d.Line, what+" value_synonym_columns", col)
@@ -370,11 +375,15 @@ func (v *validator) measures(c *Catalog, src *source) {
 			v.fail(ms.Line, "add column: or expr:", "%s: agg %s needs a column or an expression", what, ms.Agg)
 			continue
 		}
-		if ms.Expr != "" && !v.expr(src, ms.Line, what, aggSQL(ms.Agg, ms.Expr)) {
-			continue
+		if ms.Expr != "" {
+			if _, ok := v.expr(src, ms.Line, what, aggSQL(ms.Agg, ms.Expr)); !ok {
+				continue
+			}
 		}
-		if ms.Filter != "" && !v.expr(src, ms.Line, what+" filter", "CAST(("+ms.Filter+") AS BOOLEAN)") {
-			continue
+		if ms.Filter != "" {
+			if _, ok := v.expr(src, ms.Line, what+" filter", "CAST(("+ms.Filter+") AS BOOLEAN)"); !ok {
+				continue
+			}
 		}
 		if ms.TimeAggregation != "" {
 			if !slices.Contains(timeAggregations, ms.TimeAggregation) {

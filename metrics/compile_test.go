@@ -153,3 +153,39 @@ func TestWeeklyYearOverYearLinesUp(t *testing.T) {
 		}
 	}
 }
+
+func TestExpressionDimensionsAreTyped(t *testing.T) {
+	model := []byte(`name: t
+sources:
+  - name: customer_months
+    time: {column: month, grain: month}
+    dimensions:
+      - {name: bucket, expr: customer_id % 10}
+    measures:
+      - {name: rows, agg: count}
+metrics:
+  - {name: rows, type: simple, measure: rows, owner: x, description: y}
+`)
+	m, err := metrics.ParseModel("t.yaml", model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := metrics.NewCatalog(context.Background(), m, bank)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := metrics.NewEngine(bank, cat, metrics.EngineConfig{Now: warehousetest.Now})
+	_, err = e.Run(context.Background(), metrics.Query{Metrics: []string{"rows"}, Filters: []metrics.Filter{{Dimension: "bucket", Op: "eq", Value: "abc"}}}, nil)
+	var be *beacon.Error
+	if !errors.As(err, &be) || be.Code != beacon.EINVALID || be.Field != "filters[0].value" {
+		t.Fatalf("text for a numeric expression dimension: got %v, want an invalid filters[0].value", err)
+	}
+	res, err := e.Run(context.Background(), metrics.Query{Metrics: []string{"rows"}, Filters: []metrics.Filter{{Dimension: "bucket", Op: "eq", Value: 3.0}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := warehousetest.Rows(t, bank, "SELECT count(*) FROM customer_months WHERE customer_id % 10 = 3")[0][0]
+	if got := warehousetest.Normalize(res.Rows[0][0]); got != want {
+		t.Fatalf("rows in bucket 3: got %v, want %v", got, want)
+	}
+}

@@ -323,6 +323,9 @@ func (c *Catalog) dimType(d *Dimension) string {
 		if d.Column != "" {
 			return strings.ToUpper(src.columns[d.Column])
 		}
+		if t, ok := src.exprTypes[d.Name]; ok {
+			return strings.ToUpper(t)
+		}
 	}
 	return "VARCHAR"
 }

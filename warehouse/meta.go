@@ -80,18 +80,29 @@ func (db *DB) Tables(ctx context.Context) (map[string][]Column, error) {
 }
 
 // CheckExpr binds a SQL expression over a table without running it, so a
-// model's column references and types are checked by DuckDB itself.
-func (db *DB) CheckExpr(ctx context.Context, table, expr string) error {
+// model's column references and types are checked by DuckDB itself; it
+// returns the expression's type.
+func (db *DB) CheckExpr(ctx context.Context, table, expr string) (string, error) {
 	if strings.Contains(expr, ";") {
-		return fmt.Errorf("an expression cannot contain ';'")
+		return "", fmt.Errorf("an expression cannot contain ';'")
 	}
-	return db.Read(ctx, func(conn *sql.Conn) error {
+	var typ string
+	err := db.Read(ctx, func(conn *sql.Conn) error {
 		rows, err := conn.QueryContext(ctx, "SELECT "+expr+" FROM "+QuoteIdent(table)+" LIMIT 0")
 		if err != nil {
 			return err
 		}
-		return rows.Close()
+		defer rows.Close()
+		types, err := rows.ColumnTypes()
+		if err != nil {
+			return err
+		}
+		if len(types) > 0 {
+			typ = types[0].DatabaseTypeName()
+		}
+		return rows.Err()
 	})
+	return typ, err
 }
 
 // QuoteIdent quotes a SQL identifier for DuckDB.
