@@ -346,27 +346,34 @@ func (c *Catalog) coerce(d *Dimension, op string, v any) (any, error) {
 		}
 		return s, nil
 	case isNum:
+		text := ""
 		switch x := v.(type) {
 		case float64:
 			if math.IsNaN(x) || math.IsInf(x, 0) {
 				return nil, fmt.Errorf("not a finite number")
 			}
-			return x, nil
+			text = strconv.FormatFloat(x, 'f', -1, 64)
 		case json.Number:
-			f, err := x.Float64()
-			if err != nil {
-				return nil, fmt.Errorf("%q is not a number", x)
-			}
-			return f, nil
+			text = x.String()
 		case int:
-			return float64(x), nil
+			text = strconv.Itoa(x)
 		case string:
-			// The GET form sends every value as text.
-			if f, err := strconv.ParseFloat(x, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
-				return f, nil
+			text = x // the GET form sends every value as text
+		default:
+			return nil, fmt.Errorf("dimension %s is numeric (%s); got %s", d.Name, typ, jsonKind(v))
+		}
+		// Whole numbers on integer columns stay exact: IDs above 2^53 must
+		// not be rounded through float64.
+		if strings.Contains(typ, "INT") {
+			if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+				return n, nil
 			}
 		}
-		return nil, fmt.Errorf("dimension %s is numeric (%s); got %s", d.Name, typ, jsonKind(v))
+		f, err := strconv.ParseFloat(text, 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, fmt.Errorf("dimension %s is numeric (%s); got %q", d.Name, typ, clip(text))
+		}
+		return f, nil
 	case typ == "BOOLEAN":
 		switch x := v.(type) {
 		case bool:

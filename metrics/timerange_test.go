@@ -120,6 +120,7 @@ func TestPreviousPeriodOfAWindow(t *testing.T) {
 		{"last_12_months", "2024-11-01", "2025-10-31"},
 		{"last_7_days", "2026-11-10", "2026-11-16"},
 		{"2026-03", "2026-02-01", "2026-02-28"},
+		{"2024-03", "2024-02-01", "2024-02-29"},
 		{"2026-10-01..2026-10-10", "2026-09-21", "2026-09-30"},
 	}
 	for _, tc := range cases {
@@ -137,5 +138,12 @@ func TestPreviousPeriodOfAWindow(t *testing.T) {
 		if s != tc.start || e != tc.end {
 			t.Errorf("%s: previous period %s..%s, want %s..%s", tc.rng, s, e, tc.start, tc.end)
 		}
+	}
+}
+
+func TestLastYearOfALeapFebruaryKeepsItsLastDay(t *testing.T) {
+	w, _ := ResolveRange("2025-02", time.Now())
+	if s, e := formatWindow(w.Shift(-1, "year")); s != "2024-02-01" || e != "2024-02-29" {
+		t.Fatalf("February 2025 a year back is %s..%s, want 2024-02-01..2024-02-29", s, e)
 	}
 }

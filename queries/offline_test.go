@@ -32,6 +32,7 @@ func TestOfflinePlanner(t *testing.T) {
 		{"renewal rate over the past year", "answer", `{"metrics":["renewal_rate"],"time":{"range":"last_12_months"}}`},
 		{"renewal rate last year", "answer", `{"metrics":["renewal_rate"],"time":{"range":"last_year"}}`},
 		{"churn rate in 1899", "refuse", ""},
+		{"churn rate 1899", "refuse", ""},
 		{"1899年的流失率", "refuse", ""},
 		{"明天上海天气怎么样", "refuse", ""},
 		{"员工流失率是多少", "refuse", ""},

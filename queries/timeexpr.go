@@ -264,8 +264,9 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		matched = m[0]
 		y := m[1] + m[2]
 		if y < "1990" || y > "2100" {
-			if m[1] != "" && tr.Unreadable == "" {
-				tr.Unreadable = strings.TrimSpace(m[0]) // "in 1899"
+			// "in 1899", or a bare number that can only be a year: no data has it.
+			if tr.Unreadable == "" && (m[1] != "" || y >= "1800" && y <= "2999") {
+				tr.Unreadable = strings.TrimSpace(m[0])
 			}
 			return false
 		}

@@ -182,9 +182,9 @@ func tokenProblem(err error) string {
 		return "the signature does not verify"
 	case errors.Is(err, jwt.ErrTokenUnverifiable):
 		return "it is not signed with an accepted algorithm"
-	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer), strings.Contains(err.Error(), "iss claim"):
 		return "its issuer (iss) is not the one this server accepts"
-	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+	case errors.Is(err, jwt.ErrTokenInvalidAudience), strings.Contains(err.Error(), "aud claim"):
 		return "its audience (aud) is not this server"
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
 		return "it has no expiry (exp)"

@@ -132,17 +132,11 @@ func (db *DB) Load(ctx context.Context, opts LoadOptions) (LoadStats, error) {
 			if err != nil {
 				return LoadStats{}, err
 			}
-			var types, missing []string
+			var types []string
 			for _, c := range existing {
 				if slices.Contains(header, c.Name) {
 					types = append(types, sqlString(c.Name)+": "+sqlString(c.Type))
-				} else {
-					missing = append(missing, c.Name)
 				}
-			}
-			if opts.KeepColumns && len(missing) > 0 {
-				return LoadStats{}, fmt.Errorf("%s lacks column(s) %s of table %s, which the semantic model uses; nothing was loaded",
-					filepath.Base(opts.Path), strings.Join(missing, ", "), opts.Table)
 			}
 			if len(types) > 0 {
 				args = append(args, "types = {"+strings.Join(types, ", ")+"}")
@@ -161,6 +155,11 @@ func (db *DB) Load(ctx context.Context, opts LoadOptions) (LoadStats, error) {
 		if format == "csv" {
 			if lerr := rejects(ctx, tx, opts.Path); lerr != nil {
 				return lerr
+			}
+		}
+		if opts.KeepColumns && existing != nil {
+			if err := keepsColumns(ctx, tx, existing, opts); err != nil {
+				return err
 			}
 		}
 		progress("writing "+opts.Table, 2, 3)
@@ -183,6 +182,31 @@ func (db *DB) Load(ctx context.Context, opts LoadOptions) (LoadStats, error) {
 	progress("done", 3, 3)
 	stats.Elapsed = time.Since(start)
 	return stats, nil
+}
+
+// keepsColumns reports an error when the staged file lacks a column the
+// existing table has.
+func keepsColumns(ctx context.Context, tx *sql.Tx, existing []Column, opts LoadOptions) error {
+	rows, err := tx.QueryContext(ctx, "SELECT * FROM beacon_load_staging LIMIT 0")
+	if err != nil {
+		return fmt.Errorf("read staged columns: %w", err)
+	}
+	staged, err := rows.Columns()
+	rows.Close()
+	if err != nil {
+		return fmt.Errorf("read staged columns: %w", err)
+	}
+	var missing []string
+	for _, c := range existing {
+		if !slices.ContainsFunc(staged, func(s string) bool { return strings.EqualFold(s, c.Name) }) {
+			missing = append(missing, c.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s lacks column(s) %s of table %s, which the semantic model uses; nothing was loaded",
+			filepath.Base(opts.Path), strings.Join(missing, ", "), opts.Table)
+	}
+	return nil
 }
 
 // csvHeader reads the column names on a CSV file's first line.
