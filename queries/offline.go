@@ -88,6 +88,7 @@ var zhFillers = []string{
 	"这", "那个", "这个", "其中", "各项", "相关", "具体", "大概", "大约", "左右", "平均", "均", "值", "是不是", "对应", "分布", "构成", "结构",
 	"每", "各", "分别", "两地", "两种", "两类", "几个", "几", "种", "类", "次", "做了", "做", "岁", "以上", "以下", "升了", "降了", "升", "降", "还是", "末", "月末", "季末", "年末", "期末", "底",
 	"全年", "整年", "咱们", "咱", "开户", "办理", "排", "只看", "只", "仅", "换成", "改成", "换", "再", "呢", "如何了", "给", "出", "来", "把", "按照", "按着",
+	"帮忙", "麻烦", "劳驾", "您好", "你好", "谢谢", "辛苦", "拉一下", "拉", "看下", "瞧瞧", "瞅瞅", "想看", "需要", "我要", "要",
 	"区", "地区", "那边", "这边", "一带", "花了", "花", "钱", "多少钱", "带来", "带上", "带", "到期", "收到", "产生", "列出来", "列出", "附上", "加上",
 	"地", "城", "那些", "这些", "它们", "他们", "一共", "多大", "多高", "多低", "怎么回事", "走", "了吗", "没有", "吧", "哦", "嗯", "拉", "出来",
 }
@@ -100,6 +101,7 @@ breakdown broken split by per group grouped as so far up to now current currentl
 higher lower increase decrease grow grew growth declined rise fell drop dropped went go going look looking like about around
 if then also too only just any some more less much many most top bottom among end beginning start close break down them they it its
 which what whose has had across within inside out into as at by vs instead about how now same give me please kindly let see view trend
+hi hello hey thanks thank quick quickly pull fetch grab check need needs want wanted wondering question pls plz kindly team
 hold holds holding holder holders who whom acquired acquire onboarded joined combined together sum summed through via changing take took taken taking look looks looked looking like
 breakdowns along plus with including included ranked rank ranking biggest smallest highest lowest best worst do did does doing done get got result results report reports`)
 
