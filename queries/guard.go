@@ -109,8 +109,11 @@ func (g *Guard) Check(ctx context.Context, query string) error {
 }
 
 // checkNode walks a parse tree, allowing a table name only when it is a
-// data table or a CTE defined by an enclosing query: a CTE named like a
-// system table inside one subquery must not unlock that table elsewhere.
+// data table or a CTE visible where it is used. A CTE's own body sees the
+// CTEs before it (and itself only when recursive), never later ones, as
+// DuckDB resolves any other name to a real table or a file: WITH x AS
+// (SELECT * FROM x) reads the table x. Names compare case-insensitively,
+// as DuckDB's do.
 func checkNode(v any, known []string, ctes []string) error {
 	switch x := v.(type) {
 	case []any:
@@ -122,43 +125,77 @@ func checkNode(v any, known []string, ctes []string) error {
 		return nil
 	case map[string]any:
 		node := x
+		if err := checkRef(node, known, ctes); err != nil {
+			return err
+		}
+		inner := ctes
 		if m, ok := node["cte_map"].(map[string]any); ok {
 			for _, e := range asList(m["map"]) {
-				if kv, ok := e.(map[string]any); ok {
-					ctes = append(slices.Clip(ctes), fmt.Sprint(kv["key"]))
+				kv, ok := e.(map[string]any)
+				if !ok {
+					continue
 				}
-			}
-		}
-		switch {
-		case node["type"] == "BASE_TABLE":
-			name, _ := node["table_name"].(string)
-			cat, _ := node["catalog_name"].(string)
-			schema, _ := node["schema_name"].(string)
-			if cat != "" || (schema != "" && schema != "main") {
-				return beacon.Invalid("sql", known, "table %s.%s.%s is outside the warehouse", cat, schema, name)
-			}
-			if !slices.Contains(known, name) && !(schema == "" && slices.Contains(ctes, name)) {
-				return beacon.Invalid("sql", known, "unknown table %q", name)
-			}
-		case node["type"] == "TABLE_FUNCTION":
-			return beacon.Invalid("sql", known, "table functions are not allowed; select from the warehouse's tables")
-		case node["type"] == "SHOW_REF":
-			return beacon.Invalid("sql", known, "SHOW and DESCRIBE are not allowed; the tables are listed at /api/v1/tables")
-		case node["class"] == "FUNCTION":
-			name, _ := node["function_name"].(string)
-			if slices.Contains(deniedFunctions, strings.ToLower(name)) || strings.HasPrefix(strings.ToLower(name), "duckdb_") || strings.HasPrefix(strings.ToLower(name), "pragma_") {
-				return beacon.Invalid("sql", nil, "function %s is not allowed", name)
+				name := fmt.Sprint(kv["key"])
+				body := kv["value"]
+				visible := inner
+				if isRecursive(body) {
+					visible = append(slices.Clip(inner), name)
+				}
+				if err := checkNode(body, known, visible); err != nil {
+					return err
+				}
+				inner = append(slices.Clip(inner), name)
 			}
 		}
 		keys := make([]string, 0, len(node))
 		for k := range node {
-			keys = append(keys, k)
+			if k != "cte_map" {
+				keys = append(keys, k)
+			}
 		}
 		slices.Sort(keys) // the first problem found is the same every time
 		for _, k := range keys {
-			if err := checkNode(node[k], known, ctes); err != nil {
+			if err := checkNode(node[k], known, inner); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// isRecursive reports whether a CTE body is a recursive CTE.
+func isRecursive(body any) bool {
+	m, _ := body.(map[string]any)
+	q, _ := m["query"].(map[string]any)
+	n, _ := q["node"].(map[string]any)
+	return n["type"] == "RECURSIVE_CTE_NODE"
+}
+
+func containsFold(list []string, s string) bool {
+	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
+}
+
+// checkRef checks one node that may be a table reference or a function.
+func checkRef(node map[string]any, known, ctes []string) error {
+	switch {
+	case node["type"] == "BASE_TABLE":
+		name, _ := node["table_name"].(string)
+		cat, _ := node["catalog_name"].(string)
+		schema, _ := node["schema_name"].(string)
+		if cat != "" || (schema != "" && !strings.EqualFold(schema, "main")) {
+			return beacon.Invalid("sql", known, "table %s.%s.%s is outside the warehouse", cat, schema, name)
+		}
+		if !containsFold(known, name) && !(schema == "" && containsFold(ctes, name)) {
+			return beacon.Invalid("sql", known, "unknown table %q", clip(name, 80))
+		}
+	case node["type"] == "TABLE_FUNCTION":
+		return beacon.Invalid("sql", known, "table functions are not allowed; select from the warehouse's tables")
+	case node["type"] == "SHOW_REF":
+		return beacon.Invalid("sql", known, "SHOW and DESCRIBE are not allowed; the tables are listed at /api/v1/tables")
+	case node["class"] == "FUNCTION":
+		name, _ := node["function_name"].(string)
+		if slices.Contains(deniedFunctions, strings.ToLower(name)) || strings.HasPrefix(strings.ToLower(name), "duckdb_") || strings.HasPrefix(strings.ToLower(name), "pragma_") {
+			return beacon.Invalid("sql", nil, "function %s is not allowed", name)
 		}
 	}
 	return nil

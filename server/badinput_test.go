@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -158,5 +159,13 @@ func TestCompressedBodiesAreRefusedUnread(t *testing.T) {
 	w.Close()
 	r := do(t, srv, "POST", "/api/v1/query", gz.Bytes(), "Content-Encoding", "gzip")
 	checkError(t, r, 415, "")
+	// A second header must not smuggle the encoding past the check.
+	req := httptest.NewRequest("POST", "/api/v1/query", bytes.NewReader(gz.Bytes()))
+	req.Header.Add("Content-Encoding", "identity")
+	req.Header.Add("Content-Encoding", "gzip")
+	resp, err := srv.App().Test(req, -1)
+	if err != nil || resp.StatusCode != 415 {
+		t.Fatalf("two Content-Encoding headers: %v %v, want 415", resp.StatusCode, err)
+	}
 	healthy(t, srv)
 }

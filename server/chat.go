@@ -15,7 +15,7 @@ type chatRequest struct {
 // answered from the governed metrics, for the caller's row scope.
 func (s *Server) postChat(c *fiber.Ctx) error {
 	var req chatRequest
-	if err := decodeJSON(c.Body(), &req); err != nil {
+	if err := decodeJSON(c.Request().Body(), &req); err != nil {
 		return err
 	}
 	p := principalOf(c)

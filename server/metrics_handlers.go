@@ -82,7 +82,7 @@ func (s *Server) getMetric(c *fiber.Ctx) error {
 // postQuery handles POST /api/v1/query: a metric query as JSON.
 func (s *Server) postQuery(c *fiber.Ctx) error {
 	var q metrics.Query
-	if err := decodeJSON(c.Body(), &q); err != nil {
+	if err := decodeJSON(c.Request().Body(), &q); err != nil {
 		return err
 	}
 	return s.run(c, q)
@@ -91,7 +91,7 @@ func (s *Server) postQuery(c *fiber.Ctx) error {
 // postCompile handles POST /api/v1/query/compile: the SQL a query compiles to, without running it.
 func (s *Server) postCompile(c *fiber.Ctx) error {
 	var q metrics.Query
-	if err := decodeJSON(c.Body(), &q); err != nil {
+	if err := decodeJSON(c.Request().Body(), &q); err != nil {
 		return err
 	}
 	comp, err := s.engine.Compile(q, principalOf(c).Scope)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -147,8 +148,11 @@ func (s *Server) routes() {
 // It measures the body as sent: compressed bodies are refused outright, as
 // Fiber would inflate them in memory (a small gzip can become gigabytes).
 func (s *Server) limitBody(c *fiber.Ctx) error {
-	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && enc != "identity" {
-		return fiber.NewError(fiber.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q is not accepted; send the body uncompressed", clipParam(enc)))
+	// Every Content-Encoding header counts: Fiber would inflate by the last one.
+	for _, enc := range c.Request().Header.PeekAll(fiber.HeaderContentEncoding) {
+		if e := strings.TrimSpace(string(enc)); e != "" && !strings.EqualFold(e, "identity") {
+			return fiber.NewError(fiber.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q is not accepted; send the body uncompressed", clipParam(e)))
+		}
 	}
 	n := len(c.Request().Body())
 	if n > s.cfg.BodyLimit && !(c.Method() == fiber.MethodPost && isUpload(c.Path())) {

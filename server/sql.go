@@ -20,7 +20,7 @@ func (s *Server) postSQL(c *fiber.Ctx) error {
 		return beacon.Errorf(beacon.EFORBIDDEN, "free SQL is not available to tokens with a row scope; use /api/v1/query")
 	}
 	var req sqlRequest
-	if err := decodeJSON(c.Body(), &req); err != nil {
+	if err := decodeJSON(c.Request().Body(), &req); err != nil {
 		return err
 	}
 	res, err := s.guard.Run(c.UserContext(), req.SQL, req.Limit)

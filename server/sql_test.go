@@ -63,6 +63,13 @@ func TestFreeSQLAdmitsOnlyOneReadOnlySelect(t *testing.T) {
 		"SELECT * FROM beacon_meta, (WITH beacon_meta AS (SELECT 1) SELECT 1)",
 		"SELECT * FROM pg_settings, (WITH pg_settings AS (SELECT 1) SELECT 1) x",
 		"SELECT * FROM sqlite_master",
+		"WITH beacon_meta AS (SELECT * FROM beacon_meta) SELECT * FROM beacon_meta",
+		"WITH a AS (SELECT * FROM beacon_meta), beacon_meta AS (SELECT 1) SELECT * FROM a",
+		"WITH RECURSIVE sqlite_master AS (SELECT * FROM sqlite_master) SELECT * FROM sqlite_master",
+		`WITH "BEACON_META" AS (SELECT * FROM "BEACON_META") SELECT * FROM beacon_meta`,
+		"SELECT (WITH pg_settings AS (SELECT * FROM pg_settings) SELECT count(*) FROM pg_settings)",
+		`WITH "/tmp/x.csv" AS (SELECT * FROM "/tmp/x.csv") SELECT * FROM "/tmp/x.csv"`,
+		"SELECT * FROM customers c, LATERAL (WITH t AS (SELECT * FROM beacon_meta) SELECT * FROM t) x",
 		"SHOW TABLES",
 		"DESCRIBE customers",
 		"SELECT * FROM other.main.customers",
@@ -84,9 +91,14 @@ func TestFreeSQLAdmitsOnlyOneReadOnlySelect(t *testing.T) {
 	}
 
 	// What is allowed: a SELECT with CTEs, joins and comments, capped by the limit.
+	recursive := `WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3), s AS (SELECT * FROM r) SELECT count(*) AS n FROM s, Customers`
+	body, _ := json.Marshal(map[string]any{"sql": recursive})
+	if r := do(t, srv, "POST", "/api/v1/sql", body); r.status != 200 {
+		t.Fatalf("a recursive CTE over a data table (any case): %d %s", r.status, r.body)
+	}
 	ok := `WITH s AS (SELECT segment, count(*) AS n FROM customers GROUP BY 1) -- per segment
 		SELECT s.segment, s.n, b.region FROM s CROSS JOIN (SELECT region FROM branches LIMIT 1) b ORDER BY s.n DESC`
-	body, _ := json.Marshal(map[string]any{"sql": ok})
+	body, _ = json.Marshal(map[string]any{"sql": ok})
 	r := do(t, srv, "POST", "/api/v1/sql", body)
 	if r.status != 200 {
 		t.Fatalf("a plain select: %d %s", r.status, r.body)

@@ -52,7 +52,7 @@ func (s *Server) postTable(c *fiber.Ctx) error {
 	if mode != "replace" && mode != "append" {
 		return beacon.Invalid("mode", []string{"replace", "append"}, "unknown mode %q", clipParam(mode))
 	}
-	if len(c.Body()) == 0 {
+	if len(c.Request().Body()) == 0 {
 		return beacon.Invalid("body", nil, "the body is empty; send the file's bytes")
 	}
 	dir, err := os.MkdirTemp(s.cfg.UploadDir, "upload-")
@@ -61,7 +61,7 @@ func (s *Server) postTable(c *fiber.Ctx) error {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, name+"."+format)
-	if err := os.WriteFile(path, c.Body(), 0o600); err != nil {
+	if err := os.WriteFile(path, c.Request().Body(), 0o600); err != nil {
 		return fmt.Errorf("upload: %w", err)
 	}
 	modelTable := slices.ContainsFunc(s.engine.Catalog().Tables(), func(t string) bool { return strings.EqualFold(t, name) })
