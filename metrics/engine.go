@@ -183,7 +183,7 @@ func (e *Engine) query(ctx context.Context, comp *Compiled) (*Result, error) {
 			return err
 		}
 		defer rows.Close()
-		return scanRows(rows, res, comp.Limit)
+		return scanRows(rows, res, comp.Limit, 0)
 	})
 	if err != nil {
 		if be := e.stopped(ctx, err); be != nil {
@@ -208,25 +208,36 @@ func (e *Engine) stopped(ctx context.Context, err error) *beacon.Error {
 // MaxSQLResultBytes bounds the text a free-SQL result may hold.
 const MaxSQLResultBytes = 64 << 20
 
-// resultBytes estimates a result's size from its text and a word per value.
-func resultBytes(r *Result) int {
-	n := 0
-	for _, row := range r.Rows {
-		for _, v := range row {
-			n += 8
-			if s, ok := v.(string); ok {
-				n += len(s)
-			}
+// valueBytes estimates the memory a value holds, nested lists and structs included.
+func valueBytes(v any) int {
+	switch x := v.(type) {
+	case string:
+		return 16 + len(x)
+	case []byte:
+		return 24 + len(x)
+	case []any:
+		n := 24
+		for _, e := range x {
+			n += valueBytes(e)
 		}
+		return n
+	case map[string]any:
+		n := 48
+		for k, e := range x {
+			n += len(k) + valueBytes(e)
+		}
+		return n
 	}
-	return n
+	return 16
 }
 
 // scanRows reads up to limit rows into res, converting each value for
 // JSON by its column's type, and marks res truncated when more remain.
-func scanRows(rows *sql.Rows, res *Result, limit int) error {
+// With maxBytes > 0 it stops, with an error, once the rows read hold more.
+func scanRows(rows *sql.Rows, res *Result, limit, maxBytes int) error {
 	n := len(res.Columns)
 	res.Rows = [][]any{}
+	size := 0
 	for rows.Next() {
 		if len(res.Rows) == limit {
 			res.Truncated = true
@@ -241,7 +252,13 @@ func scanRows(rows *sql.Rows, res *Result, limit int) error {
 			return err
 		}
 		for i := range vals {
+			if maxBytes > 0 {
+				size += valueBytes(vals[i])
+			}
 			vals[i] = cell(vals[i], res.Columns[i].Type)
+		}
+		if maxBytes > 0 && size > maxBytes {
+			return &beacon.Error{Code: beacon.ETOOLARGE, Field: "sql", Message: fmt.Sprintf("the result holds more than %d MB: select fewer rows or columns", maxBytes>>20)}
 		}
 		res.Rows = append(res.Rows, vals)
 	}
@@ -289,13 +306,7 @@ func (e *Engine) RunSQL(ctx context.Context, query string, maxRows int) (*Result
 		for _, t := range types {
 			res.Columns = append(res.Columns, Column{Name: t.Name(), Type: columnKind(t.DatabaseTypeName()), Role: "value"})
 		}
-		if err := scanRows(rows, res, maxRows); err != nil {
-			return err
-		}
-		if n := resultBytes(res); n > MaxSQLResultBytes {
-			return &beacon.Error{Code: beacon.ETOOLARGE, Field: "sql", Message: fmt.Sprintf("the result is about %d MB; the limit is %d MB: select fewer rows or columns", n>>20, MaxSQLResultBytes>>20)}
-		}
-		return nil
+		return scanRows(rows, res, maxRows, MaxSQLResultBytes)
 	})
 	var tooLarge *beacon.Error
 	if errors.As(err, &tooLarge) {

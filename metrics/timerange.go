@@ -22,11 +22,13 @@ func (w Window) IsZero() bool { return w.Start.IsZero() }
 // day moves, not the exclusive end, so 1–30 March less a month is 1–28
 // February and whole months stay whole months.
 func (w Window) Shift(n int, unit string) Window {
-	if unit != "day" && unit != "week" && w.isAligned("month") {
-		return Window{Start: addDate(w.Start, n, unit), End: addDate(w.End, n, unit)}
+	end := w.End
+	if unit == "day" || unit == "week" || !truncate(end, "month").Equal(end) {
+		end = addDate(end.AddDate(0, 0, -1), n, unit).AddDate(0, 0, 1)
+	} else {
+		end = addDate(end, n, unit) // a month's end moves to a month's end
 	}
-	last := w.End.AddDate(0, 0, -1)
-	return Window{Start: addDate(w.Start, n, unit), End: addDate(last, n, unit).AddDate(0, 0, 1)}
+	return Window{Start: addDate(w.Start, n, unit), End: end}
 }
 
 func addDate(t time.Time, n int, unit string) time.Time {

@@ -147,3 +147,11 @@ func TestLastYearOfALeapFebruaryKeepsItsLastDay(t *testing.T) {
 		t.Fatalf("February 2025 a year back is %s..%s, want 2024-02-01..2024-02-29", s, e)
 	}
 }
+
+// A window ending on a month's last day keeps ending on one when shifted.
+func TestShiftKeepsMonthEnds(t *testing.T) {
+	w := Window{Start: time.Date(2026, 8, 15, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)}
+	if s, e := formatWindow(w.Shift(-1, "month")); s != "2026-07-15" || e != "2026-08-31" {
+		t.Fatalf("15 Aug – 30 Sep less a month is %s..%s, want 2026-07-15..2026-08-31", s, e)
+	}
+}
