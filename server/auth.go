@@ -141,13 +141,20 @@ func readScope(c Claims) (metrics.Scope, error) {
 		if err := json.Unmarshal(raw, &vals); err != nil {
 			return beacon.Errorf(beacon.EUNAUTHORIZED, "invalid token: the %s scope must be a list of strings", dim)
 		}
-		scope[dim] = append([]string{}, vals...) // null reads as an empty list: nothing is visible
+		vals = append([]string{}, vals...) // null reads as an empty list: nothing is visible
+		if prev, ok := scope[dim]; ok {
+			// A dimension named twice (scope.region and regions) keeps only
+			// the values both allow.
+			vals = slices.DeleteFunc(vals, func(v string) bool { return !slices.Contains(prev, v) })
+		}
+		scope[dim] = vals
 		return nil
 	}
 	if len(c.Scope) > 0 {
 		var m map[string]json.RawMessage
-		if err := json.Unmarshal(c.Scope, &m); err != nil || m == nil {
-			return nil, beacon.Errorf(beacon.EUNAUTHORIZED, "invalid token: scope must be an object of dimension: [values]")
+		if err := json.Unmarshal(c.Scope, &m); err != nil || len(m) == 0 {
+			// An empty scope object would otherwise read as no scope at all.
+			return nil, beacon.Errorf(beacon.EUNAUTHORIZED, "invalid token: scope must be an object naming at least one dimension: {\"region\": [...]}")
 		}
 		for dim, raw := range m {
 			if len(raw) == 0 {

@@ -59,6 +59,7 @@ func TestAuthRejectsBadTokens(t *testing.T) {
 		{"alg none with a valid payload", "Bearer " + header + "." + parts[1] + ".", 401},
 		{"unknown role", "Bearer " + token(t, jwt.SigningMethodHS256, secret, claims("root", nil)), 403},
 		{"no subject", "Bearer " + token(t, jwt.SigningMethodHS256, secret, jwt.MapClaims{"role": "admin", "exp": time.Now().Add(time.Hour).Unix()}), 401},
+		{"empty scope object", "Bearer " + token(t, jwt.SigningMethodHS256, secret, claims("viewer", map[string]any{"scope": map[string]any{}})), 401},
 		{"scope not a list", "Bearer " + token(t, jwt.SigningMethodHS256, secret, claims("viewer", map[string]any{"branches": "all"})), 401},
 		{"wrong algorithm", "Bearer " + token(t, jwt.SigningMethodHS384, secret, claims("admin", nil)), 401},
 	}
@@ -145,6 +146,12 @@ func TestScopedTokenSeesOnlyItsRows(t *testing.T) {
 		}
 	}
 
+	// A shorthand cannot widen the scope object: the two are intersected.
+	both := "Bearer " + token(t, jwt.SigningMethodHS256, secret, claims("executive", map[string]any{
+		"scope": map[string]any{"region": []string{"华东"}}, "regions": []string{"华东", "华北", "华南", "西南", "华中", "西北"}}))
+	if rows := rowsOf(t, do(t, srv, "GET", "/api/v1/metrics/customers?by=region&range=last_month", nil, "Authorization", both)); len(rows) != 1 {
+		t.Fatalf("scope.region [华东] with regions [all]: got %d regions, want 1", len(rows))
+	}
 	region := "Bearer " + token(t, jwt.SigningMethodHS256, secret, claims("executive", map[string]any{"regions": []string{"华东"}}))
 	for _, d := range do(t, srv, "GET", "/api/v1/dimensions", nil, "Authorization", region).json(t)["dimensions"].([]any) {
 		dm := d.(map[string]any)

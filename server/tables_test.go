@@ -51,6 +51,11 @@ func TestUploadIsAllOrNothing(t *testing.T) {
 
 	// A model table may be refreshed but not stripped of the columns the model uses.
 	checkError(t, do(t, srv, "POST", "/api/v1/tables/Branches", []byte("branch_id,branch_name\n1,x\n")), 400, "body")
+	// Header names in another case still keep the column types: text in an integer column is a bad row.
+	retyped := "Branch_ID,branch_name,branch_name_en,city,city_en,region,region_en\nBR001,x,x,上海,Shanghai,华东,East China\n"
+	if r := do(t, srv, "POST", "/api/v1/tables/branches", []byte(retyped)); r.status != 422 {
+		t.Fatalf("a text branch id: status %d, want 422: %s", r.status, r.body)
+	}
 	if r := do(t, srv, "POST", "/api/v1/query", []byte(`{"metrics":["customers"],"dimensions":["region"]}`)); r.status != 200 {
 		t.Fatalf("after a refused reload of branches: %d %s", r.status, r.body)
 	}

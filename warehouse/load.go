@@ -134,8 +134,9 @@ func (db *DB) Load(ctx context.Context, opts LoadOptions) (LoadStats, error) {
 			}
 			var types []string
 			for _, c := range existing {
-				if slices.Contains(header, c.Name) {
-					types = append(types, sqlString(c.Name)+": "+sqlString(c.Type))
+				// Named as the file spells it; DuckDB's names ignore case.
+				if i := slices.IndexFunc(header, func(h string) bool { return strings.EqualFold(h, c.Name) }); i >= 0 {
+					types = append(types, sqlString(header[i])+": "+sqlString(c.Type))
 				}
 			}
 			if len(types) > 0 {
@@ -185,26 +186,42 @@ func (db *DB) Load(ctx context.Context, opts LoadOptions) (LoadStats, error) {
 }
 
 // keepsColumns reports an error when the staged file lacks a column the
-// existing table has.
+// existing table has, or holds it with another type.
 func keepsColumns(ctx context.Context, tx *sql.Tx, existing []Column, opts LoadOptions) error {
-	rows, err := tx.QueryContext(ctx, "SELECT * FROM beacon_load_staging LIMIT 0")
+	rows, err := tx.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE beacon_load_staging)")
 	if err != nil {
 		return fmt.Errorf("read staged columns: %w", err)
 	}
-	staged, err := rows.Columns()
+	staged := map[string]string{}
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			rows.Close()
+			return fmt.Errorf("read staged columns: %w", err)
+		}
+		staged[strings.ToLower(name)] = typ
+	}
 	rows.Close()
-	if err != nil {
+	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read staged columns: %w", err)
 	}
-	var missing []string
+	var missing, changed []string
 	for _, c := range existing {
-		if !slices.ContainsFunc(staged, func(s string) bool { return strings.EqualFold(s, c.Name) }) {
+		typ, ok := staged[strings.ToLower(c.Name)]
+		switch {
+		case !ok:
 			missing = append(missing, c.Name)
+		case !strings.EqualFold(typ, c.Type):
+			changed = append(changed, fmt.Sprintf("%s (%s, was %s)", c.Name, typ, c.Type))
 		}
 	}
-	if len(missing) > 0 {
+	switch {
+	case len(missing) > 0:
 		return fmt.Errorf("%s lacks column(s) %s of table %s, which the semantic model uses; nothing was loaded",
 			filepath.Base(opts.Path), strings.Join(missing, ", "), opts.Table)
+	case len(changed) > 0:
+		return fmt.Errorf("%s changes the type of column(s) %s of table %s, which the semantic model uses; nothing was loaded",
+			filepath.Base(opts.Path), strings.Join(changed, ", "), opts.Table)
 	}
 	return nil
 }
