@@ -332,9 +332,9 @@ func columnKind(duckType string) string {
 		return "date"
 	case t == "BOOLEAN":
 		return "boolean"
-	case strings.Contains(t, "INT"):
+	case isIntType(t):
 		return "integer"
-	case strings.HasPrefix(t, "DECIMAL") || t == "DOUBLE" || t == "FLOAT" || t == "REAL":
+	case isFloatType(t):
 		return "number"
 	}
 	return "string"

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"sync"
 )
 
@@ -36,7 +37,16 @@ func (f *flight) do(ctx context.Context, key string, fn func(ctx context.Context
 		c = &flightCall{done: make(chan struct{}), cancel: cancel}
 		f.calls[key] = c
 		go func() {
-			c.res, c.err = fn(run)
+			func() {
+				// The work runs outside the request's goroutine, beyond the
+				// server's recover: a panic becomes this call's error.
+				defer func() {
+					if r := recover(); r != nil {
+						c.res, c.err = nil, fmt.Errorf("query panicked: %v", r)
+					}
+				}()
+				c.res, c.err = fn(run)
+			}()
 			cancel()
 			f.mu.Lock()
 			if f.calls[key] == c {

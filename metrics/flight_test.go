@@ -64,3 +64,11 @@ func (f *flight) waiting(key string) int {
 	}
 	return 0
 }
+
+func TestFlightTurnsAPanicIntoAnError(t *testing.T) {
+	var f flight
+	_, err := f.do(context.Background(), "p", func(context.Context) (*Result, error) { panic("boom") })
+	if err == nil {
+		t.Fatal("a panicking query returned no error")
+	}
+}

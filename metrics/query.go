@@ -334,7 +334,7 @@ func (c *Catalog) dimType(d *Dimension) string {
 // bound as a parameter, never written into the SQL.
 func (c *Catalog) coerce(d *Dimension, op string, v any) (any, error) {
 	typ := c.dimType(d)
-	isNum := strings.Contains(typ, "INT") || strings.HasPrefix(typ, "DECIMAL") || typ == "DOUBLE" || typ == "FLOAT" || typ == "REAL"
+	isNum := isIntType(typ) || isFloatType(typ)
 	switch {
 	case op == "contains":
 		s, ok := v.(string)
@@ -364,9 +364,16 @@ func (c *Catalog) coerce(d *Dimension, op string, v any) (any, error) {
 		}
 		// Whole numbers on integer columns stay exact: IDs above 2^53 must
 		// not be rounded through float64.
-		if strings.Contains(typ, "INT") {
-			if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+		if isIntType(typ) {
+			n, err := strconv.ParseInt(text, 10, 64)
+			if err == nil {
 				return n, nil
+			}
+			if _, ferr := strconv.ParseFloat(text, 64); ferr == nil && strings.ContainsAny(text, ".eE") {
+				return nil, fmt.Errorf("dimension %s holds whole numbers (%s); got %q", d.Name, typ, clip(text))
+			}
+			if ferr := err.(*strconv.NumError); ferr.Err == strconv.ErrRange {
+				return nil, fmt.Errorf("%q is out of range for dimension %s", clip(text), d.Name)
 			}
 		}
 		f, err := strconv.ParseFloat(text, 64)
@@ -404,6 +411,21 @@ func (c *Catalog) coerce(d *Dimension, op string, v any) (any, error) {
 		}
 		return s, nil
 	}
+}
+
+// isIntType reports whether a DuckDB type holds whole numbers.
+func isIntType(t string) bool {
+	switch strings.ToUpper(t) {
+	case "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT":
+		return true
+	}
+	return false
+}
+
+// isFloatType reports whether a DuckDB type holds fractional numbers.
+func isFloatType(t string) bool {
+	t = strings.ToUpper(t)
+	return t == "DOUBLE" || t == "FLOAT" || t == "REAL" || strings.HasPrefix(t, "DECIMAL")
 }
 
 func jsonKind(v any) string {

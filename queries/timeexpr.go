@@ -265,7 +265,9 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		y := m[1] + m[2]
 		if y < "1990" || y > "2100" {
 			// "in 1899", or a bare number that can only be a year: no data has it.
-			if tr.Unreadable == "" && (m[1] != "" || y >= "1800" && y <= "2999") {
+			// A bare number counts only near the years the data could hold, so
+			// "the 2500 largest branches" is not a year.
+			if tr.Unreadable == "" && (m[1] != "" || y >= "1800" && y <= "2199") {
 				tr.Unreadable = strings.TrimSpace(m[0])
 			}
 			return false

@@ -38,6 +38,10 @@ func watchHangUp(conn net.Conn, hangUp func()) (stop func()) {
 	if err != nil {
 		return func() {}
 	}
+	// Past the server's read deadline the runtime stops polling the socket,
+	// and a hang-up would go unseen; fasthttp sets a new deadline before it
+	// next reads.
+	_ = conn.SetReadDeadline(time.Time{})
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
