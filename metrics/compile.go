@@ -202,6 +202,12 @@ func (c *Catalog) compile(d Dialect, p *plan) (*Compiled, error) {
 		keys = append(keys, dm.Name)
 	}
 
+	var measureCols []string
+	for _, s := range srcs {
+		for _, m := range bySource[s] {
+			measureCols = append(measureCols, d.Quote(s.Name+"__"+m.Name))
+		}
+	}
 	var ctes []string
 	tzParam := ""
 	for _, win := range windows {
@@ -214,7 +220,7 @@ func (c *Catalog) compile(d Dialect, p *plan) (*Compiled, error) {
 			ctes = append(ctes, b...)
 			parts = append(parts, win.name+"__"+s.Name)
 		}
-		ctes = append(ctes, c.combineCTE(d, p, win.name, parts, keys, needed))
+		ctes = append(ctes, c.combineCTE(d, p, win.name, parts, keys, measureCols, needed))
 	}
 
 	// Final select: the current window, joined to each comparison window.
@@ -624,18 +630,10 @@ func filterSQL(w *sqlWriter, col string, f filterPlan) string {
 
 // combineCTE joins the sources' aggregates of one window and computes every
 // needed metric over them.
-func (c *Catalog) combineCTE(d Dialect, p *plan, name string, parts, keys []string, needed []*Metric) string {
+func (c *Catalog) combineCTE(d Dialect, p *plan, name string, parts, keys, measureCols []string, needed []*Metric) string {
 	var sel []string
 	for _, k := range keys {
-		if len(parts) == 1 {
-			sel = append(sel, d.Quote(k))
-			continue
-		}
-		var co []string
-		for i := range parts {
-			co = append(co, fmt.Sprintf("s%d.%s", i, d.Quote(k)))
-		}
-		sel = append(sel, "COALESCE("+strings.Join(co, ", ")+") AS "+d.Quote(k))
+		sel = append(sel, d.Quote(k))
 	}
 	partition := ""
 	if p.grain != "" {
@@ -688,7 +686,18 @@ func (c *Catalog) combineCTE(d Dialect, p *plan, name string, parts, keys []stri
 	}
 	from := d.Quote(parts[0])
 	if len(parts) > 1 {
-		from += " AS s0"
+		// The sources are joined in a subquery first, so that the metrics'
+		// window functions see one "period" column, not one per source.
+		var inner []string
+		for _, k := range keys {
+			var co []string
+			for i := range parts {
+				co = append(co, fmt.Sprintf("s%d.%s", i, d.Quote(k)))
+			}
+			inner = append(inner, "COALESCE("+strings.Join(co, ", ")+") AS "+d.Quote(k))
+		}
+		inner = append(inner, measureCols...)
+		from = "(SELECT " + strings.Join(inner, ", ") + " FROM " + d.Quote(parts[0]) + " AS s0"
 		for i := 1; i < len(parts); i++ {
 			a := fmt.Sprintf("s%d", i)
 			if len(keys) == 0 {
@@ -710,6 +719,7 @@ func (c *Catalog) combineCTE(d Dialect, p *plan, name string, parts, keys []stri
 			}
 			from += fmt.Sprintf("\n  FULL JOIN %s AS %s ON %s", d.Quote(parts[i]), a, strings.Join(conds, " AND "))
 		}
+		from += ") AS j"
 	}
 	return fmt.Sprintf("%s AS (\n  SELECT %s\n  FROM %s)", d.Quote(name), strings.Join(sel, ", "), from)
 }

@@ -189,3 +189,30 @@ metrics:
 		t.Fatalf("rows in bucket 3: got %v, want %v", got, want)
 	}
 }
+
+// Windows over metrics from several sources see one period column.
+func TestShareAndCumulativeWithSeveralSources(t *testing.T) {
+	e := demoEngine(t)
+	for _, q := range []metrics.Query{
+		{Metrics: []string{"segment_contribution", "renewal_rate"}, Time: &metrics.TimeSpec{Range: "last_3_months", Grain: "month"}},
+		{Metrics: []string{"cumulative_churned_customers", "renewal_rate"}, Dimensions: []string{"segment"}, Time: &metrics.TimeSpec{Range: "last_3_months", Grain: "month"}},
+	} {
+		res, err := e.Run(context.Background(), q, nil)
+		if err != nil {
+			t.Fatalf("%v: %v", q.Metrics, err)
+		}
+		if len(res.Rows) == 0 {
+			t.Fatalf("%v: no rows", q.Metrics)
+		}
+	}
+	// The running total still matches hand SQL when another source rides along.
+	res, _ := e.Run(context.Background(), metrics.Query{Metrics: []string{"cumulative_churned_customers", "renewal_rate"},
+		Time: &metrics.TimeSpec{Range: "last_3_months", Grain: "month"}}, nil)
+	want := warehousetest.Rows(t, bank, `SELECT sum(count(*) FILTER (WHERE churned)) OVER (ORDER BY month) FROM customer_months
+		WHERE month BETWEEN DATE '2026-08-01' AND DATE '2026-10-01' GROUP BY month ORDER BY month`)
+	for i, w := range want {
+		if got := warehousetest.Normalize(res.Rows[i][1]); got != w[0] {
+			t.Errorf("month %v: running total %v, want %v", res.Rows[i][0], got, w[0])
+		}
+	}
+}
