@@ -401,6 +401,19 @@ func (c *Catalog) coerce(d *Dimension, op string, v any) (any, error) {
 			return nil, err
 		}
 		return t.Format("2006-01-02"), nil
+	case strings.HasPrefix(typ, "TIMESTAMP"):
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("dimension %s is a timestamp; give YYYY-MM-DD or RFC 3339, got %s", d.Name, jsonKind(v))
+		}
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return t.UTC().Format("2006-01-02 15:04:05"), nil
+		}
+		t, err := ParseDate(s, time.UTC)
+		if err != nil {
+			return nil, fmt.Errorf("dimension %s is a timestamp; give YYYY-MM-DD or RFC 3339, got %q", d.Name, clip(s))
+		}
+		return t.Format("2006-01-02"), nil
 	default:
 		s, ok := v.(string)
 		if !ok {
