@@ -91,13 +91,17 @@ func env(name, def string) string {
 }
 
 // openDB opens the database file, creating its folder.
-func openDB(ctx context.Context, path string) (*warehouse.DB, error) {
+func openDB(ctx context.Context, path string, opts ...warehouse.Options) (*warehouse.DB, error) {
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("create %s: %w", dir, err)
 		}
 	}
-	return warehouse.Open(ctx, path, warehouse.Options{})
+	var o warehouse.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	return warehouse.Open(ctx, path, o)
 }
 
 // loadCatalog reads the model at path, or the embedded demo model when
@@ -251,6 +255,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	audience := fs.String("jwt-audience", env("BEACON_JWT_AUDIENCE", ""), "required aud claim of tokens, if set")
 	timeout := fs.Duration("query-timeout", 30*time.Second, "longest a query may run")
 	maxRows := fs.Int("max-rows", metrics.DefaultLimits.MaxRows, "largest result a query may return")
+	memLimit := fs.String("memory-limit", env("BEACON_MEMORY_LIMIT", ""), "DuckDB memory limit, e.g. 8GB (default: DuckDB's, 80% of RAM)")
 	var o demoOptions
 	o.register(fs, 50_000)
 	if err := fs.Parse(args); err != nil {
@@ -259,7 +264,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	if *secret == "" {
 		*secret = os.Getenv("BEACON_JWT_SECRET")
 	}
-	db, err := openDB(ctx, *dbPath)
+	db, err := openDB(ctx, *dbPath, warehouse.Options{MemoryLimit: *memLimit})
 	if err != nil {
 		return err
 	}
