@@ -41,7 +41,7 @@ func Sentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Res
 		if zh {
 			return fmt.Sprintf("%s%s%s没有可计算的数据。", period, scope, label)
 		}
-		return fmt.Sprintf("%s%s, %s has no data to compute.", capital(period), scope, strings.ToLower(label))
+		return fmt.Sprintf("%s has no data to compute.", enLead(period, scope, label))
 	}
 	dimIdx := -1
 	for i, c := range r.Columns {
@@ -60,7 +60,7 @@ func Sentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Res
 			return fmt.Sprintf("%s%s%s最近一期（%s）为 %s，期间最高 %s（%s），最低 %s（%s）。", period, scope, label, last[pi], val(last),
 				val(r.Rows[hi]), rowName(r.Rows[hi], pi, dimIdx), val(r.Rows[lo]), rowName(r.Rows[lo], pi, dimIdx))
 		}
-		return fmt.Sprintf("%s%s: %s was %s in the latest period (%s); highest %s (%s), lowest %s (%s).", capital(period), scope, label, val(last), last[pi],
+		return fmt.Sprintf("%s was %s in the latest period (%s); highest %s (%s), lowest %s (%s).", enLead(period, scope, label), val(last), last[pi],
 			val(r.Rows[hi]), rowName(r.Rows[hi], pi, dimIdx), val(r.Rows[lo]), rowName(r.Rows[lo], pi, dimIdx))
 	case dimIdx >= 0:
 		d, _ := cat.Dimension(r.Columns[dimIdx].Name)
@@ -82,19 +82,19 @@ func Sentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Res
 			if zh {
 				return fmt.Sprintf("%s%s%s%s的%s是%s，为 %s（共列出 %d 个）。", period, scope, label, word, dl, name(first), val(first), len(r.Rows))
 			}
-			return fmt.Sprintf("%s%s, the %s with the %s %s was %s at %s (%d listed).", capital(period), scope, strings.ToLower(dl), enWord, strings.ToLower(label), name(first), val(first), len(r.Rows))
+			return capital(fmt.Sprintf("%sthe %s with the %s %s was %s at %s (%d listed).", enPrefix(period, scope), strings.ToLower(dl), enWord, midLabel(label), name(first), val(first), len(r.Rows)))
 		}
 		if zh {
 			return fmt.Sprintf("%s%s各%s的%s中，最高为%s（%s），最低为%s（%s）。", period, scope, dl, label, name(r.Rows[hi]), val(r.Rows[hi]), name(r.Rows[lo]), val(r.Rows[lo]))
 		}
-		return fmt.Sprintf("%s%s, %s by %s ranged from %s (%s) to %s (%s).", capital(period), scope, strings.ToLower(label), strings.ToLower(dl), val(r.Rows[lo]), name(r.Rows[lo]), val(r.Rows[hi]), name(r.Rows[hi]))
+		return fmt.Sprintf("%s by %s ranged from %s (%s) to %s (%s).", enLead(period, scope, label), strings.ToLower(dl), val(r.Rows[lo]), name(r.Rows[lo]), val(r.Rows[hi]), name(r.Rows[hi]))
 	}
 	row := r.Rows[0]
 	s := ""
 	if zh {
 		s = fmt.Sprintf("%s%s%s为 %s", period, scope, label, val(row))
 	} else {
-		s = fmt.Sprintf("%s%s, %s was %s", capital(period), scope, label, val(row))
+		s = fmt.Sprintf("%s was %s", enLead(period, scope, label), val(row))
 	}
 	for _, other := range q.Metrics[1:] {
 		om, _ := cat.Metric(other)
@@ -189,6 +189,34 @@ func rowName(row []any, pi, di int) string {
 		return fmt.Sprintf("%v %v", row[pi], row[di])
 	}
 	return fmt.Sprint(row[pi])
+}
+
+// enPrefix is "In October 2026 (High net worth), " or "" with no period
+// and no filter, to start an English sentence.
+func enPrefix(period, scope string) string {
+	lead := strings.TrimSpace(capital(period) + scope)
+	if lead == "" {
+		return ""
+	}
+	return lead + ", "
+}
+
+// enLead starts an English sentence with its period and filters, then the
+// metric: "In October 2026, churn rate" or "Attrition rate (Female)".
+func enLead(period, scope, label string) string {
+	if strings.TrimSpace(period) == "" {
+		return capital(label) + scope
+	}
+	return enPrefix(period, scope) + midLabel(label)
+}
+
+// midLabel writes a label inside a sentence: lower case, but an acronym
+// such as AUM stays as it is.
+func midLabel(label string) string {
+	if len(label) > 1 && strings.ToUpper(label[:2]) == label[:2] {
+		return label
+	}
+	return strings.ToLower(label[:1]) + label[1:]
 }
 
 func capital(s string) string {

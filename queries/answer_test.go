@@ -46,3 +46,18 @@ func TestCompareClauseFollowsTheSignOfCounts(t *testing.T) {
 		}
 	}
 }
+
+func TestEnglishLeadsWithOrWithoutAPeriod(t *testing.T) {
+	cases := []struct{ period, scope, label, want string }{
+		{"in October 2026", "", "Churn rate", "In October 2026, churn rate"},
+		{"in October 2026", " (High net worth)", "Churn rate", "In October 2026 (High net worth), churn rate"},
+		{"", " (Female)", "Attrition rate", "Attrition rate (Female)"},
+		{"", "", "AUM", "AUM"},
+		{"in Q3 2026", "", "AUM", "In Q3 2026, AUM"},
+	}
+	for _, tc := range cases {
+		if got := enLead(tc.period, tc.scope, tc.label); got != tc.want {
+			t.Errorf("enLead(%q, %q, %q) = %q, want %q", tc.period, tc.scope, tc.label, got, tc.want)
+		}
+	}
+}

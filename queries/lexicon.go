@@ -52,8 +52,11 @@ func NewLexicon(cat *metrics.Catalog) *Lexicon {
 		if !hasHan(s) && !strings.HasSuffix(s, "s") && len(s) > 3 {
 			// English plurals: fee waiver and fee waivers, branch and branches.
 			plural := s + "s"
-			if strings.HasSuffix(s, "ch") || strings.HasSuffix(s, "sh") || strings.HasSuffix(s, "x") {
+			switch {
+			case strings.HasSuffix(s, "ch") || strings.HasSuffix(s, "sh") || strings.HasSuffix(s, "x"):
 				plural = s + "es"
+			case strings.HasSuffix(s, "y") && !strings.ContainsRune("aeiou", rune(s[len(s)-2])):
+				plural = s[:len(s)-1] + "ies" // category → categories
 			}
 			addSurface(bySurface, plural, t)
 		}

@@ -31,6 +31,7 @@ func TestOfflinePlanner(t *testing.T) {
 		{"上个月流失了多少客户", "answer", `{"metrics":["churned_customers"],"time":{"range":"last_month"}}`},
 		{"renewal rate over the past year", "answer", `{"metrics":["renewal_rate"],"time":{"range":"last_12_months"}}`},
 		{"renewal rate last year", "answer", `{"metrics":["renewal_rate"],"time":{"range":"last_year"}}`},
+		{"top 3 segments by churn rate last month", "answer", `{"metrics":["churn_rate"],"dimensions":["segment"],"time":{"range":"last_month"},"order":[{"by":"churn_rate","desc":true}],"limit":3}`},
 		{"churn rate in 1899", "refuse", ""},
 		{"churn rate 1899", "refuse", ""},
 		{"1899年的流失率", "refuse", ""},

@@ -84,7 +84,7 @@ func typeWord(goType string) string {
 // wantsCSV reports whether the client asked for CSV.
 func wantsCSV(c *fiber.Ctx) bool {
 	if f := c.Query("format"); f != "" {
-		return f == "csv"
+		return f == "csv" || f == "excel"
 	}
 	return strings.Contains(c.Get(fiber.HeaderAccept), "text/csv")
 }
@@ -96,6 +96,10 @@ func sendResult(c *fiber.Ctx, r *metrics.Result) error {
 		return c.JSON(r)
 	}
 	var buf bytes.Buffer
+	if c.Query("format") == "excel" {
+		// Excel reads UTF-8 (Chinese names) correctly only after a byte-order mark.
+		buf.WriteString("\ufeff")
+	}
 	w := csv.NewWriter(&buf)
 	header := make([]string, len(r.Columns))
 	for i, col := range r.Columns {
