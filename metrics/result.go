@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/big"
+	"strconv"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -59,6 +60,14 @@ func writeJSON(b *bytes.Buffer, v any) error {
 func (r *Result) RowObjects() ([]json.RawMessage, error) {
 	out := make([]json.RawMessage, len(r.Rows))
 	var b bytes.Buffer
+	keys := make([][]byte, len(r.Columns))
+	for j, c := range r.Columns {
+		var k bytes.Buffer
+		if err := writeJSON(&k, c.Name); err != nil {
+			return nil, err
+		}
+		keys[j] = k.Bytes()
+	}
 	for i, row := range r.Rows {
 		b.Reset()
 		b.WriteByte('{')
@@ -66,11 +75,9 @@ func (r *Result) RowObjects() ([]json.RawMessage, error) {
 			if j > 0 {
 				b.WriteByte(',')
 			}
-			if err := writeJSON(&b, r.Columns[j].Name); err != nil {
-				return nil, err
-			}
+			b.Write(keys[j])
 			b.WriteByte(':')
-			if err := writeJSON(&b, v); err != nil {
+			if err := writeValue(&b, v); err != nil {
 				return nil, err
 			}
 		}
@@ -78,6 +85,29 @@ func (r *Result) RowObjects() ([]json.RawMessage, error) {
 		out[i] = json.RawMessage(bytes.Clone(b.Bytes()))
 	}
 	return out, nil
+}
+
+// writeValue writes one cell; numbers take a fast path, since results are
+// mostly numbers and a JSON encoder per value is slow.
+func writeValue(b *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case float64:
+		// As encoding/json writes them: plain digits unless very large or small.
+		format := byte('f')
+		if a := math.Abs(x); a != 0 && (a < 1e-6 || a >= 1e21) {
+			format = 'e'
+		}
+		b.Write(strconv.AppendFloat(b.AvailableBuffer(), x, format, -1, 64))
+	case int64:
+		b.Write(strconv.AppendInt(b.AvailableBuffer(), x, 10))
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	default:
+		return writeJSON(b, v)
+	}
+	return nil
 }
 
 // Value returns the value of column name in row i, or nil.
