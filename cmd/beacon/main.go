@@ -318,6 +318,25 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen() }()
+	if *modelPath == "" && o.asOf == "" {
+		// The demo bank's history ends with the current month: when a month
+		// turns while serving, regenerate it (readers keep the old data until
+		// the new one commits, and the data version drops cached results).
+		go func() {
+			t := time.NewTicker(time.Hour)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if err := ensureDemoBank(ctx, db, o, log); err != nil {
+						log.Error("keep the demo bank current", "err", err)
+					}
+				}
+			}
+		}()
+	}
 	select {
 	case err := <-errc:
 		return err
