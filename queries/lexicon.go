@@ -63,28 +63,25 @@ func NewLexicon(cat *metrics.Catalog) *Lexicon {
 		addSurface(bySurface, s, t)
 	}
 
-	for _, name := range cat.Names() {
-		m, _ := cat.Metric(name)
-		lx.metrics[name] = m
-		t := target{Kind: kindMetric, Name: name}
+	// A metric or dimension is named by its name (with and without
+	// underscores), its labels and its synonyms.
+	addNamed := func(name string, label metrics.Text, syn metrics.Synonyms, t target) {
 		add(name, t)
 		add(strings.ReplaceAll(name, "_", " "), t)
-		add(m.Label.ZH, t)
-		add(m.Label.EN, t)
-		for _, s := range append(m.Synonyms.ZH, m.Synonyms.EN...) {
+		add(label.ZH, t)
+		add(label.EN, t)
+		for _, s := range append(syn.ZH, syn.EN...) {
 			add(s, t)
 		}
 	}
+	for _, name := range cat.Names() {
+		m, _ := cat.Metric(name)
+		lx.metrics[name] = m
+		addNamed(name, m.Label, m.Synonyms, target{Kind: kindMetric, Name: name})
+	}
 	for _, name := range cat.DimensionNames() {
 		d, _ := cat.Dimension(name)
-		t := target{Kind: kindDimension, Name: name}
-		add(name, t)
-		add(strings.ReplaceAll(name, "_", " "), t)
-		add(d.Label.ZH, t)
-		add(d.Label.EN, t)
-		for _, s := range append(d.Synonyms.ZH, d.Synonyms.EN...) {
-			add(s, t)
-		}
+		addNamed(name, d.Label, d.Synonyms, target{Kind: kindDimension, Name: name})
 		for _, v := range d.Values {
 			vt := target{Kind: kindValue, Name: name, Dimension: name, Value: v.Value}
 			add(v.Value, vt)
