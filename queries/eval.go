@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"os"
-	"reflect"
+	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,30 +22,50 @@ import (
 
 // EvalSet is a file of questions with their reference metric queries.
 type EvalSet struct {
-	Model string     `yaml:"model"`
-	Today string     `yaml:"today"`
-	Cases []EvalCase `yaml:"cases"`
-	File  string     `yaml:"-"`
+	Model string `yaml:"model"`
+	// Dataset, when set, is a folder (relative to the set's file) holding
+	// model.yaml and one CSV per table, named after the table.
+	Dataset string     `yaml:"dataset"`
+	Today   string     `yaml:"today"`
+	Cases   []EvalCase `yaml:"cases"`
+	File    string     `yaml:"-"`
+}
+
+// DatasetDir is the folder the set's Dataset names, or "" without one.
+func (s *EvalSet) DatasetDir() string {
+	if s.Dataset == "" {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(s.File), s.Dataset)
 }
 
 // EvalCase is one question (or a conversation of several) and what it
 // must become; Expect "refuse" or "clarify" marks questions that must not
 // be answered with a number.
 type EvalCase struct {
-	ID           string         `yaml:"id"`
-	Lang         string         `yaml:"lang"`
-	Patterns     []string       `yaml:"patterns"`
-	Question     string         `yaml:"question"`
-	Query        *metrics.Query `yaml:"query"`
-	Expect       string         `yaml:"expect"`
-	Conversation []EvalTurn     `yaml:"conversation"`
+	ID       string         `yaml:"id"`
+	Lang     string         `yaml:"lang"`
+	Patterns []string       `yaml:"patterns"`
+	Question string         `yaml:"question"`
+	Query    *metrics.Query `yaml:"query"`
+	SQL      string         `yaml:"sql"`
+	Expect   string         `yaml:"expect"`
+	// AlsoOK names a status ("clarify") that is also right for a question
+	// an analyst could read two ways.
+	AlsoOK       string     `yaml:"also_ok"`
+	Conversation []EvalTurn `yaml:"conversation"`
 }
 
 // EvalTurn is one turn of a conversation case.
 type EvalTurn struct {
 	Question string         `yaml:"question"`
 	Query    *metrics.Query `yaml:"query"`
+	SQL      string         `yaml:"sql"`
 }
+
+// expected reports whether the turn is due an answer (a reference query
+// or hand SQL) rather than a refusal.
+func (t EvalTurn) expected() bool { return t.Query != nil || t.SQL != "" }
 
 // ReadEvalSet reads an evaluation file.
 func ReadEvalSet(path string) (*EvalSet, error) {
@@ -129,14 +151,19 @@ func (r *EvalReport) Stats() []LangStats {
 	return out
 }
 
+// HandSQL runs a reference statement and returns its rows, for cases whose
+// expected answer is written as hand SQL over the data.
+type HandSQL func(ctx context.Context, sql string) ([][]any, error)
+
 // Evaluate runs a set through the offline planner over engine, comparing
-// each plan's rows with the reference query's rows.
-func Evaluate(ctx context.Context, set *EvalSet, engine *metrics.Engine, offline *Offline) (*EvalReport, error) {
+// each plan's rows with the reference: the case's hand SQL run by hand, or
+// else its reference query run by the engine.
+func Evaluate(ctx context.Context, set *EvalSet, engine *metrics.Engine, offline *Offline, hand HandSQL) (*EvalReport, error) {
 	rep := &EvalReport{}
 	for _, c := range set.Cases {
 		turns := c.Conversation
 		if len(turns) == 0 {
-			turns = []EvalTurn{{Question: c.Question, Query: c.Query}}
+			turns = []EvalTurn{{Question: c.Question, Query: c.Query, SQL: c.SQL}}
 		}
 		var prev *metrics.Query
 		for i, t := range turns {
@@ -148,52 +175,99 @@ func Evaluate(ctx context.Context, set *EvalSet, engine *metrics.Engine, offline
 			if lang == "" {
 				lang = map[bool]string{true: "zh", false: "en"}[hasHan(t.Question)]
 			}
-			o := EvalOutcome{ID: id, Lang: lang, Question: t.Question}
-			p := offline.Plan(t.Question, prev)
-			o.Status = p.Status
-			o.Got = compact(p.Query)
-			if p.Status != "answer" {
-				o.Got = p.Status + ": " + p.Message
+			o, next, err := evaluateTurn(ctx, engine, offline, hand, c, t, prev)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", id, err)
 			}
-			switch {
-			case t.Query == nil:
-				o.Want = c.Expect
-				if o.Want == "" {
-					o.Want = "refuse"
-				}
-				o.Correct = p.Status != "answer"
-				o.SilentWrong = p.Status == "answer"
-			default:
-				o.Want = compact(*t.Query)
-				want, err := engine.Run(ctx, *t.Query, nil)
-				if err != nil {
-					return nil, fmt.Errorf("%s: the reference query fails: %w", id, err)
-				}
-				if p.Status == "answer" {
-					o.Exact = sameQuery(p.Query, *t.Query)
-					got, err := engine.Run(ctx, p.Query, nil)
-					switch {
-					case err != nil:
-						// The planner's query is rejected: an error, not a number.
-						o.Detail = err.Error()
-					case sameRows(got, want):
-						o.Correct = true
-					default:
-						o.SilentWrong = true
-					}
-					q := p.Query
-					prev = &q
-				}
-				if prev == nil || p.Status != "answer" {
-					// Keep the conversation on the reference, so one miss does not cascade.
-					q := *t.Query
-					prev = &q
-				}
-			}
+			o.ID, o.Lang, o.Question = id, lang, t.Question
+			prev = next
 			rep.Outcomes = append(rep.Outcomes, o)
 		}
 	}
 	return rep, nil
+}
+
+// evaluateTurn plans and judges one question; it returns the query the
+// conversation continues from.
+func evaluateTurn(ctx context.Context, engine *metrics.Engine, offline *Offline, hand HandSQL, c EvalCase, t EvalTurn, prev *metrics.Query) (EvalOutcome, *metrics.Query, error) {
+	var o EvalOutcome
+	p := offline.Plan(t.Question, prev)
+	o.Status = p.Status
+	o.Got = compact(p.Query)
+	if p.Status != "answer" {
+		o.Got = p.Status + ": " + p.Message
+	}
+	if !t.expected() {
+		o.Want = c.Expect
+		if o.Want == "" {
+			o.Want = "refuse"
+		}
+		o.Correct = p.Status != "answer"
+		o.SilentWrong = p.Status == "answer"
+		return o, prev, nil
+	}
+	want, err := referenceRows(ctx, engine, hand, t)
+	if err != nil {
+		return o, nil, err
+	}
+	if t.SQL != "" {
+		o.Want = "sql: " + strings.Join(strings.Fields(t.SQL), " ")
+	} else {
+		o.Want = compact(*t.Query)
+	}
+	var next *metrics.Query
+	if p.Status == "answer" {
+		if t.Query != nil {
+			o.Exact = sameQuery(p.Query, *t.Query)
+		}
+		got, err := engine.Run(ctx, p.Query, nil)
+		switch {
+		case err != nil:
+			// The planner's query is rejected: an error, not a number.
+			o.Detail = err.Error()
+		case matchRows(got.Rows, want):
+			o.Correct = true
+			q := p.Query
+			next = &q
+		default:
+			o.SilentWrong = true
+			o.Detail = fmt.Sprintf("got rows %v, want %v", firstRows(got.Rows), firstRows(want))
+		}
+	} else if c.AlsoOK != "" && p.Status == c.AlsoOK {
+		o.Correct = true
+	}
+	if next == nil && t.Query != nil {
+		// Keep the conversation on the reference, so one miss does not cascade.
+		q := *t.Query
+		next = &q
+	}
+	return o, next, nil
+}
+
+// referenceRows runs the turn's hand SQL, or its reference query.
+func referenceRows(ctx context.Context, engine *metrics.Engine, hand HandSQL, t EvalTurn) ([][]any, error) {
+	if t.SQL != "" {
+		if hand == nil {
+			return nil, fmt.Errorf("the case has hand SQL but nothing runs it")
+		}
+		rows, err := hand(ctx, t.SQL)
+		if err != nil {
+			return nil, fmt.Errorf("the hand SQL fails: %w", err)
+		}
+		return rows, nil
+	}
+	res, err := engine.Run(ctx, *t.Query, nil)
+	if err != nil {
+		return nil, fmt.Errorf("the reference query fails: %w", err)
+	}
+	return res.Rows, nil
+}
+
+func firstRows(rows [][]any) [][]any {
+	if len(rows) > 4 {
+		return rows[:4]
+	}
+	return rows
 }
 
 func compact(q metrics.Query) string {
@@ -215,34 +289,77 @@ func sameQuery(a, b metrics.Query) bool {
 	return norm(a) == norm(b)
 }
 
-// sameRows compares results as multisets of rows, numbers within 1e-9.
-func sameRows(a, b *metrics.Result) bool {
-	if len(a.Rows) != len(b.Rows) || len(a.Columns) != len(b.Columns) {
+// matchRows reports whether got answers want: as many rows, and each
+// wanted row matched by its own got row holding all its values (in any
+// column order; got may carry more columns, such as a comparison's).
+// Numbers compare to nine significant digits, dates as YYYY-MM-DD.
+func matchRows(got, want [][]any) bool {
+	if len(got) != len(want) {
 		return false
 	}
-	key := func(row []any) string {
-		parts := make([]string, len(row))
-		for i, v := range row {
-			if f, ok := v.(float64); ok {
-				v = math.Round(f*1e9) / 1e9
+	used := make([]bool, len(got))
+	for _, w := range want {
+		found := false
+		for i, g := range got {
+			if !used[i] && containsValues(g, w) {
+				used[i], found = true, true
+				break
 			}
-			parts[i] = fmt.Sprint(v)
 		}
-		return strings.Join(parts, "|")
-	}
-	count := map[string]int{}
-	for _, r := range a.Rows {
-		count[key(r)]++
-	}
-	for _, r := range b.Rows {
-		count[key(r)]--
-	}
-	for _, n := range count {
-		if n != 0 {
+		if !found {
 			return false
 		}
 	}
-	return reflect.DeepEqual(columnNames(a), columnNames(b))
+	return true
+}
+
+func containsValues(row, values []any) bool {
+	left := map[string]int{}
+	for _, v := range row {
+		left[evalKey(v)]++
+	}
+	for _, v := range values {
+		k := evalKey(v)
+		if left[k] == 0 {
+			return false
+		}
+		left[k]--
+	}
+	return true
+}
+
+// evalKey renders a cell from either side alike.
+func evalKey(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case time.Time:
+		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 {
+			return x.Format("2006-01-02")
+		}
+		return x.UTC().Format(time.RFC3339)
+	case *big.Int:
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return evalKey(f)
+	case float32:
+		return evalKey(float64(x))
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "null"
+		}
+		if x == 0 {
+			return "0"
+		}
+		return strconv.FormatFloat(x, 'g', 9, 64)
+	case int, int8, int16, int32, int64, uint8, uint16, uint32, uint64:
+		f, _ := strconv.ParseFloat(fmt.Sprint(x), 64)
+		return evalKey(f)
+	case interface{ Float64() float64 }:
+		return evalKey(x.Float64())
+	case []byte:
+		return string(x)
+	}
+	return fmt.Sprint(v)
 }
 
 func columnNames(r *metrics.Result) []string {

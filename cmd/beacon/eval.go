@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/beaconbi/beacon/metrics"
@@ -35,12 +37,12 @@ func evalCmd(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		engine, closeDB, err := evalEngine(ctx, set, *examples, *customers)
+		engine, db, err := evalEngine(ctx, set, *examples, *customers)
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		rep, err := queries.Evaluate(ctx, set, engine, queries.NewOffline(engine.Catalog(), engine.Now))
-		closeDB()
+		rep, err := queries.Evaluate(ctx, set, engine, queries.NewOffline(engine.Catalog(), engine.Now), handSQL(db))
+		db.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
@@ -66,15 +68,71 @@ func evalCmd(ctx context.Context, args []string) error {
 	return nil
 }
 
+// handSQL runs a reference statement of a question set on a read-only
+// connection.
+func handSQL(db *warehouse.DB) queries.HandSQL {
+	return func(ctx context.Context, query string) ([][]any, error) {
+		var out [][]any
+		err := db.Read(ctx, func(conn *sql.Conn) error {
+			rows, err := conn.QueryContext(ctx, query)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			cols, err := rows.Columns()
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				row := make([]any, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range row {
+					ptrs[i] = &row[i]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					return err
+				}
+				out = append(out, row)
+			}
+			return rows.Err()
+		})
+		return out, err
+	}
+}
+
+// loadDataset loads every CSV of dir into a table named after the file.
+func loadDataset(ctx context.Context, db *warehouse.DB, dir string) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*.csv"))
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("dataset %s holds no CSV file", dir)
+	}
+	for _, f := range files {
+		table := strings.TrimSuffix(filepath.Base(f), ".csv")
+		if _, err := db.Load(ctx, warehouse.LoadOptions{Table: table, Path: f}); err != nil {
+			return fmt.Errorf("load %s: %w", f, err)
+		}
+	}
+	return nil
+}
+
 // evalEngine builds the data and engine an evaluation set names.
-func evalEngine(ctx context.Context, set *queries.EvalSet, examples string, customers int) (*metrics.Engine, func(), error) {
+func evalEngine(ctx context.Context, set *queries.EvalSet, examples string, customers int) (*metrics.Engine, *warehouse.DB, error) {
 	db, err := warehouse.Open(ctx, "", warehouse.Options{})
 	if err != nil {
 		return nil, nil, err
 	}
 	modelPath := ""
-	switch set.Model {
-	case "demo_bank":
+	switch {
+	case set.Dataset != "":
+		if err := loadDataset(ctx, db, set.DatasetDir()); err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+		modelPath = filepath.Join(set.DatasetDir(), "model.yaml")
+	case set.Model == "demo_bank":
 		asOf, err := time.Parse("2006-01-02", set.Today)
 		if err != nil {
 			db.Close()
@@ -84,7 +142,7 @@ func evalEngine(ctx context.Context, set *queries.EvalSet, examples string, cust
 			db.Close()
 			return nil, nil, err
 		}
-	case "bankchurners":
+	case set.Model == "bankchurners":
 		dir := filepath.Join(examples, "bankchurners")
 		if _, err := db.Load(ctx, warehouse.LoadOptions{Table: "bank_churners", Path: filepath.Join(dir, "BankChurners.csv")}); err != nil {
 			db.Close()
@@ -110,5 +168,5 @@ func evalEngine(ctx context.Context, set *queries.EvalSet, examples string, cust
 		db.Close()
 		return nil, nil, err
 	}
-	return engine, func() { db.Close() }, nil
+	return engine, db, nil
 }
