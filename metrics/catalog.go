@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/beaconbi/beacon/warehouse"
@@ -33,6 +35,11 @@ type Catalog struct {
 	dimNames   []string
 	names      []string // metric names in model order
 	defs       map[string]Definition
+
+	// extents are the time sources' data extents, re-read when the data
+	// version changes (the one part of a catalog that follows the data).
+	extents  atomic.Pointer[extents]
+	extentMu sync.Mutex
 }
 
 type source struct {
@@ -224,6 +231,7 @@ func (v *validator) timeColumn(src *source) {
 	if grainIndex(t.Grain) < 0 {
 		v.fail(t.Line, "use one of: "+strings.Join(grains, ", "), "source %s: unknown grain %q", src.Name, t.Grain)
 	}
+	v.timeDefaults(src)
 }
 
 func (v *validator) joins(c *Catalog, src *source) {

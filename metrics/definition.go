@@ -21,6 +21,9 @@ type Definition struct {
 	Measures    []MeasureDefinition `json:"measures,omitempty"`
 	Dimensions  []string            `json:"dimensions"`
 	Grains      []string            `json:"grains"`
+	// DefaultRange and AsOf come from the time of the metric's source.
+	DefaultRange string `json:"default_range,omitempty"`
+	AsOf         string `json:"as_of,omitempty"`
 }
 
 // MeasureDefinition shows the SQL aggregation behind a measure.
@@ -160,6 +163,7 @@ func (c *Catalog) define(m *Metric) Definition {
 		finest = max(finest, grainIndex(s.Time.Grain))
 	}
 	d.Grains = slices.Clone(grains[min(finest, len(grains)):])
+	d.DefaultRange, d.AsOf = timeDefaultsOf(srcs)
 	return d
 }
 

@@ -88,14 +88,14 @@ func (e *Engine) Now() time.Time { return e.now() }
 
 // Compile compiles q for the caller's scope without running it.
 func (e *Engine) Compile(q Query, scope Scope) (*Compiled, error) {
-	return e.Catalog().Compile(e.dialect, q, e.now(), scope, e.limits)
+	return e.Catalog().Compile(e.dialect, q, e.queryNow(q), scope, e.limits)
 }
 
 // Run answers q for a caller with the given row scope.
 func (e *Engine) Run(ctx context.Context, q Query, scope Scope) (*Result, error) {
 	start := time.Now()
 	cat := e.Catalog()
-	now := e.now()
+	now := e.queryNow(q) // a model's as_of fixes "today" for its data
 	comp, err := cat.Compile(e.dialect, q, now, scope, e.limits)
 	if err != nil {
 		return nil, err

@@ -59,6 +59,12 @@ type Source struct {
 type TimeColumn struct {
 	Column string `yaml:"column"`
 	Grain  string `yaml:"grain"`
+	// DefaultRange is the period a question that names none is about: a
+	// named range (last_month, 2024-Q3) or start/end dates (2024-01-01/2024-06-30).
+	DefaultRange string `yaml:"default_range"`
+	// AsOf fixes "today" for relative ranges over this source: a date, or
+	// latest for the last date in the data.
+	AsOf string `yaml:"as_of"`
 
 	Line int `yaml:"-"`
 }

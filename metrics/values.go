@@ -15,7 +15,8 @@ const maxDataValues = 1000
 
 // LoadValues reads the known values of dimensions marked values_from_data,
 // with their synonym columns, so that questions can name them. Values
-// written in the model are kept and come first.
+// written in the model are kept and come first. It reads the time
+// sources' data extents too (LoadExtents).
 func (c *Catalog) LoadValues(ctx context.Context, db *warehouse.DB) error {
 	for _, s := range c.Model.Sources {
 		src := c.sources[s.Name]
@@ -31,7 +32,7 @@ func (c *Catalog) LoadValues(ctx context.Context, db *warehouse.DB) error {
 			}
 		}
 	}
-	return nil
+	return c.LoadExtents(ctx, db)
 }
 
 func loadDimValues(ctx context.Context, db *warehouse.DB, src *source, d *Dimension) error {

@@ -16,9 +16,29 @@ func (s *Server) listMetrics(c *fiber.Ctx) error {
 	cat := s.engine.Catalog()
 	return c.JSON(fiber.Map{
 		"model":      fiber.Map{"name": cat.Model.Name, "title": cat.Model.Title, "time_zone": cat.Location.String()},
-		"metrics":    cat.Definitions(),
+		"metrics":    s.metricEntries(cat),
 		"dimensions": dimensionList(cat, principalOf(c).Scope),
 	})
+}
+
+// metricEntry is a metric in the catalog listing: its definition and the
+// dates its data spans now.
+type metricEntry struct {
+	metrics.Definition
+	DataFrom string `json:"data_from,omitempty"`
+	DataTo   string `json:"data_to,omitempty"`
+}
+
+func (s *Server) metricEntries(cat *metrics.Catalog) []metricEntry {
+	defs := cat.Definitions()
+	out := make([]metricEntry, len(defs))
+	for i, d := range defs {
+		out[i] = metricEntry{Definition: d}
+		if first, last, ok := s.engine.MetricExtent(d.Name); ok {
+			out[i].DataFrom, out[i].DataTo = first.Format("2006-01-02"), last.Format("2006-01-02")
+		}
+	}
+	return out
 }
 
 // listDimensions handles GET /api/v1/dimensions: dimensions with labels and known values.
