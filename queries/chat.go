@@ -18,9 +18,9 @@ import (
 )
 
 // Planner turns a question, with the previous query of its conversation
-// (or nil), into a plan.
+// (or nil) and the caller's row scope, into a plan.
 type Planner interface {
-	Plan(ctx context.Context, question string, prev *metrics.Query) (*Plan, error)
+	Plan(ctx context.Context, question string, prev *metrics.Query, scope metrics.Scope) (*Plan, error)
 }
 
 // Chat answers questions: it plans them (with the LLM planner when one is
@@ -109,7 +109,7 @@ func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope 
 	if q, ok := c.convs.Get(key); ok {
 		prev = &q
 	}
-	plan, err := c.plan(ctx, question, prev)
+	plan, err := c.plan(ctx, question, prev, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -158,9 +158,9 @@ func notesSuffix(lang string, notes []string) string {
 
 // plan asks the LLM planner when configured, and falls back to the
 // offline planner when it fails or gives nothing valid.
-func (c *Chat) plan(ctx context.Context, question string, prev *metrics.Query) (*Plan, error) {
+func (c *Chat) plan(ctx context.Context, question string, prev *metrics.Query, scope metrics.Scope) (*Plan, error) {
 	if c.llm != nil {
-		p, err := c.llm.Plan(ctx, question, prev)
+		p, err := c.llm.Plan(ctx, question, prev, scope)
 		// Only a validated query is taken from the model: its own words
 		// (a refusal, a question back) could state an ungoverned number,
 		// so those are left to the offline planner, which grounds its own.
