@@ -236,6 +236,7 @@ func valueBytes(v any) int {
 // With maxBytes > 0 it stops, with an error, once the rows read hold more.
 func scanRows(rows *sql.Rows, res *Result, limit, maxBytes int) error {
 	n := len(res.Columns)
+	kinds := cellKinds(rows, res.Columns)
 	res.Rows = [][]any{}
 	size := 0
 	for rows.Next() {
@@ -255,7 +256,7 @@ func scanRows(rows *sql.Rows, res *Result, limit, maxBytes int) error {
 			if maxBytes > 0 {
 				size += valueBytes(vals[i])
 			}
-			vals[i] = cell(vals[i], res.Columns[i].Type)
+			vals[i] = cell(vals[i], kinds[i])
 		}
 		if maxBytes > 0 && size > maxBytes {
 			return &beacon.Error{Code: beacon.ETOOLARGE, Field: "sql", Message: fmt.Sprintf("the result holds more than %d MB: select fewer rows or columns", maxBytes>>20)}

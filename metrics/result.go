@@ -2,10 +2,12 @@ package metrics
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -120,6 +122,29 @@ func (r *Result) Value(i int, name string) any {
 	return nil
 }
 
+// kindUUID is the cell kind of a UUID column. The driver scans UUIDs as
+// their 16 raw bytes, like BLOBs, so only the column's type tells them apart.
+const kindUUID = "uuid"
+
+// cellKinds are the kinds cell converts each column's values by: the
+// column's JSON type, or kindUUID for a UUID column.
+func cellKinds(rows *sql.Rows, cols []Column) []string {
+	kinds := make([]string, len(cols))
+	for i, c := range cols {
+		kinds[i] = c.Type
+	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return kinds
+	}
+	for i, t := range types {
+		if i < len(kinds) && strings.EqualFold(t.DatabaseTypeName(), "UUID") {
+			kinds[i] = kindUUID
+		}
+	}
+	return kinds
+}
+
 // cell turns a value scanned from DuckDB into a JSON-friendly one.
 func cell(v any, kind string) any {
 	switch x := v.(type) {
@@ -146,6 +171,10 @@ func cell(v any, kind string) any {
 	case duckdb.Decimal:
 		return cell(x.Float64(), kind)
 	case []byte:
+		if kind == kindUUID && len(x) == 16 {
+			u := duckdb.UUID(x)
+			return u.String()
+		}
 		return string(x)
 	}
 	return v

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -97,8 +99,10 @@ func (a *authenticator) principal(header string) (*Principal, error) {
 	if !a.enabled() {
 		return &Principal{Subject: "local", Role: roleAdmin}, nil
 	}
-	token, ok := strings.CutPrefix(header, "Bearer ")
-	if !ok || token == "" {
+	// The scheme is case-insensitive (RFC 9110 section 11.1): bearer and BEARER are Bearer.
+	scheme, token, _ := strings.Cut(header, " ")
+	token = strings.TrimLeft(token, " ")
+	if !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return nil, beacon.Errorf(beacon.EUNAUTHORIZED, "send an Authorization: Bearer <JWT> header")
 	}
 	opts := []jwt.ParserOption{jwt.WithValidMethods(a.methods), jwt.WithExpirationRequired()}
@@ -112,6 +116,9 @@ func (a *authenticator) principal(header string) (*Principal, error) {
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return a.key, nil }, opts...)
 	if err != nil {
 		return nil, &beacon.Error{Code: beacon.EUNAUTHORIZED, Message: "invalid token: " + tokenProblem(err), Err: err}
+	}
+	if err := strictToken(token); err != nil {
+		return nil, beacon.Errorf(beacon.EUNAUTHORIZED, "invalid token: %s", err)
 	}
 	if !slices.Contains(roles, claims.Role) {
 		return nil, beacon.Invalid("role", roles, "the token's role %q is not a Beacon role", claims.Role).WithCode(beacon.EFORBIDDEN)
@@ -175,6 +182,79 @@ func readScope(c Claims) (metrics.Scope, error) {
 		return nil, nil
 	}
 	return scope, nil
+}
+
+// claimNames are the claims Beacon reads, spelled exactly.
+var claimNames = []string{"role", "scope", "branches", "regions", "iss", "sub", "aud", "exp", "nbf", "iat", "jti"}
+
+// strictToken holds a verified token's JSON to the letter, where the JWT
+// library (through encoding/json) is lenient:
+//
+//   - no key may appear twice in the header or the claims (encoding/json
+//     keeps the last, so a token could say two things);
+//   - a claim named like one Beacon reads but in another case (Branches,
+//     ROLE) refuses the token: encoding/json would read it as the claim, and
+//     next to the exact one the last would win;
+//   - exp, nbf and iat must be JSON numbers, as RFC 7519 says ("9999999999"
+//     as a string would otherwise be read as a date);
+//   - a crit header refuses the token: it lists extensions the recipient
+//     must understand, and Beacon understands none (RFC 7515 section 4.1.11).
+func strictToken(token string) error {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return errors.New("it is malformed")
+	}
+	header, err := tokenPart(parts[0], "header")
+	if err != nil {
+		return err
+	}
+	if _, ok := header["crit"]; ok {
+		return errors.New("it has a crit header naming extensions Beacon does not implement")
+	}
+	claims, err := tokenPart(parts[1], "claims")
+	if err != nil {
+		return err
+	}
+	for name, raw := range claims {
+		for _, want := range claimNames {
+			if name != want && strings.EqualFold(name, want) {
+				return fmt.Errorf("claim %q differs from %q only in case; claim names are exact", clipParam(name), want)
+			}
+		}
+		switch name {
+		case "exp", "nbf", "iat":
+			if len(raw) == 0 || !strings.ContainsRune("-0123456789", rune(raw[0])) {
+				return fmt.Errorf("claim %s must be a number of seconds since 1970 (a JSON number), got %s", name, clipParam(string(raw)))
+			}
+		}
+	}
+	return nil
+}
+
+// tokenPart decodes one base64url JSON part of a token strictly: an object
+// with no duplicate keys and only valid UTF-8.
+func tokenPart(seg, what string) (map[string]json.RawMessage, error) {
+	b, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		return nil, fmt.Errorf("its %s is not base64url", what)
+	}
+	var m map[string]json.RawMessage
+	if _, _, err := strictJSON(b, reflect.TypeOf(m)); err != nil {
+		return nil, fmt.Errorf("its %s: %s", what, errMessage(err))
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("its %s is not a JSON object", what)
+	}
+	return m, nil
+}
+
+// errMessage is a Beacon error's message without its code.
+func errMessage(err error) string {
+	var be *beacon.Error
+	if errors.As(err, &be) {
+		return be.Message
+	}
+	return err.Error()
 }
 
 func tokenProblem(err error) string {

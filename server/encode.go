@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -28,20 +30,29 @@ func jsonMarshal(v any) ([]byte, error) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
-// decodeJSON decodes a request body strictly: unknown fields, trailing
-// data and wrong types are errors that name the field.
+// decodeJSON decodes a request body strictly (see strictJSON): unknown or
+// miscased fields, duplicate keys, invalid UTF-8, wrong types and trailing
+// data are errors that name the field.
+//
+// A limit, where a body has one, counts rows and runs from 1: a limit of 0
+// or less is refused rather than read as "the default", which is what
+// leaving it out means.
 func decodeJSON(body []byte, out any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return beacon.Invalid("body", nil, "the request body is empty; send a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
+	clean, ints, err := strictJSON(body, reflect.TypeOf(out))
+	if err != nil {
+		return err
+	}
+	if n, ok := ints["limit"]; ok && n < 1 {
+		return beacon.Invalid("limit", nil, "limit must be 1 or more, got %d; leave it out for the default", n)
+	}
+	dec := json.NewDecoder(bytes.NewReader(clean))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(out); err != nil {
 		return jsonProblem(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return beacon.Invalid("body", nil, "unexpected data after the JSON object")
 	}
 	return nil
 }
@@ -73,7 +84,9 @@ func typeWord(goType string) string {
 		return "a list"
 	case goType == "string":
 		return "a string"
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "float"):
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "a whole number"
+	case strings.HasPrefix(goType, "float"):
 		return "a number"
 	case goType == "bool":
 		return "true or false"
@@ -103,7 +116,7 @@ func sendResult(c *fiber.Ctx, r *metrics.Result) error {
 	w := csv.NewWriter(&buf)
 	header := make([]string, len(r.Columns))
 	for i, col := range r.Columns {
-		header[i] = col.Name
+		header[i] = csvSafe(col.Name)
 	}
 	_ = w.Write(header)
 	rec := make([]string, len(r.Columns))
@@ -125,19 +138,37 @@ func sendResult(c *fiber.Ctx, r *metrics.Result) error {
 }
 
 // csvCell formats a value for CSV. Text that a spreadsheet would run as a
-// formula (=, +, -, @ first) is prefixed with ' so that opening an export in
-// Excel never executes it.
+// formula is prefixed with ' so that opening an export in Excel never
+// executes it: see csvSafe.
 func csvCell(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
 	case string:
-		if x != "" && strings.ContainsRune("=+-@\t\r", rune(x[0])) {
-			return "'" + x
-		}
-		return x
+		return csvSafe(x)
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32:
+		return fmt.Sprint(x) // a negative number is a number, not a formula
+	case bool:
+		return strconv.FormatBool(x)
 	}
-	return fmt.Sprint(v)
+	// Lists, maps and other values print as text, which may begin with
+	// anything the value held.
+	return csvSafe(fmt.Sprint(v))
+}
+
+// formulaStarts are the first characters that make Excel, LibreOffice or
+// Google Sheets read a cell as a formula (OWASP's list), and their
+// full-width forms, which East Asian spreadsheet versions accept too.
+const formulaStarts = "=+-@\t\r\n＝＋－＠"
+
+// csvSafe defuses text that a spreadsheet would run as a formula: column
+// names from free SQL and uploaded headers as much as cell values. The '
+// shows in the cell as typed, so the export still reads as it was.
+func csvSafe(s string) string {
+	if r, _ := utf8.DecodeRuneInString(s); s != "" && strings.ContainsRune(formulaStarts, r) {
+		return "'" + s
+	}
+	return s
 }

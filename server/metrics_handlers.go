@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -133,6 +134,9 @@ func (s *Server) run(c *fiber.Ctx, q metrics.Query) error {
 // compare= filter=dim:op:v1,v2 (repeatable) order=-metric,dim limit= totals=true.
 func queryFromParams(c *fiber.Ctx, metric string) (metrics.Query, error) {
 	q := metrics.Query{Metrics: []string{metric}}
+	if err := utf8Params(c); err != nil {
+		return q, err
+	}
 	if by := c.Query("by"); by != "" {
 		q.Dimensions = strings.Split(by, ",")
 	}
@@ -168,6 +172,10 @@ func queryFromParams(c *fiber.Ctx, metric string) (metrics.Query, error) {
 		if err != nil {
 			return q, beacon.Invalid("limit", nil, "limit must be a whole number, got %q", clipParam(l))
 		}
+		if n == 0 {
+			// 0 is not "the default": leaving limit out is.
+			return q, beacon.Invalid("limit", nil, "limit must be 1 or more, got 0; leave it out for the default")
+		}
 		q.Limit = n
 	}
 	if tot := c.Query("totals"); tot != "" {
@@ -178,6 +186,21 @@ func queryFromParams(c *fiber.Ctx, metric string) (metrics.Query, error) {
 		q.Totals = b
 	}
 	return q, nil
+}
+
+// utf8Params refuses URL parameters that are not valid UTF-8 once
+// percent-decoded, naming the first such parameter.
+func utf8Params(c *fiber.Ctx) error {
+	var bad string
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+		if bad == "" && (!utf8.Valid(k) || !utf8.Valid(v)) {
+			bad = strings.ToValidUTF8(string(k), "\uFFFD")
+		}
+	})
+	if bad != "" {
+		return beacon.Invalid(clipParam(bad), nil, "URL parameter %s is not valid UTF-8 once percent-decoded; send text as UTF-8", clipParam(bad))
+	}
+	return nil
 }
 
 func clipParam(s string) string {

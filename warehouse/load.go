@@ -2,16 +2,20 @@ package warehouse
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // LoadOptions describe one load of a CSV or Parquet file into a table.
@@ -108,6 +112,11 @@ func (db *DB) Load(ctx context.Context, opts LoadOptions) (LoadStats, error) {
 	}
 	if _, err := os.Stat(opts.Path); err != nil {
 		return LoadStats{}, fmt.Errorf("load %s: %w", opts.Table, err)
+	}
+	if format == "csv" {
+		if err := checkEncoding(opts.Path); err != nil {
+			return LoadStats{}, err
+		}
 	}
 	existing, err := db.tableColumns(ctx, opts.Table)
 	if err != nil {
@@ -227,6 +236,45 @@ func keepsColumns(ctx context.Context, tx *sql.Tx, existing []Column, opts LoadO
 }
 
 // csvHeader reads the column names on a CSV file's first line.
+// checkEncoding refuses a CSV that is not UTF-8 before DuckDB reads it:
+// DuckDB would take UTF-16 (what Excel saves as "Unicode text") for
+// single-byte text and report columns named with NUL characters, and a GBK
+// header as garbled names. Rows with bad bytes further on are left to
+// DuckDB, which reports them by line.
+func checkEncoding(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", filepath.Base(path), err)
+	}
+	defer f.Close()
+	head := make([]byte, 64<<10)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read %s: %w", filepath.Base(path), err)
+	}
+	head = head[:n]
+	name := filepath.Base(path)
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE, 0, 0}), bytes.HasPrefix(head, []byte{0, 0, 0xFE, 0xFF}):
+		return fmt.Errorf("%s is UTF-32 text; save it as CSV UTF-8 and load it again", name)
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		return fmt.Errorf("%s is UTF-16 text (Excel's \"Unicode text\"); save it as CSV UTF-8 and load it again", name)
+	case bytes.IndexByte(head, 0) >= 0:
+		return fmt.Errorf("%s holds NUL bytes, as UTF-16 text does; a CSV must be UTF-8: save it as CSV UTF-8 and load it again", name)
+	}
+	line, _, _ := bytes.Cut(head, []byte("\n"))
+	if n == len(head) && len(line) == n {
+		// A header longer than the sample may end inside a character.
+		for i := 0; i < utf8.UTFMax && len(line) > 0 && !utf8.Valid(line); i++ {
+			line = line[:len(line)-1]
+		}
+	}
+	if !utf8.Valid(line) {
+		return fmt.Errorf("the header line of %s is not UTF-8 (GBK or GB18030, perhaps); save the file as CSV UTF-8 and load it again", name)
+	}
+	return nil
+}
+
 func csvHeader(path string) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
