@@ -1,0 +1,98 @@
+package queries
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+var reGroup = regexp.MustCompile(`分别|按|分|各个|各|每个|每一个|每家|不同|\bby\b|\bper\b|for each|broken down by|across|split by|each`)
+
+// readGrouping blanks grouping words (按, 各, 不同, by, per): the
+// dimensions they group by were read by ground.
+func (o *Offline) readGrouping(r *reading) bool {
+	r.text = consume(r.text, reGroup, func([]string) bool { return true })
+	return false
+}
+
+// account checks that every word of the question was understood: a word
+// left over that is not a filler ends the reading with a refusal naming
+// it, and a number left over with a question back, so that no part of a
+// question is silently dropped.
+func (o *Offline) account(r *reading) bool {
+	w := leftover(r.text)
+	switch {
+	case w == "":
+		return false
+	case isDigits(w):
+		return r.clarify(r.say("没有理解问题中的「%s」：它是哪个字段的条件？请写明字段和比较方式（例如「年龄50岁以上」）。",
+			"I did not understand the number %q: which field and comparison does it go with (for example \"age over 50\")?", w))
+	}
+	o.refuse(r.plan, w, r.metricWords())
+	return true
+}
+
+// fillers are words a question may carry that name nothing: they are
+// allowed to remain unmatched. Anything else left over is a word the
+// planner does not know, and it will not guess past it.
+var zhFillers = []string{
+	"是多少", "有多少", "多少", "是什么", "是怎样", "怎么样", "怎样", "如何", "情况", "表现", "水平", "数据", "数字", "指标",
+	"看看", "看一下", "看下", "查一下", "查下", "查询", "查看", "统计", "计算", "告诉我", "帮我", "请问", "请", "给我", "我想知道", "想知道", "一下",
+	"哪个", "哪些", "哪家", "哪一个", "哪里", "什么", "分别", "各自", "是", "的", "了", "吗", "呢", "啊", "吧", "呀", "么", "嘛",
+	"和", "与", "及", "以及", "跟", "还有", "同", "对比", "比较", "相比", "比", "变化", "变动", "增长", "下降", "上升", "增加", "减少", "涨", "跌",
+	"在", "中", "里", "内", "期间", "时候", "目前", "现在", "当前", "截至", "为止", "全行", "全部", "所有", "整体", "总体", "合计", "总共", "一共", "总", "共",
+	"我们", "我行", "银行", "本行", "客户", "客群的", "的客户", "人", "户", "率", "数", "额", "金额", "规模", "占比", "比例", "比重", "份额",
+	"看", "查", "列出", "展示", "显示", "画", "图", "一共有", "有", "个", "家", "位", "名", "月份", "年份", "期", "上", "下", "高", "低", "大", "小",
+	"那", "那么", "如果", "呢吗", "怎么", "是否", "有没有", "能否", "可以", "吗呢", "哪", "多", "少", "更", "最近", "近期", "以来",
+	"这", "那个", "这个", "其中", "各项", "相关", "具体", "大概", "大约", "左右", "平均", "均", "值", "是不是", "对应", "分布", "构成", "结构",
+	"每", "各", "分别", "两地", "两种", "两类", "几个", "几", "种", "类", "次", "做了", "做", "升了", "降了", "升", "降", "还是", "末", "月末", "季末", "年末", "期末", "底",
+	"全年", "整年", "咱们", "咱", "开户", "办理", "排", "只看", "只", "仅", "换成", "改成", "换", "再", "呢", "如何了", "给", "出", "来", "把", "按照", "按着",
+	"帮忙", "麻烦", "劳驾", "您好", "你好", "谢谢", "辛苦", "拉一下", "拉", "看下", "瞧瞧", "瞅瞅", "想看", "需要", "我要", "要",
+	"区", "地区", "那边", "这边", "一带", "花了", "花", "钱", "多少钱", "带来", "带上", "带", "到期", "收到", "产生", "列出来", "列出", "附上", "加上",
+	"地", "城", "那些", "这些", "它们", "他们", "一共", "多大", "多高", "多低", "怎么回事", "走", "了吗", "没有", "吧", "哦", "嗯", "拉", "出来",
+}
+
+var enFillers = strings.Fields(`what whats what's is are was were be been the a an of in on at for to from and or with our my we us me i you
+show tell give list display get find see compare how much many did do does has have had which who where when there their its it this that these those
+please can could would will should rate rates number numbers count total overall value values amount level figure figures data
+customers customer clients client bank bank's s across all each every between than vs versus change changed changes up down over
+breakdown broken split by per group grouped as so far up to now current currently latest recent recently month months quarter quarters year years week weeks day days period periods
+higher lower increase decrease grow grew growth declined rise fell drop dropped went go going look looking like about around
+if then also too only just any some more less much many most top bottom among end beginning start close break down them they it its
+which what whose has had across within inside out into as at by vs instead about how now same give me please kindly let see view trend
+hi hello hey thanks thank quick quickly pull fetch grab check need needs want wanted wondering question pls plz kindly team
+hold holds holding holder holders who whom acquired acquire onboarded joined combined together sum summed through via changing take took taken taking look looks looked looking like
+breakdowns along plus with including included ranked rank ranking biggest smallest highest lowest best worst do did does doing done get got result results report reports`)
+
+// leftover returns the first word of text that is neither a filler nor
+// punctuation, or "".
+func leftover(text string) string {
+	rest := text
+	for _, f := range sortedByLen(zhFillers) {
+		rest = strings.ReplaceAll(rest, f, " ")
+	}
+	for _, w := range strings.Fields(rest) {
+		if hasHan(w) {
+			return w
+		}
+		w = strings.Trim(w, "-/.'&")
+		if w == "" || slices.Contains(enFillers, w) || enArticle(w) {
+			continue
+		}
+		return w
+	}
+	return ""
+}
+
+func isFiller(w string) bool {
+	return slices.Contains(enFillers, w) || slices.Contains(zhFillers, w)
+}
+
+// enArticle reports words that read as numbers but are articles.
+func enArticle(w string) bool { return w == "a" || w == "an" || w == "one" }
+
+// isDigits reports whether w holds a digit: a number the question gave.
+func isDigits(w string) bool {
+	return strings.IndexFunc(w, unicode.IsDigit) >= 0
+}

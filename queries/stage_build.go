@@ -1,0 +1,150 @@
+package queries
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+
+	"github.com/beaconbi/beacon/metrics"
+)
+
+// reWhole asks for the whole of the data, dropping earlier filters (那全行呢).
+var reWhole = regexp.MustCompile(`全行|全部|所有客户|整体|总体|全体|整个|\boverall\b|whole bank|all customers|everyone|\bin total\b|bank wide|bank-wide|company wide`)
+
+// build makes the metric query from what was read, refining the previous
+// query of the conversation for a follow-up.
+func (o *Offline) build(r *reading) bool {
+	p := r.plan
+	found := o.chosenMetrics(r)
+	r.followup = r.prev != nil && (len(found) == 0 || reFollowUp.MatchString(r.norm))
+	q := metrics.Query{}
+	switch {
+	case r.followup:
+		q = cloneQuery(*r.prev)
+		if len(found) > 0 {
+			q.Metrics = found
+			q.Order = nil
+			if len(q.Dimensions) > 0 && r.prev.Order != nil {
+				q.Order = []metrics.Order{{By: found[0], Desc: r.prev.Order[0].Desc}}
+			}
+		} else {
+			p.Notes = append(p.Notes, r.say("沿用上一个问题的指标", "continuing the previous question's metrics"))
+		}
+	case len(found) == 0:
+		o.refuse(p, "", nil)
+		return true
+	default:
+		q.Metrics = found
+	}
+	r.query = q
+	r.applyBreakdown()
+	r.applyFilters()
+	return false
+}
+
+// chosenMetrics returns the metrics named. A metric named only by an
+// everyday word (customers, 客户) counts only when no other metric is
+// named: in "lost the most customers" it is the object, not a second
+// metric. 占比 of a metric is its share metric, when the catalog has one.
+func (o *Offline) chosenMetrics(r *reading) []string {
+	found := r.metricWords()
+	if len(found) > 1 {
+		var kept []string
+		for _, w := range r.words {
+			if w.kind == kindMetric && !isFiller(w.surface) && !slices.Contains(kept, w.name) {
+				kept = append(kept, w.name)
+			}
+		}
+		if len(kept) > 0 {
+			found = kept
+		}
+	}
+	if reShare.MatchString(r.norm) {
+		for i, name := range found {
+			if share := o.shareOf(name); share != "" && !slices.Contains(found, share) {
+				found[i] = share
+			}
+		}
+	}
+	return found
+}
+
+// breakdown lists the dimensions to group by: those named (not as a
+// qualifier of a value, nor as the field of a condition).
+func (r *reading) breakdown() []string {
+	var dims []string
+	for _, w := range r.words {
+		if w.kind == kindDimension && !w.qualifier && !w.condition && !slices.Contains(dims, w.name) {
+			dims = append(dims, w.name)
+		}
+	}
+	return dims
+}
+
+func (r *reading) applyBreakdown() {
+	q := &r.query
+	if dims := r.breakdown(); len(dims) > 0 {
+		q.Dimensions = dims
+		if r.followup {
+			q.Order, q.Limit = nil, 0
+		}
+	}
+}
+
+// applyFilters adds the values' filters and the conditions. In a
+// follow-up they replace the previous filters of the same dimensions; a
+// value-only follow-up (那上海呢？) looks at that value instead of the
+// breakdown, while 只看 (only) narrows the breakdown; 那全行呢 drops them all.
+func (r *reading) applyFilters() {
+	q := &r.query
+	added := append(slices.Clone(r.filters), r.conds...)
+	if r.followup && len(added) == 0 && reWhole.MatchString(r.norm) {
+		q.Filters, q.Dimensions, q.Order, q.Limit = nil, r.breakdown(), nil, 0
+		r.plan.Notes = append(r.plan.Notes, r.say("不再沿用上一个问题的筛选条件", "without the previous question's filters"))
+		return
+	}
+	if len(added) == 0 {
+		return
+	}
+	if r.followup {
+		narrow := reNarrow.MatchString(r.norm)
+		if len(r.breakdown()) == 0 && !narrow {
+			q.Dimensions, q.Order, q.Limit = nil, nil, 0
+		}
+		q.Filters = slices.DeleteFunc(q.Filters, func(f metrics.Filter) bool {
+			return slices.ContainsFunc(added, func(g metrics.Filter) bool { return g.Dimension == f.Dimension })
+		})
+	}
+	for _, f := range added {
+		q.Filters = append(q.Filters, f)
+		if f.Op == "eq" {
+			// Grouping by a dimension held to one value adds nothing.
+			q.Dimensions = slices.DeleteFunc(q.Dimensions, func(x string) bool { return x == f.Dimension })
+		}
+	}
+	for _, d := range r.listDims {
+		if !slices.Contains(q.Dimensions, d) {
+			q.Dimensions = append(q.Dimensions, d)
+		}
+	}
+}
+
+// finish adds what needs the whole query: the breakdown a share needs and
+// the ranking.
+func (o *Offline) finish(r *reading) bool {
+	q := &r.query
+	// A share without a breakdown is trivially 100%: use the metric's first listed dimension.
+	if len(q.Dimensions) == 0 {
+		if m, ok := o.lx.metrics[q.Metrics[0]]; ok && m.Type == "share" && len(m.Dimensions) > 0 {
+			q.Dimensions = []string{m.Dimensions[0]}
+		}
+	}
+	// Ranking needs something to rank.
+	if r.rank.set && len(q.Dimensions) > 0 {
+		q.Order = []metrics.Order{{By: q.Metrics[0], Desc: r.rank.desc}}
+		q.Limit = r.rank.limit
+		r.understood("", "rank", fmt.Sprintf("%s desc=%v limit=%d", q.Metrics[0], r.rank.desc, r.rank.limit))
+	}
+	r.plan.Query = *q
+	return true
+}

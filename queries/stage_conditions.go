@@ -1,0 +1,316 @@
+package queries
+
+import (
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/beaconbi/beacon/metrics"
+)
+
+// A condition is a comparison of a numeric dimension with a number:
+// 50岁以上, over 50, at least 36 months, 3到5年之间, between 3 and 5 years.
+// Chinese 以上/以下/不低于/不超过/至少 include the bound; 超过/大于/高于/小于/
+// 低于/不到 exclude it; English over/above/more than/under/below/less than
+// exclude it and at least/or more include it; between includes both ends.
+
+const (
+	numRE  = `(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)\s*(万|千|亿|k\b|m\b)?`
+	unitRE = `\s*(周岁|岁|万元|元|块|个月|月|年|次|个|件|笔|天|日|张|份|人|%|years? old|yrs?\b|years?\b|months?\b|days?\b|times\b|calls?\b|yuan\b|rmb\b|dollars?\b|usd\b|old\b)?`
+)
+
+var (
+	zhCondOps = map[string]string{"超过": "gt", "大于": "gt", "高于": "gt", "多于": "gt", "不低于": "gte", "不少于": "gte", "不小于": "gte", "至少": "gte",
+		"小于": "lt", "低于": "lt", "少于": "lt", "不到": "lt", "不足": "lt", "不超过": "lte", "不高于": "lte", "不大于": "lte", "至多": "lte",
+		"以上": "gte", "及以上": "gte", "或以上": "gte", "以下": "lte", "及以下": "lte", "或以下": "lte", "以内": "lte", "之内": "lte"}
+	enCondOps = map[string]string{"over": "gt", "above": "gt", "more than": "gt", "greater than": "gt", "older than": "gt", "higher than": "gt", "exceeding": "gt",
+		"at least": "gte", "no less than": "gte", "not less than": "gte", "a minimum of": "gte", "under": "lt", "below": "lt", "less than": "lt",
+		"fewer than": "lt", "younger than": "lt", "lower than": "lt", "at most": "lte", "no more than": "lte", "not more than": "lte", "up to": "lte",
+		"or more": "gte", "or older": "gte", "or above": "gte", "and above": "gte", "and over": "gte", "and older": "gte", "or higher": "gte", "plus": "gte",
+		"or less": "lte", "or fewer": "lte", "or younger": "lte", "or below": "lte", "and below": "lte", "and under": "lte", "and younger": "lte", "or lower": "lte"}
+
+	reZhCondPrefix = regexp.MustCompile(`(不低于|不少于|不小于|不超过|不高于|不大于|超过|大于|高于|多于|至少|小于|低于|少于|不到|不足|至多)\s*` + numRE + unitRE + `\s*(?:及以上|或以上|以上|及以下|或以下|以下)?`)
+	reZhCondSuffix = regexp.MustCompile(numRE + unitRE + `\s*(及以上|或以上|以上|及以下|或以下|以下|以内|之内)`)
+	reZhBetween    = regexp.MustCompile(`(?:在\s*)?` + numRE + unitRE + `\s*(?:到|至|~)\s*` + numRE + unitRE + `\s*(?:之间|以内|区间)?`)
+	reEnCondPrefix = regexp.MustCompile(`\b(over|above|more than|greater than|older than|higher than|exceeding|at least|no less than|not less than|a minimum of|under|below|less than|fewer than|younger than|lower than|at most|no more than|not more than|up to)\s+` + numRE + unitRE)
+	reEnCondSuffix = regexp.MustCompile(`\b` + numRE + unitRE + `\s*(or more|or older|or above|and above|and over|and older|or higher|plus|or less|or fewer|or younger|or below|and below|and under|and younger|or lower)\b`)
+	reEnBetween    = regexp.MustCompile(`\b(?:between|from)\s+` + numRE + unitRE + `\s+(?:and|to)\s+` + numRE + unitRE)
+	// A bare number next to a numeric dimension is an equality (2 products,
+	// 3个产品, tenure of 5).
+	reNumberBefore = regexp.MustCompile(`(?:^|[^\d.])` + numRE + `\s*(?:个|种|款|项|张|笔|次|位)?\s*$`)
+	reNumberAfter  = regexp.MustCompile(`^\s*(?:is|of|equal to|equals|=|为|是|等于|有)?\s*` + numRE + unitRE)
+)
+
+// unitClass sorts units (and the words that imply them) into what they
+// measure, so that a condition finds its dimension by the model's own
+// words: 岁 goes with a dimension called 年龄 or age.
+var unitClasses = []struct {
+	units []string // unit words and comparators that imply the class
+	dims  []string // words in a dimension's name, labels or synonyms
+}{
+	{[]string{"岁", "周岁", "years old", "year old", "old", "older than", "younger than", "or older", "and older", "or younger", "and younger"}, []string{"年龄", "岁", "age"}},
+	{[]string{"个月", "月", "months", "month"}, []string{"月", "month", "tenure", "在网", "期限"}},
+	{[]string{"年", "years", "year", "yrs", "yr"}, []string{"年限", "年数", "years", "year"}},
+	{[]string{"元", "万元", "块", "yuan", "rmb", "dollars", "dollar", "usd"}, []string{"金额", "余额", "收入", "费", "资产", "保费", "balance", "amount", "income", "charge", "fee", "salary", "premium", "spend", "limit", "额"}},
+	{[]string{"次", "times", "calls", "call"}, []string{"次数", "次", "calls", "count", "number of", "times"}},
+}
+
+// condition is one comparison read from the question, before its dimension is known.
+type condition struct {
+	start, end int
+	op         string
+	values     []float64
+	unit       string
+	opWord     string
+	text       string
+	dim        string // set when the dimension was read with the number
+}
+
+// readConditions reads comparisons of numeric dimensions with numbers.
+func (o *Offline) readConditions(r *reading) bool {
+	conds := findConditions(r.text)
+	rest := r.text
+	for _, c := range conds {
+		rest = blank(rest, c.start, c.end)
+	}
+	for _, c := range append(conds, o.findEqualities(r, rest)...) {
+		dim, factor, ok := o.conditionDimension(r, c)
+		for i := range c.values {
+			c.values[i] *= factor
+		}
+		if !ok {
+			return r.clarify(r.say("问题中的「%s」是对哪个字段的条件？请写明字段（例如「年龄50岁以上」）。", "Which field does %q apply to? Name it (for example \"age over 50\").", strings.TrimSpace(c.text)))
+		}
+		f := metrics.Filter{Dimension: dim, Op: c.op}
+		if c.op == "between" {
+			f.Values = []any{c.values[0], c.values[1]}
+		} else {
+			f.Value = c.values[0]
+		}
+		r.conds = append(r.conds, f)
+		r.understood(strings.TrimSpace(c.text), "condition", dim+" "+c.op)
+		r.text = blank(r.text, c.start, c.end)
+	}
+	return false
+}
+
+// findConditions returns the comparisons in text, most specific first and
+// never overlapping.
+func findConditions(text string) []condition {
+	var out []condition
+	taken := func(s, e int) bool {
+		for _, c := range out {
+			if s < c.end && e > c.start {
+				return true
+			}
+		}
+		return false
+	}
+	add := func(re *regexp.Regexp, read func(m []string) (condition, bool)) {
+		for _, loc := range re.FindAllStringSubmatchIndex(text, -1) {
+			m := submatches(text, loc)
+			c, ok := read(m)
+			if !ok || taken(loc[0], loc[1]) {
+				continue
+			}
+			c.start, c.end, c.text = loc[0], loc[1], m[0]
+			out = append(out, c)
+		}
+	}
+	add(reZhBetween, func(m []string) (condition, bool) { return between(m[1], m[2], m[4], m[5], firstOf(m[3], m[6])) })
+	add(reEnBetween, func(m []string) (condition, bool) { return between(m[1], m[2], m[4], m[5], firstOf(m[3], m[6])) })
+	add(reZhCondPrefix, func(m []string) (condition, bool) { return single(zhCondOps[m[1]], m[1], m[2], m[3], m[4]) })
+	add(reZhCondSuffix, func(m []string) (condition, bool) { return single(zhCondOps[m[4]], m[4], m[1], m[2], m[3]) })
+	add(reEnCondPrefix, func(m []string) (condition, bool) { return single(enCondOps[m[1]], m[1], m[2], m[3], m[4]) })
+	add(reEnCondSuffix, func(m []string) (condition, bool) { return single(enCondOps[m[4]], m[4], m[1], m[2], m[3]) })
+	return out
+}
+
+func single(op, opWord, num, mult, unit string) (condition, bool) {
+	v, ok := quantity(num, mult)
+	return condition{op: op, values: []float64{v}, unit: strings.TrimSpace(unit), opWord: opWord}, ok && op != ""
+}
+
+func between(n1, m1, n2, m2, unit string) (condition, bool) {
+	a, ok1 := quantity(n1, m1)
+	b, ok2 := quantity(n2, m2)
+	if !ok1 || !ok2 || a > b {
+		return condition{}, false
+	}
+	return condition{op: "between", values: []float64{a, b}, unit: strings.TrimSpace(unit)}, true
+}
+
+// quantity reads a number with its multiplier (5万, 2.5k).
+func quantity(num, mult string) (float64, bool) {
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		n, ok := number(num)
+		if !ok {
+			return 0, false
+		}
+		v = float64(n)
+	}
+	switch strings.TrimSpace(mult) {
+	case "万":
+		v *= 1e4
+	case "千", "k":
+		v *= 1e3
+	case "亿":
+		v *= 1e8
+	case "m":
+		v *= 1e6
+	}
+	return v, !math.IsInf(v, 0)
+}
+
+// conditionDimension finds the numeric dimension a condition is about: one
+// named next to it, else the only one its unit or comparator fits, else,
+// for "customers over 50", the dimension of age.
+func (o *Offline) conditionDimension(r *reading, c condition) (dim string, factor float64, ok bool) {
+	if c.dim != "" {
+		return c.dim, 1, true
+	}
+	var named []int
+	for i, w := range r.words {
+		if w.kind == kindDimension && o.cat.NumericDimension(w.name) {
+			named = append(named, i)
+		}
+	}
+	// The nearest named numeric dimension, before or after the condition.
+	best, gap := -1, 1<<30
+	for _, i := range named {
+		w := r.words[i]
+		d := c.start - w.end
+		if w.start >= c.end {
+			d = w.start - c.end
+		}
+		if d >= 0 && d < gap && (d <= 12 || len(named) == 1) {
+			best, gap = i, d
+		}
+	}
+	if best >= 0 {
+		r.words[best].condition = true
+		return r.words[best].name, 1, true
+	}
+	hint := c.unit
+	if hint == "" {
+		hint = c.opWord
+	}
+	if hint == "" || hint == "over" || hint == "under" {
+		// "customers over 50": a bare age is the only reading of people over a number.
+		if reAgeSubject.MatchString(r.norm[max(0, c.start-16):c.start]) && c.unit == "" {
+			hint = "old"
+		}
+	}
+	if dim, ok := o.dimensionForUnit(hint); ok {
+		return dim, 1, true
+	}
+	// Years of a dimension kept in months (tenure 3 years = 36 months).
+	if containsString(unitClasses[2].units, hint) {
+		if dim, ok := o.dimensionForUnit("months"); ok {
+			return dim, 12, true
+		}
+	}
+	return "", 1, false
+}
+
+// findEqualities reads a bare number right before or after a numeric
+// dimension that no comparison used: 2 products, 3个产品, 产品数为2.
+func (o *Offline) findEqualities(r *reading, text string) []condition {
+	var out []condition
+	for i, w := range r.words {
+		if w.kind != kindDimension || w.condition || !o.cat.NumericDimension(w.name) {
+			continue
+		}
+		if loc := reNumberBefore.FindStringSubmatchIndex(text[:w.start]); loc != nil {
+			m := submatches(text[:w.start], loc)
+			if v, ok := quantity(m[1], m[2]); ok {
+				out = append(out, condition{start: loc[2], end: loc[1], op: "eq", values: []float64{v}, text: r.norm[loc[2]:w.end], dim: w.name})
+				r.words[i].condition = true
+				continue
+			}
+		}
+		if loc := reNumberAfter.FindStringSubmatchIndex(text[w.end:]); loc != nil {
+			m := submatches(text[w.end:], loc)
+			if v, ok := quantity(m[1], m[2]); ok {
+				out = append(out, condition{start: w.end, end: w.end + loc[1], op: "eq", values: []float64{v}, text: r.norm[w.start : w.end+loc[1]], dim: w.name})
+				r.words[i].condition = true
+			}
+		}
+	}
+	return out
+}
+
+var reAgeSubject = regexp.MustCompile(`(?:customers|clients|people|members|users|subscribers|holders|those|aged|ages?)\s*$`)
+
+// dimensionForUnit returns the only numeric dimension whose words fit the
+// unit's class.
+func (o *Offline) dimensionForUnit(unit string) (string, bool) {
+	unit = strings.ToLower(strings.TrimSpace(unit))
+	if unit == "" {
+		return "", false
+	}
+	for _, class := range unitClasses {
+		if !containsString(class.units, unit) {
+			continue
+		}
+		var found []string
+		for _, name := range o.cat.DimensionNames() {
+			if o.cat.NumericDimension(name) && o.dimensionSays(name, class.dims) {
+				found = append(found, name)
+			}
+		}
+		if len(found) == 1 {
+			return found[0], true
+		}
+		return "", false
+	}
+	return "", false
+}
+
+// dimensionSays reports whether a dimension's name, labels or synonyms
+// contain any of words.
+func (o *Offline) dimensionSays(name string, words []string) bool {
+	d, ok := o.cat.Dimension(name)
+	if !ok {
+		return false
+	}
+	all := append([]string{name, d.Label.ZH, d.Label.EN}, append(d.Synonyms.ZH, d.Synonyms.EN...)...)
+	for _, s := range all {
+		s = strings.ToLower(s)
+		for _, w := range words {
+			if strings.Contains(s, w) && !(w == "年" && strings.Contains(s, "年龄")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func firstOf(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// submatches returns the groups of one match ("" for those that did not take part).
+func submatches(text string, loc []int) []string {
+	m := make([]string, len(loc)/2)
+	for i := range m {
+		if loc[2*i] >= 0 {
+			m[i] = text[loc[2*i]:loc[2*i+1]]
+		}
+	}
+	return m
+}

@@ -1,0 +1,158 @@
+package queries
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// groundDimensions reads dimension names first and blanks them, so that
+// 年龄段 or "months inactive" are not read as time words (按年, by month).
+// Longer words of other kinds (上海浦东支行, 挽留措施数) keep theirs.
+func (o *Offline) groundDimensions(r *reading) bool {
+	all, _ := o.lx.find(r.text)
+	for _, m := range all {
+		if allOfKind(m.entry, kindDimension) {
+			r.dimWords = append(r.dimWords, m)
+			r.text = blank(r.text, m.start, m.end)
+		}
+	}
+	return false
+}
+
+// readTimeWords reads ranges, comparisons, grains and trends.
+func (o *Offline) readTimeWords(r *reading) bool {
+	r.time, r.text = readTime(r.text, r.now)
+	return false
+}
+
+// ground reads the catalog's words: metrics, dimensions and values. A word
+// with several meanings is resolved by context or asked back.
+func (o *Offline) ground(r *reading) bool {
+	before := r.text
+	mentions, rest := o.lx.find(r.text)
+	r.text = rest
+	mentions = append(mentions, r.dimWords...)
+	slices.SortFunc(mentions, func(a, b mention) int { return a.start - b.start })
+	var ambiguous [][]string
+	for i, m := range mentions {
+		surface := strings.TrimSpace(m.entry.surface)
+		ts := m.entry.targets
+		// One word, several meanings: a value and a dimension resolve by
+		// context; several metrics or values need the asker.
+		if len(ts) > 1 {
+			ts = o.resolve(ts, before, m)
+		}
+		if len(ts) > 1 {
+			var names []string
+			for _, t := range ts {
+				names = append(names, t.Name)
+			}
+			ambiguous = append(ambiguous, names)
+			continue
+		}
+		t := ts[0]
+		w := word{kind: t.Kind, name: t.Name, value: t.Value, surface: surface, start: m.start, end: m.end}
+		switch t.Kind {
+		case kindMetric:
+			r.understood(surface, "metric", t.Name)
+		case kindDimension:
+			// A dimension right after a value of another dimension qualifies it
+			// (上海分行 is Shanghai's branches taken together) unless grouping or ranking is asked.
+			w.qualifier = i > 0 && mentions[i-1].entry.targets[0].Kind == kindValue && adjacent(before, mentions[i-1].end, m.start) &&
+				!r.rank.set && !reGroup.MatchString(before[max(0, m.start-6):m.start])
+			r.understood(surface, "dimension", t.Name)
+		case kindValue:
+			w.name = t.Dimension
+			r.understood(surface, "value", t.Dimension+"="+t.Value)
+			r.text = consumeUnit(r.text, m.end, surface)
+		}
+		r.words = append(r.words, w)
+	}
+	if len(ambiguous) > 0 {
+		return r.clarify(r.say("「%s」可以指多个指标：%s。请说明您要看哪一个。", "%q could mean several things: %s. Which one do you mean?",
+			wordFor(mentions, ambiguous[0]), strings.Join(o.labels(r.plan.Lang, ambiguous[0]), "、")), ambiguous[0]...)
+	}
+	if r.time.Unreadable != "" {
+		o.refuse(r.plan, "", r.metricWords())
+		r.plan.Message = r.say("无法回答「%s」：数据没有这个时期。", "I cannot answer for %q: the data has no such period.", r.time.Unreadable)
+		return true
+	}
+	return false
+}
+
+// metricWords lists the metrics named, in question order.
+func (r *reading) metricWords() []string {
+	var out []string
+	for _, w := range r.words {
+		if w.kind == kindMetric && !slices.Contains(out, w.name) {
+			out = append(out, w.name)
+		}
+	}
+	return out
+}
+
+// resolve picks among several meanings of one word by context: a
+// dimension when grouping or ranking is asked, otherwise a value.
+func (o *Offline) resolve(ts []target, text string, m mention) []target {
+	var dims, vals, mets []target
+	for _, t := range ts {
+		switch t.Kind {
+		case kindDimension:
+			dims = append(dims, t)
+		case kindValue:
+			vals = append(vals, t)
+		default:
+			mets = append(mets, t)
+		}
+	}
+	if len(mets) > 0 {
+		return mets
+	}
+	if len(dims) == 1 && (reGroup.MatchString(text[max(0, m.start-6):m.start]) || reRank.MatchString(text) || len(vals) == 0) {
+		return dims
+	}
+	if len(vals) > 0 {
+		return vals
+	}
+	return ts
+}
+
+// adjacent reports whether only a joining word (的, 两种, 等) separates two mentions.
+func adjacent(text string, end, start int) bool {
+	between := strings.TrimSpace(text[end:start])
+	return reJoin.MatchString(between)
+}
+
+var reJoin = regexp.MustCompile(`^(?:的|等|这|那)?(?:[两二三四五六七八九十几]+\s*(?:种|个|类|家|项|地))?(?:的)?$`)
+
+func questionBefore(text string, i int) string {
+	if i > len(text) {
+		i = len(text)
+	}
+	return text[max(0, i-12):i]
+}
+
+func wordFor(ms []mention, names []string) string {
+	for _, m := range ms {
+		if len(m.entry.targets) > 1 && m.entry.targets[0].Name == names[0] {
+			return strings.TrimSpace(m.entry.surface)
+		}
+	}
+	return names[0]
+}
+
+
+var reUnitAfter = regexp.MustCompile(`^\s*(?:周岁|岁|个月|月|年|次|元|years? old|years?\b|months?\b)`)
+
+// consumeUnit blanks a unit written right after a value that ends in a
+// digit (18-29岁, 0 months): the unit belongs to the value.
+func consumeUnit(text string, end int, surface string) string {
+	if surface == "" || !isDigits(surface[len(surface)-1:]) {
+		return text
+	}
+	if loc := reUnitAfter.FindStringIndex(text[end:]); loc != nil {
+		return blank(text, end+loc[0], end+loc[1])
+	}
+	return text
+}

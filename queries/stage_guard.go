@@ -1,0 +1,49 @@
+package queries
+
+import (
+	"regexp"
+	"strings"
+)
+
+var (
+	// Asking why wants an explanation, not a level: a bare number would
+	// answer another question.
+	reWhy = regexp.MustCompile(`为什么|为何|什么原因|原因|怎么回事|怎么会|归因|驱动因素|\bwhy\b|what caused|what drove|what is driving|what's driving|\breasons?\b|\bcaus(?:e|ed|es|ing)\b|\bexplain\b|\bdrivers?\b`)
+	// The future has no data; a forecast is not a governed number.
+	reFuture = regexp.MustCompile(`预测|预计|预估|将会|会不会|会是多少|会有多少|明年|下个月|下月|下季度|下个季度|下半月|未来|\bforecast\w*|\bpredict\w*|\bproject(?:ed|ion)\b|\bnext (?:week|month|quarter|year)\b|\bwill (?:be|have|churn|lapse|renew)\b|\bgoing to\b`)
+)
+
+// guard ends the reading of empty questions and requests to act.
+func (o *Offline) guard(r *reading) bool {
+	p := r.plan
+	if strings.TrimSpace(r.text) == "" {
+		o.refuse(p, "", nil)
+		return true
+	}
+	if m := reAction.FindString(r.text); m != "" {
+		o.refuse(p, "", nil)
+		p.Message = r.say("Beacon 只回答指标问题，不执行「%s」这类操作，也不会改变或导出数据。", "Beacon answers metric questions only; it does not act on %q and never changes or exports data.", strings.TrimSpace(m))
+		return true
+	}
+	return false
+}
+
+// readIntent ends the reading of questions of why and of the future. It
+// runs after grounding, so that a catalog word (流失原因, close reason) is
+// not taken for the question word.
+func (o *Offline) readIntent(r *reading) bool {
+	p := r.plan
+	if m := reWhy.FindString(r.text); m != "" {
+		o.refuse(p, "", nil)
+		p.Message = r.say("「%s」问的是原因，Beacon 目前不做原因分析，不会只用一个数字来回答。可以先看这个指标的环比或同比变化，以及按维度拆分的结果（例如「上个月各分行流失率环比」）。",
+			"%q asks for a cause; Beacon does not explain changes yet and will not answer a why with a bare number. You can ask for the metric's change on the previous period or last year, broken down by a dimension (for example \"churn rate by branch last month vs the previous month\").",
+			strings.TrimSpace(m))
+		return true
+	}
+	if m := reFuture.FindString(r.text); m != "" {
+		o.refuse(p, "", nil)
+		p.Message = r.say("「%s」问的是未来，数据中没有，Beacon 不做预测，因此不给出数字。", "%q asks about the future: the data has none and Beacon does not forecast, so it gives no number.", strings.TrimSpace(m))
+		return true
+	}
+	return false
+}

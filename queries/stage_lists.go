@@ -1,0 +1,83 @@
+package queries
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/beaconbi/beacon/metrics"
+)
+
+var (
+	// Exclusion before a value: 除了A, 不含A, 非A, excluding A, other than A.
+	reExcludeBefore = regexp.MustCompile(`(?:除了|除去|除开|除|不含|不包括|不包含|排除|去掉|不算|非|excluding|exclude|except(?: for)?|other than|not in|without|outside(?: of)?|apart from|besides|aside from|not)\s*$`)
+	// Exclusion after a value: A以外, A之外, A除外.
+	reExcludeAfter = regexp.MustCompile(`^\s*(?:的)?\s*(?:客户|用户|会员|人群|群体)?\s*(?:以外|之外|除外|外)`)
+	// Words that ask for one pooled figure of listed values.
+	rePooled = regexp.MustCompile(`合计|合并|加起来|加总|一共|总共|共计|together|combined|in total|altogether|pooled|as a whole`)
+)
+
+// readValueLists turns the values named into filters: one value is a
+// filter; several values of one dimension are a breakdown restricted to
+// them (A和B, A vs B, 分别), unless one figure for them together is asked;
+// an excluded value (除了A, A以外, excluding A) is a not_in filter.
+func (o *Offline) readValueLists(r *reading) bool {
+	var order []string
+	values := map[string][]any{}
+	excluded := map[string]bool{}
+	for i := range r.words {
+		w := &r.words[i]
+		if w.kind != kindValue {
+			continue
+		}
+		if !slices.Contains(order, w.name) {
+			order = append(order, w.name)
+		}
+		if !slices.Contains(values[w.name], any(w.value)) {
+			values[w.name] = append(values[w.name], w.value)
+		}
+		if o.readExclusion(r, w) {
+			excluded[w.name] = true
+		}
+	}
+	pooled := rePooled.MatchString(r.norm)
+	for _, d := range order {
+		vals := values[d]
+		switch {
+		case excluded[d]:
+			r.filters = append(r.filters, metrics.Filter{Dimension: d, Op: "not_in", Values: vals})
+		case len(vals) == 1:
+			r.filters = append(r.filters, metrics.Filter{Dimension: d, Op: "eq", Value: vals[0]})
+		default:
+			r.filters = append(r.filters, metrics.Filter{Dimension: d, Op: "in", Values: vals})
+			if !pooled {
+				r.listDims = append(r.listDims, d)
+			}
+		}
+	}
+	return false
+}
+
+// readExclusion reports whether an exclusion word stands right before or
+// after the value (past the dimension word that may qualify it), and
+// blanks those words.
+func (o *Offline) readExclusion(r *reading, w *word) bool {
+	before := strings.TrimRight(r.text[:w.start], " ")
+	if loc := reExcludeBefore.FindStringIndex(before); loc != nil {
+		r.text = blank(r.text, loc[0], loc[1])
+		w.excluded = true
+	}
+	end := w.end
+	for _, x := range r.words {
+		// 上海分行以外: the dimension word after the value is part of it.
+		if x.kind == kindDimension && x.start >= end && strings.TrimSpace(r.text[end:x.start]) == "" {
+			end = x.end
+		}
+	}
+	// 除A外 closes with 外 what 除 opened; A以外 alone excludes too.
+	if loc := reExcludeAfter.FindStringIndex(r.text[end:]); loc != nil {
+		r.text = blank(r.text, end+loc[0], end+loc[1])
+		w.excluded = true
+	}
+	return w.excluded
+}

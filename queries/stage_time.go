@@ -1,0 +1,142 @@
+package queries
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/beaconbi/beacon/metrics"
+)
+
+// applyTime sets the period. With none asked, it is the last month (or the
+// last 12 months for a series) of today's calendar when the data reaches
+// it, else of the data's own last month. A period the data does not cover
+// is refused, naming the data's range; time words over data with no time
+// are asked back, never ignored.
+func (o *Offline) applyTime(r *reading) bool {
+	q := &r.query
+	tr := r.time
+	asked := tr.Range != "" || tr.Grain != "" || tr.Compare != "" || tr.Trend
+	if !o.allTimed(q.Metrics) {
+		if asked {
+			return r.clarify(r.say("这个指标的数据没有时间字段，无法按「%s」筛选或比较；去掉时间再问即可得到全部数据的结果。",
+				"This metric's data has no time field, so it cannot be read for %q; ask without the period to get the figure over all the data.", timeWords(tr)))
+		}
+		return false
+	}
+	t := metrics.TimeSpec{}
+	if q.Time != nil {
+		t = *q.Time
+	}
+	if tr.Range != "" {
+		t.Range, t.Start, t.End = tr.Range, "", ""
+		r.understood(tr.Text, "time", tr.Range)
+	}
+	if tr.Grain != "" {
+		t.Grain = tr.Grain
+	} else if tr.Trend && t.Grain == "" {
+		t.Grain = "month"
+		if strings.HasSuffix(t.Range, "_days") || strings.HasSuffix(t.Range, "_weeks") {
+			t.Grain = "day"
+		}
+	}
+	first, last, spanned := o.dataSpan(q.Metrics)
+	if t.Range == "" && t.Start == "" {
+		o.defaultRange(r, &t, last, spanned)
+	} else if spanned && t.Range != "" {
+		if w, err := metrics.ResolveRange(t.Range, r.now); err == nil && (!w.End.After(first) || w.Start.After(last)) {
+			o.refuse(r.plan, "", q.Metrics)
+			r.plan.Message = r.say("数据覆盖 %s 至 %s，「%s」（%s）不在这个范围内，因此不给出数字。",
+				"The data covers %s to %s; %q (%s) lies outside it, so I give no number.",
+				day(first), day(last), firstNonEmpty(tr.Text, t.Range), windowText(w))
+			return true
+		}
+	}
+	q.Time = &t
+	if tr.Compare != "" {
+		q.Compare = tr.Compare
+		r.understood(tr.CompareText, "compare", tr.Compare)
+	}
+	return false
+}
+
+// defaultRange fills the period of a question that gave none.
+func (o *Offline) defaultRange(r *reading, t *metrics.TimeSpec, last time.Time, spanned bool) {
+	thisMonth := time.Date(r.now.Year(), r.now.Month(), 1, 0, 0, 0, 0, r.now.Location())
+	if spanned && last.Before(thisMonth.AddDate(0, -1, 0)) {
+		// The data ends before last month: read its own last month.
+		end := time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, r.now.Location())
+		if t.Grain != "" {
+			t.Start, t.End = end.AddDate(0, -11, 0).Format("2006-01-02"), end.AddDate(0, 1, -1).Format("2006-01-02")
+			r.plan.Notes = append(r.plan.Notes, r.say("未指定时间，按数据的最后12个月（截至%d年%d月）展示", "no period given: showing the data's last 12 months, to %s", zhOrEnMonth(r, end)...))
+			return
+		}
+		t.Range = end.Format("2006-01")
+		r.plan.Notes = append(r.plan.Notes, r.say("未指定时间，按数据的最后一个月（%d年%d月）", "no period given: using the data's last month, %s", zhOrEnMonth(r, end)...))
+		return
+	}
+	if t.Grain != "" {
+		t.Range = "last_12_months"
+		r.plan.Notes = append(r.plan.Notes, r.say("未指定时间，按近12个月展示", "no period given: showing the last 12 months"))
+		return
+	}
+	t.Range = "last_month"
+	r.plan.Notes = append(r.plan.Notes, r.say("未指定时间，默认上个月", "no period given: using last month"))
+}
+
+func zhOrEnMonth(r *reading, t time.Time) []any {
+	if r.plan.Lang == "zh" {
+		return []any{t.Year(), int(t.Month())}
+	}
+	return []any{t.Format("January 2006")}
+}
+
+// allTimed reports whether every metric can be filtered by time.
+func (o *Offline) allTimed(names []string) bool {
+	for _, m := range names {
+		if !o.timed[m] {
+			return false
+		}
+	}
+	return true
+}
+
+// dataSpan is the time all the metrics' data covers together.
+func (o *Offline) dataSpan(names []string) (first, last time.Time, ok bool) {
+	if o.span == nil {
+		return first, last, false
+	}
+	for i, m := range names {
+		f, l, has := o.span(m)
+		if !has {
+			return first, last, false
+		}
+		if i == 0 || f.After(first) {
+			first = f
+		}
+		if i == 0 || l.Before(last) {
+			last = l
+		}
+	}
+	return first, last, len(names) > 0
+}
+
+func timeWords(tr timeRead) string {
+	return strings.TrimSpace(firstNonEmpty(tr.Text, tr.CompareText, tr.Grain, "时间"))
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+func day(t time.Time) string { return t.Format("2006-01-02") }
+
+// windowText shows a window with its last day inclusive.
+func windowText(w metrics.Window) string {
+	return fmt.Sprintf("%s – %s", day(w.Start), day(w.End.AddDate(0, 0, -1)))
+}
