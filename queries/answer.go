@@ -43,12 +43,10 @@ func Sentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Res
 		}
 		return fmt.Sprintf("%s has no data to compute.", enLead(period, scope, label))
 	}
+	dims := dimensionColumns(r)
 	dimIdx := -1
-	for i, c := range r.Columns {
-		if c.Role == "dimension" {
-			dimIdx = i
-			break
-		}
+	if len(dims) > 0 {
+		dimIdx = dims[0]
 	}
 	switch {
 	case col("period") >= 0:
@@ -63,31 +61,7 @@ func Sentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Res
 		return fmt.Sprintf("%s was %s in the latest period (%s); highest %s (%s), lowest %s (%s).", enLead(period, scope, label), val(last), last[pi],
 			val(r.Rows[hi]), rowName(r.Rows[hi], pi, dimIdx), val(r.Rows[lo]), rowName(r.Rows[lo], pi, dimIdx))
 	case dimIdx >= 0:
-		d, _ := cat.Dimension(r.Columns[dimIdx].Name)
-		dl := d.Label.EN
-		if zh && d.Label.ZH != "" {
-			dl = d.Label.ZH
-		}
-		hi, lo := extremes(r.Rows, mi)
-		name := func(row []any) string {
-			if row[dimIdx] == nil {
-				return map[bool]string{true: "（未填）", false: "(blank)"}[zh]
-			}
-			return valueLabel(lang, cat, d.Name, fmt.Sprint(row[dimIdx]))
-		}
-		if len(q.Order) > 0 && len(r.Rows) >= 1 {
-			first := r.Rows[0]
-			word := map[bool]string{true: "最高", false: "最低"}[q.Order[0].Desc]
-			enWord := map[bool]string{true: "highest", false: "lowest"}[q.Order[0].Desc]
-			if zh {
-				return fmt.Sprintf("%s%s%s%s的%s是%s，为 %s（共列出 %d 个）。", period, scope, label, word, dl, name(first), val(first), len(r.Rows))
-			}
-			return capital(fmt.Sprintf("%sthe %s with the %s %s was %s at %s (%d listed).", enPrefix(period, scope), strings.ToLower(dl), enWord, midLabel(label), name(first), val(first), len(r.Rows)))
-		}
-		if zh {
-			return fmt.Sprintf("%s%s各%s的%s中，最高为%s（%s），最低为%s（%s）。", period, scope, dl, label, name(r.Rows[hi]), val(r.Rows[hi]), name(r.Rows[lo]), val(r.Rows[lo]))
-		}
-		return fmt.Sprintf("%s by %s ranged from %s (%s) to %s (%s).", enLead(period, scope, label), strings.ToLower(dl), val(r.Rows[lo]), name(r.Rows[lo]), val(r.Rows[hi]), name(r.Rows[hi]))
+		return breakdownSentence(lang, cat, q, r, dims, mi, val, period, scope, label)
 	}
 	row := r.Rows[0]
 	s := ""
@@ -115,6 +89,72 @@ func Sentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Res
 		return s + "。"
 	}
 	return s + "."
+}
+
+// dimensionColumns lists the indexes of a result's dimension columns.
+func dimensionColumns(r *metrics.Result) []int {
+	var out []int
+	for i, c := range r.Columns {
+		if c.Role == "dimension" {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// breakdownSentence answers a breakdown: each row when there are few (A和B
+// 的对比), the first of a ranking, or the highest and the lowest. A row is
+// named by all its dimensions' values (德国女性).
+func breakdownSentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Result, dims []int, mi int, val func([]any) string, period, scope, label string) string {
+	zh := lang == "zh"
+	var dls []string
+	for _, i := range dims {
+		d, _ := cat.Dimension(r.Columns[i].Name)
+		dl := d.Label.EN
+		if zh && d.Label.ZH != "" {
+			dl = d.Label.ZH
+		}
+		if !zh {
+			dl = strings.ToLower(dl)
+		}
+		dls = append(dls, dl)
+	}
+	dl := strings.Join(dls, map[bool]string{true: "、", false: " and "}[zh])
+	name := func(row []any) string {
+		var parts []string
+		for _, i := range dims {
+			if row[i] == nil {
+				parts = append(parts, map[bool]string{true: "（未填）", false: "(blank)"}[zh])
+				continue
+			}
+			parts = append(parts, valueLabel(lang, cat, r.Columns[i].Name, fmt.Sprint(row[i])))
+		}
+		return strings.Join(parts, map[bool]string{true: "", false: " "}[zh])
+	}
+	hi, lo := extremes(r.Rows, mi)
+	switch {
+	case len(q.Order) > 0:
+		first := r.Rows[0]
+		word := map[bool]string{true: "最高", false: "最低"}[q.Order[0].Desc]
+		enWord := map[bool]string{true: "highest", false: "lowest"}[q.Order[0].Desc]
+		if zh {
+			return fmt.Sprintf("%s%s%s%s的%s是%s，为 %s（共列出 %d 个）。", period, scope, label, word, dl, name(first), val(first), len(r.Rows))
+		}
+		return capital(fmt.Sprintf("%sthe %s with the %s %s was %s at %s (%d listed).", enPrefix(period, scope), dl, enWord, midLabel(label), name(first), val(first), len(r.Rows)))
+	case len(r.Rows) <= 4:
+		var parts []string
+		for _, row := range r.Rows {
+			parts = append(parts, name(row)+" "+val(row))
+		}
+		if zh {
+			return fmt.Sprintf("%s%s按%s的%s：%s。", period, scope, dl, label, strings.Join(parts, "，"))
+		}
+		return fmt.Sprintf("%s by %s: %s.", enLead(period, scope, label), dl, strings.Join(parts, "; "))
+	}
+	if zh {
+		return fmt.Sprintf("%s%s各%s的%s中，最高为%s（%s），最低为%s（%s）。", period, scope, dl, label, name(r.Rows[hi]), val(r.Rows[hi]), name(r.Rows[lo]), val(r.Rows[lo]))
+	}
+	return fmt.Sprintf("%s by %s ranged from %s (%s) to %s (%s).", enLead(period, scope, label), dl, val(r.Rows[lo]), name(r.Rows[lo]), val(r.Rows[hi]), name(r.Rows[hi]))
 }
 
 func compareClause(lang, mode, format string, delta, pct any) string {
@@ -278,8 +318,11 @@ func filterLabel(lang string, cat *metrics.Catalog, fs []metrics.Filter) string 
 			sep = ", "
 		}
 		p := strings.Join(vals, sep)
-		if f.Op == "not_in" || f.Op == "neq" {
+		switch f.Op {
+		case "not_in", "neq":
 			p = map[bool]string{true: "除" + p + "外", false: "excluding " + p}[lang == "zh"]
+		case "gt", "gte", "lt", "lte", "between":
+			p = conditionLabel(lang, cat, f)
 		}
 		parts = append(parts, p)
 	}
@@ -290,6 +333,30 @@ func filterLabel(lang string, cat *metrics.Catalog, fs []metrics.Filter) string 
 		return strings.Join(parts, "、")
 	}
 	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+// conditionLabel writes a numeric condition with the dimension's label:
+// 年龄≥50, age > 50, 在网月数 12–24.
+func conditionLabel(lang string, cat *metrics.Catalog, f metrics.Filter) string {
+	label := f.Dimension
+	if d, ok := cat.Dimension(f.Dimension); ok {
+		label = d.Label.EN
+		if lang == "zh" && d.Label.ZH != "" {
+			label = d.Label.ZH
+		}
+	}
+	num := func(v any) string { return strings.TrimSuffix(fmt.Sprint(v), ".0") }
+	sym := map[string]string{"gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}[f.Op]
+	if f.Op == "between" && len(f.Values) == 2 {
+		if lang == "zh" {
+			return fmt.Sprintf("%s在%s至%s之间", label, num(f.Values[0]), num(f.Values[1]))
+		}
+		return fmt.Sprintf("%s %s–%s", label, num(f.Values[0]), num(f.Values[1]))
+	}
+	if lang == "zh" {
+		return label + sym + num(f.Value)
+	}
+	return fmt.Sprintf("%s %s %s", label, sym, num(f.Value))
 }
 
 func valueLabel(lang string, cat *metrics.Catalog, dim, value string) string {

@@ -38,18 +38,22 @@ type entry struct {
 type Lexicon struct {
 	entries []*entry
 	metrics map[string]*metrics.Metric
+	// entity holds the words that name what a count metric counts
+	// (customers, 客户 for 客户数): as the subject of a question that names
+	// another metric they are not a second metric.
+	entity map[string]bool
 }
 
 // NewLexicon builds the lexicon of a catalog.
 func NewLexicon(cat *metrics.Catalog) *Lexicon {
-	lx := &Lexicon{metrics: map[string]*metrics.Metric{}}
+	lx := &Lexicon{metrics: map[string]*metrics.Metric{}, entity: map[string]bool{}}
 	bySurface := map[string]*entry{}
 	add := func(surface string, t target) {
 		s := strings.TrimSpace(normalize(surface))
 		if s == "" || utf8.RuneCountInString(s) < 2 && !hasHan(s) {
 			return
 		}
-		if !hasHan(s) && !strings.HasSuffix(s, "s") && len(s) > 3 {
+		if !hasHan(s) && !strings.HasSuffix(s, "s") && len(s) >= 3 {
 			// English plurals: fee waiver and fee waivers, branch and branches.
 			plural := s + "s"
 			switch {
@@ -92,6 +96,7 @@ func NewLexicon(cat *metrics.Catalog) *Lexicon {
 			}
 		}
 	}
+	lx.addEntityWords(cat, bySurface)
 	for _, e := range bySurface {
 		lx.entries = append(lx.entries, e)
 	}
@@ -104,6 +109,33 @@ func NewLexicon(cat *metrics.Catalog) *Lexicon {
 		return a.surface < b.surface
 	})
 	return lx
+}
+
+// addEntityWords lets a count metric be named by what it counts: 客户 for
+// 客户数 ("有多少客户"), customers for Customers, unless the word already
+// names something else.
+func (lx *Lexicon) addEntityWords(cat *metrics.Catalog, bySurface map[string]*entry) {
+	for _, name := range cat.Names() {
+		m := lx.metrics[name]
+		if m.Format != "count" || m.Type != "simple" {
+			continue
+		}
+		for _, w := range []string{name, strings.ReplaceAll(name, "_", " "), m.Label.EN} {
+			lx.entity[strings.TrimSpace(normalize(w))] = true
+		}
+		for _, suffix := range []string{"数量", "人数", "数"} {
+			stem, ok := strings.CutSuffix(m.Label.ZH, suffix)
+			if !ok || utf8.RuneCountInString(stem) < 2 {
+				continue
+			}
+			stem = strings.TrimSpace(normalize(stem))
+			if _, taken := bySurface[stem]; !taken {
+				addSurface(bySurface, stem, target{Kind: kindMetric, Name: name})
+				lx.entity[stem] = true
+			}
+			break
+		}
+	}
 }
 
 func addSurface(bySurface map[string]*entry, s string, t target) {

@@ -81,10 +81,11 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 		o.guard,            // empty questions, actions
 		o.groundDimensions, // dimension names before time words (年龄段 is not 按年)
 		o.readTimeWords,    // ranges, comparisons, grains
+		o.findComparisons,  // 50岁以上, over 50, at least 3 (before 最少/least rank)
 		o.readRanking,      // top 5, 最高, 排名
 		o.ground,           // metrics, dimensions, values
 		o.readIntent,       // why, the future
-		o.readConditions,   // 50岁以上, over 50, between 3 and 5 years
+		o.readConditions,   // the fields of comparisons; 2 products
 		o.readValueLists,   // A和B, A vs B, 除了A, A以外
 		o.readGrouping,     // 按, 各, 不同, by, per
 		o.account,          // every word left must be a filler

@@ -21,6 +21,7 @@ type reading struct {
 	time     timeRead
 	rank     rankRead
 	words    []word // catalog words, in question order
+	pending  []condition // comparisons read, their fields not yet known
 	conds    []metrics.Filter
 	filters  []metrics.Filter
 	listDims []string // dimensions broken down because several values were listed

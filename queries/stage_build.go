@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/beaconbi/beacon/metrics"
 )
@@ -50,8 +51,9 @@ func (o *Offline) chosenMetrics(r *reading) []string {
 	found := r.metricWords()
 	if len(found) > 1 {
 		var kept []string
-		for _, w := range r.words {
-			if w.kind == kindMetric && !isFiller(w.surface) && !slices.Contains(kept, w.name) {
+		for i, w := range r.words {
+			subject := isFiller(w.surface) || o.lx.entity[w.surface] && !r.listedWithMetric(i)
+			if w.kind == kindMetric && !subject && !slices.Contains(kept, w.name) {
 				kept = append(kept, w.name)
 			}
 		}
@@ -67,6 +69,22 @@ func (o *Offline) chosenMetrics(r *reading) []string {
 		}
 	}
 	return found
+}
+
+var reMetricJoin = regexp.MustCompile(`^\s*(?:and|&|plus|as well as|with|和|与|及|以及|还有|、)?\s*$`)
+
+// listedWithMetric reports whether word i is joined to a neighbouring
+// metric as one of a list ("retention actions and retention cost"), not
+// the subject of it (会员流失率, churn rate for members).
+func (r *reading) listedWithMetric(i int) bool {
+	w := r.words[i]
+	joined := func(between string) bool {
+		return reMetricJoin.MatchString(between) && (strings.TrimSpace(between) != "" || !hasHan(w.surface))
+	}
+	if i+1 < len(r.words) && r.words[i+1].kind == kindMetric && joined(r.norm[w.end:r.words[i+1].start]) {
+		return true
+	}
+	return i > 0 && r.words[i-1].kind == kindMetric && joined(r.norm[r.words[i-1].end:w.start])
 }
 
 // breakdown lists the dimensions to group by: those named (not as a

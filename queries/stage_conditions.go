@@ -67,14 +67,20 @@ type condition struct {
 	dim        string // set when the dimension was read with the number
 }
 
-// readConditions reads comparisons of numeric dimensions with numbers.
-func (o *Offline) readConditions(r *reading) bool {
-	conds := findConditions(r.text)
-	rest := r.text
-	for _, c := range conds {
-		rest = blank(rest, c.start, c.end)
+// findComparisons reads comparisons with numbers and blanks them; their
+// fields are found once the catalog's words are read.
+func (o *Offline) findComparisons(r *reading) bool {
+	r.pending = findConditions(r.text)
+	for _, c := range r.pending {
+		r.text = blank(r.text, c.start, c.end)
 	}
-	for _, c := range append(conds, o.findEqualities(r, rest)...) {
+	return false
+}
+
+// readConditions finds the numeric dimension of each comparison, and reads
+// bare numbers next to a numeric dimension as equalities.
+func (o *Offline) readConditions(r *reading) bool {
+	for _, c := range append(r.pending, o.findEqualities(r, r.text)...) {
 		dim, factor, ok := o.conditionDimension(r, c)
 		for i := range c.values {
 			c.values[i] *= factor
@@ -91,8 +97,25 @@ func (o *Offline) readConditions(r *reading) bool {
 		r.conds = append(r.conds, f)
 		r.understood(strings.TrimSpace(c.text), "condition", dim+" "+c.op)
 		r.text = blank(r.text, c.start, c.end)
+		r.text = o.consumeFieldWord(r.text, c.start, dim)
 	}
 	return false
+}
+
+var reHanTail = regexp.MustCompile(`\p{Han}{2,}\s*$`)
+
+// consumeFieldWord blanks a Chinese word right before a condition that is
+// part of its field's name (在网 for 在网月数 in 在网至少36个月).
+func (o *Offline) consumeFieldWord(text string, start int, dim string) string {
+	loc := reHanTail.FindStringIndex(text[:start])
+	if loc == nil {
+		return text
+	}
+	w := strings.TrimSpace(text[loc[0]:loc[1]])
+	if o.dimensionSays(dim, []string{w}) {
+		return blank(text, loc[0], loc[1])
+	}
+	return text
 }
 
 // findConditions returns the comparisons in text, most specific first and
@@ -191,7 +214,7 @@ func (o *Offline) conditionDimension(r *reading, c condition) (dim string, facto
 	}
 	if best >= 0 {
 		r.words[best].condition = true
-		return r.words[best].name, 1, true
+		return r.words[best].name, o.unitFactor(c.unit, r.words[best].name), true
 	}
 	hint := c.unit
 	if hint == "" {
@@ -213,6 +236,16 @@ func (o *Offline) conditionDimension(r *reading, c condition) (dim string, facto
 		}
 	}
 	return "", 1, false
+}
+
+// unitFactor converts years to a dimension kept in months (tenure under 2
+// years = under 24 months); other units are taken as the dimension's own.
+func (o *Offline) unitFactor(unit, dim string) float64 {
+	if containsString(unitClasses[2].units, strings.ToLower(unit)) &&
+		o.dimensionSays(dim, unitClasses[1].dims) && !o.dimensionSays(dim, unitClasses[2].dims) {
+		return 12
+	}
+	return 1
 }
 
 // findEqualities reads a bare number right before or after a numeric

@@ -142,7 +142,6 @@ func wordFor(ms []mention, names []string) string {
 	return names[0]
 }
 
-
 var reUnitAfter = regexp.MustCompile(`^\s*(?:周岁|岁|个月|月|年|次|元|years? old|years?\b|months?\b)`)
 
 // consumeUnit blanks a unit written right after a value that ends in a

@@ -1,0 +1,183 @@
+package queries
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/warehouse"
+)
+
+// membersSQL builds 4,000 members deterministically: ages 18-80, tenure
+// 0-119 months, 1-4 products, churn likelier for the old and the inactive.
+const membersSQL = `CREATE TABLE members AS
+SELECT i AS id,
+  ['FR','DE','ES'][(1 + hash(i, 'c') % 3)::BIGINT] AS country,
+  ['M','F'][(1 + hash(i, 'g') % 2)::BIGINT] AS gender,
+  (hash(i, 'a') % 2)::INTEGER AS active,
+  (18 + hash(i, 'age') % 63)::INTEGER AS age,
+  (hash(i, 't') % 120)::INTEGER AS tenure_months,
+  (1 + hash(i, 'p') % 4)::INTEGER AS products,
+  round((hash(i, 'b') % 2000000) / 10.0, 2)::DOUBLE AS balance,
+  CASE WHEN hash(i, 'x') % 100 < 10 + (18 + hash(i, 'age') % 63) / 4 + 10 * (1 - hash(i, 'a') % 2) THEN 1 ELSE 0 END AS exited
+FROM range(4000) t(i)`
+
+// membersPlanner returns the planner and engine over the members model.
+func membersPlanner(t *testing.T) (*Offline, *metrics.Engine, HandSQL) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := warehouse.Open(ctx, "", warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Write(ctx, func(tx *sql.Tx) error { _, err := tx.ExecContext(ctx, membersSQL); return err }); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("testdata/stages/model.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := metrics.ParseModel("model.yaml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := metrics.NewCatalog(ctx, m, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.LoadValues(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, cat.Location) }
+	engine, err := metrics.NewEngine(db, cat, metrics.EngineConfig{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewOffline(cat, now), engine, handSQLOf(db)
+}
+
+func handSQLOf(db *warehouse.DB) HandSQL {
+	return func(ctx context.Context, query string) ([][]any, error) {
+		var out [][]any
+		err := db.Read(ctx, func(conn *sql.Conn) error {
+			rows, err := conn.QueryContext(ctx, query)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			cols, _ := rows.Columns()
+			for rows.Next() {
+				row := make([]any, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range row {
+					ptrs[i] = &row[i]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					return err
+				}
+				out = append(out, row)
+			}
+			return rows.Err()
+		})
+		return out, err
+	}
+}
+
+// Every stage's grammar, checked by the rows it answers against hand SQL:
+// a question is right only if its number is.
+func TestStagesAnswerLikeHandSQL(t *testing.T) {
+	o, engine, hand := membersPlanner(t)
+	rate := `avg(exited::DOUBLE)`
+	cases := []struct{ question, sql string }{
+		// lists and contrasts: one row per value
+		{"法国和德国的流失率", `SELECT country, ` + rate + ` FROM members WHERE country IN ('FR','DE') GROUP BY 1`},
+		{"France vs Germany churn rate", `SELECT country, ` + rate + ` FROM members WHERE country IN ('FR','DE') GROUP BY 1`},
+		{"男性、女性的流失率分别是多少", `SELECT gender, ` + rate + ` FROM members GROUP BY 1`},
+		{"活跃会员和非活跃会员的流失率对比", `SELECT active, ` + rate + ` FROM members GROUP BY 1`},
+		{"compare churn rate for active and inactive members", `SELECT active, ` + rate + ` FROM members GROUP BY 1`},
+		{"法国和德国合计的流失率", `SELECT ` + rate + ` FROM members WHERE country IN ('FR','DE')`},
+		// exclusion
+		{"德国以外的流失率", `SELECT ` + rate + ` FROM members WHERE country <> 'DE'`},
+		{"除了德国之外的会员数", `SELECT count(*) FROM members WHERE country <> 'DE'`},
+		{"除德国外各国家的流失率", `SELECT country, ` + rate + ` FROM members WHERE country <> 'DE' GROUP BY 1`},
+		{"churn rate excluding Germany", `SELECT ` + rate + ` FROM members WHERE country <> 'DE'`},
+		{"churn rate for members outside Germany", `SELECT ` + rate + ` FROM members WHERE country <> 'DE'`},
+		{"非活跃会员的流失率", `SELECT ` + rate + ` FROM members WHERE active = 0`},
+		// numeric conditions, with units and both kinds of bound
+		{"50岁以上会员的流失率", `SELECT ` + rate + ` FROM members WHERE age >= 50`},
+		{"年龄超过50岁的流失率", `SELECT ` + rate + ` FROM members WHERE age > 50`},
+		{"churn rate for members over 50", `SELECT ` + rate + ` FROM members WHERE age > 50`},
+		{"churn rate for members older than 60", `SELECT ` + rate + ` FROM members WHERE age > 60`},
+		{"churn rate for members aged 30 or younger", `SELECT ` + rate + ` FROM members WHERE age <= 30`},
+		{"30到40岁会员的流失率", `SELECT ` + rate + ` FROM members WHERE age BETWEEN 30 AND 40`},
+		{"churn rate for ages between 30 and 40", `SELECT ` + rate + ` FROM members WHERE age BETWEEN 30 AND 40`},
+		{"在网至少36个月的会员数", `SELECT count(*) FROM members WHERE tenure_months >= 36`},
+		{"members with tenure of at least 36 months", `SELECT count(*) FROM members WHERE tenure_months >= 36`},
+		{"churn rate for members with tenure under 2 years", `SELECT ` + rate + ` FROM members WHERE tenure_months < 24`},
+		{"余额超过10万的会员数", `SELECT count(*) FROM members WHERE balance > 100000`},
+		{"churn rate for members with 2 products", `SELECT ` + rate + ` FROM members WHERE products = 2`},
+		{"持有3个产品数的会员流失率", `SELECT ` + rate + ` FROM members WHERE products = 3`},
+		{"德国50岁以上女性的流失率", `SELECT ` + rate + ` FROM members WHERE country = 'DE' AND age >= 50 AND gender = 'F'`},
+		// grouping words and two breakdowns
+		{"不同国家的流失率", `SELECT country, ` + rate + ` FROM members GROUP BY 1`},
+		{"各国家各性别的流失率", `SELECT country, gender, ` + rate + ` FROM members GROUP BY 1, 2`},
+		{"churn rate per country and gender", `SELECT country, gender, ` + rate + ` FROM members GROUP BY 1, 2`},
+		// counts of the entity
+		{"how many members are there", `SELECT count(*) FROM members`},
+	}
+	ctx := context.Background()
+	for _, tc := range cases {
+		t.Run(tc.question, func(t *testing.T) {
+			p := o.Plan(tc.question, nil)
+			if p.Status != "answer" {
+				t.Fatalf("status %s: %s", p.Status, p.Message)
+			}
+			got, err := engine.Run(ctx, p.Query, nil)
+			if err != nil {
+				t.Fatalf("run %s: %v", compact(p.Query), err)
+			}
+			want, err := hand(ctx, tc.sql)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(want) > 0 && len(got.Columns) != len(want[0]) || !matchRows(got.Rows, want) {
+				t.Errorf("query %s\ngot  %v\nwant %v", compact(p.Query), firstRows(got.Rows), firstRows(want))
+			}
+		})
+	}
+}
+
+// Questions the planner must not answer with a number: a word or number it
+// did not use, a why, the future, time words over data without time.
+func TestStagesNeverDropAWord(t *testing.T) {
+	o, _, _ := membersPlanner(t)
+	cases := []struct{ question, status, names string }{
+		{"为什么德国的流失率高", "refuse", "为什么"},
+		{"why is churn higher in Germany", "refuse", "why"},
+		{"下个月流失率会是多少", "refuse", "下个月"},
+		{"forecast churn rate next quarter", "refuse", "forecast"},
+		{"上个月的流失率", "clarify", "上个月"},
+		{"churn rate last quarter", "clarify", "last quarter"},
+		{"流失率超过20%的国家", "clarify", "20"},
+		{"churn rate for the 3 countries", "clarify", "3"},
+		{"50岁的流失率", "clarify", "50"},
+		{"德国和火星的流失率", "refuse", "火星"},
+		{"churn rate of members with pets", "refuse", "pets"},
+	}
+	for _, tc := range cases {
+		p := o.Plan(tc.question, nil)
+		if p.Status != tc.status {
+			t.Errorf("%s: status %s (%s), want %s", tc.question, p.Status, p.Message, tc.status)
+			continue
+		}
+		if !strings.Contains(strings.ToLower(p.Message), strings.ToLower(tc.names)) {
+			t.Errorf("%s: message %q does not name %q", tc.question, p.Message, tc.names)
+		}
+	}
+}
+
