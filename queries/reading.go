@@ -20,7 +20,7 @@ type reading struct {
 	dimWords []mention // dimension names, read before time words
 	time     timeRead
 	rank     rankRead
-	words    []word // catalog words, in question order
+	words    []word      // catalog words, in question order
 	pending  []condition // comparisons read, their fields not yet known
 	conds    []metrics.Filter
 	filters  []metrics.Filter

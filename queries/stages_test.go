@@ -180,4 +180,3 @@ func TestStagesNeverDropAWord(t *testing.T) {
 		}
 	}
 }
-
