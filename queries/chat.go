@@ -53,7 +53,7 @@ func NewChat(engine *metrics.Engine, cfg ChatConfig) *Chat {
 	}
 	return &Chat{
 		engine:  engine,
-		offline: NewOffline(engine.Catalog(), engine.Now),
+		offline: NewOffline(engine.Catalog(), engine.Now).WithDataTime(engine),
 		llm:     cfg.LLM,
 		convs:   expirable.NewLRU[string, metrics.Query](cfg.Conversations, nil, cfg.TTL),
 	}

@@ -45,19 +45,25 @@ type Offline struct {
 	now func() time.Time
 	// timed reports whether every metric can be filtered by time.
 	timed map[string]bool
-	// span tells the time the data covers, so that a question with no
+	// data tells the time the data covers, so that a question with no
 	// period is read over the data's own last month; nil means unknown.
-	span DataSpan
+	data DataTime
 }
 
-// DataSpan reports the first and last day a metric's data covers.
-type DataSpan func(metric string) (first, last time.Time, ok bool)
+// DataTime is what the planner knows of the data's own time;
+// *metrics.Engine has it.
+type DataTime interface {
+	// MetricExtent is the first and last day a metric's data covers.
+	MetricExtent(metric string) (first, last time.Time, ok bool)
+	// AsOf is "today" for a metric whose model fixes it.
+	AsOf(metric string) (time.Time, bool)
+}
 
-// WithDataSpan returns the planner reading defaults and ranges against the
+// WithDataTime returns the planner reading defaults and ranges against the
 // time the data covers.
-func (o *Offline) WithDataSpan(span DataSpan) *Offline {
+func (o *Offline) WithDataTime(data DataTime) *Offline {
 	c := *o
-	c.span = span
+	c.data = data
 	return &c
 }
 

@@ -41,10 +41,11 @@ func (o *Offline) applyTime(r *reading) bool {
 		}
 	}
 	first, last, spanned := o.dataSpan(q.Metrics)
+	now := o.asOf(r, q.Metrics)
 	if t.Range == "" && t.Start == "" {
-		o.defaultRange(r, &t, last, spanned)
+		o.defaultRange(r, &t, now, last, spanned)
 	} else if spanned && t.Range != "" {
-		if w, err := metrics.ResolveRange(t.Range, r.now); err == nil && (!w.End.After(first) || w.Start.After(last)) {
+		if w, err := metrics.ResolveRange(t.Range, now); err == nil && (!w.End.After(first) || w.Start.After(last)) {
 			o.refuse(r.plan, "", q.Metrics)
 			r.plan.Message = r.say("数据覆盖 %s 至 %s，「%s」（%s）不在这个范围内，因此不给出数字。",
 				"The data covers %s to %s; %q (%s) lies outside it, so I give no number.",
@@ -60,9 +61,16 @@ func (o *Offline) applyTime(r *reading) bool {
 	return false
 }
 
-// defaultRange fills the period of a question that gave none.
-func (o *Offline) defaultRange(r *reading, t *metrics.TimeSpec, last time.Time, spanned bool) {
-	thisMonth := time.Date(r.now.Year(), r.now.Month(), 1, 0, 0, 0, 0, r.now.Location())
+// defaultRange fills the period of a question that gave none: the model's
+// default_range, else last month, or the data's own last month when the
+// data ends before last month.
+func (o *Offline) defaultRange(r *reading, t *metrics.TimeSpec, now, last time.Time, spanned bool) {
+	if d, ok := o.cat.DefaultTime(r.query.Metrics[0]); ok && t.Grain == "" {
+		t.Range, t.Start, t.End = d.Range, d.Start, d.End
+		r.plan.Notes = append(r.plan.Notes, r.say("未指定时间，按模型设定的默认区间", "no period given: using the model's default range"))
+		return
+	}
+	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location())
 	if spanned && last.Before(thisMonth.AddDate(0, -1, 0)) {
 		// The data ends before last month: read its own last month.
 		end := time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, r.now.Location())
@@ -101,13 +109,23 @@ func (o *Offline) allTimed(names []string) bool {
 	return true
 }
 
+// asOf is "today" for the metrics: the model's as_of, else the clock.
+func (o *Offline) asOf(r *reading, names []string) time.Time {
+	if o.data != nil && len(names) > 0 {
+		if t, ok := o.data.AsOf(names[0]); ok {
+			return t
+		}
+	}
+	return r.now
+}
+
 // dataSpan is the time all the metrics' data covers together.
 func (o *Offline) dataSpan(names []string) (first, last time.Time, ok bool) {
-	if o.span == nil {
+	if o.data == nil {
 		return first, last, false
 	}
 	for i, m := range names {
-		f, l, has := o.span(m)
+		f, l, has := o.data.MetricExtent(m)
 		if !has {
 			return first, last, false
 		}

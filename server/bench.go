@@ -204,7 +204,7 @@ var BenchQuestions = []string{
 // benchChat times the offline planner alone and /api/v1/chat end to end
 // (plan, query, answer, chart) with the result cache warm and cold.
 func benchChat(ctx context.Context, cfg BenchConfig, client *http.Client, url string, engine *metrics.Engine) error {
-	planner := queries.NewOffline(engine.Catalog(), engine.Now)
+	planner := queries.NewOffline(engine.Catalog(), engine.Now).WithDataTime(engine)
 	var plan []time.Duration
 	for i := 0; i < 200; i++ {
 		for _, q := range BenchQuestions {

@@ -41,7 +41,7 @@ func evalCmd(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		rep, err := queries.Evaluate(ctx, set, engine, queries.NewOffline(engine.Catalog(), engine.Now), handSQL(db))
+		rep, err := queries.Evaluate(ctx, set, engine, queries.NewOffline(engine.Catalog(), engine.Now).WithDataTime(engine), handSQL(db))
 		db.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
