@@ -304,7 +304,7 @@ Use time.grain only when a series is asked for. compare: same_period_last_year (
 Ranking: order by the first metric, desc for highest/top, with limit only for a top N the question states.
 `)
 	if prev != nil {
-		pj, _ := json.Marshal(prev)
+		pj, _ := json.Marshal(visibleQuery(cat, *prev, scope))
 		b.WriteString("\nThe previous question of this conversation became this query; a follow-up refines it:\n")
 		b.Write(pj)
 		b.WriteString("\n")

@@ -462,3 +462,34 @@ func TestLLMOversizedReplyIsRefusedUnread(t *testing.T) {
 		})
 	}
 }
+
+// TestLLMPromptShowsAScopedCallerNoHiddenName: a previous query that named
+// a branch outside the caller's scope (the caller typed it) is shown to
+// the model without that filter, and the catalog lists only their branch.
+func TestLLMPromptShowsAScopedCallerNoHiddenName(t *testing.T) {
+	engine := demoEngine(t)
+	branches := warehousetest.Rows(t, bank, "SELECT branch_name FROM branches ORDER BY branch_id")
+	own, other := branches[0][0].(string), branches[len(branches)-1][0].(string)
+	fake := &plantingModel{reply: `{"status":"refuse"}`}
+	model := httptest.NewServer(fake)
+	defer model.Close()
+	llm := queries.NewLLM(queries.LLMConfig{APIKey: "k", BaseURL: model.URL, Timeout: 5 * time.Second}, engine)
+	prev := metrics.Query{Metrics: []string{"churn_rate"}, Filters: []metrics.Filter{
+		{Dimension: "branch", Op: "eq", Value: other}, {Dimension: "segment", Op: "eq", Value: "高净值"}}}
+	for _, tc := range []struct {
+		scope     metrics.Scope
+		wantOther bool
+	}{{nil, true}, {metrics.Scope{"branch": {own}}, false}} {
+		llm.Plan(context.Background(), "那上个月呢", &prev, tc.scope)
+		reqs := fake.take(`{"status":"refuse"}`)
+		if len(reqs) == 0 {
+			t.Fatal("the model was never asked")
+		}
+		for _, r := range reqs {
+			if strings.Contains(r, other) != tc.wantOther || !strings.Contains(r, own) || !strings.Contains(r, `\"高净值\"`) {
+				t.Fatalf("scope %v: the prompt names %s: %v (want %v), names %s: %v, keeps the segment filter: %v",
+					tc.scope, other, strings.Contains(r, other), tc.wantOther, own, strings.Contains(r, own), strings.Contains(r, `\"高净值\"`))
+			}
+		}
+	}
+}

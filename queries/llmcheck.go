@@ -309,3 +309,35 @@ func visibleValues(d *metrics.Dimension, scope metrics.Scope) []*metrics.Dimensi
 	}
 	return d.Values
 }
+
+// visibleQuery is the previous query as the prompt may show it: without
+// the filters whose text values the caller's scope does not show, so that
+// a name the caller typed for a branch outside their scope is not listed.
+func visibleQuery(cat *metrics.Catalog, q metrics.Query, scope metrics.Scope) metrics.Query {
+	if scope == nil {
+		return q
+	}
+	var kept []metrics.Filter
+	for _, f := range q.Filters {
+		d, ok := cat.Dimension(f.Dimension)
+		if !ok {
+			continue
+		}
+		if _, scoped := scope[d.Name]; !scoped && !d.ValuesFromData {
+			kept = append(kept, f) // all its values are listed anyway
+			continue
+		}
+		visible := true
+		for _, v := range append([]any{f.Value}, f.Values...) {
+			s, isText := v.(string)
+			if isText && !slices.ContainsFunc(visibleValues(d, scope), func(dv *metrics.DimensionValue) bool { return dv.Value == s }) {
+				visible = false
+			}
+		}
+		if visible {
+			kept = append(kept, f)
+		}
+	}
+	q.Filters = kept
+	return q
+}
