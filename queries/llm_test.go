@@ -110,6 +110,10 @@ func TestLLMPlannerIsValidatedAndFallsBackSafely(t *testing.T) {
 			`{"status":"answer","query":{"metrics":["churn_rate"],"time":{"range":"2025"}}}`}, "llm", "answer", 1, `"range":"2025"`},
 		{"a top N stated in the question", "上个月AUM最高的5个支行", []string{
 			`{"status":"answer","query":{"metrics":["aum"],"dimensions":["branch"],"order":[{"by":"aum","desc":true}],"limit":5,"time":{"range":"last_month"}}}`}, "llm", "answer", 1, `"limit":5`},
+		{"a top N in Chinese numerals", "上个月AUM最高的前三个支行", []string{
+			`{"status":"answer","query":{"metrics":["aum"],"dimensions":["branch"],"order":[{"by":"aum","desc":true}],"limit":3,"time":{"range":"last_month"}}}`}, "llm", "answer", 1, `"limit":3`},
+		{"a top N in English words", "top five branches by AUM last month", []string{
+			`{"status":"answer","query":{"metrics":["aum"],"dimensions":["branch"],"order":[{"by":"aum","desc":true}],"limit":5,"time":{"range":"last_month"}}}`}, "llm", "answer", 1, `"limit":5`},
 		{"a top N the question does not state", "上个月AUM最高的5个支行", []string{
 			`{"status":"answer","query":{"metrics":["aum"],"dimensions":["branch"],"order":[{"by":"aum","desc":true}],"limit":7,"time":{"range":"last_month"}}}`,
 			`{"status":"answer","query":{"metrics":["aum"],"dimensions":["branch"],"order":[{"by":"aum","desc":true}],"limit":7,"time":{"range":"last_month"}}}`}, "offline", "answer", 2, `"limit":5`},
