@@ -17,6 +17,7 @@ const (
 	ETIMEOUT      = "timeout"      // the work ran out of time and was stopped
 	ECANCELED     = "canceled"     // the caller went away
 	ECONFLICT     = "conflict"     // the state does not allow it now
+	EBUSY         = "busy"         // no room for the work now; retry after the Retry-After seconds
 	EINTERNAL     = "internal"     // a bug or an infrastructure failure; details are logged, not shown
 )
 

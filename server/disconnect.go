@@ -17,6 +17,8 @@ import (
 func (s *Server) cancelOnDisconnect(c *fiber.Ctx) error {
 	ctx, cancel := context.WithCancel(c.UserContext())
 	defer cancel()
+	// Work still running when the shutdown grace runs out is stopped too.
+	defer context.AfterFunc(s.work, cancel)()
 	stop := watchHangUp(c.Context().Conn(), cancel)
 	defer stop()
 	c.SetUserContext(ctx)

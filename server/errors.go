@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -18,6 +19,7 @@ var statuses = map[string]int{
 	beacon.ETOOLARGE:     fiber.StatusRequestEntityTooLarge,
 	beacon.ECONFLICT:     fiber.StatusConflict,
 	beacon.ETIMEOUT:      fiber.StatusServiceUnavailable,
+	beacon.EBUSY:         fiber.StatusServiceUnavailable,
 	beacon.ECANCELED:     499,
 	beacon.EINTERNAL:     fiber.StatusInternalServerError,
 }
@@ -35,6 +37,9 @@ type errorDetail struct {
 	Rows      []warehouse.RowError `json:"rows,omitempty"`
 	BadRows   int64                `json:"bad_rows,omitempty"`
 	RequestID string               `json:"request_id,omitempty"`
+
+	// RetryAfter repeats the Retry-After header of a busy refusal, in seconds.
+	RetryAfter int `json:"retry_after,omitempty"`
 }
 
 func statusOf(err error) int {
@@ -45,6 +50,10 @@ func statusOf(err error) int {
 	var le *warehouse.LoadError
 	if errors.As(err, &le) {
 		return fiber.StatusUnprocessableEntity
+	}
+	var busy *busyError
+	if errors.As(err, &busy) {
+		return fiber.StatusServiceUnavailable
 	}
 	return statuses[beacon.ErrorCode(err)]
 }
@@ -57,7 +66,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	var be *beacon.Error
 	var fe *fiber.Error
 	var le *warehouse.LoadError
+	var busy *busyError
 	switch {
+	case errors.As(err, &busy):
+		d.Code, d.Message, d.RetryAfter = beacon.EBUSY, busy.Error(), busy.RetryAfter
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(busy.RetryAfter))
 	case errors.As(err, &le):
 		d.Code, d.Message, d.Rows, d.BadRows = beacon.EINVALID, le.Error(), le.Errors, le.Total
 	case errors.As(err, &be) && be.Code != beacon.EINTERNAL:

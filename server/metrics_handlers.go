@@ -123,7 +123,18 @@ func (s *Server) postCompile(c *fiber.Ctx) error {
 }
 
 func (s *Server) run(c *fiber.Ctx, q metrics.Query) error {
-	res, err := s.engine.Run(c.UserContext(), q, principalOf(c).Scope)
+	scope := principalOf(c).Scope
+	// A result the cache holds is cheap work; anything else runs on DuckDB.
+	class := ClassQuery
+	if s.engine.Cached(q, scope) {
+		class = ClassCheap
+	}
+	release, err := s.enter(c, class)
+	if err != nil {
+		return err
+	}
+	defer release()
+	res, err := s.engine.Run(c.UserContext(), q, scope)
 	if err != nil {
 		return err
 	}

@@ -9,11 +9,14 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/valyala/fasthttp"
 
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/queries"
@@ -41,7 +44,31 @@ type Config struct {
 	UploadLimit int
 	// Version is the build version reported by /healthz.
 	Version string
+	// Timeouts and the connection cap; zero fields take DefaultConnLimits.
+	Conn ConnLimits
+	// Admission bounds each class of work; zero takes DefaultAdmission.
+	Admission AdmissionConfig
 }
+
+// ConnLimits are the connection-level bounds.
+type ConnLimits struct {
+	// ReadHeaderTimeout is how long a client has to send a request's
+	// headers, from connecting or from the first byte of a keep-alive
+	// request; slow or half-sent headers are cut off after it.
+	ReadHeaderTimeout time.Duration
+	// ReadBodyTimeout is how long the body may take once the headers are in.
+	ReadBodyTimeout time.Duration
+	// WriteTimeout bounds writing a response once the handler has returned.
+	WriteTimeout time.Duration
+	// IdleTimeout closes keep-alive connections with no new request.
+	IdleTimeout time.Duration
+	// MaxConns caps open connections; 0 means no cap.
+	MaxConns int
+}
+
+// DefaultConnLimits are the timeouts a client on a slow link still meets.
+var DefaultConnLimits = ConnLimits{ReadHeaderTimeout: 10 * time.Second, ReadBodyTimeout: time.Minute,
+	WriteTimeout: time.Minute, IdleTimeout: time.Minute}
 
 // Server is the Beacon HTTP server.
 type Server struct {
@@ -53,6 +80,17 @@ type Server struct {
 	chat   *queries.Chat
 	guard  *queries.Guard
 	db     *warehouse.DB
+
+	admission *admission
+	ln        *guardedListener
+	// draining is set at shutdown: /readyz answers 503 from then on.
+	draining atomic.Bool
+	// work is the parent of every request's context; stopWork cancels it
+	// when the shutdown grace runs out, interrupting queries still running.
+	work     context.Context
+	stopWork context.CancelFunc
+	// inFlight counts running handlers, so shutdown can wait for them.
+	inFlight sync.WaitGroup
 }
 
 // New builds the server and its routes. It refuses to serve a non-loopback
@@ -77,7 +115,16 @@ func New(cfg Config) (*Server, error) {
 		}
 		cfg.Logger.Warn("authentication is off: no JWT secret or public key configured; listening on loopback only", "addr", cfg.Addr)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, auth: auth, engine: cfg.Engine, chat: cfg.Chat, guard: cfg.Guard, db: cfg.DB}
+	cfg.Conn = withDefaults(cfg.Conn)
+	s := &Server{cfg: cfg, log: cfg.Logger, auth: auth, engine: cfg.Engine, chat: cfg.Chat, guard: cfg.Guard, db: cfg.DB,
+		admission: newAdmission(cfg.Admission)}
+	s.work, s.stopWork = context.WithCancel(context.Background())
+	concurrency := fiber.DefaultConcurrency
+	if cfg.Conn.MaxConns > 0 {
+		// The listener enforces the cap (with a JSON refusal); fasthttp's own
+		// limit must never be the one that bites.
+		concurrency = max(concurrency, 2*cfg.Conn.MaxConns)
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "beacon",
 		DisableStartupMessage: true,
@@ -87,14 +134,47 @@ func New(cfg Config) (*Server, error) {
 		BodyLimit: cfg.UploadLimit,
 		// Handlers keep strings from requests (time zones, filter values) in
 		// cached results: they must not alias fasthttp's reused buffers.
-		Immutable:    true,
-		ReadTimeout:  2 * time.Minute,
-		WriteTimeout: 2 * time.Minute,
-		IdleTimeout:  2 * time.Minute,
+		Immutable: true,
+		// fasthttp's ReadTimeout runs from the connection's (or a keep-alive
+		// request's) first byte to the end of the headers; headerReceived
+		// then gives the body its own deadline.
+		ReadTimeout:  cfg.Conn.ReadHeaderTimeout,
+		WriteTimeout: cfg.Conn.WriteTimeout,
+		IdleTimeout:  cfg.Conn.IdleTimeout,
+		Concurrency:  concurrency,
 		JSONEncoder:  jsonMarshal,
 	})
+	s.app.Server().HeaderReceived = s.headerReceived
 	s.routes()
 	return s, nil
+}
+
+func withDefaults(l ConnLimits) ConnLimits {
+	d := DefaultConnLimits
+	if l.ReadHeaderTimeout <= 0 {
+		l.ReadHeaderTimeout = d.ReadHeaderTimeout
+	}
+	if l.ReadBodyTimeout <= 0 {
+		l.ReadBodyTimeout = d.ReadBodyTimeout
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = d.WriteTimeout
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = d.IdleTimeout
+	}
+	return l
+}
+
+// headerReceived runs once a request's headers are in: the body gets its
+// own read deadline, and only table uploads may send more than BodyLimit,
+// so a large body to any other route is refused before it is read.
+func (s *Server) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	limit := s.cfg.BodyLimit
+	if string(h.Method()) == fiber.MethodPost && isUpload(string(h.RequestURI())) {
+		limit = s.cfg.UploadLimit
+	}
+	return fasthttp.RequestConfig{ReadTimeout: s.cfg.Conn.ReadBodyTimeout, MaxRequestBodySize: limit}
 }
 
 // App exposes the Fiber app, for in-process tests.
@@ -102,19 +182,66 @@ func (s *Server) App() *fiber.App { return s.app }
 
 // Listen serves on cfg.Addr until Shutdown.
 func (s *Server) Listen() error {
-	s.log.Info("beacon listening", "addr", s.cfg.Addr, "auth", s.auth.enabled())
-	return s.app.Listen(s.cfg.Addr)
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	s.log.Info("beacon listening", "addr", s.cfg.Addr, "auth", s.auth.enabled(), "max_conns", s.cfg.Conn.MaxConns,
+		"read_header_timeout", s.cfg.Conn.ReadHeaderTimeout.String(), "read_body_timeout", s.cfg.Conn.ReadBodyTimeout.String(),
+		"write_timeout", s.cfg.Conn.WriteTimeout.String(), "idle_timeout", s.cfg.Conn.IdleTimeout.String())
+	return s.Serve(ln)
 }
 
 // Serve serves on an existing listener (tests and benchmarks use 127.0.0.1:0).
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+func (s *Server) Serve(ln net.Listener) error {
+	s.ln = newGuardedListener(ln, s.cfg.Conn.MaxConns, s.log)
+	return s.app.Listener(s.ln)
+}
 
-// Shutdown stops accepting requests and waits for those in flight.
+// Shutdown stops accepting connections, makes /readyz answer 503 and waits
+// for requests in flight. When ctx ends first, it cancels the work still
+// running (DuckDB interrupts its queries) and waits up to two more seconds
+// for the handlers to return, so the database can then close.
 func (s *Server) Shutdown(ctx context.Context) error {
-	return s.app.ShutdownWithContext(ctx)
+	s.draining.Store(true)
+	done := make(chan error, 1)
+	go func() { done <- s.app.ShutdownWithContext(ctx) }()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	if err == nil {
+		s.stopWork()
+		return nil
+	}
+	s.log.Warn("shutdown grace ran out; stopping requests still running", "err", err)
+	s.stopWork()
+	handlers := make(chan struct{})
+	go func() { s.inFlight.Wait(); close(handlers) }()
+	select {
+	case <-handlers:
+		return nil
+	case <-time.After(2 * time.Second):
+		return fmt.Errorf("shutdown: requests still running after their work was cancelled: %w", err)
+	}
+}
+
+// track marks the connection busy while a handler runs (so it is never
+// closed to make room) and counts the handler for shutdown.
+func (s *Server) track(c *fiber.Ctx) error {
+	s.inFlight.Add(1)
+	defer s.inFlight.Done()
+	if cc, ok := c.Context().Conn().(*countedConn); ok {
+		cc.busy.Add(1)
+		defer cc.busy.Add(-1)
+	}
+	return c.Next()
 }
 
 func (s *Server) routes() {
+	s.app.Use(s.track)
 	s.app.Use(recover.New())
 	s.app.Use(requestid.New(requestid.Config{ContextKey: "requestid"}))
 	s.app.Use(s.logRequests)
@@ -123,19 +250,20 @@ func (s *Server) routes() {
 	s.app.Get("/api/v1/openapi.json", s.openAPI)
 
 	api := s.app.Group("/api/v1", s.authenticate, s.limitBody, s.cancelOnDisconnect)
-	api.Get("/metrics", s.allow(roleViewer), s.listMetrics)
-	api.Get("/metrics/:name/definition", s.allow(roleViewer), s.getDefinition)
+	cheap := s.admit(ClassCheap)
+	api.Get("/metrics", s.allow(roleViewer), cheap, s.listMetrics)
+	api.Get("/metrics/:name/definition", s.allow(roleViewer), cheap, s.getDefinition)
 	api.Get("/metrics/:name", s.allow(roleViewer), s.getMetric)
 	api.Post("/query", s.allow(roleViewer), s.postQuery)
-	api.Post("/query/compile", s.allow(roleAnalyst), s.postCompile)
-	api.Get("/dimensions", s.allow(roleViewer), s.listDimensions)
+	api.Post("/query/compile", s.allow(roleAnalyst), cheap, s.postCompile)
+	api.Get("/dimensions", s.allow(roleViewer), cheap, s.listDimensions)
 	if s.chat != nil {
-		api.Post("/chat", s.allow(roleViewer), s.postChat)
+		api.Post("/chat", s.allow(roleViewer), s.admit(ClassChat), s.postChat)
 	}
 	if s.guard != nil {
-		api.Post("/sql", s.allow(roleAnalyst), s.postSQL)
+		api.Post("/sql", s.allow(roleAnalyst), s.admit(ClassSQL), s.postSQL)
 	}
-	api.Get("/tables", s.allow(roleAnalyst), s.listTables)
+	api.Get("/tables", s.allow(roleAnalyst), cheap, s.listTables)
 	api.Post("/tables/:name", s.allow(roleAdmin), s.postTable)
 	s.app.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, fmt.Sprintf("no route %s %s; see /api/v1/openapi.json", c.Method(), c.Path()))
@@ -166,13 +294,26 @@ func isUpload(path string) bool {
 	return len(path) > len(prefix) && path[:len(prefix)] == prefix
 }
 
-// healthz handles GET /healthz: the process is up.
+// healthz handles GET /healthz: the process is up, and how loaded it is:
+// per class of work, requests running and waiting, and connections.
 func (s *Server) healthz(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"status": "ok", "version": s.cfg.Version})
+	conns := fiber.Map{"max": s.cfg.Conn.MaxConns}
+	if s.ln != nil {
+		conns["open"], conns["refused"], conns["evicted"], conns["accept_retries"] =
+			s.ln.open.Load(), s.ln.refused.Load(), s.ln.evicted.Load(), s.ln.retries.Load()
+	}
+	return c.JSON(fiber.Map{"status": "ok", "version": s.cfg.Version, "draining": s.draining.Load(),
+		"load": s.admission.load(), "connections": conns})
 }
 
-// readyz handles GET /readyz: the database answers.
+// readyz handles GET /readyz: the server takes work. It answers 200 while
+// the database answers on its own health connection, however busy the
+// query pool is (a busy server refuses extra work itself, with 503 and
+// Retry-After), and 503 once shutdown has begun or the database fails.
 func (s *Server) readyz(c *fiber.Ctx) error {
+	if s.draining.Load() {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "shutting_down"})
+	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {

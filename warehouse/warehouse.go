@@ -26,6 +26,10 @@ type DB struct {
 	write     *sql.DB
 	writeMu   sync.Mutex
 	version   atomic.Uint64
+
+	// health is one connection of its own for Ping, so that readiness does
+	// not wait behind a busy read pool.
+	health *sql.DB
 }
 
 // Options tune how a database is opened.
@@ -52,6 +56,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	db.read = sql.OpenDB(connector)
 	db.write = sql.OpenDB(connector)
 	db.write.SetMaxOpenConns(1)
+	db.health = sql.OpenDB(connector)
+	db.health.SetMaxOpenConns(1)
 	readConns := opts.ReadConns
 	if readConns <= 0 {
 		readConns = 2 * runtime.NumCPU()
@@ -86,14 +92,15 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 // Path is the database file, empty for an in-memory database.
 func (db *DB) Path() string { return db.path }
 
-// Close closes both pools and the database.
+// Close closes the pools and the database, which releases the file's lock.
+// It waits for statements still running: cancel their contexts first
+// (DuckDB interrupts them) for a quick close.
 func (db *DB) Close() error {
 	var errs []error
-	if db.read != nil {
-		errs = append(errs, db.read.Close())
-	}
-	if db.write != nil {
-		errs = append(errs, db.write.Close())
+	for _, p := range []*sql.DB{db.read, db.write, db.health} {
+		if p != nil {
+			errs = append(errs, p.Close())
+		}
 	}
 	if db.connector != nil {
 		errs = append(errs, db.connector.Close())
@@ -105,12 +112,14 @@ func (db *DB) Close() error {
 // regenerated, so that cached results keyed by it are dropped.
 func (db *DB) Version() uint64 { return db.version.Load() }
 
-// Ping checks that a read connection answers.
+// Ping checks that the database answers, on a connection of its own: a
+// read pool busy with long queries does not make it fail.
 func (db *DB) Ping(ctx context.Context) error {
-	return db.Read(ctx, func(conn *sql.Conn) error {
-		var one int
-		return conn.QueryRowContext(ctx, "SELECT 1").Scan(&one)
-	})
+	var one int
+	if err := db.health.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
 }
 
 // Read runs fn on a pooled connection inside a read-only transaction, so that

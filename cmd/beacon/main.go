@@ -20,8 +20,6 @@ import (
 
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/models"
-	"github.com/beaconbi/beacon/queries"
-	"github.com/beaconbi/beacon/server"
 	"github.com/beaconbi/beacon/warehouse"
 )
 
@@ -242,110 +240,6 @@ func check(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("%s: ok, %d metrics, %d dimensions\n", fs.Arg(0), len(cat.Names()), len(cat.DimensionNames()))
 	return nil
-}
-
-func serve(ctx context.Context, args []string, log *slog.Logger) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	addr := fs.String("addr", env("BEACON_ADDR", "127.0.0.1:8080"), "listen address")
-	dbPath := fs.String("db", env("BEACON_DB", "data/beacon.duckdb"), "DuckDB file")
-	modelPath := fs.String("model", env("BEACON_MODEL", ""), "semantic model YAML (default: the embedded demo bank model)")
-	secret := fs.String("jwt-secret", "", "HS256 secret, at least 32 bytes (or env BEACON_JWT_SECRET)")
-	pubKey := fs.String("jwt-public-key", env("BEACON_JWT_PUBLIC_KEY", ""), "PEM public key file for RS256/ES256 tokens")
-	issuer := fs.String("jwt-issuer", env("BEACON_JWT_ISSUER", ""), "required iss claim of tokens, if set")
-	audience := fs.String("jwt-audience", env("BEACON_JWT_AUDIENCE", ""), "required aud claim of tokens, if set")
-	timeout := fs.Duration("query-timeout", 30*time.Second, "longest a query may run")
-	maxRows := fs.Int("max-rows", metrics.DefaultLimits.MaxRows, "largest result a query may return")
-	memLimit := fs.String("memory-limit", env("BEACON_MEMORY_LIMIT", ""), "DuckDB memory limit, e.g. 8GB (default: DuckDB's, 80% of RAM)")
-	var o demoOptions
-	o.register(fs, 50_000)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *secret == "" {
-		*secret = os.Getenv("BEACON_JWT_SECRET")
-	}
-	db, err := openDB(ctx, *dbPath, warehouse.Options{MemoryLimit: *memLimit})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if *modelPath == "" {
-		if err := ensureDemoBank(ctx, db, o, log); err != nil {
-			return err
-		}
-	}
-	cat, err := loadCatalog(ctx, db, *modelPath)
-	if err != nil {
-		return err
-	}
-	lim := metrics.DefaultLimits
-	lim.MaxRows = *maxRows
-	lim.DefaultRows = min(lim.DefaultRows, *maxRows)
-	clock := time.Now
-	if o.asOf != "" {
-		// A fixed as-of date fixes "today" too, so relative ranges are reproducible.
-		day, err := metrics.ParseDate(o.asOf, cat.Location)
-		if err != nil {
-			return fmt.Errorf("--as-of: %w", err)
-		}
-		noon := day.Add(12 * time.Hour)
-		clock = func() time.Time { return noon }
-	}
-	engine, err := metrics.NewEngine(db, cat, metrics.EngineConfig{QueryTimeout: *timeout, Limits: lim, Now: clock})
-	if err != nil {
-		return err
-	}
-	chatCfg := queries.ChatConfig{}
-	if key := os.Getenv("OPENAI_API_KEY"); key != "" {
-		chatCfg.LLM = queries.NewLLM(queries.LLMConfig{APIKey: key, BaseURL: os.Getenv("OPENAI_BASE_URL"), Model: os.Getenv("BEACON_LLM_MODEL")}, engine)
-		log.Info("LLM planner on, offline planner as fallback", "base_url", os.Getenv("OPENAI_BASE_URL"), "model", os.Getenv("BEACON_LLM_MODEL"))
-	}
-	chat := queries.NewChat(engine, chatCfg)
-	// From here on DuckDB reads no file outside the upload folder.
-	uploadDir, err := os.MkdirTemp("", "beacon-uploads-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(uploadDir)
-	if err := db.Lockdown(ctx, uploadDir); err != nil {
-		return err
-	}
-	srv, err := server.New(server.Config{Addr: *addr, DB: db, Engine: engine, Chat: chat, Guard: queries.NewGuard(engine, lim.MaxRows),
-		UploadDir: uploadDir, Logger: log, Version: version,
-		Auth: server.AuthConfig{Secret: []byte(*secret), PublicKeyFile: *pubKey, Issuer: *issuer, Audience: *audience}})
-	if err != nil {
-		return err
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Listen() }()
-	if *modelPath == "" && o.asOf == "" {
-		// The demo bank's history ends with the current month: when a month
-		// turns while serving, regenerate it (readers keep the old data until
-		// the new one commits, and the data version drops cached results).
-		go func() {
-			t := time.NewTicker(time.Hour)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					if err := ensureDemoBank(ctx, db, o, log); err != nil {
-						log.Error("keep the demo bank current", "err", err)
-					}
-				}
-			}
-		}()
-	}
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	return srv.Shutdown(sctx)
 }
 
 // ensureDemoBank generates the demo bank when the database has none, or
