@@ -44,15 +44,26 @@ func (c *Catalog) Compile(d Dialect, q Query, now time.Time, scope Scope, lim Li
 
 // CompileTotals compiles the totals of q: the same metrics, filters and
 // range with no dimensions and no time grain, so ratios are recomputed
-// over the whole, not summed.
+// over the whole, not summed. The previous totals of a comparison cover
+// the comparison window the rows' answer echoes (the range moved back by
+// one period of q's grain), not a window of their own.
 func (c *Catalog) CompileTotals(d Dialect, q Query, now time.Time, scope Scope, lim Limits) (*Compiled, error) {
 	q.Dimensions, q.Order, q.Limit = nil, nil, 1
-	if q.Time != nil {
-		t := *q.Time
-		t.Grain = ""
-		q.Time = &t
+	p, err := c.check(q, now, scope, lim)
+	if err != nil {
+		return nil, err
 	}
-	return c.Compile(d, q, now, scope, lim)
+	p.shiftGrain, p.grain, p.time.Grain = p.grain, "", ""
+	return c.compile(d, p)
+}
+
+// compareGrain is the grain comparison windows move by: the query's, or
+// for totals the grain of the rows they total.
+func (p *plan) compareGrain() string {
+	if p.shiftGrain != "" {
+		return p.shiftGrain
+	}
+	return p.grain
 }
 
 // sqlWriter accumulates SQL text and numbered parameters.
@@ -127,21 +138,22 @@ func (c *Catalog) compile(d Dialect, p *plan) (*Compiled, error) {
 			modes = append(modes, m.Compare)
 		}
 	}
+	grain := p.compareGrain()
 	for _, mode := range modes {
 		win := window{name: "prev_" + mode, compare: mode}
 		switch {
-		case mode == "same_period_last_year" && p.grain == "week":
+		case mode == "same_period_last_year" && grain == "week":
 			// 52 weeks keeps Mondays on Mondays, so weeks line up with last year's.
 			win.shiftN, win.unit = 52, "week"
 		case mode == "same_period_last_year":
 			win.shiftN, win.unit = 1, "year"
-		case p.grain != "":
-			win.shiftN, win.unit = 1, p.grain
+		case grain != "":
+			win.shiftN, win.unit = 1, grain
 		default:
 			win.shiftN, win.unit = previousShift(p.time.Range, p.window)
 		}
 		win.win = p.window.Shift(-win.shiftN, win.unit)
-		if p.grain == "" && mode == "previous_period" && win.win.End.After(p.window.Start) {
+		if grain == "" && mode == "previous_period" && win.win.End.After(p.window.Start) {
 			win.win.End = p.window.Start // the previous period never overlaps this one
 		}
 		windows = append(windows, win)

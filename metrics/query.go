@@ -112,12 +112,15 @@ type plan struct {
 	filters []filterPlan
 	scope   Scope
 	grain   string
-	window  Window
-	loc     *time.Location
-	time    ResolvedTime
-	compare string
-	order   []Order
-	limit   int
+	// shiftGrain, set for totals, is the grain of the rows they total,
+	// by which comparison windows move.
+	shiftGrain string
+	window     Window
+	loc        *time.Location
+	time       ResolvedTime
+	compare    string
+	order      []Order
+	limit      int
 }
 
 func invalid(field string, valid []string, format string, args ...any) error {
