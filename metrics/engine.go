@@ -100,6 +100,10 @@ func (e *Engine) Run(ctx context.Context, q Query, scope Scope) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	cov := e.coverageOf(ctx, cat, q, comp, now)
+	if err := cov.outside(); err != nil {
+		return nil, err
+	}
 	res, cached, err := e.execute(ctx, comp)
 	if err != nil {
 		return nil, err
@@ -111,6 +115,7 @@ func (e *Engine) Run(ctx context.Context, q Query, scope Scope) (*Result, error)
 	out.Query = &q
 	out.Cached = cached
 	out.Definitions = cat.definitionsOf(comp.Definitions)
+	out.Partial = cov.partial(&out)
 	if q.Totals {
 		tc, err := cat.CompileTotals(e.dialect, q, now, scope, e.limits)
 		if err != nil {

@@ -55,9 +55,15 @@ sources:
     time: {column: day, grain: day, default_range: last_quarter, as_of: 2024-02-10}
     measures:
       - {name: m, agg: count}
+  - name: clock
+    table: events
+    time: {column: day, grain: day}
+    measures:
+      - {name: c, agg: count}
 metrics:
   - {name: event_count, measure: n, owner: x, description: events}
   - {name: fixed_count, measure: m, owner: x, description: events as of a fixed date}
+  - {name: clock_count, measure: c, owner: x, description: events by the server's clock}
 `
 
 func eventsEngine(t *testing.T) (*metrics.Engine, *warehouse.DB) {

@@ -29,6 +29,9 @@ type Result struct {
 	Cached      bool           `json:"cached"`
 	DataVersion uint64         `json:"data_version"`
 	ElapsedMS   float64        `json:"elapsed_ms"`
+
+	// Partial lists the periods the data does not wholly cover (coverage.go).
+	Partial []PartialPeriod `json:"partial,omitempty"`
 }
 
 // MarshalJSON writes rows as objects keyed by column name, in column order,

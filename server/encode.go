@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -118,11 +119,18 @@ func sendResult(c *fiber.Ctx, r *metrics.Result) error {
 	for i, col := range r.Columns {
 		header[i] = csvSafe(col.Name)
 	}
+	partial := partialColumns(r)
+	if partial != nil {
+		header = append(header, "partial", "covered_days")
+	}
 	_ = w.Write(header)
-	rec := make([]string, len(r.Columns))
-	for _, row := range r.Rows {
+	rec := make([]string, len(header))
+	for n, row := range r.Rows {
 		for i, v := range row {
 			rec[i] = csvCell(v)
+		}
+		if partial != nil {
+			rec[len(row)], rec[len(row)+1] = partial(n)
 		}
 		_ = w.Write(rec)
 	}
@@ -171,4 +179,20 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// partialColumns returns, when some period of r is partial, the values of
+// the CSV columns partial and covered_days of row n ("true", "55/92");
+// nil when no row is partial, so ordinary exports keep their columns.
+func partialColumns(r *metrics.Result) func(n int) (string, string) {
+	if !slices.ContainsFunc(r.Partial, func(p metrics.PartialPeriod) bool { return !p.Comparison }) {
+		return nil
+	}
+	return func(n int) (string, string) {
+		period, _ := r.Value(n, "period").(string)
+		if p, ok := r.PartialFor(period); ok {
+			return "true", fmt.Sprintf("%d/%d", p.CoveredDays, p.Days)
+		}
+		return "false", ""
+	}
 }
