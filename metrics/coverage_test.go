@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/beaconbi/beacon"
@@ -101,7 +102,7 @@ func TestRangeOutsideTheDataIsAnError(t *testing.T) {
 			if !errors.As(err, &oe) {
 				t.Fatalf("got %v (result %v), want an OutsideDataError", err, res)
 			}
-			if oe.DataFrom != tc.from || oe.DataTo != tc.to || beacon.ErrorCode(err) != beacon.EINVALID {
+			if oe.DataFrom != tc.from || oe.DataTo != tc.to || beacon.ErrorCode(err) != beacon.EINVALID || !strings.Contains(err.Error(), tc.from+" to "+tc.to) {
 				t.Errorf("error %q names data %s..%s (code %s), want %s..%s", err, oe.DataFrom, oe.DataTo, beacon.ErrorCode(err), tc.from, tc.to)
 			}
 		})
