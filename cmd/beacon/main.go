@@ -131,6 +131,8 @@ type demoOptions struct {
 	seed              int64
 	asOf              string
 	transactions      string
+	// regenerate lets serve replace a bank written with other options.
+	regenerate bool
 }
 
 func (o *demoOptions) register(fs *flag.FlagSet, customers int) {
@@ -239,43 +241,6 @@ func check(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("%s: ok, %d metrics, %d dimensions\n", fs.Arg(0), len(cat.Names()), len(cat.DimensionNames()))
-	return nil
-}
-
-// ensureDemoBank generates the demo bank when the database has none, or
-// when its history no longer ends with the current month.
-func ensureDemoBank(ctx context.Context, db *warehouse.DB, o demoOptions, log *slog.Logger) error {
-	opts, err := o.generateOptions(time.Now())
-	if err != nil {
-		return err
-	}
-	have := map[string]string{}
-	for _, k := range []string{"demo.as_of", "demo.customers", "demo.months", "demo.seed", "demo.transactions"} {
-		v, _, err := db.Meta(ctx, k)
-		if err != nil {
-			return err
-		}
-		have[k] = v
-	}
-	want := opts.AsOf.Format("2006-01-02")
-	ok := have["demo.as_of"] != ""
-	same := have["demo.customers"] == fmt.Sprint(opts.Customers) && have["demo.months"] == fmt.Sprint(opts.Months) &&
-		have["demo.seed"] == fmt.Sprint(opts.Seed) && have["demo.transactions"] == fmt.Sprint(opts.Transactions)
-	// Without --as-of, any day of the current month will do.
-	sameEnd := have["demo.as_of"] == want || (o.asOf == "" && strings.HasPrefix(have["demo.as_of"], want[:7]))
-	if ok && same && sameEnd {
-		return nil
-	}
-	if ok {
-		log.Info("regenerating the demo bank to match the requested options", "was_as_of", have["demo.as_of"], "as_of", want)
-	} else {
-		log.Info("generating the demo bank", "customers", opts.Customers, "months", opts.Months, "seed", opts.Seed)
-	}
-	st, err := warehouse.Generate(ctx, db, opts)
-	if err != nil {
-		return fmt.Errorf("generate demo bank: %w", err)
-	}
-	log.Info("demo bank ready", "customers", st.Customers, "customer_months", st.CustomerMonths, "seconds", st.Elapsed.Seconds())
 	return nil
 }
 

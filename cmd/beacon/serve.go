@@ -58,6 +58,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	f.register(fs)
 	var o demoOptions
 	o.register(fs, 50_000)
+	fs.BoolVar(&o.regenerate, "regenerate", false, "replace a demo bank generated with other options than these (default: serve it as it is)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
