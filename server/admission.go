@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/queries"
 )
 
 // Classes of work, each admitted through its own gate so that one kind of
@@ -45,13 +46,13 @@ type AdmissionConfig struct {
 
 // DefaultAdmission is sized to the machine: governed queries run as many at
 // once as the warehouse has read connections (2 per CPU) and queue 8 per
-// connection; free SQL, the heaviest per statement, runs one per 2 CPUs.
+// connection; free SQL runs as many as the SQL guard allows at once.
 func DefaultAdmission() AdmissionConfig {
 	n := runtime.NumCPU()
 	return AdmissionConfig{MaxWait: 10 * time.Second, Limits: map[string]Limit{
 		ClassCheap: {Running: 16 * n, Queued: 256},
 		ClassQuery: {Running: 2 * n, Queued: 16 * n},
-		ClassSQL:   {Running: max(1, n/2), Queued: 8},
+		ClassSQL:   {Running: queries.MaxConcurrentSQL, Queued: 8},
 		ClassChat:  {Running: 2 * n, Queued: 16 * n},
 	}}
 }
