@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -90,7 +89,7 @@ type Server struct {
 	work     context.Context
 	stopWork context.CancelFunc
 	// inFlight counts running handlers, so shutdown can wait for them.
-	inFlight sync.WaitGroup
+	inFlight atomic.Int64
 }
 
 // New builds the server and its routes. It refuses to serve a non-loopback
@@ -218,21 +217,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.log.Warn("shutdown grace ran out; stopping requests still running", "err", err)
 	s.stopWork()
-	handlers := make(chan struct{})
-	go func() { s.inFlight.Wait(); close(handlers) }()
-	select {
-	case <-handlers:
-		return nil
-	case <-time.After(2 * time.Second):
-		return fmt.Errorf("shutdown: requests still running after their work was cancelled: %w", err)
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if s.inFlight.Load() == 0 {
+			return nil
+		}
 	}
+	return fmt.Errorf("shutdown: %d request(s) still running after their work was cancelled: %w", s.inFlight.Load(), err)
 }
 
 // track marks the connection busy while a handler runs (so it is never
 // closed to make room) and counts the handler for shutdown.
 func (s *Server) track(c *fiber.Ctx) error {
 	s.inFlight.Add(1)
-	defer s.inFlight.Done()
+	defer s.inFlight.Add(-1)
 	if cc, ok := c.Context().Conn().(*countedConn); ok {
 		cc.busy.Add(1)
 		defer cc.busy.Add(-1)
