@@ -40,8 +40,10 @@ func loadDimValues(ctx context.Context, db *warehouse.DB, src *source, d *Dimens
 	for _, sc := range d.ValueSynonymColumns {
 		cols = append(cols, "CAST("+quoteIdent(sc)+" AS VARCHAR)")
 	}
-	q := fmt.Sprintf("SELECT DISTINCT CAST(%s AS VARCHAR) AS v, %s FROM %s WHERE %s IS NOT NULL ORDER BY 1 LIMIT %d",
-		cols[0], strings.Join(append([]string{"NULL"}, cols[1:]...), ", "), quoteIdent(src.Table), cols[0], maxDataValues)
+	// Sorted by the values themselves, so numbers come in numeric order
+	// (tenure 0, 1, 2, … 10, not 0, 1, 10, 2), then shown as text.
+	q := fmt.Sprintf("SELECT CAST(raw AS VARCHAR) AS v, * EXCLUDE (raw) FROM (SELECT DISTINCT %s AS raw, %s FROM %s WHERE %s IS NOT NULL) ORDER BY raw LIMIT %d",
+		cols[0], strings.Join(append([]string{"NULL AS s0"}, synonymAliases(cols[1:])...), ", "), quoteIdent(src.Table), cols[0], maxDataValues)
 	known := map[string]*DimensionValue{}
 	for _, v := range d.Values {
 		known[v.Value] = v
@@ -78,4 +80,13 @@ func loadDimValues(ctx context.Context, db *warehouse.DB, src *source, d *Dimens
 		}
 		return rows.Err()
 	})
+}
+
+// synonymAliases names the synonym columns of the values query s1, s2, ….
+func synonymAliases(cols []string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = fmt.Sprintf("%s AS s%d", c, i+1)
+	}
+	return out
 }
