@@ -145,6 +145,7 @@ func (v *validator) build() *Catalog {
 		loc = time.UTC
 	}
 	c.Location = loc
+	v.modelCurrency()
 	if len(m.Sources) == 0 {
 		v.fail(m.Line, "add a sources: list naming your tables", "the model has no sources")
 	}
@@ -490,6 +491,7 @@ func (v *validator) metric(c *Catalog, mt *Metric) {
 	if !slices.Contains(formats, mt.Format) {
 		v.fail(mt.Line, suggest(mt.Format, formats), "%s: unknown format %q", what, mt.Format)
 	}
+	v.money(mt)
 	if mt.Description == "" {
 		v.fail(mt.Line, "add description: saying exactly what is counted", "%s has no description", what)
 	}

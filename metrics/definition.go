@@ -24,6 +24,9 @@ type Definition struct {
 	// DefaultRange and AsOf come from the time of the metric's source.
 	DefaultRange string `json:"default_range,omitempty"`
 	AsOf         string `json:"as_of,omitempty"`
+	// Currency (ISO 4217) and Unit say how values are written (FormatValue).
+	Currency string `json:"currency,omitempty"`
+	Unit     string `json:"unit,omitempty"`
 }
 
 // MeasureDefinition shows the SQL aggregation behind a measure.
@@ -164,6 +167,7 @@ func (c *Catalog) define(m *Metric) Definition {
 	}
 	d.Grains = slices.Clone(grains[min(finest, len(grains)):])
 	d.DefaultRange, d.AsOf = timeDefaultsOf(srcs)
+	d.Currency, d.Unit = c.moneyOf(m)
 	return d
 }
 

@@ -25,6 +25,9 @@ type Model struct {
 	Sources     []*Source `yaml:"sources"`
 	Metrics     []*Metric `yaml:"metrics"`
 
+	// Currency is the ISO 4217 code of every money metric that sets none.
+	Currency string `yaml:"currency"`
+
 	File string `yaml:"-"`
 	Line int    `yaml:"-"`
 }
@@ -149,6 +152,10 @@ type Metric struct {
 	Output  string `yaml:"output"`
 	// Dimensions optionally restricts which dimensions make sense; empty means all reachable.
 	Dimensions []string `yaml:"dimensions"`
+	// Currency (ISO 4217, for format: currency) and Unit (any format but
+	// percent: 元, 人, km) say how a value is written in a sentence.
+	Currency string `yaml:"currency"`
+	Unit     string `yaml:"unit"`
 
 	Line int `yaml:"-"`
 }
