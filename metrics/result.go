@@ -125,9 +125,13 @@ func (r *Result) Value(i int, name string) any {
 	return nil
 }
 
-// kindUUID is the cell kind of a UUID column. The driver scans UUIDs as
-// their 16 raw bytes, like BLOBs, so only the column's type tells them apart.
-const kindUUID = "uuid"
+// kindUUID and kindUUIDList are the cell kinds of UUID and UUID[] columns.
+// The driver scans UUIDs as their 16 raw bytes, like BLOBs, so only the
+// column's type tells them apart.
+const (
+	kindUUID     = "uuid"
+	kindUUIDList = "uuid[]"
+)
 
 // cellKinds are the kinds cell converts each column's values by: the
 // column's JSON type, or kindUUID for a UUID column.
@@ -141,8 +145,14 @@ func cellKinds(rows *sql.Rows, cols []Column) []string {
 		return kinds
 	}
 	for i, t := range types {
-		if i < len(kinds) && strings.EqualFold(t.DatabaseTypeName(), "UUID") {
+		if i >= len(kinds) {
+			break
+		}
+		switch strings.ToUpper(t.DatabaseTypeName()) {
+		case "UUID":
 			kinds[i] = kindUUID
+		case "UUID[]":
+			kinds[i] = kindUUIDList
 		}
 	}
 	return kinds
@@ -173,6 +183,14 @@ func cell(v any, kind string) any {
 		return f
 	case duckdb.Decimal:
 		return cell(x.Float64(), kind)
+	case []any:
+		if kind == kindUUIDList {
+			out := make([]any, len(x))
+			for i, e := range x {
+				out[i] = cell(e, kindUUID)
+			}
+			return out
+		}
 	case []byte:
 		if kind == kindUUID && len(x) == 16 {
 			u := duckdb.UUID(x)

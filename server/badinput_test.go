@@ -389,11 +389,14 @@ func TestHostileInputCorpus(t *testing.T) {
 
 		// UUIDs come back as their canonical text.
 		{name: "uuid as text", method: "POST", path: "/api/v1/sql",
-			body: `{"sql":"SELECT u, CAST(u AS VARCHAR) AS s, '6ba7b810-9dad-11d1-80b4-00c04fd430c8'::UUID AS fixed FROM (SELECT uuid() AS u)"}`, status: 200,
+			body: `{"sql":"SELECT u, CAST(u AS VARCHAR) AS s, '6ba7b810-9dad-11d1-80b4-00c04fd430c8'::UUID AS fixed, [u, NULL] AS list FROM (SELECT uuid() AS u)"}`, status: 200,
 			check: func(t *testing.T, r response) {
 				row := rowsOf(t, r)[0]
 				if row["u"] != row["s"] || row["fixed"] != "6ba7b810-9dad-11d1-80b4-00c04fd430c8" {
 					t.Fatalf("uuid() came back as %q (DuckDB's text %q), fixed as %q", row["u"], row["s"], row["fixed"])
+				}
+				if l, _ := row["list"].([]any); len(l) != 2 || l[0] != row["s"] || l[1] != nil {
+					t.Fatalf("a UUID list came back as %v, want [%v <nil>]", row["list"], row["s"])
 				}
 			}},
 		{name: "blob stays bytes", method: "POST", path: "/api/v1/sql", body: `{"sql":"SELECT 'abcdefghijklmnop'::BLOB AS b"}`, status: 200,
