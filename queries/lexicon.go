@@ -42,11 +42,13 @@ type Lexicon struct {
 	// (customers, 客户 for 客户数): as the subject of a question that names
 	// another metric they are not a second metric.
 	entity map[string]bool
+	// stem holds the entity words cut from a count's label (客户 of 客户数).
+	stem map[string]bool
 }
 
 // NewLexicon builds the lexicon of a catalog.
 func NewLexicon(cat *metrics.Catalog) *Lexicon {
-	lx := &Lexicon{metrics: map[string]*metrics.Metric{}, entity: map[string]bool{}}
+	lx := &Lexicon{metrics: map[string]*metrics.Metric{}, entity: map[string]bool{}, stem: map[string]bool{}}
 	bySurface := map[string]*entry{}
 	add := func(surface string, t target) {
 		s := strings.TrimSpace(normalize(surface))
@@ -120,8 +122,11 @@ func (lx *Lexicon) addEntityWords(cat *metrics.Catalog, bySurface map[string]*en
 		if m.Format != "count" || m.Type != "simple" {
 			continue
 		}
-		for _, w := range []string{name, strings.ReplaceAll(name, "_", " "), m.Label.EN} {
-			lx.entity[strings.TrimSpace(normalize(w))] = true
+		some := countsSome(cat, m)
+		if !some {
+			for _, w := range []string{name, strings.ReplaceAll(name, "_", " "), m.Label.EN} {
+				lx.entity[strings.TrimSpace(normalize(w))] = true
+			}
 		}
 		for _, suffix := range []string{"数量", "人数", "数"} {
 			stem, ok := strings.CutSuffix(m.Label.ZH, suffix)
@@ -130,12 +135,25 @@ func (lx *Lexicon) addEntityWords(cat *metrics.Catalog, bySurface map[string]*en
 			}
 			stem = strings.TrimSpace(normalize(stem))
 			if _, taken := bySurface[stem]; !taken {
+				// 有效客户 for 有效客户数 too; only a plain count's stem is the entity.
 				addSurface(bySurface, stem, target{Kind: kindMetric, Name: name})
-				lx.entity[stem] = true
+				lx.entity[stem], lx.stem[stem] = !some, !some
 			}
 			break
 		}
 	}
+}
+
+// countsSome reports whether a count metric counts only some rows: those
+// passing a filter, or a sum of a flag (churned customers). Its words name
+// a status, not the entity.
+func countsSome(cat *metrics.Catalog, m *metrics.Metric) bool {
+	for _, md := range cat.Definition(m).Measures {
+		if md.Filter != "" || !strings.HasPrefix(strings.ToLower(strings.TrimSpace(md.SQL)), "count") {
+			return true
+		}
+	}
+	return false
 }
 
 func addSurface(bySurface map[string]*entry, s string, t target) {

@@ -45,6 +45,9 @@ type word struct {
 	// it (上海 分行): not a breakdown either.
 	qualifier bool
 	excluded  bool
+	// entity marks a metric word that names what a count counts (客户,
+	// churned subscribers): before a comparison it is the subject.
+	entity bool
 }
 
 // rankRead is what ranking words asked for.

@@ -16,7 +16,17 @@ var reWhole = regexp.MustCompile(`全行|全部|所有客户|整体|总体|全�
 // query of the conversation for a follow-up.
 func (o *Offline) build(r *reading) bool {
 	p := r.plan
-	found := o.chosenMetrics(r)
+	if r.prev == nil && reAnaphor.MatchString(r.norm) {
+		return r.clarify(r.say("「%s」指的是什么？这是对话的第一个问题，请写明对象。", "What does %q refer to? There is no earlier question in this conversation; please name it.",
+			strings.TrimSpace(reAnaphor.FindString(r.norm))))
+	}
+	found, stop := o.chosenMetrics(r)
+	if stop {
+		return true
+	}
+	if len(found) == 1 && r.onlyEntity(o.lx) && !reCountCue.MatchString(r.norm) && r.prev == nil {
+		return r.clarify(r.say("想看%s的哪个指标？例如数量、流失率。", "Which figure about %s do you want: how many, the churn rate, ...?", r.words[0].surface))
+	}
 	r.followup = r.prev != nil && (len(found) == 0 || reFollowUp.MatchString(r.norm))
 	q := metrics.Query{}
 	switch {
@@ -43,17 +53,53 @@ func (o *Offline) build(r *reading) bool {
 	return false
 }
 
+var (
+	// Words that point back to an earlier question.
+	reAnaphor = regexp.MustCompile(`其中|他们|她们|它们|这些人|这部分|该群体|\btheir\b|\bthem\b|\bthose ones\b|\bsame ones\b|\bof these\b`)
+	// Words that ask how many.
+	reCountCue = regexp.MustCompile(`多少|几|数量|总数|人数|户数|规模|\bhow many\b|\bnumber\b|\bcount\b|\btotal\b`)
+)
+
+// onlyEntity reports whether the only metric word is an entity word cut
+// from a count's label (用户 of 用户数), with no breakdown or filter: 用户情况
+//怎么样 asks nothing in particular.
+func (r *reading) onlyEntity(lx *Lexicon) bool {
+	n := 0
+	for _, w := range r.words {
+		if w.kind == kindMetric {
+			n++
+			if !lx.stem[w.surface] {
+				return false
+			}
+		}
+	}
+	return n > 0 && len(r.breakdown()) == 0 && len(r.filters) == 0 && len(r.conds) == 0
+}
+
 // chosenMetrics returns the metrics named. A metric named only by an
 // everyday word (customers, 客户) counts only when no other metric is
 // named: in "lost the most customers" it is the object, not a second
-// metric. 占比 of a metric is its share metric, when the catalog has one.
-func (o *Offline) chosenMetrics(r *reading) []string {
+// metric. A count of some (churned subscribers) as the subject of another
+// metric is the status value it counts, as a filter, or is asked back. 占比
+// of a metric is its share metric, when the catalog has one.
+func (o *Offline) chosenMetrics(r *reading) ([]string, bool) {
 	found := r.metricWords()
 	if len(found) > 1 {
+		measure := r.namesAMeasure(o)
 		var kept []string
 		for i, w := range r.words {
-			subject := isFiller(w.surface) || o.lx.entity[w.surface] && !r.listedWithMetric(i)
-			if w.kind == kindMetric && !subject && !slices.Contains(kept, w.name) {
+			if w.kind != kindMetric || slices.Contains(kept, w.name) {
+				continue
+			}
+			listed := r.listedWithMetric(i)
+			switch {
+			case isFiller(w.surface) || o.lx.entity[w.surface] && !listed:
+			case measure && !listed && o.isStatusCount(w.name):
+				if !o.statusFilter(r, w) {
+					r.clarify(r.say("「%s」在这里是指只看这部分客户吗？请写明条件（例如按状态筛选）。", "Does %q mean only those customers? Please name the condition (for example a status filter).", w.surface))
+					return nil, true
+				}
+			default:
 				kept = append(kept, w.name)
 			}
 		}
@@ -68,7 +114,48 @@ func (o *Offline) chosenMetrics(r *reading) []string {
 			}
 		}
 	}
-	return found
+	return found, false
+}
+
+// namesAMeasure reports whether some metric word is neither the entity nor
+// a status count: only then are those the subject of it.
+func (r *reading) namesAMeasure(o *Offline) bool {
+	for _, w := range r.words {
+		if w.kind == kindMetric && !isFiller(w.surface) && !o.lx.entity[w.surface] && !o.isStatusCount(w.name) {
+			return true
+		}
+	}
+	return false
+}
+
+// isStatusCount reports whether a metric counts only rows of some status.
+func (o *Offline) isStatusCount(name string) bool {
+	m := o.lx.metrics[name]
+	return m.Format == "count" && m.Type == "simple" && countsSome(o.cat, m)
+}
+
+// statusFilter turns a status count used as a subject ("average tenure of
+// churned subscribers", 流失客户的平均年龄) into the one dimension value its
+// words contain, as a filter.
+func (o *Offline) statusFilter(r *reading, w word) bool {
+	var hits []target
+	for _, e := range o.lx.entries {
+		if len(e.targets) != 1 || e.targets[0].Kind != kindValue || e.surface == w.surface {
+			continue
+		}
+		if i := strings.Index(w.surface, e.surface); i >= 0 && (e.han || boundary(w.surface, i-1) && boundary(w.surface, i+len(e.surface))) {
+			if !slices.ContainsFunc(hits, func(t target) bool { return t.Dimension == e.targets[0].Dimension && t.Value == e.targets[0].Value }) {
+				hits = append(hits, e.targets[0])
+			}
+		}
+	}
+	if len(hits) != 1 {
+		return false
+	}
+	t := hits[0]
+	r.filters = append(r.filters, metrics.Filter{Dimension: t.Dimension, Op: "eq", Value: t.Value})
+	r.understood(w.surface, "value", t.Dimension+"="+t.Value)
+	return true
 }
 
 var reMetricJoin = regexp.MustCompile(`^\s*(?:and|&|plus|as well as|with|和|与|及|以及|还有|、)?\s*$`)
@@ -127,7 +214,18 @@ func (r *reading) applyFilters() {
 	if r.followup {
 		narrow := reNarrow.MatchString(r.norm)
 		if len(r.breakdown()) == 0 && !narrow {
-			q.Dimensions, q.Order, q.Limit = nil, nil, 0
+			// 那上海呢 after a plain breakdown looks at Shanghai instead; after
+			// a breakdown already sliced by a filter (各套餐 → 只看华东 → 女性呢)
+			// it swaps or adds the slice and keeps the breakdown, except by the
+			// value's own dimension.
+			sliced := len(q.Filters) > 0
+			kept := slices.DeleteFunc(slices.Clone(q.Dimensions), func(d string) bool {
+				return !sliced || slices.ContainsFunc(added, func(f metrics.Filter) bool { return f.Dimension == d })
+			})
+			if len(kept) != len(q.Dimensions) {
+				q.Order, q.Limit = nil, 0
+			}
+			q.Dimensions = kept
 		}
 		q.Filters = slices.DeleteFunc(q.Filters, func(f metrics.Filter) bool {
 			return slices.ContainsFunc(added, func(g metrics.Filter) bool { return g.Dimension == f.Dimension })

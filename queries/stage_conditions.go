@@ -16,8 +16,8 @@ import (
 // exclude it and at least/or more include it; between includes both ends.
 
 const (
-	numRE  = `(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)\s*(万|千|亿|k\b|m\b)?`
-	unitRE = `\s*(周岁|岁|万元|元|块|个月|月|年|次|个|件|笔|天|日|张|份|人|%|years? old|yrs?\b|years?\b|months?\b|days?\b|times\b|calls?\b|yuan\b|rmb\b|dollars?\b|usd\b|old\b)?`
+	numRE  = `(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)\s*(百万|千万|万|千|亿|k\b|m\b|thousand\b|million\b|billion\b)?`
+	unitRE = `\s*(周岁|岁|万元|元|块|个月|月|年|次|个|件|笔|天|日|张|份|人|分钟|gb\b|mb\b|tb\b|g\b|%|years? old|yrs?\b|years?\b|months?\b|days?\b|minutes?\b|mins?\b|times\b|calls?\b|yuan\b|rmb\b|dollars?\b|usd\b|old\b)?`
 )
 
 var (
@@ -54,6 +54,8 @@ var unitClasses = []struct {
 	{[]string{"年", "years", "year", "yrs", "yr"}, []string{"年限", "年数", "years", "year"}},
 	{[]string{"元", "万元", "块", "yuan", "rmb", "dollars", "dollar", "usd"}, []string{"金额", "余额", "收入", "费", "资产", "保费", "balance", "amount", "income", "charge", "fee", "salary", "premium", "spend", "limit", "额"}},
 	{[]string{"次", "times", "calls", "call"}, []string{"次数", "次", "calls", "count", "number of", "times"}},
+	{[]string{"gb", "mb", "tb", "g"}, []string{"流量", "gb", "data", "usage"}},
+	{[]string{"分钟", "minutes", "minute", "mins"}, []string{"分钟", "时长", "minutes", "duration"}},
 }
 
 // condition is one comparison read from the question, before its dimension is known.
@@ -84,6 +86,10 @@ func (o *Offline) readConditions(r *reading) bool {
 		dim, factor, ok := o.conditionDimension(r, c)
 		for i := range c.values {
 			c.values[i] *= factor
+		}
+		if !ok && r.metricBefore(c.start) {
+			return r.clarify(r.say("「%s」是对指标值的条件，目前只能按字段筛选；可以改问按维度的排名（例如「各大区月费总额排名」）。",
+				"%q is a condition on a metric's value, which Beacon cannot filter by yet; ask for a ranking by a dimension instead.", strings.TrimSpace(c.text)))
 		}
 		if !ok {
 			return r.clarify(r.say("问题中的「%s」是对哪个字段的条件？请写明字段（例如「年龄50岁以上」）。", "Which field does %q apply to? Name it (for example \"age over 50\").", strings.TrimSpace(c.text)))
@@ -177,12 +183,16 @@ func quantity(num, mult string) (float64, bool) {
 	switch strings.TrimSpace(mult) {
 	case "万":
 		v *= 1e4
-	case "千", "k":
+	case "千", "k", "thousand":
 		v *= 1e3
 	case "亿":
 		v *= 1e8
-	case "m":
+	case "m", "million", "百万":
 		v *= 1e6
+	case "千万":
+		v *= 1e7
+	case "billion":
+		v *= 1e9
 	}
 	return v, !math.IsInf(v, 0)
 }
@@ -199,6 +209,11 @@ func (o *Offline) conditionDimension(r *reading, c condition) (dim string, facto
 		if w.kind == kindDimension && o.cat.NumericDimension(w.name) {
 			named = append(named, i)
 		}
+	}
+	// A metric right before the comparison (月费总额超过12万元) puts the
+	// condition on the metric's value, which a metric query cannot filter.
+	if r.metricBefore(c.start) {
+		return "", 1, false
 	}
 	// The nearest named numeric dimension, before or after the condition.
 	best, gap := -1, 1<<30
@@ -236,6 +251,16 @@ func (o *Offline) conditionDimension(r *reading, c condition) (dim string, facto
 		}
 	}
 	return "", 1, false
+}
+
+// metricBefore reports whether a metric word ends right before position i.
+func (r *reading) metricBefore(i int) bool {
+	for _, w := range r.words {
+		if w.kind == kindMetric && !w.entity && w.end <= i && strings.Trim(r.norm[w.end:i], " 的是为在") == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // unitFactor converts years to a dimension kept in months (tenure under 2
@@ -311,14 +336,30 @@ func (o *Offline) dimensionSays(name string, words []string) bool {
 	}
 	all := append([]string{name, d.Label.ZH, d.Label.EN}, append(d.Synonyms.ZH, d.Synonyms.EN...)...)
 	for _, s := range all {
-		s = strings.ToLower(s)
+		s = normalize(s)
 		for _, w := range words {
-			if strings.Contains(s, w) && !(w == "年" && strings.Contains(s, "年龄")) {
+			if containsWord(s, w) && !(w == "年" && strings.Contains(s, "年龄")) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// containsWord reports whether w occurs in s, as a whole word when English
+// (age is not in usage or agency).
+func containsWord(s, w string) bool {
+	for from := 0; ; {
+		i := strings.Index(s[from:], w)
+		if i < 0 {
+			return false
+		}
+		i += from
+		if hasHan(w) || boundary(s, i-1) && boundary(s, i+len(w)) {
+			return true
+		}
+		from = i + 1
+	}
 }
 
 func containsString(list []string, s string) bool {

@@ -55,6 +55,7 @@ func (o *Offline) ground(r *reading) bool {
 		w := word{kind: t.Kind, name: t.Name, value: t.Value, surface: surface, start: m.start, end: m.end}
 		switch t.Kind {
 		case kindMetric:
+			w.entity = o.lx.entity[surface] || o.lx.stem[surface] || o.isStatusCount(t.Name)
 			r.understood(surface, "metric", t.Name)
 		case kindDimension:
 			// A dimension right after a value of another dimension qualifies it

@@ -10,9 +10,9 @@ import (
 
 var (
 	// Exclusion before a value: 除了A, 不含A, 非A, excluding A, other than A.
-	reExcludeBefore = regexp.MustCompile(`(?:除了|除去|除开|除|不含|不包括|不包含|排除|去掉|不算|非|excluding|exclude|except(?: for)?|other than|not in|without|outside(?: of)?|apart from|besides|aside from|not)\s*$`)
+	reExcludeBefore = regexp.MustCompile(`(?:除了|除去|除开|除|不含|不包括|不包含|排除|去掉|不算|非|excluding|exclude|except(?: for)?|other than|not in|without|outside(?: of)?|apart from|besides|aside from|not)\s*(?:the|all|any)?\s*$`)
 	// Exclusion after a value: A以外, A之外, A除外.
-	reExcludeAfter = regexp.MustCompile(`^\s*(?:的)?\s*(?:客户|用户|会员|人群|群体)?\s*(?:以外|之外|除外|外)`)
+	reExcludeAfter = regexp.MustCompile(`^\s*(?:的)?\s*(?:(?:客户|用户|会员|人群|群体)?\s*外|\p{Han}{0,3}?(?:以外|之外|除外))`)
 	// Words that ask for one pooled figure of listed values.
 	rePooled = regexp.MustCompile(`合计|合并|加起来|加总|一共|总共|共计|together|combined|in total|altogether|pooled|as a whole`)
 )
@@ -38,6 +38,7 @@ func (o *Offline) readValueLists(r *reading) bool {
 		}
 		if o.readExclusion(r, w) {
 			excluded[w.name] = true
+			r.qualifyHead(i)
 		}
 	}
 	pooled := rePooled.MatchString(r.norm)
@@ -80,4 +81,21 @@ func (o *Offline) readExclusion(r *reading, w *word) bool {
 		w.excluded = true
 	}
 	return w.excluded
+}
+
+// qualifyHead marks the dimension word that heads an excluded value
+// ("product lines other than medical", 德国以外的国家) as naming the set,
+// not a breakdown, unless grouping words ask for one (各国家, by country).
+func (r *reading) qualifyHead(i int) {
+	v := r.words[i]
+	for j := range r.words {
+		d := &r.words[j]
+		if d.kind != kindDimension || d.name != v.name {
+			continue
+		}
+		near := d.end <= v.start && v.start-d.end <= 16 || d.start >= v.end && d.start-v.end <= 16
+		if near && !reGroup.MatchString(r.norm[max(0, d.start-9):d.start]) {
+			d.qualifier = true
+		}
+	}
 }

@@ -2,6 +2,7 @@ package queries
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -23,6 +24,10 @@ func (o *Offline) applyTime(r *reading) bool {
 				"This metric's data has no time field, so it cannot be read for %q; ask without the period to get the figure over all the data.", timeWords(tr)))
 		}
 		return false
+	}
+	if tr.Extra != "" {
+		return r.clarify(r.say("问题中有两个时间：「%s」和「%s」。是要比较这两个时期吗？请只保留一个时间，或用「环比」「同比」说明比较。",
+			"The question names two periods, %q and %q. Keep one, or say which comparison you want (vs the previous period, vs last year).", tr.Text, tr.Extra))
 	}
 	t := metrics.TimeSpec{}
 	if q.Time != nil {
@@ -51,6 +56,13 @@ func (o *Offline) applyTime(r *reading) bool {
 				"The data covers %s to %s; %q (%s) lies outside it, so I give no number.",
 				day(first), day(last), firstNonEmpty(tr.Text, t.Range), windowText(w))
 			return true
+		} else if err == nil && w.End.After(last.AddDate(0, 0, 1)) && reEndOf.MatchString(r.norm) {
+			// "the end of 2025" when the data stops in June: that end has no data.
+			o.refuse(r.plan, "", q.Metrics)
+			r.plan.Message = r.say("数据只到 %s，「%s」的期末不在数据范围内，因此不给出数字。", "The data ends on %s; the end of %q lies outside it, so I give no number.", day(last), firstNonEmpty(tr.Text, t.Range))
+			return true
+		} else if err == nil && (w.Start.Before(first) || w.End.After(last.AddDate(0, 0, 1))) {
+			r.plan.Notes = append(r.plan.Notes, r.say("数据只覆盖 %s 至 %s，「%s」只含其中部分时间", "the data covers only %s to %s, part of %q", day(first), day(last), firstNonEmpty(tr.Text, t.Range)))
 		}
 	}
 	q.Time = &t
@@ -60,6 +72,8 @@ func (o *Offline) applyTime(r *reading) bool {
 	}
 	return false
 }
+
+var reEndOf = regexp.MustCompile(`\bend of\b|\bclose of\b|年末|年底|季末|季度末|月末|月底|期末`)
 
 // defaultRange fills the period of a question that gave none: the model's
 // default_range, else last month, or the data's own last month when the

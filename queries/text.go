@@ -14,6 +14,7 @@ import (
 // normalize folds full-width characters to ASCII, lowercases, and turns
 // punctuation into spaces, keeping byte offsets meaningful for matching.
 func normalize(s string) string {
+	s = reThousands.ReplaceAllString(s, "$1$2")
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -36,6 +37,9 @@ func normalize(s string) string {
 	}
 	return " " + strings.Join(strings.Fields(b.String()), " ") + " "
 }
+
+// reThousands finds a thousands separator: 100,000 and 1,250,000 are numbers.
+var reThousands = regexp.MustCompile(`(\d),(\d{3}\b)`)
 
 // hasHan reports whether s contains Chinese characters.
 func hasHan(s string) bool {
