@@ -62,7 +62,7 @@ var (
 
 // onlyEntity reports whether the only metric word is an entity word cut
 // from a count's label (用户 of 用户数), with no breakdown or filter: 用户情况
-//怎么样 asks nothing in particular.
+// 怎么样 asks nothing in particular.
 func (r *reading) onlyEntity(lx *Lexicon) bool {
 	n := 0
 	for _, w := range r.words {
