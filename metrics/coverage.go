@@ -105,8 +105,10 @@ type coverage struct {
 // coverageOf gathers the data spans of q's metrics at the current data version.
 func (e *Engine) coverageOf(ctx context.Context, cat *Catalog, q Query, comp *Compiled, now time.Time) coverage {
 	loc := cat.Location
-	if l, err := time.LoadLocation(comp.Time.TimeZone); err == nil {
-		loc = l
+	if comp.Time.TimeZone != loc.String() {
+		if l, err := time.LoadLocation(comp.Time.TimeZone); err == nil {
+			loc = l
+		}
 	}
 	cv := coverage{grain: comp.Time.Grain, rangeStr: comp.Time.Range, today: civil(now.In(loc)).AddDate(0, 0, 1)}
 	w := comp.Time.window
