@@ -33,6 +33,7 @@ usage:
   beacon load     --table NAME FILE       load a CSV or Parquet file into a table, all or nothing
   beacon check    [--db FILE] MODEL.yaml  validate a semantic model against the database
   beacon bench    [flags]                 measure query latency, cache and throughput
+  beacon bench burst [flags]              load a running server with concurrent uncached queries
   beacon eval     [flags] SET.yaml...     score the ChatBI planner on question sets
   beacon health    [--url URL]             exit 0 if the server answers /readyz (for container health checks)
   beacon version
