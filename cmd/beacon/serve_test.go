@@ -258,10 +258,11 @@ func sameRows(t *testing.T, a, b []byte) bool {
 	return len(x.Rows) > 2 && string(x.Rows) == string(y.Rows)
 }
 
-// SIGTERM while queries run, then a new server started at once on the same
-// file: the old one cancels its work, closes DuckDB and exits 0; the new one
-// waits for the file's lock, starts, and answers as the old one did. A
-// crash's leftover upload in the staging folder is gone after a start.
+// A new server started on the same file while the old one still runs waits
+// for the file's lock; SIGTERM to the old one while queries run makes it
+// cancel its work, close DuckDB and exit 0, and the new one then starts and
+// answers as the old one did. A crash's leftover upload in the staging
+// folder is gone after a start.
 func TestSIGTERMThenImmediateRestart(t *testing.T) {
 	db := copyBank(t)
 	leftover := filepath.Join(db+".uploads", "upload-1", "customers.csv")
@@ -292,10 +293,17 @@ func TestSIGTERMThenImmediateRestart(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	b := start(t, db, 0, "--lock-wait", "5m")
+	for !strings.Contains(b.logs.String(), "locked by another process") {
+		select {
+		case <-b.done:
+			t.Fatalf("the new server exited while the old one held the file: %v\n%s", b.err, b.logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	b := start(t, db, 0)
 	select {
 	case <-a.done:
 	case <-time.After(time.Minute): // a hang guard
