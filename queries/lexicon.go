@@ -124,9 +124,12 @@ func (lx *Lexicon) addEntityWords(cat *metrics.Catalog, bySurface map[string]*en
 		}
 		some := countsSome(cat, m)
 		if !some {
-			for _, w := range []string{name, strings.ReplaceAll(name, "_", " "), m.Label.EN} {
-				lx.entity[strings.TrimSpace(normalize(w))] = true
+			for _, w := range append([]string{name, strings.ReplaceAll(name, "_", " "), m.Label.EN}, m.Synonyms.EN...) {
+				if w = strings.TrimSpace(normalize(w)); !strings.Contains(w, " ") {
+					lx.entity[w] = true // a plain noun: customers, subscribers
+				}
 			}
+			lx.entity[strings.TrimSpace(normalize(m.Label.EN))] = true
 		}
 		for _, suffix := range []string{"数量", "人数", "数"} {
 			stem, ok := strings.CutSuffix(m.Label.ZH, suffix)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/beaconbi/beacon/metrics"
 )
@@ -23,6 +24,12 @@ func (o *Offline) build(r *reading) bool {
 	found, stop := o.chosenMetrics(r)
 	if stop {
 		return true
+	}
+	if len(found) == 0 && r.prev == nil && reCountCue.MatchString(r.norm) && len(r.filters)+len(r.conds) > 0 {
+		// 华南有多少合约用户: a count of the entity, held to the values named.
+		if e := o.entityCount(); e != "" {
+			found = []string{e}
+		}
 	}
 	if len(found) == 1 && r.onlyEntity(o.lx) && !reCountCue.MatchString(r.norm) && r.prev == nil {
 		return r.clarify(r.say("想看%s的哪个指标？例如数量、流失率。", "Which figure about %s do you want: how many, the churn rate, ...?", r.words[0].surface))
@@ -94,6 +101,8 @@ func (o *Offline) chosenMetrics(r *reading) ([]string, bool) {
 			listed := r.listedWithMetric(i)
 			switch {
 			case isFiller(w.surface) || o.lx.entity[w.surface] && !listed:
+			case measure && !listed && o.isStatusCount(w.name) && plainNoun(w.surface):
+				// "policies", 保单: the subject, whatever the count filters.
 			case measure && !listed && o.isStatusCount(w.name):
 				if !o.statusFilter(r, w) {
 					r.clarify(r.say("「%s」在这里是指只看这部分客户吗？请写明条件（例如按状态筛选）。", "Does %q mean only those customers? Please name the condition (for example a status filter).", w.surface))
@@ -115,6 +124,30 @@ func (o *Offline) chosenMetrics(r *reading) ([]string, bool) {
 		}
 	}
 	return found, false
+}
+
+// entityCount is the catalog's one plain count (客户数, customers), or "".
+func (o *Offline) entityCount() string {
+	found := ""
+	for _, name := range o.cat.Names() {
+		m := o.lx.metrics[name]
+		if m.Format == "count" && m.Type == "simple" && !countsSome(o.cat, m) {
+			if found != "" {
+				return ""
+			}
+			found = name
+		}
+	}
+	return found
+}
+
+// plainNoun reports whether a word is one noun with no qualifier: one
+// English word, or at most two Chinese characters (保单, but not 流失用户).
+func plainNoun(w string) bool {
+	if hasHan(w) {
+		return utf8.RuneCountInString(w) <= 2
+	}
+	return !strings.Contains(strings.TrimSpace(w), " ")
 }
 
 // namesAMeasure reports whether some metric word is neither the entity nor

@@ -231,15 +231,16 @@ func (o *Offline) conditionDimension(r *reading, c condition) (dim string, facto
 		r.words[best].condition = true
 		return r.words[best].name, o.unitFactor(c.unit, r.words[best].name), true
 	}
+	if dim, ok := o.dimensionForFieldWord(r.text[:c.start]); ok {
+		return dim, o.unitFactor(c.unit, dim), true
+	}
 	hint := c.unit
 	if hint == "" {
 		hint = c.opWord
 	}
-	if hint == "" || hint == "over" || hint == "under" {
+	if c.unit == "" && reAgeSubject.MatchString(r.norm[max(0, c.start-24):c.start]) {
 		// "customers over 50": a bare age is the only reading of people over a number.
-		if reAgeSubject.MatchString(r.norm[max(0, c.start-16):c.start]) && c.unit == "" {
-			hint = "old"
-		}
+		hint = "old"
 	}
 	if dim, ok := o.dimensionForUnit(hint); ok {
 		return dim, 1, true
@@ -300,7 +301,27 @@ func (o *Offline) findEqualities(r *reading, text string) []condition {
 	return out
 }
 
-var reAgeSubject = regexp.MustCompile(`(?:customers|clients|people|members|users|subscribers|holders|those|aged|ages?)\s*$`)
+var reAgeSubject = regexp.MustCompile(`(?:customers|clients|people|members|users|subscribers|holders|policyholders|borrowers|those|aged|ages?)(?:\s+(?:are|is|who are|that are|aged))?\s*$`)
+
+// dimensionForFieldWord finds the one numeric dimension named by the
+// Chinese word right before a condition (在网不超过12个月: 在网 of 在网月数).
+func (o *Offline) dimensionForFieldWord(before string) (string, bool) {
+	loc := reHanTail.FindStringIndex(before)
+	if loc == nil {
+		return "", false
+	}
+	w := strings.TrimSpace(before[loc[0]:loc[1]])
+	var found []string
+	for _, name := range o.cat.DimensionNames() {
+		if o.cat.NumericDimension(name) && o.dimensionSays(name, []string{w}) {
+			found = append(found, name)
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true
+	}
+	return "", false
+}
 
 // dimensionForUnit returns the only numeric dimension whose words fit the
 // unit's class.

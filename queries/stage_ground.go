@@ -6,13 +6,17 @@ import (
 	"strings"
 )
 
-// groundDimensions reads dimension names first and blanks them, so that
-// 年龄段 or "months inactive" are not read as time words (按年, by month).
+// reTimeish finds time words inside catalog words (月均流量, monthly charges).
+var reTimeish = regexp.MustCompile(`月|年|季|周|日|天|month|year|quarter|week|daily|annual`)
+
+// groundDimensions reads dimension names, and metric names holding a time
+// word, first and blanks them, so that 年龄段, "months inactive" or
+// "average monthly charges" are not read as time words (按年, by month).
 // Longer words of other kinds (上海浦东支行, 挽留措施数) keep theirs.
 func (o *Offline) groundDimensions(r *reading) bool {
 	all, _ := o.lx.find(r.text)
 	for _, m := range all {
-		if allOfKind(m.entry, kindDimension) {
+		if allOfKind(m.entry, kindDimension) || allOfKind(m.entry, kindMetric) && reTimeish.MatchString(m.entry.surface) {
 			r.dimWords = append(r.dimWords, m)
 			r.text = blank(r.text, m.start, m.end)
 		}
