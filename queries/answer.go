@@ -13,6 +13,38 @@ import (
 // "en"): the figure, its period and filters, and the comparison or the
 // extremes of a breakdown.
 func Sentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Result) string {
+	return sentence(lang, cat, q, r) + partialNote(lang, r)
+}
+
+// partialNote says which periods of the answer the data covers only in
+// part (a quarter not finished, a month before the history starts), so a
+// reader does not take a part for the whole.
+func partialNote(lang string, r *metrics.Result) string {
+	var parts []string
+	for _, p := range r.Partial {
+		what := p.Start + "–" + p.End
+		if lang == "zh" {
+			if p.Comparison {
+				what = "对比期" + what
+			}
+			parts = append(parts, fmt.Sprintf("%s只覆盖 %d/%d 天", what, p.CoveredDays, p.Days))
+			continue
+		}
+		if p.Comparison {
+			what = "the comparison period " + what
+		}
+		parts = append(parts, fmt.Sprintf("%s covers %d of %d days", what, p.CoveredDays, p.Days))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	if lang == "zh" {
+		return "（注意：" + strings.Join(parts, "；") + "，数据不完整。）"
+	}
+	return " (Note: " + strings.Join(parts, "; ") + ": partial data.)"
+}
+
+func sentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Result) string {
 	zh := lang == "zh"
 	if len(r.Rows) == 0 || len(q.Metrics) == 0 {
 		if zh {
@@ -36,7 +68,8 @@ func Sentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Res
 		return -1
 	}
 	mi := col(m.Name)
-	val := func(row []any) string { return FormatValue(lang, m.Format, row[mi]) }
+	def := cat.Definition(m)
+	val := func(row []any) string { return metrics.FormatValue(lang, def, row[mi]) }
 	if allNull(r.Rows, mi) {
 		if zh {
 			return fmt.Sprintf("%s%s%s没有可计算的数据。", period, scope, label)
@@ -74,15 +107,15 @@ func Sentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Res
 		om, _ := cat.Metric(other)
 		if j := col(other); j >= 0 {
 			if zh {
-				s += fmt.Sprintf("，%s为 %s", om.Label.ZH, FormatValue(lang, om.Format, row[j]))
+				s += fmt.Sprintf("，%s为 %s", om.Label.ZH, metrics.FormatValue(lang, cat.Definition(om), row[j]))
 			} else {
-				s += fmt.Sprintf("; %s was %s", om.Label.EN, FormatValue(lang, om.Format, row[j]))
+				s += fmt.Sprintf("; %s was %s", om.Label.EN, metrics.FormatValue(lang, cat.Definition(om), row[j]))
 			}
 		}
 	}
 	if q.Compare != "" {
 		if di := col(m.Name + "_delta"); di >= 0 && row[di] != nil {
-			s += compareClause(lang, q.Compare, m.Format, row[di], row[col(m.Name+"_pct_change")])
+			s += compareClause(lang, q.Compare, def, row[di], row[col(m.Name+"_pct_change")])
 		}
 	}
 	if zh {
@@ -157,7 +190,7 @@ func breakdownSentence(lang string, cat *metrics.Catalog, q metrics.Query, r *me
 	return fmt.Sprintf("%s by %s ranged from %s (%s) to %s (%s).", enLead(period, scope, label), dl, val(r.Rows[lo]), name(r.Rows[lo]), val(r.Rows[hi]), name(r.Rows[hi]))
 }
 
-func compareClause(lang, mode, format string, delta, pct any) string {
+func compareClause(lang, mode string, def metrics.Definition, delta, pct any) string {
 	d, _ := toFloat(delta)
 	zh := lang == "zh"
 	dir := map[bool]string{true: "上升", false: "下降"}[d >= 0]
@@ -165,7 +198,7 @@ func compareClause(lang, mode, format string, delta, pct any) string {
 	than := map[string]string{"previous_period": "环比", "same_period_last_year": "同比"}[mode]
 	enThan := map[string]string{"previous_period": "the previous period", "same_period_last_year": "the same period last year"}[mode]
 	amount := ""
-	switch format {
+	switch def.Format {
 	case "percent":
 		if zh {
 			amount = fmt.Sprintf("%.2f 个百分点", math.Abs(d)*100)
@@ -176,7 +209,7 @@ func compareClause(lang, mode, format string, delta, pct any) string {
 		if p, ok := toFloat(pct); ok {
 			amount = fmt.Sprintf("%.1f%%", math.Abs(p)*100)
 		} else {
-			amount = FormatValue(lang, format, math.Abs(d))
+			amount = metrics.FormatValue(lang, def, math.Abs(d))
 		}
 	}
 	if zh {
@@ -375,64 +408,4 @@ func valueLabel(lang string, cat *metrics.Catalog, dim, value string) string {
 		}
 	}
 	return value
-}
-
-// FormatValue formats a metric value by its format: percent, currency
-// (万/亿 in Chinese, k/m/bn in English), count, or a plain number.
-func FormatValue(lang, format string, v any) string {
-	f, ok := toFloat(v)
-	if !ok {
-		if lang == "zh" {
-			return "无数据"
-		}
-		return "n/a"
-	}
-	zh := lang == "zh"
-	switch format {
-	case "percent":
-		if math.Abs(f) < 0.1 {
-			return fmt.Sprintf("%.2f%%", f*100)
-		}
-		return fmt.Sprintf("%.1f%%", f*100)
-	case "currency":
-		a := math.Abs(f)
-		switch {
-		case zh && a >= 1e8:
-			return fmt.Sprintf("%.2f 亿元", f/1e8)
-		case zh && a >= 1e4:
-			return fmt.Sprintf("%.2f 万元", f/1e4)
-		case zh:
-			return fmt.Sprintf("%.2f 元", f)
-		case a >= 1e9:
-			return fmt.Sprintf("CNY %.2fbn", f/1e9)
-		case a >= 1e6:
-			return fmt.Sprintf("CNY %.2fm", f/1e6)
-		case a >= 1e3:
-			return fmt.Sprintf("CNY %.1fk", f/1e3)
-		}
-		return fmt.Sprintf("CNY %.2f", f)
-	case "count":
-		return thousands(int64(math.Round(f)))
-	}
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return thousands(int64(f))
-	}
-	return fmt.Sprintf("%.2f", f)
-}
-
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }

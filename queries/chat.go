@@ -7,7 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -115,6 +118,17 @@ func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope 
 	}
 	a := &Answer{ConversationID: convID, Question: question, Plan: plan, Status: plan.Status, Answer: plan.Message}
 	if plan.Status == "answer" {
+		if word := c.hiddenValue(plan, scope); word != "" {
+			// A name outside the caller's scope reads as an unknown word, so the
+			// answer does not tell that it exists.
+			c.offline.refuse(plan, word, nil)
+			a.Status, a.Answer = plan.Status, plan.Message
+		}
+	}
+	if plan.PremiseQuery != nil {
+		a.Answer += c.premiseCheck(ctx, plan, scope)
+	}
+	if plan.Status == "answer" {
 		res, err := c.engine.Run(ctx, plan.Query, scope)
 		var be *beacon.Error
 		switch {
@@ -133,7 +147,7 @@ func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope 
 			if a.Rows, err = res.RowObjects(); err != nil {
 				return nil, err
 			}
-			a.Answer = Sentence(plan.Lang, c.engine.Catalog(), q, res)
+			a.Answer = Sentence(plan.Lang, c.engine.Catalog(), q, res) + scopeNote(plan.Lang, scope)
 			if len(plan.Notes) > 0 {
 				a.Answer += notesSuffix(plan.Lang, plan.Notes)
 			}
@@ -142,6 +156,74 @@ func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope 
 	}
 	a.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
 	return a, nil
+}
+
+// hiddenValue returns the question's word for a filter value that the
+// caller's scope does not reach, or "".
+func (c *Chat) hiddenValue(plan *Plan, scope metrics.Scope) string {
+	if len(scope) == 0 {
+		return ""
+	}
+	for _, f := range plan.Query.Filters {
+		allowed, scoped := scope[f.Dimension]
+		if !scoped {
+			continue
+		}
+		for _, v := range append([]any{f.Value}, f.Values...) {
+			if v != nil && !slices.Contains(allowed, fmt.Sprint(v)) {
+				for _, g := range plan.Understood {
+					if g.Kind == "value" && g.Name == f.Dimension+"="+fmt.Sprint(v) {
+						return g.Text
+					}
+				}
+				return fmt.Sprint(v)
+			}
+		}
+	}
+	return ""
+}
+
+// scopeNote says that a scoped caller's figure covers only their scope, so
+// that 全行 read by a branch head is not taken for the whole bank.
+func scopeNote(lang string, scope metrics.Scope) string {
+	if len(scope) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, d := range slices.Sorted(maps.Keys(scope)) {
+		parts = append(parts, strings.Join(scope[d], "、"))
+	}
+	if lang == "zh" {
+		return "（仅含您有权查看的范围：" + strings.Join(parts, "；") + "）"
+	}
+	return " (within your access: " + strings.Join(parts, "; ") + ")"
+}
+
+// premiseCheck runs the comparison behind a direction the question
+// asserted (为什么流失率上升了) and says what the data shows, correcting a
+// false premise.
+func (c *Chat) premiseCheck(ctx context.Context, plan *Plan, scope metrics.Scope) string {
+	q := *plan.PremiseQuery
+	res, err := c.engine.Run(ctx, q, scope)
+	if err != nil || len(res.Rows) != 1 {
+		return ""
+	}
+	m, _ := c.engine.Catalog().Metric(q.Metrics[0])
+	d, ok := toFloat(res.Value(0, m.Name+"_delta"))
+	if !ok {
+		return ""
+	}
+	facts := sentence(plan.Lang, c.engine.Catalog(), q, res)
+	agrees := d > 0 && plan.Premise == "up" || d < 0 && plan.Premise == "down"
+	switch {
+	case plan.Lang == "zh" && agrees:
+		return "数据显示：" + facts
+	case plan.Lang == "zh":
+		return "另外，问题的前提与数据不符：" + facts
+	case agrees:
+		return " The data shows: " + facts
+	}
+	return " Note that the question's premise does not match the data: " + facts
 }
 
 func notesSuffix(lang string, notes []string) string {

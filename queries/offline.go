@@ -27,6 +27,11 @@ type Plan struct {
 	Candidates  []string `json:"candidates,omitempty"`
 	Suggestions []string `json:"suggestions,omitempty"`
 	Planner     string   `json:"planner"`
+	// Premise is the direction a question asserts ("up" for 为什么上升了,
+	// "down" for "why did it fall"), and PremiseQuery the comparison that
+	// checks it, so that the answer can correct a false premise.
+	Premise      string         `json:"premise,omitempty"`
+	PremiseQuery *metrics.Query `json:"-"`
 }
 
 // Grounding is one word of the question and what it was taken to mean.
