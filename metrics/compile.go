@@ -20,6 +20,9 @@ type Compiled struct {
 	Definitions []*Metric
 	// Limit is the row cap; the SQL fetches one row more to detect truncation.
 	Limit int
+	// EstimatedRows bounds the rows the SQL can return, from the
+	// dimensions' known values and the periods, before it runs.
+	EstimatedRows int
 }
 
 // Column describes one result column.
@@ -89,7 +92,7 @@ type window struct {
 
 func (c *Catalog) compile(d Dialect, p *plan) (*Compiled, error) {
 	w := &sqlWriter{d: d}
-	out := &Compiled{Time: p.time, Limit: p.limit}
+	out := &Compiled{Time: p.time, Limit: p.limit, EstimatedRows: estimateRows(p)}
 
 	// Every metric the query needs, dependencies first.
 	var needed []*Metric

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	duckdb "github.com/duckdb/duckdb-go/v2"
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/beaconbi/beacon"
@@ -28,6 +29,12 @@ type Engine struct {
 	timeout time.Duration
 	cache   *lru.Cache[string, *Result]
 	flight  flight
+	// budget is the result budget in bytes of JSON (see limits.go).
+	budget int
+	// overdue counts statements answered at their deadline that DuckDB
+	// has not yet stopped.
+	overdue atomic.Int64
+	memory  memoryReturn
 }
 
 // EngineConfig configures an Engine; zero fields take defaults.
@@ -38,6 +45,10 @@ type EngineConfig struct {
 	QueryTimeout time.Duration
 	// CacheEntries bounds the result cache; negative turns caching off.
 	CacheEntries int
+	// ResultBytes is the result budget: the JSON one answer may hold
+	// (default DefaultResultBytes). Queries estimated over it are refused
+	// before they run; others are stopped once their rows pass it.
+	ResultBytes int
 }
 
 // NewEngine returns an engine over db and catalog.
@@ -57,7 +68,10 @@ func NewEngine(db *warehouse.DB, catalog *Catalog, cfg EngineConfig) (*Engine, e
 	if cfg.CacheEntries == 0 {
 		cfg.CacheEntries = 2048
 	}
-	e := &Engine{db: db, dialect: cfg.Dialect, now: cfg.Now, limits: cfg.Limits, timeout: cfg.QueryTimeout}
+	if cfg.ResultBytes <= 0 {
+		cfg.ResultBytes = DefaultResultBytes
+	}
+	e := &Engine{db: db, dialect: cfg.Dialect, now: cfg.Now, limits: cfg.Limits, timeout: cfg.QueryTimeout, budget: cfg.ResultBytes}
 	if cfg.CacheEntries > 0 {
 		cache, err := lru.New[string, *Result](cfg.CacheEntries)
 		if err != nil {
@@ -80,6 +94,9 @@ func (e *Engine) SetCatalog(c *Catalog) {
 	}
 }
 
+// Timeout is how long one statement may run.
+func (e *Engine) Timeout() time.Duration { return e.timeout }
+
 // Limits are the engine's query bounds.
 func (e *Engine) Limits() Limits { return e.limits }
 
@@ -99,6 +116,10 @@ func (e *Engine) Run(ctx context.Context, q Query, scope Scope) (*Result, error)
 	comp, err := cat.Compile(e.dialect, q, now, scope, e.limits)
 	if err != nil {
 		return nil, err
+	}
+	if est := cat.estimateBytes(comp); est > e.budget {
+		return nil, budgetError("limit", fmt.Sprintf("this query can return up to %d rows of %d columns, about %s of JSON: ask for fewer metrics, dimensions or periods, or set a smaller limit",
+			comp.EstimatedRows, len(comp.Columns), mb(est)), e.budget)
 	}
 	cov := e.coverageOf(ctx, cat, q, comp, now)
 	if err := cov.outside(); err != nil {
@@ -179,24 +200,98 @@ func cacheKey(dialect string, comp *Compiled, version uint64) string {
 }
 
 func (e *Engine) query(ctx context.Context, comp *Compiled) (*Result, error) {
+	if err := e.admit(); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 	res := &Result{Time: comp.Time, Columns: comp.Columns, SQL: comp.SQL, Params: comp.Args, Dialect: e.dialect.Name()}
-	err := e.db.Read(ctx, func(conn *sql.Conn) error {
-		rows, err := conn.QueryContext(ctx, comp.SQL, comp.Args...)
-		if err != nil {
+	over := func(n int) error {
+		return budgetError("limit", fmt.Sprintf("the result passed %s after %d rows: ask for fewer metrics, dimensions or periods, or set a smaller limit", mb(n), len(res.Rows)), e.budget)
+	}
+	err := e.bounded(ctx, func(ctx context.Context) (int, error) {
+		size := 0
+		err := e.db.Read(ctx, func(conn *sql.Conn) error {
+			rows, err := conn.QueryContext(ctx, comp.SQL, comp.Args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			size, err = scanRows(rows, res, comp.Limit, e.budget, over)
 			return err
-		}
-		defer rows.Close()
-		return scanRows(rows, res, comp.Limit, 0)
+		})
+		return size, err
 	})
+	var tooLarge *beacon.Error
+	if errors.As(err, &tooLarge) && tooLarge.Code == beacon.ETOOLARGE {
+		return nil, tooLarge
+	}
 	if err != nil {
 		if be := e.stopped(ctx, err); be != nil {
+			return nil, be
+		}
+		if be := outOfMemory("", err); be != nil {
 			return nil, be
 		}
 		return nil, fmt.Errorf("run metric query: %w", err)
 	}
 	return res, nil
+}
+
+// admit refuses new statements while too many stopped ones are still
+// finishing, so that repeated runaway queries cannot pile up.
+func (e *Engine) admit() error {
+	if n := e.overdue.Load(); n >= MaxOverdue {
+		return &beacon.Error{Code: beacon.ETIMEOUT, Message: fmt.Sprintf("%d statements stopped at their deadline are still ending; try again in a few seconds", n)}
+	}
+	return nil
+}
+
+// Overdue is how many statements answered at their deadline are still
+// being stopped by DuckDB.
+func (e *Engine) Overdue() int { return int(e.overdue.Load()) }
+
+// bounded runs fn, which executes one statement, and returns by ctx's
+// deadline plus stopGrace at the latest. The driver interrupts DuckDB
+// when ctx ends and repeats the interrupt until the call returns, but
+// DuckDB checks for interrupts only between chunks of work: a single
+// function call that builds a huge value (a planner's constant folding
+// of range(1e9), a repeat of a billion characters) runs to its end. Such
+// a statement is answered with a timeout here and left to finish on its
+// own, counted in overdue, holding its connection.
+//
+// fn returns the bytes of result it held, so that memory is handed back
+// after large answers.
+func (e *Engine) bounded(ctx context.Context, fn func(ctx context.Context) (int, error)) error {
+	type outcome struct {
+		size int
+		err  error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		n, err := fn(ctx)
+		done <- outcome{n, err}
+	}()
+	var o outcome
+	select {
+	case o = <-done:
+	case <-ctx.Done():
+		grace := time.NewTimer(stopGrace)
+		defer grace.Stop()
+		select {
+		case o = <-done:
+		case <-grace.C:
+			e.overdue.Add(1)
+			go func() {
+				late := <-done
+				e.overdue.Add(-1)
+				e.memory.after(late.size, true)
+			}()
+			return fmt.Errorf("statement still running %s after its deadline: %w", stopGrace, ctx.Err())
+		}
+	}
+	e.memory.after(o.size, o.err != nil && ctx.Err() != nil)
+	return o.err
 }
 
 // stopped explains an error caused by the query's context ending.
@@ -210,39 +305,16 @@ func (e *Engine) stopped(ctx context.Context, err error) *beacon.Error {
 	return nil
 }
 
-// MaxSQLResultBytes bounds the text a free-SQL result may hold.
-const MaxSQLResultBytes = 64 << 20
-
-// valueBytes estimates the memory a value holds, nested lists and structs included.
-func valueBytes(v any) int {
-	switch x := v.(type) {
-	case string:
-		return 16 + len(x)
-	case []byte:
-		return 24 + len(x)
-	case []any:
-		n := 24
-		for _, e := range x {
-			n += valueBytes(e)
-		}
-		return n
-	case map[string]any:
-		n := 48
-		for k, e := range x {
-			n += len(k) + valueBytes(e)
-		}
-		return n
-	}
-	return 16
-}
-
 // scanRows reads up to limit rows into res, converting each value for
-// JSON by its column's type, and marks res truncated when more remain.
-// With maxBytes > 0 it stops, with an error, once the rows read hold more.
-func scanRows(rows *sql.Rows, res *Result, limit, maxBytes int) error {
+// JSON by its column's type, and marks res truncated when more remain. It
+// counts the JSON the rows will take as it reads, and stops with over's
+// error once they pass budget bytes, before the rest is fetched. It
+// returns the bytes counted.
+func scanRows(rows *sql.Rows, res *Result, limit, budget int, over func(n int) error) (int, error) {
 	n := len(res.Columns)
 	kinds := cellKinds(rows, res.Columns)
 	res.Rows = [][]any{}
+	perRow := rowOverhead(res.Columns)
 	size := 0
 	for rows.Next() {
 		if len(res.Rows) == limit {
@@ -255,25 +327,30 @@ func scanRows(rows *sql.Rows, res *Result, limit, maxBytes int) error {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return err
+			return size, err
 		}
+		size += perRow
 		for i := range vals {
-			if maxBytes > 0 {
-				size += valueBytes(vals[i])
-			}
+			size += jsonBytes(vals[i])
 			vals[i] = cell(vals[i], kinds[i])
 		}
-		if maxBytes > 0 && size > maxBytes {
-			return &beacon.Error{Code: beacon.ETOOLARGE, Field: "sql", Message: fmt.Sprintf("the result holds more than %d MB: select fewer rows or columns", maxBytes>>20)}
+		if size > budget {
+			return size, over(budget)
 		}
 		res.Rows = append(res.Rows, vals)
 	}
-	return rows.Err()
+	return size, rows.Err()
 }
 
 // ParseSQL returns DuckDB's parse of a SELECT as JSON, for the SQL guard.
 func (e *Engine) ParseSQL(ctx context.Context, query string) ([]byte, error) {
 	return e.db.ParseSQL(ctx, query)
+}
+
+// DeparseSQL turns the parse ParseSQL returned back into SQL text, so
+// that what runs is exactly what the guard checked.
+func (e *Engine) DeparseSQL(ctx context.Context, parsed []byte) (string, error) {
+	return e.db.DeparseSQL(ctx, parsed)
 }
 
 // TableNames lists the warehouse's data tables (not Beacon's own).
@@ -293,33 +370,49 @@ func (e *Engine) TableNames(ctx context.Context) ([]string, error) {
 }
 
 // RunSQL runs a statement the SQL guard has approved, read-only, within
-// the query timeout, returning at most maxRows rows.
+// the query timeout, returning at most maxRows rows. The limit is put
+// into the statement itself (it is wrapped as a subquery), so DuckDB stops
+// producing rows after maxRows+1 instead of building the whole result.
 func (e *Engine) RunSQL(ctx context.Context, query string, maxRows int) (*Result, error) {
+	if err := e.admit(); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 	start := time.Now()
 	res := &Result{SQL: query, Dialect: e.dialect.Name(), DataVersion: e.db.Version(), Params: []any{}, Rows: [][]any{}}
-	err := e.db.Read(ctx, func(conn *sql.Conn) error {
-		rows, err := conn.QueryContext(ctx, query)
-		if err != nil {
+	over := func(n int) error {
+		return budgetError("sql", fmt.Sprintf("the result passed %s after %d rows: select fewer rows or columns", mb(n), len(res.Rows)), e.budget)
+	}
+	err := e.bounded(ctx, func(ctx context.Context) (int, error) {
+		size := 0
+		err := e.db.Read(ctx, func(conn *sql.Conn) error {
+			rows, err := conn.QueryContext(ctx, LimitSQL(query, maxRows+1))
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			types, err := rows.ColumnTypes()
+			if err != nil {
+				return err
+			}
+			for _, t := range types {
+				res.Columns = append(res.Columns, Column{Name: t.Name(), Type: columnKind(t.DatabaseTypeName()), Role: "value"})
+			}
+			size, err = scanRows(rows, res, maxRows, e.budget, over)
 			return err
-		}
-		defer rows.Close()
-		types, err := rows.ColumnTypes()
-		if err != nil {
-			return err
-		}
-		for _, t := range types {
-			res.Columns = append(res.Columns, Column{Name: t.Name(), Type: columnKind(t.DatabaseTypeName()), Role: "value"})
-		}
-		return scanRows(rows, res, maxRows, MaxSQLResultBytes)
+		})
+		return size, err
 	})
 	var tooLarge *beacon.Error
-	if errors.As(err, &tooLarge) {
+	if errors.As(err, &tooLarge) && tooLarge.Code == beacon.ETOOLARGE {
 		return nil, tooLarge
 	}
 	if err != nil {
 		if be := e.stopped(ctx, err); be != nil {
+			return nil, be
+		}
+		if be := outOfMemory("sql", err); be != nil {
 			return nil, be
 		}
 		// DuckDB's binder and runtime errors are about the statement the client wrote.
@@ -327,4 +420,21 @@ func (e *Engine) RunSQL(ctx context.Context, query string, maxRows int) (*Result
 	}
 	res.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
 	return res, nil
+}
+
+// LimitSQL wraps a single SELECT so that DuckDB returns at most n rows.
+// The statement sits on lines of its own, so a trailing comment cannot
+// swallow the limit.
+func LimitSQL(query string, n int) string {
+	return fmt.Sprintf("SELECT * FROM (\n%s\n) AS beacon_sql LIMIT %d", query, n)
+}
+
+// outOfMemory explains DuckDB refusing a statement at its memory limit.
+func outOfMemory(field string, err error) *beacon.Error {
+	var de *duckdb.Error
+	if errors.As(err, &de) && de.Type == duckdb.ErrorTypeOutOfMemory {
+		return &beacon.Error{Code: beacon.ETOOLARGE, Field: field,
+			Message: "the statement needs more memory than the memory limit allows (--memory-limit): " + firstLine(strings.TrimPrefix(de.Msg, "Out of Memory Error: ")), Err: err}
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/beaconbi/beacon"
@@ -16,13 +17,18 @@ import (
 // list of data tables, and a read-only runner.
 type SQLEngine interface {
 	ParseSQL(ctx context.Context, query string) ([]byte, error)
+	DeparseSQL(ctx context.Context, parsed []byte) (string, error)
 	TableNames(ctx context.Context) ([]string, error)
 	RunSQL(ctx context.Context, query string, maxRows int) (*metrics.Result, error)
+	// Timeout is how long a statement may take, checking included.
+	Timeout() time.Duration
 }
 
 // Guard admits one read-only SELECT over known tables, checked with
 // DuckDB's own parser rather than by pattern matching, and runs it with a
-// row limit and a timeout on a read-only transaction.
+// row limit and a timeout on a read-only transaction. What runs is the
+// checked parse turned back into SQL, never the text as sent, so the
+// check and DuckDB cannot read a statement differently.
 //
 // At most MaxConcurrentSQL statements run at once, so analysts' ad-hoc
 // queries cannot take every connection from the governed metrics.
@@ -49,7 +55,11 @@ var deniedFunctions = []string{"current_setting", "getenv", "read_text", "read_b
 
 // Run checks and runs a statement.
 func (g *Guard) Run(ctx context.Context, query string, limit int) (*metrics.Result, error) {
-	if err := g.Check(ctx, query); err != nil {
+	// The deadline starts now, so that checking counts against it too.
+	ctx, cancel := context.WithTimeout(ctx, g.engine.Timeout())
+	defer cancel()
+	checked, err := g.check(ctx, query)
+	if err != nil {
 		return nil, err
 	}
 	if limit <= 0 || limit > g.maxRows {
@@ -61,23 +71,35 @@ func (g *Guard) Run(ctx context.Context, query string, limit int) (*metrics.Resu
 	default:
 		return nil, beacon.Errorf(beacon.ECONFLICT, "%d free-SQL statements are already running; try again when one has finished", MaxConcurrentSQL)
 	}
-	return g.engine.RunSQL(ctx, query, limit)
+	res, err := g.engine.RunSQL(ctx, checked, limit)
+	if err != nil {
+		return nil, err
+	}
+	res.SQL = query // the caller's own text, as sent
+	return res, nil
 }
 
 // Check returns nil when query is a single SELECT over known tables, and
 // an error naming the problem otherwise.
 func (g *Guard) Check(ctx context.Context, query string) error {
+	_, err := g.check(ctx, query)
+	return err
+}
+
+// check checks query and returns it as DuckDB's deparser writes the
+// checked parse.
+func (g *Guard) check(ctx context.Context, query string) (string, error) {
 	switch {
 	case strings.TrimSpace(query) == "":
-		return beacon.Invalid("sql", nil, "the statement is empty")
+		return "", beacon.Invalid("sql", nil, "the statement is empty")
 	case len(query) > MaxSQL:
-		return beacon.Invalid("sql", nil, "the statement is %d bytes; the limit is %d", len(query), MaxSQL)
+		return "", beacon.Invalid("sql", nil, "the statement is %d bytes; the limit is %d", len(query), MaxSQL)
 	case !utf8.ValidString(query) || strings.ContainsRune(query, 0):
-		return beacon.Invalid("sql", nil, "the statement is not valid UTF-8 text")
+		return "", beacon.Invalid("sql", nil, "the statement is not valid UTF-8 text")
 	}
 	raw, err := g.engine.ParseSQL(ctx, query)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var parsed struct {
 		Error        bool              `json:"error"`
@@ -86,26 +108,33 @@ func (g *Guard) Check(ctx context.Context, query string) error {
 		Statements   []json.RawMessage `json:"statements"`
 	}
 	if err := json.Unmarshal(raw, &parsed); err != nil {
-		return fmt.Errorf("read parse of sql: %w", err)
+		return "", fmt.Errorf("read parse of sql: %w", err)
 	}
 	if parsed.Error {
 		if parsed.ErrorType == "not implemented" {
-			return beacon.Invalid("sql", nil, "only a single read-only SELECT is allowed")
+			return "", beacon.Invalid("sql", nil, "only a single read-only SELECT is allowed")
 		}
-		return beacon.Invalid("sql", nil, "the statement does not parse: %s", parsed.ErrorMessage)
+		return "", beacon.Invalid("sql", nil, "the statement does not parse: %s", parsed.ErrorMessage)
 	}
 	if len(parsed.Statements) != 1 {
-		return beacon.Invalid("sql", nil, "send exactly one statement, found %d", len(parsed.Statements))
+		return "", beacon.Invalid("sql", nil, "send exactly one statement, found %d", len(parsed.Statements))
 	}
 	var tree any
 	if err := json.Unmarshal(parsed.Statements[0], &tree); err != nil {
-		return fmt.Errorf("read parse of sql: %w", err)
+		return "", fmt.Errorf("read parse of sql: %w", err)
 	}
 	known, err := g.engine.TableNames(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return checkNode(tree, known, nil)
+	if err := checkNode(tree, known, nil); err != nil {
+		return "", err
+	}
+	out, err := g.engine.DeparseSQL(ctx, raw)
+	if err != nil {
+		return "", err
+	}
+	return out, nil
 }
 
 // checkNode walks a parse tree, allowing a table name only when it is a
@@ -197,6 +226,7 @@ func checkRef(node map[string]any, known, ctes []string) error {
 		if slices.Contains(deniedFunctions, strings.ToLower(name)) || strings.HasPrefix(strings.ToLower(name), "duckdb_") || strings.HasPrefix(strings.ToLower(name), "pragma_") {
 			return beacon.Invalid("sql", nil, "function %s is not allowed", name)
 		}
+		return checkSized(name, node)
 	}
 	return nil
 }

@@ -112,8 +112,11 @@ func TestFreeSQLAdmitsOnlyOneReadOnlySelect(t *testing.T) {
 	if len(rowsOf(t, r)) != 7 || r.json(t)["truncated"] != true {
 		t.Fatalf("limit 7: got %d rows, truncated %v", len(rowsOf(t, r)), r.json(t)["truncated"])
 	}
-	// One huge value is refused by size, not returned.
+	// One huge value is refused before it is built, and a result over the
+	// result budget (64 MB of 1 MB values) is stopped while it is read.
 	body, _ = json.Marshal(map[string]any{"sql": "SELECT repeat('x', 100000000) AS s"})
+	checkError(t, do(t, srv, "POST", "/api/v1/sql", body), 400, "sql")
+	body, _ = json.Marshal(map[string]any{"sql": "SELECT repeat('x', 1000000) AS s FROM customer_months"})
 	checkError(t, do(t, srv, "POST", "/api/v1/sql", body), 413, "sql")
 	// Uploads still work inside the locked-down database.
 	if up := do(t, srv, "POST", "/api/v1/tables/notes", []byte("id,text\n1,hello\n")); up.status != 200 {

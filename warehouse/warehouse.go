@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,7 +41,18 @@ type Options struct {
 	MemoryLimit string
 	// ReadConns is the size of the read pool; 0 means 2 per CPU.
 	ReadConns int
+	// TempDir is where DuckDB spills what does not fit in MemoryLimit;
+	// empty means a folder beside the database file (none in memory).
+	TempDir string
+	// MaxTempSize caps what DuckDB may spill to TempDir, e.g. "4GB"; empty
+	// keeps DuckDB's default (90% of the free disk).
+	MaxTempSize string
 }
+
+// allocatorFlush is the peak a DuckDB task may allocate before its
+// allocator hands freed memory back to the system: low, so that a large
+// query does not leave gigabytes resident after it ends.
+const allocatorFlush = "64MB"
 
 // Open opens (or creates) the DuckDB file at path. An empty path or ":memory:"
 // opens an in-memory database, which tests use.
@@ -65,16 +77,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	db.read.SetMaxOpenConns(readConns)
 	db.read.SetMaxIdleConns(readConns)
 
-	var settings []string
-	if opts.Threads > 0 {
-		settings = append(settings, fmt.Sprintf("SET threads = %d", opts.Threads))
-	}
-	if opts.MemoryLimit != "" {
-		if strings.ContainsAny(opts.MemoryLimit, "'\\;") {
-			db.Close()
-			return nil, fmt.Errorf("open duckdb: memory limit %q is not a size such as 4GB", opts.MemoryLimit)
-		}
-		settings = append(settings, fmt.Sprintf("SET memory_limit = '%s'", opts.MemoryLimit))
+	settings, err := duckdbSettings(path, opts)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
 	for _, s := range settings {
 		if _, err := db.write.ExecContext(ctx, s); err != nil {
@@ -87,6 +93,50 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// duckdbSettings are the SET statements that bound DuckDB's resources:
+// worker threads, memory, where and how much it may spill, and how soon it
+// gives freed memory back. They are database-wide, so they hold for every
+// statement on every connection, and Lockdown freezes them afterwards.
+func duckdbSettings(path string, opts Options) ([]string, error) {
+	var settings []string
+	if opts.Threads > 0 {
+		settings = append(settings, fmt.Sprintf("SET threads = %d", opts.Threads))
+	}
+	for _, s := range []struct{ name, value string }{{"memory_limit", opts.MemoryLimit}, {"max_temp_directory_size", opts.MaxTempSize}} {
+		if s.value == "" {
+			continue
+		}
+		if _, err := ParseSize(s.value); err != nil {
+			return nil, fmt.Errorf("%s: %w", strings.ReplaceAll(s.name, "_", " "), err)
+		}
+		settings = append(settings, fmt.Sprintf("SET %s = %s", s.name, sqlString(s.value)))
+	}
+	temp := opts.TempDir
+	if temp == "" && path != "" {
+		temp = path + ".tmp"
+	}
+	if temp != "" {
+		settings = append(settings, "SET temp_directory = "+sqlString(temp))
+	}
+	return append(settings,
+		"SET allocator_flush_threshold = '"+allocatorFlush+"'",
+		"SET allocator_background_threads = true"), nil
+}
+
+// ParseSize reads a size such as 512MB, 4GB or 1.5GiB into bytes.
+func ParseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	num := strings.TrimRight(t, "KMGTIB ")
+	unit := strings.TrimSpace(t[len(num):])
+	mult := map[string]float64{"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+		"KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}[unit]
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || mult == 0 || f <= 0 || f*mult > 1<<62 {
+		return 0, fmt.Errorf("%q is not a size such as 512MB or 4GB", s)
+	}
+	return int64(f * mult), nil
 }
 
 // Path is the database file, empty for an in-memory database.
@@ -139,6 +189,19 @@ func (db *DB) Read(ctx context.Context, fn func(conn *sql.Conn) error) error {
 		err = fmt.Errorf("end read-only transaction: %w", rbErr)
 	}
 	return err
+}
+
+// DeparseSQL turns a parse from ParseSQL back into SQL text
+// (json_deserialize_sql).
+func (db *DB) DeparseSQL(ctx context.Context, parsed []byte) (string, error) {
+	var out string
+	err := db.Read(ctx, func(conn *sql.Conn) error {
+		return conn.QueryRowContext(ctx, "SELECT json_deserialize_sql(CAST($1 AS JSON))", string(parsed)).Scan(&out)
+	})
+	if err != nil {
+		return "", fmt.Errorf("deparse sql: %w", err)
+	}
+	return out, nil
 }
 
 // Write runs fn inside one transaction on the single writer connection: it

@@ -23,7 +23,8 @@ type serveFlags struct {
 	secret, pubKey, issuer, audience   string
 	timeout                            time.Duration
 	maxRows                            int
-	memLimit                           string
+	memLimit, tempSize, resultBudget   string
+	threads                            int
 	conn                               server.ConnLimits
 	admission                          string
 	queueWait, shutdownGrace, lockWait time.Duration
@@ -40,6 +41,9 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.timeout, "query-timeout", 30*time.Second, "longest a query may run")
 	fs.IntVar(&f.maxRows, "max-rows", metrics.DefaultLimits.MaxRows, "largest result a query may return")
 	fs.StringVar(&f.memLimit, "memory-limit", env("BEACON_MEMORY_LIMIT", ""), "DuckDB memory limit, e.g. 8GB (default: DuckDB's, 80% of RAM)")
+	fs.IntVar(&f.threads, "threads", 0, "DuckDB worker threads shared by all queries (default: one per CPU)")
+	fs.StringVar(&f.tempSize, "max-temp-size", env("BEACON_MAX_TEMP_SIZE", "8GB"), "most DuckDB may spill to disk, beside the database file")
+	fs.StringVar(&f.resultBudget, "result-budget", env("BEACON_RESULT_BUDGET", "64MB"), "most JSON one query's result may hold")
 	d := server.DefaultConnLimits
 	fs.DurationVar(&f.conn.ReadHeaderTimeout, "read-header-timeout", d.ReadHeaderTimeout, "time a client has to send a request's headers")
 	fs.DurationVar(&f.conn.ReadBodyTimeout, "read-body-timeout", d.ReadBodyTimeout, "time a client has to send a request's body once its headers are in")
@@ -81,7 +85,11 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		log.Warn("--max-conns is above the open-file limit: accepting will run out of descriptors first (it backs off and recovers)",
 			"max_conns", f.conn.MaxConns, "open_file_limit", files)
 	}
-	db, err := openDBWaiting(ctx, f.dbPath, warehouse.Options{MemoryLimit: f.memLimit}, f.lockWait, log)
+	resultBytes, err := warehouse.ParseSize(f.resultBudget)
+	if err != nil {
+		return fmt.Errorf("--result-budget: %w", err)
+	}
+	db, err := openDBWaiting(ctx, f.dbPath, warehouse.Options{MemoryLimit: f.memLimit, Threads: f.threads, MaxTempSize: f.tempSize}, f.lockWait, log)
 	if err != nil {
 		return err
 	}
@@ -113,7 +121,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		noon := day.Add(12 * time.Hour)
 		clock = func() time.Time { return noon }
 	}
-	engine, err := metrics.NewEngine(db, cat, metrics.EngineConfig{QueryTimeout: f.timeout, Limits: lim, Now: clock})
+	engine, err := metrics.NewEngine(db, cat, metrics.EngineConfig{QueryTimeout: f.timeout, Limits: lim, Now: clock, ResultBytes: int(resultBytes)})
 	if err != nil {
 		return err
 	}
