@@ -242,7 +242,7 @@ func (e *Engine) query(ctx context.Context, comp *Compiled) (*Result, error) {
 // finishing, so that repeated runaway queries cannot pile up.
 func (e *Engine) admit() error {
 	if n := e.overdue.Load(); n >= MaxOverdue {
-		return &beacon.Error{Code: beacon.ETIMEOUT, Message: fmt.Sprintf("%d statements stopped at their deadline are still ending; try again in a few seconds", n)}
+		return &beacon.Error{Code: beacon.EBUSY, Message: fmt.Sprintf("%d statements stopped at their deadline are still ending; try again in a few seconds", n)}
 	}
 	return nil
 }
