@@ -56,4 +56,3 @@ func TestGovernedQueryOverTheResultBudgetIsRefusedBeforeItRuns(t *testing.T) {
 		t.Fatalf("limit 5: %d rows, truncated %v", len(res.Rows), res.Truncated)
 	}
 }
-

@@ -89,7 +89,7 @@ func TestFreeSQLResourceCasesStayInBounds(t *testing.T) {
 			}
 			var parsed struct {
 				Error *struct{ Code, Message string } `json:"error"`
-				Rows  []map[string]any               `json:"rows"`
+				Rows  []map[string]any                `json:"rows"`
 			}
 			if err := json.Unmarshal(reply, &parsed); err != nil {
 				t.Fatalf("the answer is not JSON: %v: %.200s", err, reply)
