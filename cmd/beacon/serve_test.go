@@ -142,7 +142,7 @@ func (p *proc) waitReady(t *testing.T) {
 			t.Fatalf("beacon serve exited before it was ready: %v\n%s", p.err, p.logs.String())
 		default:
 		}
-		if resp, err := http.Get(p.base + "/readyz"); err == nil {
+		if resp, err := client.Get(p.base + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
 				return
@@ -162,10 +162,14 @@ func (p *proc) alive() bool {
 	}
 }
 
+// client opens a new connection for every request, as a new client
+// would: an idle keep-alive connection may be closed by the server to make
+// room, and a POST is not retried on one.
+var client = &http.Client{Timeout: time.Minute, Transport: &http.Transport{DisableKeepAlives: true}}
+
 // query posts a governed query and returns its status and body.
 func (p *proc) query(t *testing.T, body string) (int, []byte) {
 	t.Helper()
-	client := &http.Client{Timeout: time.Minute}
 	resp, err := client.Post(p.base+"/api/v1/query", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatalf("query: %v", err)
@@ -177,7 +181,7 @@ func (p *proc) query(t *testing.T, body string) (int, []byte) {
 
 func (p *proc) health(t *testing.T) map[string]any {
 	t.Helper()
-	resp, err := http.Get(p.base + "/healthz")
+	resp, err := client.Get(p.base + "/healthz")
 	if err != nil {
 		t.Fatalf("healthz: %v", err)
 	}
