@@ -31,6 +31,10 @@ type LoadOptions struct {
 	KeepColumns bool
 	// Progress, when set, is told each step as it starts.
 	Progress func(step string, done, total int)
+	// Checks are the semantic model's data checks on this table, run over
+	// the staged rows before they replace the live table; any breach
+	// rejects the whole file.
+	Checks []DataCheck
 }
 
 // LoadStats report a successful load.
@@ -42,9 +46,12 @@ type LoadStats struct {
 
 // RowError is one rejected row of an input file.
 type RowError struct {
-	Line    int64  `json:"line"`
-	Column  string `json:"column,omitempty"`
-	Kind    string `json:"kind"`
+	Line   int64  `json:"line"`
+	Column string `json:"column,omitempty"`
+	Kind   string `json:"kind"`
+	// Rule and Value name the data check a value broke (Kind "check").
+	Rule    string `json:"rule,omitempty"`
+	Value   string `json:"value,omitempty"`
 	Message string `json:"message"`
 }
 
@@ -53,11 +60,17 @@ type LoadError struct {
 	File   string
 	Total  int64      // rejected rows in all
 	Errors []RowError // the first ones, in file order
+	// Checks is set when the rows were read but broke the model's data checks.
+	Checks bool
 }
 
 func (e *LoadError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d bad row(s), nothing was loaded", e.File, e.Total)
+	if e.Checks {
+		fmt.Fprintf(&b, "%s: %d value(s) break the model's data checks, nothing was loaded", e.File, e.Total)
+	} else {
+		fmt.Fprintf(&b, "%s: %d bad row(s), nothing was loaded", e.File, e.Total)
+	}
 	for _, r := range e.Errors {
 		fmt.Fprintf(&b, "\n  line %d", r.Line)
 		if r.Column != "" {
@@ -171,6 +184,9 @@ func (db *DB) Load(ctx context.Context, opts LoadOptions) (LoadStats, error) {
 			if err := keepsColumns(ctx, tx, existing, opts); err != nil {
 				return err
 			}
+		}
+		if err := checkStaged(ctx, tx, opts, format, opts.Table); err != nil {
+			return err
 		}
 		progress("writing "+opts.Table, 2, 3)
 		q := "CREATE OR REPLACE TABLE " + QuoteIdent(opts.Table) + " AS SELECT * FROM beacon_load_staging"
