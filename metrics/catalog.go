@@ -161,14 +161,16 @@ func (v *validator) build() *Catalog {
 		if s.Table == "" {
 			s.Table = s.Name
 		}
-		cols, ok := v.tables[s.Table]
-		if !ok {
+		src := &source{Source: s, exprTypes: map[string]string{}, dims: map[string]*Dimension{}}
+		if cols, ok := v.tables[s.Table]; ok {
+			src.columns = map[string]string{}
+			for _, col := range cols {
+				src.columns[col.Name] = col.Type
+			}
+		} else {
+			// One error for the table; the source stays, without columns, so
+			// that what refers to it is not reported again.
 			v.fail(s.Line, suggest(s.Table, tableNames(v.tables)), "source %q: unknown table %q", s.Name, s.Table)
-			continue
-		}
-		src := &source{Source: s, columns: map[string]string{}, exprTypes: map[string]string{}, dims: map[string]*Dimension{}}
-		for _, col := range cols {
-			src.columns[col.Name] = col.Type
 		}
 		c.sources[s.Name] = src
 	}
@@ -181,6 +183,7 @@ func (v *validator) build() *Catalog {
 		v.joins(c, src)
 		v.dimensions(c, src)
 		v.measures(c, src)
+		v.dataChecks(src)
 	}
 	v.joinCycles(c)
 	for _, d := range c.dims {
@@ -201,8 +204,8 @@ func tableNames(t map[string][]warehouse.Column) []string {
 }
 
 func (v *validator) column(src *source, line int, what, col string) bool {
-	if _, ok := src.columns[col]; ok {
-		return true
+	if _, ok := src.columns[col]; ok || src.columns == nil {
+		return true // nil columns: the table is unknown, reported once already
 	}
 	names := make([]string, 0, len(src.columns))
 	for k := range src.columns {
@@ -222,6 +225,9 @@ func (v *validator) timeColumn(src *source) {
 		return
 	}
 	typ := strings.ToUpper(src.columns[t.Column])
+	if src.columns == nil {
+		typ = "DATE" // the table is unknown, reported once already
+	}
 	if typ != "DATE" && !strings.HasPrefix(typ, "TIMESTAMP") {
 		v.fail(t.Line, "point time.column at a DATE or TIMESTAMP column, or cast it in a view", "source %s: time column %q is %s, not a date or timestamp", src.Name, t.Column, typ)
 	}
@@ -297,6 +303,9 @@ func (v *validator) expr(src *source, line int, what, expr string) (string, bool
 		v.fail(line, "write a single SQL expression", "%s: expression %q contains ';'", what, expr)
 		return "", false
 	}
+	if src.columns == nil {
+		return "", true // the table is unknown, reported once already
+	}
 	typ, err := v.schema.CheckExpr(v.ctx, src.Table, expr)
 	if err != nil {
 		v.fail(line, "the expression must be valid DuckDB SQL over the columns of "+src.Table, "%s: bad expression %q: %s", what, expr, firstLine(err.Error()))
@@ -367,7 +376,7 @@ func (v *validator) measures(c *Catalog, src *source) {
 		}
 		what := "measure " + ms.Name
 		if !slices.Contains(aggregations, ms.Agg) {
-			v.fail(ms.Line, suggest(ms.Agg, aggregations), "%s: unknown agg %q", what, ms.Agg)
+			v.fail(ms.Line, suggestAgg(ms.Agg), "%s: unknown agg %q", what, ms.Agg)
 			continue
 		}
 		if ms.Column != "" && ms.Expr != "" {

@@ -53,6 +53,8 @@ type Source struct {
 	Joins       []*Join      `yaml:"joins"`
 	Dimensions  []*Dimension `yaml:"dimensions"`
 	Measures    []*Measure   `yaml:"measures"`
+	// Columns declare data checks on columns that are not dimensions.
+	Columns []*ColumnSpec `yaml:"columns"`
 
 	Line int `yaml:"-"`
 }
@@ -99,6 +101,8 @@ type Dimension struct {
 	// with ValueSynonymColumns giving further names for each value.
 	ValuesFromData      bool     `yaml:"values_from_data" json:"-"`
 	ValueSynonymColumns []string `yaml:"value_synonym_columns" json:"-"`
+	// Checks are rules every loaded value must keep (see DataChecks).
+	Checks *Checks `yaml:"checks" json:"-"`
 
 	Line int `yaml:"-" json:"-"`
 }
@@ -259,11 +263,30 @@ func (p *parser) decode(n *yaml.Node, out any) {
 		key, val := n.Content[i], n.Content[i+1]
 		idx, ok := fields[key.Value]
 		if !ok {
+			if fix, split := commaSplit(n, i); split {
+				p.fail(key.Line, fix, "unknown key %q in %s: an unquoted comma inside { } ended the value before it", key.Value, typeWord(t))
+				continue
+			}
 			p.fail(key.Line, suggest(key.Value, keysOf(fields)), "unknown key %q in %s", key.Value, typeWord(t))
 			continue
 		}
 		p.decodeValue(val, v.Field(idx))
 	}
+}
+
+// commaSplit recognises `{en: Finished, paid}`: in a flow mapping an
+// unquoted comma ends a value, and the rest of the text becomes a key with
+// no value. It returns the fix: the value quoted whole.
+func commaSplit(n *yaml.Node, i int) (string, bool) {
+	key, val := n.Content[i], n.Content[i+1]
+	if n.Style&yaml.FlowStyle == 0 || i < 2 || val.Tag != "!!null" || val.Value != "" {
+		return "", false
+	}
+	prevKey, prev := n.Content[i-2], n.Content[i-1]
+	if prev.Kind != yaml.ScalarNode {
+		return "", false
+	}
+	return fmt.Sprintf(`quote the text: {%s: "%s, %s"}`, prevKey.Value, prev.Value, key.Value), true
 }
 
 func (p *parser) decodeValue(n *yaml.Node, f reflect.Value) {
@@ -315,6 +338,12 @@ func typeWord(t reflect.Type) string {
 		return "a label (zh/en)"
 	case "Synonyms":
 		return "synonyms (zh/en lists)"
+	case "Checks":
+		return "checks"
+	case "ColumnSpec":
+		return "a column"
+	case "Range":
+		return "a range (min/max)"
 	}
 	return "a " + strings.ToLower(t.Name())
 }
@@ -350,8 +379,47 @@ func yamlErrorLine(err error) int {
 	return 1
 }
 
-// suggest names the closest valid choice, or lists them all.
+// Warnings are problems in a model that do not stop it from working: a
+// source, a measure and a metric sharing one name, which readers (and the
+// chat) cannot tell apart.
+func (m *Model) Warnings() ModelErrors {
+	var out ModelErrors
+	sources := map[string]*Source{}
+	for _, s := range m.Sources {
+		sources[s.Name] = s
+	}
+	for _, mt := range m.Metrics {
+		s, ok := sources[mt.Name]
+		if !ok {
+			continue
+		}
+		for _, ms := range measuresNamed(m, mt.Name) {
+			out = append(out, ModelError{File: m.File, Line: mt.Line,
+				Message: fmt.Sprintf("%q names a source (line %d), a measure (line %d) and a metric", mt.Name, s.Line, ms.Line),
+				Fix:     "rename the source or the measure, e.g. " + mt.Name + "_table or " + mt.Name + "_count, so each name means one thing"})
+		}
+	}
+	return out
+}
+
+func measuresNamed(m *Model, name string) []*Measure {
+	var out []*Measure
+	for _, s := range m.Sources {
+		for _, ms := range s.Measures {
+			if ms.Name == name {
+				out = append(out, ms)
+			}
+		}
+	}
+	return out
+}
+
+// suggest names the closest valid choice, or lists them all; with no
+// choice at all it suggests nothing.
 func suggest(got string, valid []string) string {
+	if len(valid) == 0 {
+		return ""
+	}
 	best, bestD := "", 1<<30
 	for _, v := range valid {
 		if d := editDistance(strings.ToLower(got), strings.ToLower(v)); d < bestD {
@@ -362,6 +430,22 @@ func suggest(got string, valid []string) string {
 		return fmt.Sprintf("did you mean %q?", best)
 	}
 	return "use one of: " + strings.Join(valid, ", ")
+}
+
+// aggAliases are the words other tools use for an aggregation: closer in
+// meaning than any spelling ("mean" is two edits from "max").
+var aggAliases = map[string]string{
+	"mean": "avg", "average": "avg", "total": "sum",
+	"distinct": "count_distinct", "distinct_count": "count_distinct", "nunique": "count_distinct", "countd": "count_distinct",
+	"n": "count", "rows": "count", "size": "count", "minimum": "min", "maximum": "max",
+}
+
+// suggestAgg suggests a valid aggregation for a wrong one.
+func suggestAgg(got string) string {
+	if a, ok := aggAliases[strings.ToLower(strings.TrimSpace(got))]; ok {
+		return fmt.Sprintf("did you mean %q?", a)
+	}
+	return suggest(got, aggregations)
 }
 
 // editDistance is the Levenshtein distance, used only for "did you mean"

@@ -129,15 +129,18 @@ func runCheck(ctx context.Context, q querier, table, live string, c DataCheck, k
 			cond += " AND (" + asNumber + " IS NULL OR " + asNumber + " NOT IN (" + nums + "))"
 		}
 	case RuleRange:
+		// A value that is no number at all breaks RuleNumber, which a range implies.
 		var out []string
-		out = append(out, asNumber+" IS NULL")
 		if c.Min != nil {
 			out = append(out, asNumber+" < "+num(*c.Min))
 		}
 		if c.Max != nil {
 			out = append(out, asNumber+" > "+num(*c.Max))
 		}
-		cond = v + " IS NOT NULL AND (" + strings.Join(out, " OR ") + ")"
+		if len(out) == 0 {
+			return CheckResult{Check: c}, nil
+		}
+		cond = strings.Join(out, " OR ")
 	case RuleNumber:
 		cond = v + " IS NOT NULL AND " + asNumber + " IS NULL"
 	case RuleDate:
