@@ -37,8 +37,9 @@ func (s *Server) listTables(c *fiber.Ctx) error {
 }
 
 // postTable handles POST /api/v1/tables/:name?format=csv|parquet&mode=replace|append:
-// the body is loaded into the table atomically; bad rows are reported with
-// their line numbers and nothing is written.
+// the body is loaded into the table atomically; bad rows, and values that
+// break the model's data checks, are reported with their line numbers and
+// nothing is written.
 func (s *Server) postTable(c *fiber.Ctx) error {
 	name := c.Params("name")
 	if err := warehouse.ValidTableName(name); err != nil {
@@ -64,8 +65,11 @@ func (s *Server) postTable(c *fiber.Ctx) error {
 	if err := os.WriteFile(path, c.Request().Body(), 0o600); err != nil {
 		return fmt.Errorf("upload: %w", err)
 	}
-	modelTable := slices.ContainsFunc(s.engine.Catalog().Tables(), func(t string) bool { return strings.EqualFold(t, name) })
-	st, err := s.db.Load(c.UserContext(), warehouse.LoadOptions{Table: name, Path: path, Format: format, Append: mode == "append", KeepColumns: modelTable})
+	cat := s.engine.Catalog()
+	modelTable := slices.ContainsFunc(cat.Tables(), func(t string) bool { return strings.EqualFold(t, name) })
+	// The model's data checks run over the staged rows: a breach refuses the whole file.
+	st, err := s.db.Load(c.UserContext(), warehouse.LoadOptions{Table: name, Path: path, Format: format, Append: mode == "append",
+		KeepColumns: modelTable, Checks: cat.DataChecks(name)})
 	var le *warehouse.LoadError
 	switch {
 	case errors.As(err, &le):

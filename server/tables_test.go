@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/beaconbi/beacon/server"
@@ -63,4 +65,67 @@ func TestUploadIsAllOrNothing(t *testing.T) {
 	checkError(t, do(t, srv, "POST", "/api/v1/tables/x%3BDROP", []byte(good)), 400, "name")
 	checkError(t, do(t, srv, "POST", "/api/v1/tables/scores?mode=merge", []byte(good)), 400, "mode")
 	checkError(t, do(t, srv, "POST", "/api/v1/tables/nope?mode=append", []byte(good)), 400, "body")
+}
+
+// An upload into a model's table runs the model's data checks over the
+// staged rows: one breach refuses the file, naming line, column, rule and value.
+func TestUploadRunsModelDataChecks(t *testing.T) {
+	db, err := warehousetest.OpenDemo(200, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	srv := newServer(t, db, server.AuthConfig{})
+	rows := warehousetest.Rows(t, db, `SELECT customer_id, segment, branch_id, channel, gender, age_band,
+		strftime(onboard_date, '%Y-%m-%d'), coalesce(strftime(close_date, '%Y-%m-%d'), '') FROM customers ORDER BY customer_id`)
+	file := func(edit func(i int, f []string)) []byte {
+		var b strings.Builder
+		b.WriteString("customer_id,segment,branch_id,channel,gender,age_band,onboard_date,close_date\n")
+		for i, r := range rows {
+			f := make([]string, len(r))
+			for j, v := range r {
+				f[j] = fmt.Sprint(v)
+			}
+			if edit != nil {
+				edit(i, f)
+			}
+			b.WriteString(strings.Join(f, ",") + "\n")
+		}
+		return []byte(b.String())
+	}
+	bad := file(func(i int, f []string) {
+		switch i {
+		case 10:
+			f[4] = "M" // line 12
+		case 30:
+			f[0] = fmt.Sprint(rows[29][0]) // line 32 repeats line 31
+		}
+	})
+	r := do(t, srv, "POST", "/api/v1/tables/customers", bad, "Content-Type", "text/csv")
+	if r.status != 422 {
+		t.Fatalf("status %d, want 422: %s", r.status, r.body)
+	}
+	e := r.json(t)["error"].(map[string]any)
+	want := map[string]bool{"12 gender accepted_values M": false, fmt.Sprintf("32 customer_id unique %v", rows[29][0]): false}
+	for _, x := range e["rows"].([]any) {
+		row := x.(map[string]any)
+		key := fmt.Sprintf("%v %v %v %v", row["line"], row["column"], row["rule"], row["value"])
+		if _, ok := want[key]; ok {
+			want[key] = true
+		}
+	}
+	for k, seen := range want {
+		if !seen {
+			t.Errorf("no breach %q in %s", k, r.body)
+		}
+	}
+	if !strings.Contains(e["message"].(string), "line 32, column customer_id") {
+		t.Errorf("message %q", e["message"])
+	}
+	if n := warehousetest.Rows(t, db, "SELECT count(*) FROM customers WHERE gender = 'M'")[0][0]; n != float64(0) {
+		t.Fatalf("a refused upload changed customers")
+	}
+	if r := do(t, srv, "POST", "/api/v1/tables/customers", file(nil), "Content-Type", "text/csv"); r.status != 200 {
+		t.Fatalf("the unchanged table is refused: %d %s", r.status, r.body)
+	}
 }

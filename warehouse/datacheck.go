@@ -94,16 +94,34 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// runChecks runs each check as one SQL query over table, in DuckDB, and
-// returns those that found breaches, with at most keep breaches each.
+// runChecks runs the checks over table in DuckDB and returns those that
+// found breaches, with at most keep breaches each. One scan counts the
+// breaches of every check; only a check that fails reads its rows again.
 // Rows are numbered in table order; live names a table whose existing
 // values an appended unique column must not repeat ("" for none).
 func runChecks(ctx context.Context, q querier, table, live string, checks []DataCheck, keep int) ([]CheckResult, error) {
+	types, err := columnTypes(ctx, q, table)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := countBreaches(ctx, q, table, types, checks)
+	if err != nil {
+		// Find the check that cannot run, to name it.
+		for _, c := range checks {
+			if _, err1 := countBreaches(ctx, q, table, types, []DataCheck{c}); err1 != nil {
+				return nil, fmt.Errorf("data check %s on %s could not run (does the data have the column?): %w", c.Rule, c.Column, err1)
+			}
+		}
+		return nil, fmt.Errorf("data checks: %w", err)
+	}
 	var out []CheckResult
-	for _, c := range checks {
-		res, err := runCheck(ctx, q, table, live, c, keep)
+	for i, c := range checks {
+		if counts[i] == 0 && !(c.Rule == RuleUnique && live != "") {
+			continue
+		}
+		res, err := runCheck(ctx, q, table, live, types, c, keep)
 		if err != nil {
-			return nil, fmt.Errorf("data check %s on %s could not run (does the data have the column?): %w", c.Rule, c.Column, err)
+			return nil, fmt.Errorf("data check %s on %s: %w", c.Rule, c.Column, err)
 		}
 		if res.Count > 0 {
 			out = append(out, res)
@@ -112,49 +130,136 @@ func runChecks(ctx context.Context, q querier, table, live string, checks []Data
 	return out, nil
 }
 
-func runCheck(ctx context.Context, q querier, table, live string, c DataCheck, keep int) (CheckResult, error) {
-	t := QuoteIdent(table)
+// countBreaches counts each check's breaches in one scan of table.
+func countBreaches(ctx context.Context, q querier, table string, types map[string]string, checks []DataCheck) ([]int64, error) {
+	counts := make([]int64, len(checks))
+	if len(checks) == 0 {
+		return counts, nil
+	}
+	cols := make([]string, len(checks))
+	for i, c := range checks {
+		if c.Rule == RuleUnique {
+			// Rows beyond the first of each value; the rows themselves come later.
+			cols[i] = "count(" + c.Expr + ") - count(DISTINCT " + c.Expr + ")"
+			continue
+		}
+		cond, err := breachCond(c, types)
+		if err != nil {
+			return nil, err
+		}
+		cols[i] = "count(*) FILTER (WHERE " + cond + ")"
+	}
+	rows, err := q.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+QuoteIdent(table))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	dest := make([]any, len(counts))
+	for i := range counts {
+		dest[i] = &counts[i]
+	}
+	if rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+	}
+	return counts, rows.Err()
+}
+
+// breachCond is the SQL condition true of a row that breaks c (not
+// unique). types are the table's column types: a plain column of a known
+// type is read directly, which is several times faster than through text.
+func breachCond(c DataCheck, types map[string]string) (string, error) {
 	v := "(" + c.Expr + ")"
 	text := "CAST(" + v + " AS VARCHAR)"
 	// TRY_CAST through text reads any type (a date has no number) without a binder error.
 	asNumber := "TRY_CAST(" + text + " AS DOUBLE)"
-	cond := ""
+	typ := ""
+	if c.Expr == QuoteIdent(c.Column) {
+		typ = types[strings.ToLower(c.Column)]
+	}
+	numeric, temporal := isNumericType(typ), typ == "DATE" || strings.HasPrefix(typ, "TIMESTAMP")
+	if numeric {
+		asNumber = "CAST(" + v + " AS DOUBLE)"
+	}
+	switch {
+	case c.Rule == RuleNumber && numeric, c.Rule == RuleDate && temporal:
+		return "false", nil
+	case c.Rule == RuleAcceptedValues && numeric:
+		if nums, ok := numbers(c.Values); ok {
+			return v + " IS NOT NULL AND " + asNumber + " NOT IN (" + nums + ")", nil
+		}
+	}
 	switch c.Rule {
 	case RuleNotNull:
-		cond = v + " IS NULL"
+		return v + " IS NULL", nil
 	case RuleAcceptedValues:
-		cond = v + " IS NOT NULL AND " + text + " NOT IN (" + sqlList(c.Values) + ")"
+		cond := v + " IS NOT NULL AND " + text + " NOT IN (" + sqlList(c.Values) + ")"
 		if nums, ok := numbers(c.Values); ok {
 			// 1.0 in a DOUBLE column is the accepted 1.
 			cond += " AND (" + asNumber + " IS NULL OR " + asNumber + " NOT IN (" + nums + "))"
 		}
+		return cond, nil
 	case RuleRange:
 		// A value that is no number at all breaks RuleNumber, which a range implies.
-		var out []string
+		out := []string{"false"}
 		if c.Min != nil {
 			out = append(out, asNumber+" < "+num(*c.Min))
 		}
 		if c.Max != nil {
 			out = append(out, asNumber+" > "+num(*c.Max))
 		}
-		if len(out) == 0 {
-			return CheckResult{Check: c}, nil
-		}
-		cond = strings.Join(out, " OR ")
+		return strings.Join(out, " OR "), nil
 	case RuleNumber:
-		cond = v + " IS NOT NULL AND " + asNumber + " IS NULL"
+		return v + " IS NOT NULL AND " + asNumber + " IS NULL", nil
 	case RuleDate:
-		cond = v + " IS NOT NULL AND TRY_CAST(" + text + " AS TIMESTAMP) IS NULL"
-	case RuleUnique:
-		return runUnique(ctx, q, table, live, c, keep)
-	default:
-		return CheckResult{}, fmt.Errorf("unknown rule %q", c.Rule)
+		return v + " IS NOT NULL AND TRY_CAST(" + text + " AS TIMESTAMP) IS NULL", nil
 	}
+	return "", fmt.Errorf("unknown rule %q", c.Rule)
+}
+
+func runCheck(ctx context.Context, q querier, table, live string, types map[string]string, c DataCheck, keep int) (CheckResult, error) {
+	if c.Rule == RuleUnique {
+		return runUnique(ctx, q, table, live, c, keep)
+	}
+	cond, err := breachCond(c, types)
+	if err != nil {
+		return CheckResult{}, err
+	}
+	t := QuoteIdent(table)
+	text := "CAST((" + c.Expr + ") AS VARCHAR)"
 	// rowid numbers a table's rows in insertion order; a fresh table's run
 	// from an arbitrary base, so positions count from the smallest.
-	query := `SELECT count(*) OVER (), rowid - (SELECT min(rowid) FROM ` + t + `), ` + text + `, ` + v + ` IS NULL
+	query := `SELECT count(*) OVER (), rowid - (SELECT min(rowid) FROM ` + t + `), ` + text + `, (` + c.Expr + `) IS NULL
 		FROM ` + t + ` WHERE ` + cond + ` ORDER BY rowid LIMIT ` + strconv.Itoa(keep)
 	return scanBreaches(ctx, q, c, query, false)
+}
+
+// columnTypes maps a table's lower-case column names to their DuckDB types.
+func columnTypes(ctx context.Context, q querier, table string) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE "+QuoteIdent(table)+")")
+	if err != nil {
+		return nil, fmt.Errorf("describe %s: %w", table, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return nil, fmt.Errorf("describe %s: %w", table, err)
+		}
+		out[strings.ToLower(name)] = strings.ToUpper(typ)
+	}
+	return out, rows.Err()
+}
+
+func isNumericType(typ string) bool {
+	for _, p := range []string{"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"} {
+		if strings.HasPrefix(typ, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // runUnique finds the rows whose value an earlier row (or, for an append,

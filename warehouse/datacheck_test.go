@@ -275,3 +275,13 @@ func TestCheckLiveTable(t *testing.T) {
 		t.Fatalf("count %d, want %d", res[0].Count, want)
 	}
 }
+
+// A check on a column the file lacks cannot run: the load says which.
+func TestCheckOnMissingColumnNamesIt(t *testing.T) {
+	db := mustOpen(t)
+	checks := append([]DataCheck{{Column: "Tenure", Expr: `"Tenure"`, Rule: RuleNotNull}}, churnChecks...)
+	_, err := db.Load(context.Background(), LoadOptions{Table: "churn", Path: writeFile(t, "c.csv", churnCSV(5, nil)), Checks: checks})
+	if err == nil || !strings.Contains(err.Error(), "data check not_null on Tenure could not run") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -195,56 +195,6 @@ func generate(ctx context.Context, args []string) error {
 	return nil
 }
 
-func load(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	dbPath := fs.String("db", env("BEACON_DB", "data/beacon.duckdb"), "DuckDB file to load into")
-	table := fs.String("table", "", "table to create or replace (required)")
-	appendRows := fs.Bool("append", false, "append to the table instead of replacing it")
-	format := fs.String("format", "", "csv or parquet (default: by file extension)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *table == "" || fs.NArg() != 1 {
-		return errors.New("usage: beacon load --table NAME [--append] FILE.csv|FILE.parquet")
-	}
-	db, err := openDB(ctx, *dbPath)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	st, err := db.Load(ctx, warehouse.LoadOptions{Table: *table, Path: fs.Arg(0), Format: *format, Append: *appendRows, Progress: progressPrinter(os.Stderr)})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "loaded %d rows into %s in %s\n", st.Rows, st.Table, st.Elapsed.Round(time.Millisecond))
-	return nil
-}
-
-func check(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	dbPath := fs.String("db", env("BEACON_DB", "data/beacon.duckdb"), "DuckDB file whose tables the model must match")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: beacon check [--db FILE] MODEL.yaml")
-	}
-	if _, err := os.Stat(*dbPath); err != nil {
-		return fmt.Errorf("database %s: %w (generate or load data first, or pass --db)", *dbPath, err)
-	}
-	db, err := openDB(ctx, *dbPath)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	cat, err := loadCatalog(ctx, db, fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	fmt.Printf("%s: ok, %d metrics, %d dimensions\n", fs.Arg(0), len(cat.Names()), len(cat.DimensionNames()))
-	return nil
-}
-
 // progressPrinter draws a one-line progress bar when w is a terminal and
 // prints one line per step otherwise.
 func progressPrinter(w io.Writer) func(step string, done, total int) {
