@@ -216,3 +216,41 @@ func TestParseAdmission(t *testing.T) {
 		}
 	}
 }
+
+// Work still running when the shutdown grace runs out is cancelled (DuckDB
+// interrupts the statement), so Shutdown returns with no handler left and
+// the database can close.
+func TestShutdownStopsWorkThatOutlivesTheGrace(t *testing.T) {
+	eng := metricstest.DemoEngine(t, bank, metrics.EngineConfig{QueryTimeout: 5 * time.Minute})
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: bank, Engine: eng, Guard: queries.NewGuard(eng, 10), Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	base := "http://" + ln.Addr().String()
+	// Minutes of work unless interrupted.
+	body := `{"sql":"SELECT count(*) FROM customer_months a, customer_months b, customer_months c WHERE a.balance + b.balance + c.balance > -1"}`
+	done := make(chan response, 1)
+	go func() {
+		resp, err := http.Post(base+"/api/v1/sql", "application/json", strings.NewReader(body))
+		if err != nil {
+			done <- response{}
+			return
+		}
+		done <- read(resp)
+	}()
+	waitFor(t, func() bool { return sqlLoad(t, base)["running"] == float64(1) })
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	r := <-done
+	if r.status == 200 {
+		t.Fatalf("the statement ran to the end: %s", r.body)
+	}
+}
