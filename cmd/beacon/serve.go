@@ -52,7 +52,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.conn.MaxConns, "max-conns", 0, "open connections allowed (0: from the descriptor limit, at most 10,000)")
 	fs.StringVar(&f.admission, "admission", env("BEACON_ADMISSION", ""), "per class of work, requests running/queued, e.g. query=8/64,sql=1/4 (classes cheap, query, sql, chat)")
 	fs.DurationVar(&f.queueWait, "queue-wait", 10*time.Second, "longest a request waits for a turn before a 503")
-	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 10*time.Second, "time from SIGTERM to exit: requests finish, then are stopped, then the database closes")
+	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 8*time.Second, "time from SIGTERM to exit: requests finish, then are stopped, then the database closes")
 	fs.DurationVar(&f.lockWait, "lock-wait", 15*time.Second, "how long to wait at start for another process to release the database file")
 }
 
