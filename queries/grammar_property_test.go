@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/metrics/metricstest"
+	"github.com/beaconbi/beacon/warehouse/warehousetest"
 )
 
 // rendered is a random reading: a question in zh or en and the
@@ -123,5 +125,56 @@ func TestPlannerReadsBackRenderedReadings(t *testing.T) {
 	}
 	if unanswered > n/20 {
 		t.Errorf("%d of %d rendered questions were not answered", unanswered, n)
+	}
+}
+
+var propPeriods = []struct{ rng, zh, en string }{
+	{"last_month", "上个月", "last month"}, {"2025-03", "2025年3月", "March 2025"}, {"last_3_months", "近3个月", "the last 3 months"},
+	{"2025-Q2", "2025年第二季度", "Q2 2025"}, {"this_year", "今年", "this year"}, {"2025-H2", "2025年下半年", "H2 2025"},
+}
+
+// Time and comparison words, drawn with segments and breakdowns over the
+// demo bank, are read back exactly.
+func TestPlannerReadsBackRenderedPeriods(t *testing.T) {
+	db, err := warehousetest.OpenDemo(1000, 24)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	o := NewOffline(metricstest.DemoCatalog(t, db), warehousetest.Now)
+	rng := rand.New(rand.NewPCG(3, 5))
+	segs := []struct{ value, zh, en string }{{"高净值", "高净值客户", "high net worth customers"}, {"年轻", "年轻客户", "young customers"}}
+	for i := 0; i < 200; i++ {
+		zh := i%2 == 0
+		per := propPeriods[rng.IntN(len(propPeriods))]
+		q := metrics.Query{Metrics: []string{"churn_rate"}, Time: &metrics.TimeSpec{Range: per.rng}}
+		question := map[bool]string{true: per.zh, false: "churn rate"}[zh]
+		tail := ""
+		if rng.IntN(2) == 0 {
+			s := segs[rng.IntN(2)]
+			q.Filters = []metrics.Filter{{Dimension: "segment", Op: "eq", Value: s.value}}
+			question += map[bool]string{true: s.zh, false: " of " + s.en}[zh]
+		}
+		if rng.IntN(2) == 0 {
+			q.Dimensions = []string{"region"}
+			question += map[bool]string{true: "各区域", false: " by region"}[zh]
+		}
+		if rng.IntN(2) == 0 {
+			q.Compare = "same_period_last_year"
+			tail = map[bool]string{true: "同比", false: " year over year"}[zh]
+		}
+		if zh {
+			question += "的流失率" + tail
+		} else {
+			question += " in " + per.en + tail
+		}
+		p := o.Plan(question, nil)
+		if p.Status != "answer" {
+			t.Errorf("not answered: %s: %s", question, p.Message)
+			continue
+		}
+		if canonical(p.Query) != canonical(q) {
+			t.Errorf("silent wrong: %s\n got  %s\n want %s", question, canonical(p.Query), canonical(q))
+		}
 	}
 }
