@@ -44,11 +44,14 @@ type Lexicon struct {
 	entity map[string]bool
 	// stem holds the entity words cut from a count's label (客户 of 客户数).
 	stem map[string]bool
+	// nouns are the names of the model's sources and tables (loans,
+	// claims): what the rows are, which a question may name freely.
+	nouns map[string]bool
 }
 
 // NewLexicon builds the lexicon of a catalog.
 func NewLexicon(cat *metrics.Catalog) *Lexicon {
-	lx := &Lexicon{metrics: map[string]*metrics.Metric{}, entity: map[string]bool{}, stem: map[string]bool{}}
+	lx := &Lexicon{metrics: map[string]*metrics.Metric{}, entity: map[string]bool{}, stem: map[string]bool{}, nouns: map[string]bool{}}
 	bySurface := map[string]*entry{}
 	add := func(surface string, t target) {
 		s := strings.TrimSpace(normalize(surface))
@@ -99,6 +102,13 @@ func NewLexicon(cat *metrics.Catalog) *Lexicon {
 		}
 	}
 	lx.addEntityWords(cat, bySurface)
+	for _, t := range cat.Tables() {
+		for _, w := range strings.Fields(normalize(t)) {
+			lx.nouns[w] = true
+			lx.nouns[strings.TrimSuffix(strings.TrimSuffix(w, "s"), "ie")] = true
+			lx.nouns[strings.TrimSuffix(w, "ies")+"y"] = true
+		}
+	}
 	for _, e := range bySurface {
 		lx.entries = append(lx.entries, e)
 	}

@@ -50,6 +50,9 @@ type Offline struct {
 	now func() time.Time
 	// timed reports whether every metric can be filtered by time.
 	timed map[string]bool
+	// finest is each metric's finest grain: a monthly source's last row
+	// stands for its whole month.
+	finest map[string]string
 	// data tells the time the data covers, so that a question with no
 	// period is read over the data's own last month; nil means unknown.
 	data DataTime
@@ -74,9 +77,12 @@ func (o *Offline) WithDataTime(data DataTime) *Offline {
 
 // NewOffline returns the offline planner over a catalog.
 func NewOffline(cat *metrics.Catalog, now func() time.Time) *Offline {
-	o := &Offline{cat: cat, lx: NewLexicon(cat), now: now, timed: map[string]bool{}}
+	o := &Offline{cat: cat, lx: NewLexicon(cat), now: now, timed: map[string]bool{}, finest: map[string]string{}}
 	for _, d := range cat.Definitions() {
 		o.timed[d.Name] = len(d.Grains) > 0
+		if len(d.Grains) > 0 {
+			o.finest[d.Name] = d.Grains[0]
+		}
 	}
 	return o
 }

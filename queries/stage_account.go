@@ -7,7 +7,7 @@ import (
 	"unicode"
 )
 
-var reGroup = regexp.MustCompile(`拆开|拆分|细分|分开|分别|按|分|(?:这|那)?[两三四五六七八九十几]+\s*(?:种|个|类|家|项|大)|各个|各|每个|每一个|每家|不同|\bby\b|\bper\b|for each|broken down by|across|split by|each`)
+var reGroup = regexp.MustCompile(`分布|拆开|拆分|细分|分开|分别|按|分|(?:这|那)?[两三四五六七八九十几]+\s*(?:种|个|类|家|项|大)|各个|各|每个|每一个|每家|不同|\bby\b|\bper\b|for each|broken down by|across|split by|each`)
 
 // readGrouping blanks grouping words (按, 各, 不同, by, per): the
 // dimensions they group by were read by ground.
@@ -25,7 +25,10 @@ func (o *Offline) account(r *reading) bool {
 		// 其中, their: the earlier question, which a follow-up refines.
 		r.text = consume(r.text, reAnaphor, func([]string) bool { return true })
 	}
-	w := leftover(r.text)
+	w := leftover(r.text, o.lx.nouns)
+	if w != "" && !isDigits(w) && o.adoptCount(r, w) {
+		return o.account(r)
+	}
 	switch {
 	case w == "":
 		return false
@@ -53,11 +56,11 @@ var zhFillers = []string{
 	"每", "各", "分别", "两地", "两种", "两类", "几个", "几", "种", "类", "次", "做了", "做", "升了", "降了", "升", "降", "还是", "末", "月末", "季末", "年末", "期末", "底",
 	"全年", "整年", "咱们", "咱", "开户", "办理", "排", "只看", "只", "仅", "换成", "改成", "换", "再", "呢", "如何了", "给", "出", "来", "把", "按照", "按着",
 	"帮忙", "麻烦", "劳驾", "您好", "你好", "谢谢", "辛苦", "拉一下", "拉", "看下", "瞧瞧", "瞅瞅", "想看", "需要", "我要", "要",
-	"区", "地区", "那边", "这边", "一带", "花了", "花", "钱", "多少钱", "带来", "带上", "持有", "拥有", "用户", "会员", "人群", "群体", "的话", "件", "张", "笔", "带", "到期", "收到", "产生", "列出来", "列出", "附上", "加上",
+	"区", "地区", "那边", "这边", "一带", "花了", "花", "钱", "多少钱", "带来", "带上", "持有", "拥有", "其他", "其余", "剩下", "用户", "会员", "人群", "群体", "的话", "件", "张", "笔", "带", "到期", "收到", "产生", "列出来", "列出", "附上", "加上",
 	"地", "城", "那些", "这些", "它们", "他们", "一共", "多大", "多高", "多低", "怎么回事", "走", "了吗", "没有", "吧", "哦", "嗯", "拉", "出来",
 }
 
-var enFillers = strings.Fields(`pay pays paying paid made make makes use uses using used users user members member people persons aged filed file files sold sell sells selling bought buy purchased issued written belong belongs belonging respectively what whats what's is are was were be been the a an of in on at for to from and or with our my we us me i you
+var enFillers = strings.Fields(`whole during earning earn earns pay pays paying paid made make makes use uses using used users user members member people persons aged filed file files sold sell sells selling bought buy purchased issued written belong belongs belonging respectively what whats what's is are was were be been the a an of in on at for to from and or with our my we us me i you
 show tell give list display get find see compare how much many did do does has have had which who where when there their its it this that these those
 please can could would will should rate rates number numbers count total overall value values amount level figure figures data
 customers customer clients client bank bank's s across all each every between than vs versus change changed changes up down over
@@ -71,7 +74,7 @@ breakdowns along plus with including included ranked rank ranking biggest smalle
 
 // leftover returns the first word of text that is neither a filler nor
 // punctuation, or "".
-func leftover(text string) string {
+func leftover(text string, nouns map[string]bool) string {
 	rest := text
 	for _, f := range sortedByLen(zhFillers) {
 		rest = strings.ReplaceAll(rest, f, " ")
@@ -81,12 +84,48 @@ func leftover(text string) string {
 			return w
 		}
 		w = strings.Trim(w, "-/.'&")
-		if w == "" || slices.Contains(enFillers, w) || enArticle(w) {
+		if w == "" || slices.Contains(enFillers, w) || enArticle(w) || nouns[w] {
 			continue
 		}
 		return w
 	}
 	return ""
+}
+
+// adoptCount reads a word left over in a question asking how many (违约的
+// 贷款有多少笔, how many loans defaulted) as the one count metric whose
+// label holds it (违约笔数, Defaulted loans), and blanks it.
+func (o *Offline) adoptCount(r *reading, w string) bool {
+	if !reCountCue.MatchString(r.norm) || len([]rune(w)) < 2 || len(r.metricWords()) > 0 {
+		return false
+	}
+	stem := strings.TrimSuffix(strings.TrimSuffix(w, "ed"), "s")
+	found := ""
+	for _, name := range o.cat.Names() {
+		m := o.lx.metrics[name]
+		if m.Format != "count" || m.Type != "simple" {
+			continue
+		}
+		words := append([]string{m.Label.ZH, m.Label.EN}, append(m.Synonyms.ZH, m.Synonyms.EN...)...)
+		if !slices.ContainsFunc(words, func(l string) bool {
+			l = normalize(l)
+			return hasHan(w) && strings.Contains(l, w) || !hasHan(w) && len(stem) > 3 && containsWord(l, stem) || containsWord(l, w)
+		}) {
+			continue
+		}
+		if found != "" {
+			return false // two counts fit: the asker must say which
+		}
+		found = name
+	}
+	if found == "" {
+		return false
+	}
+	i := strings.Index(r.text, w)
+	r.text = blank(r.text, i, i+len(w))
+	r.words = append(r.words, word{kind: kindMetric, name: found, surface: w, start: i, end: i + len(w)})
+	r.understood(w, "metric", found)
+	return true
 }
 
 func isFiller(w string) bool {

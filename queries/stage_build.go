@@ -17,13 +17,22 @@ var reWhole = regexp.MustCompile(`全行|全部|所有客户|整体|总体|全�
 // query of the conversation for a follow-up.
 func (o *Offline) build(r *reading) bool {
 	p := r.plan
-	if r.prev == nil && reAnaphor.MatchString(r.norm) {
+	if r.prev == nil && (reAnaphor.MatchString(r.norm) || reFollowUp.MatchString(r.norm) && reFollowUpOnly.MatchString(r.norm)) {
+		word := reAnaphor.FindString(r.norm)
+		if word == "" {
+			word = reFollowUpOnly.FindString(r.norm)
+		}
 		return r.clarify(r.say("「%s」指的是什么？这是对话的第一个问题，请写明对象。", "What does %q refer to? There is no earlier question in this conversation; please name it.",
-			strings.TrimSpace(reAnaphor.FindString(r.norm))))
+			strings.TrimSpace(word)))
 	}
 	found, stop := o.chosenMetrics(r)
 	if stop {
 		return true
+	}
+	if r.prev != nil && len(found) > 0 && r.onlyEntityWords(o.lx) {
+		// "那只看女性借款人呢", "what about borrowers over 50?": the entity
+		// is the subject of the follow-up, not a new metric.
+		found = nil
 	}
 	if len(found) == 0 && r.prev == nil && reCountCue.MatchString(r.norm) && len(r.filters)+len(r.conds) > 0 {
 		// 华南有多少合约用户: a count of the entity, held to the values named.
@@ -34,7 +43,7 @@ func (o *Offline) build(r *reading) bool {
 	if len(found) == 1 && r.onlyEntity(o.lx) && !reCountCue.MatchString(r.norm) && r.prev == nil {
 		return r.clarify(r.say("想看%s的哪个指标？例如数量、流失率。", "Which figure about %s do you want: how many, the churn rate, ...?", r.words[0].surface))
 	}
-	r.followup = r.prev != nil && (len(found) == 0 || reFollowUp.MatchString(r.norm))
+	r.followup = r.prev != nil && (len(found) == 0 || reFollowUp.MatchString(r.norm) || reAnaphor.MatchString(r.norm))
 	q := metrics.Query{}
 	switch {
 	case r.followup:
@@ -63,6 +72,8 @@ func (o *Offline) build(r *reading) bool {
 var (
 	// Words that point back to an earlier question.
 	reAnaphor = regexp.MustCompile(`其中|他们|她们|它们|这些人|这部分|该群体|\btheir\b|\bthem\b|\bthose ones\b|\bsame ones\b|\bof these\b`)
+	// Follow-up openers that make sense only after an earlier question.
+	reFollowUpOnly = regexp.MustCompile(`^\s*(?:what about|how about|and|same for)\b|^\s*(?:那么?|只看|仅看)`)
 	// Words that ask how many.
 	reCountCue = regexp.MustCompile(`多少|几|数量|总数|人数|户数|规模|\bhow many\b|\bnumber\b|\bcount\b|\btotal\b`)
 )
@@ -124,6 +135,16 @@ func (o *Offline) chosenMetrics(r *reading) ([]string, bool) {
 		}
 	}
 	return found, false
+}
+
+// onlyEntityWords reports whether every metric word names the entity.
+func (r *reading) onlyEntityWords(lx *Lexicon) bool {
+	for _, w := range r.words {
+		if w.kind == kindMetric && !lx.entity[w.surface] {
+			return false
+		}
+	}
+	return true
 }
 
 // entityCount is the catalog's one plain count (客户数, customers), or "".
@@ -199,7 +220,8 @@ var reMetricJoin = regexp.MustCompile(`^\s*(?:and|&|plus|as well as|with|和|与
 func (r *reading) listedWithMetric(i int) bool {
 	w := r.words[i]
 	joined := func(between string) bool {
-		return reMetricJoin.MatchString(between) && (strings.TrimSpace(between) != "" || !hasHan(w.surface))
+		// Chinese has no spaces: one here was punctuation (、，) between the two.
+		return reMetricJoin.MatchString(between) && (between != "" || !hasHan(w.surface))
 	}
 	if i+1 < len(r.words) && r.words[i+1].kind == kindMetric && joined(r.norm[w.end:r.words[i+1].start]) {
 		return true
@@ -251,7 +273,8 @@ func (r *reading) applyFilters() {
 			// a breakdown already sliced by a filter (各套餐 → 只看华东 → 女性呢)
 			// it swaps or adds the slice and keeps the breakdown, except by the
 			// value's own dimension.
-			sliced := len(q.Filters) > 0
+			// A condition (under 30) slices every member alike: it keeps it too.
+			sliced := len(q.Filters) > 0 || len(r.filters) == 0
 			kept := slices.DeleteFunc(slices.Clone(q.Dimensions), func(d string) bool {
 				return !sliced || slices.ContainsFunc(added, func(f metrics.Filter) bool { return f.Dimension == d })
 			})

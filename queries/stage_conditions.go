@@ -17,7 +17,7 @@ import (
 
 const (
 	numRE  = `(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)\s*(百万|千万|万|千|亿|k\b|m\b|thousand\b|million\b|billion\b)?`
-	unitRE = `\s*(周岁|岁|万元|元|块|个月|月|年|次|个|件|笔|天|日|张|份|人|分钟|gb\b|mb\b|tb\b|g\b|%|years? old|yrs?\b|years?\b|months?\b|days?\b|minutes?\b|mins?\b|times\b|calls?\b|yuan\b|rmb\b|dollars?\b|usd\b|old\b)?`
+	unitRE = `\s*(周岁|岁|万元|元|块|个月|月|年|次|个|件|笔|天|日|张|份|人|分钟|分|points?\b|gb\b|mb\b|tb\b|g\b|%|years? old|yrs?\b|years?\b|months?\b|days?\b|minutes?\b|mins?\b|times\b|calls?\b|yuan\b|rmb\b|dollars?\b|usd\b|old\b)?`
 )
 
 var (
@@ -55,6 +55,8 @@ var unitClasses = []struct {
 	{[]string{"元", "万元", "块", "yuan", "rmb", "dollars", "dollar", "usd"}, []string{"金额", "余额", "收入", "费", "资产", "保费", "balance", "amount", "income", "charge", "fee", "salary", "premium", "spend", "limit", "额"}},
 	{[]string{"次", "times", "calls", "call"}, []string{"次数", "次", "calls", "count", "number of", "times"}},
 	{[]string{"gb", "mb", "tb", "g"}, []string{"流量", "gb", "data", "usage"}},
+	{[]string{"分", "points", "point"}, []string{"评分", "分数", "得分", "score", "points"}},
+	{[]string{"天", "日", "days", "day"}, []string{"天数", "天", "days", "逾期", "dpd"}},
 	{[]string{"分钟", "minutes", "minute", "mins"}, []string{"分钟", "时长", "minutes", "duration"}},
 }
 
@@ -238,9 +240,12 @@ func (o *Offline) conditionDimension(r *reading, c condition) (dim string, facto
 	if hint == "" {
 		hint = c.opWord
 	}
-	if c.unit == "" && reAgeSubject.MatchString(r.norm[max(0, c.start-24):c.start]) {
+	switch before := r.norm[max(0, c.start-24):c.start]; {
+	case c.unit == "" && reAgeSubject.MatchString(before):
 		// "customers over 50": a bare age is the only reading of people over a number.
 		hint = "old"
+	case c.unit == "" && reMoneySubject.MatchString(before):
+		hint = "yuan" // "earning under 80,000 a year"
 	}
 	if dim, ok := o.dimensionForUnit(hint); ok {
 		return dim, 1, true
@@ -300,6 +305,8 @@ func (o *Offline) findEqualities(r *reading, text string) []condition {
 	}
 	return out
 }
+
+var reMoneySubject = regexp.MustCompile(`(?:earning|earn|earns|making|make|income of|incomes?|paying|pays|pay|spending|spend|salary of)\s*$`)
 
 var reAgeSubject = regexp.MustCompile(`(?:customers|clients|people|members|users|subscribers|holders|policyholders|borrowers|those|aged|ages?)(?:\s+(?:are|is|who are|that are|aged))?\s*$`)
 

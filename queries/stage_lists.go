@@ -83,6 +83,9 @@ func (o *Offline) readExclusion(r *reading, w *word) bool {
 	return w.excluded
 }
 
+// reEach asks for each member anywhere in a question (各是多少, respectively).
+var reEach = regexp.MustCompile(`各是|各自|分别|\beach\b|respectively|\bper\b`)
+
 // qualifyHead marks the dimension word that heads an excluded value
 // ("product lines other than medical", 德国以外的国家) as naming the set,
 // not a breakdown, unless grouping words ask for one (各国家, by country).
@@ -94,7 +97,7 @@ func (r *reading) qualifyHead(i int) {
 			continue
 		}
 		near := d.end <= v.start && v.start-d.end <= 16 || d.start >= v.end && d.start-v.end <= 16
-		if near && !reGroup.MatchString(r.norm[max(0, d.start-9):d.start]) {
+		if near && !reGroup.MatchString(r.norm[max(0, d.start-9):d.start]) && !reEach.MatchString(r.norm) {
 			d.qualifier = true
 		}
 	}

@@ -140,6 +140,7 @@ func (o *Offline) dataSpan(names []string) (first, last time.Time, ok bool) {
 	}
 	for i, m := range names {
 		f, l, has := o.data.MetricExtent(m)
+		l = periodEnd(l, o.finest[m])
 		if !has {
 			return first, last, false
 		}
@@ -151,6 +152,22 @@ func (o *Offline) dataSpan(names []string) (first, last time.Time, ok bool) {
 		}
 	}
 	return first, last, len(names) > 0
+}
+
+// periodEnd is the last day of the period at grain that starts at t: the
+// last row of a monthly source stands for its whole month.
+func periodEnd(t time.Time, grain string) time.Time {
+	switch grain {
+	case "week":
+		return t.AddDate(0, 0, 6)
+	case "month":
+		return time.Date(t.Year(), t.Month()+1, 0, 0, 0, 0, 0, t.Location())
+	case "quarter":
+		return time.Date(t.Year(), t.Month()+3, 0, 0, 0, 0, 0, t.Location())
+	case "year":
+		return time.Date(t.Year()+1, 1, 0, 0, 0, 0, 0, t.Location())
+	}
+	return t
 }
 
 func timeWords(tr timeRead) string {

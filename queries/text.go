@@ -15,6 +15,7 @@ import (
 // punctuation into spaces, keeping byte offsets meaningful for matching.
 func normalize(s string) string {
 	s = reThousands.ReplaceAllString(s, "$1$2")
+	s = reISOMonth.ReplaceAllString(s, "${1}年${2}月")
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -37,6 +38,10 @@ func normalize(s string) string {
 	}
 	return " " + strings.Join(strings.Fields(b.String()), " ") + " "
 }
+
+// reISOMonth finds a month written 2025-09 (not a day 2025-09-30), which
+// would otherwise read as two numbers once "-" is a space.
+var reISOMonth = regexp.MustCompile(`\b(\d{4})-(0?[1-9]|1[0-2])\b(?:[^-\d]|$)`)
 
 // reThousands finds a thousands separator: 100,000 and 1,250,000 are numbers.
 var reThousands = regexp.MustCompile(`(\d),(\d{3}\b)`)
