@@ -104,6 +104,18 @@ type EvalOutcome struct {
 // EvalReport sums outcomes by language.
 type EvalReport struct {
 	Outcomes []EvalOutcome
+	// Planning holds how long the planner took on each question.
+	Planning []time.Duration
+}
+
+// PlanningPercentile is the planner's latency at percentile p (0-100).
+func (r *EvalReport) PlanningPercentile(p float64) time.Duration {
+	if len(r.Planning) == 0 {
+		return 0
+	}
+	d := slices.Clone(r.Planning)
+	slices.Sort(d)
+	return d[min(len(d)-1, int(p/100*float64(len(d))))]
 }
 
 // LangStats are the figures for one language.
@@ -175,7 +187,8 @@ func Evaluate(ctx context.Context, set *EvalSet, engine *metrics.Engine, offline
 			if lang == "" {
 				lang = map[bool]string{true: "zh", false: "en"}[hasHan(t.Question)]
 			}
-			o, next, err := evaluateTurn(ctx, engine, offline, hand, c, t, prev)
+			o, next, took, err := evaluateTurn(ctx, engine, offline, hand, c, t, prev)
+			rep.Planning = append(rep.Planning, took)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", id, err)
 			}
@@ -189,9 +202,11 @@ func Evaluate(ctx context.Context, set *EvalSet, engine *metrics.Engine, offline
 
 // evaluateTurn plans and judges one question; it returns the query the
 // conversation continues from.
-func evaluateTurn(ctx context.Context, engine *metrics.Engine, offline *Offline, hand HandSQL, c EvalCase, t EvalTurn, prev *metrics.Query) (EvalOutcome, *metrics.Query, error) {
+func evaluateTurn(ctx context.Context, engine *metrics.Engine, offline *Offline, hand HandSQL, c EvalCase, t EvalTurn, prev *metrics.Query) (EvalOutcome, *metrics.Query, time.Duration, error) {
 	var o EvalOutcome
+	start := time.Now()
 	p := offline.Plan(t.Question, prev)
+	took := time.Since(start)
 	o.Status = p.Status
 	o.Got = compact(p.Query)
 	if p.Status != "answer" {
@@ -204,11 +219,11 @@ func evaluateTurn(ctx context.Context, engine *metrics.Engine, offline *Offline,
 		}
 		o.Correct = p.Status != "answer"
 		o.SilentWrong = p.Status == "answer"
-		return o, prev, nil
+		return o, prev, took, nil
 	}
 	want, err := referenceRows(ctx, engine, hand, t)
 	if err != nil {
-		return o, nil, err
+		return o, nil, took, err
 	}
 	if t.SQL != "" {
 		o.Want = "sql: " + strings.Join(strings.Fields(t.SQL), " ")
@@ -241,7 +256,7 @@ func evaluateTurn(ctx context.Context, engine *metrics.Engine, offline *Offline,
 		q := *t.Query
 		next = &q
 	}
-	return o, next, nil
+	return o, next, took, nil
 }
 
 // referenceRows runs the turn's hand SQL, or its reference query.
@@ -382,6 +397,7 @@ func (r *EvalReport) Print(w io.Writer, name string, misses bool) {
 		}
 		fmt.Fprintf(w, "%-4s %9d %11.1f%% %11.1f%% %9d %12d %14s\n", s.Lang, s.Questions, pct(s.Exact, s.Questions), pct(s.Correct, s.Questions), s.Refused, s.SilentWrong, oos)
 	}
+	fmt.Fprintf(w, "planner p50 %s, p99 %s over %d questions\n", r.PlanningPercentile(50), r.PlanningPercentile(99), len(r.Planning))
 	for _, o := range r.Outcomes {
 		if o.Correct || !o.SilentWrong && !misses {
 			continue
