@@ -149,8 +149,12 @@ func checkSeries(name string, args []any) error {
 		}
 		n = (nums[1] - nums[0]) / nums[2]
 	}
-	if n+1 > MaxSeries {
-		return beacon.Invalid("sql", nil, "%s() here would make about %.0f elements; free SQL allows at most %d", name, n+1, MaxSeries)
+	if name == "generate_series" {
+		n++ // it includes its stop, range() does not
+	}
+	n = math.Ceil(n)
+	if n > MaxSeries {
+		return beacon.Invalid("sql", nil, "%s() here would make about %.0f elements; free SQL allows at most %d", name, n, MaxSeries)
 	}
 	return nil
 }
