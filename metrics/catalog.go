@@ -197,7 +197,9 @@ func (v *validator) build() *Catalog {
 func tableNames(t map[string][]warehouse.Column) []string {
 	out := make([]string, 0, len(t))
 	for k := range t {
-		out = append(out, k)
+		if warehouse.ValidTableName(k) == nil { // not Beacon's own state
+			out = append(out, k)
+		}
 	}
 	sort.Strings(out)
 	return out
@@ -374,51 +376,58 @@ func (v *validator) measures(c *Catalog, src *source) {
 			v.fail(ms.Line, "rename one of them", "duplicate measure %q in source %s (first defined at line %d)", ms.Name, src.Name, prev.Line)
 			continue
 		}
-		what := "measure " + ms.Name
-		if !slices.Contains(aggregations, ms.Agg) {
-			v.fail(ms.Line, suggestAgg(ms.Agg), "%s: unknown agg %q", what, ms.Agg)
-			continue
-		}
-		if ms.Column != "" && ms.Expr != "" {
-			v.fail(ms.Line, "keep one of them", "%s has both column: and expr:", what)
-			continue
-		}
-		if ms.Column != "" {
-			if !v.column(src, ms.Line, what, ms.Column) {
-				continue
-			}
-			ms.Expr = quoteIdent(ms.Column)
-		}
-		if ms.Expr == "" && ms.Agg != "count" {
-			v.fail(ms.Line, "add column: or expr:", "%s: agg %s needs a column or an expression", what, ms.Agg)
-			continue
-		}
-		if ms.Expr != "" {
-			if _, ok := v.expr(src, ms.Line, what, aggSQL(ms.Agg, ms.Expr)); !ok {
-				continue
-			}
-		}
-		if ms.Filter != "" {
-			if _, ok := v.expr(src, ms.Line, what+" filter", "CAST(("+ms.Filter+") AS BOOLEAN)"); !ok {
-				continue
-			}
-		}
-		if ms.TimeAggregation != "" {
-			if !slices.Contains(timeAggregations, ms.TimeAggregation) {
-				v.fail(ms.Line, "use first or last", "%s: unknown time_aggregation %q", what, ms.TimeAggregation)
-				continue
-			}
-			if src.Time == nil {
-				v.fail(ms.Line, "give source "+src.Name+" a time: column", "%s is semi-additive over time but source %s has no time column", what, src.Name)
-				continue
-			}
-		}
+		// A measure with a problem is still registered, once the problem is
+		// reported, so that the metrics built on it are not reported too.
+		v.measure(src, ms)
 		mm := &measure{Measure: ms, source: src}
 		c.measures[key] = mm
 		if other, ok := c.measures[ms.Name]; ok && other != mm {
 			c.measures[ms.Name] = nil // ambiguous bare name: must be qualified
 		} else if !ok {
 			c.measures[ms.Name] = mm
+		}
+	}
+}
+
+// measure checks one measure against its source's table.
+func (v *validator) measure(src *source, ms *Measure) {
+	what := "measure " + ms.Name
+	if !slices.Contains(aggregations, ms.Agg) {
+		v.fail(ms.Line, suggestAgg(ms.Agg), "%s: unknown agg %q", what, ms.Agg)
+		return
+	}
+	if ms.Column != "" && ms.Expr != "" {
+		v.fail(ms.Line, "keep one of them", "%s has both column: and expr:", what)
+		return
+	}
+	if ms.Column != "" {
+		if !v.column(src, ms.Line, what, ms.Column) {
+			return
+		}
+		ms.Expr = quoteIdent(ms.Column)
+	}
+	if ms.Expr == "" && ms.Agg != "count" {
+		v.fail(ms.Line, "add column: or expr:", "%s: agg %s needs a column or an expression", what, ms.Agg)
+		return
+	}
+	if ms.Expr != "" {
+		if _, ok := v.expr(src, ms.Line, what, aggSQL(ms.Agg, ms.Expr)); !ok {
+			return
+		}
+	}
+	if ms.Filter != "" {
+		if _, ok := v.expr(src, ms.Line, what+" filter", "CAST(("+ms.Filter+") AS BOOLEAN)"); !ok {
+			return
+		}
+	}
+	if ms.TimeAggregation != "" {
+		if !slices.Contains(timeAggregations, ms.TimeAggregation) {
+			v.fail(ms.Line, "use first or last", "%s: unknown time_aggregation %q", what, ms.TimeAggregation)
+			return
+		}
+		if src.Time == nil {
+			v.fail(ms.Line, "give source "+src.Name+" a time: column", "%s is semi-additive over time but source %s has no time column", what, src.Name)
+			return
 		}
 	}
 }

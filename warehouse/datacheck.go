@@ -40,31 +40,31 @@ type DataCheck struct {
 	Min, Max *float64
 }
 
-// Describe says the rule in words, for messages.
+// Describe says what the rule asks, after its name in messages:
+// "breaks accepted_values: 0, 1", "breaks range: 18 to 100".
 func (c DataCheck) Describe() string {
 	switch c.Rule {
 	case RuleNotNull:
-		return "a value is required (not_null)"
+		return "a value is required"
 	case RuleUnique:
 		return "values must be unique"
 	case RuleAcceptedValues:
-		return "accepted values: " + strings.Join(c.Values, ", ")
+		return strings.Join(c.Values, ", ")
 	case RuleRange:
 		switch {
 		case c.Min != nil && c.Max != nil:
-			return fmt.Sprintf("range %s to %s", num(*c.Min), num(*c.Max))
+			return fmt.Sprintf("%s to %s", num(*c.Min), num(*c.Max))
 		case c.Min != nil:
 			return "at least " + num(*c.Min)
 		case c.Max != nil:
 			return "at most " + num(*c.Max)
 		}
-		return "range"
 	case RuleNumber:
 		return "the model reads it as a number"
 	case RuleDate:
 		return "the model reads it as a date"
 	}
-	return c.Rule
+	return ""
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
@@ -395,15 +395,10 @@ func checkStaged(ctx context.Context, tx *sql.Tx, opts LoadOptions, format, exis
 // breachMessage says what is wrong with one value, naming the rule.
 func breachMessage(c DataCheck, b Breach, lineOf func(int64) int64, format string) string {
 	if b.Null {
-		return "empty value breaks " + c.Rule
+		return "empty value breaks " + c.Rule + ": " + c.Describe()
 	}
 	head := "value " + strconv.Quote(b.Value) + " breaks " + c.Rule + ": "
-	switch c.Rule {
-	case RuleAcceptedValues:
-		return head + strings.Join(c.Values, ", ")
-	case RuleRange:
-		return head + strings.TrimPrefix(c.Describe(), "range ")
-	case RuleUnique:
+	if c.Rule == RuleUnique {
 		if b.First < 0 {
 			return head + "the table already has it"
 		}

@@ -128,7 +128,7 @@ func checkData(ctx context.Context, w io.Writer, db *warehouse.DB, cat *metrics.
 			if r.Count > int64(len(r.Breaches)) {
 				more = ", …"
 			}
-			fmt.Fprintf(w, "%s.%s: %d row(s) break %s (%s), e.g. %s%s\n", table, r.Check.Column, r.Count, r.Check.Rule,
+			fmt.Fprintf(w, "%s.%s: %d row(s) break %s: %s; e.g. %s%s\n", table, r.Check.Column, r.Count, r.Check.Rule,
 				r.Check.Describe(), strings.Join(vals, ", "), more)
 		}
 	}

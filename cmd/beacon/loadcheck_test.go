@@ -87,7 +87,7 @@ func TestLoadAndCheckRunDataChecks(t *testing.T) {
 	}
 	var out bytes.Buffer
 	_ = checkData(ctx, &out, wdb, cat)
-	if !strings.Contains(out.String(), `churn.Exited: 1 row(s) break accepted_values (accepted values: 0, 1), e.g. "50000"`) {
+	if !strings.Contains(out.String(), `churn.Exited: 1 row(s) break accepted_values: 0, 1; e.g. "50000"`) {
 		t.Fatalf("report:\n%s", out.String())
 	}
 }
