@@ -285,3 +285,33 @@ func TestCheckOnMissingColumnNamesIt(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// BenchmarkChecks runs six checks, one of each rule, over two million rows.
+func BenchmarkChecks(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, "", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE big AS SELECT range AS id, range % 3 AS geo, range % 2 = 0 AS flag,
+		18 + range % 70 AS age, CAST(range AS VARCHAR) AS code, DATE '2024-01-01' + CAST(range % 700 AS INTEGER) AS day
+		FROM range(2000000)`); err != nil {
+		b.Fatal(err)
+	}
+	checks := []DataCheck{
+		{Column: "id", Expr: `"id"`, Rule: RuleUnique},
+		{Column: "id", Expr: `"id"`, Rule: RuleNotNull},
+		{Column: "geo", Expr: `"geo"`, Rule: RuleAcceptedValues, Values: []string{"0", "1", "2"}},
+		{Column: "flag", Expr: `"flag"`, Rule: RuleAcceptedValues, Values: []string{"true", "false"}},
+		{Column: "age", Expr: `"age"`, Rule: RuleRange, Min: ptr(18), Max: ptr(100)},
+		{Column: "code", Expr: `"code"`, Rule: RuleNumber},
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := db.Check(ctx, "big", checks, 5)
+		if err != nil || len(res) != 0 {
+			b.Fatalf("%v %v", res, err)
+		}
+	}
+}
