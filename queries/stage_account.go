@@ -25,8 +25,9 @@ func (o *Offline) account(r *reading) bool {
 		// 其中, their: the earlier question, which a follow-up refines.
 		r.text = consume(r.text, reAnaphor, func([]string) bool { return true })
 	}
+	r.text = consume(r.text, reUnitAsked, func([]string) bool { return true })
 	w := leftover(r.text, o.lx.nouns)
-	if w != "" && !isDigits(w) && o.adoptCount(r, w) {
+	if w != "" && !isDigits(w) && (o.adoptCount(r, w) || r.headNoun(o, w)) {
 		return o.account(r)
 	}
 	switch {
@@ -90,6 +91,35 @@ func leftover(text string, nouns map[string]bool) string {
 		return w
 	}
 	return ""
+}
+
+// reUnitAsked is the unit an answer is asked in (多少GB, 多少元).
+var reUnitAsked = regexp.MustCompile(`(?:多少|几)\s*(?:gb|mb|万元|亿元|元|块|岁|个月|天|次|人|笔|件|张|户|个)`)
+
+// headNoun blanks a word left over that names, in the plural or in part,
+// a dimension whose value or name the question used: "tier 1 cities" for
+// city tier, 三个省 for 省份. It qualifies that value; it asks nothing new.
+func (r *reading) headNoun(o *Offline, w string) bool {
+	single := strings.TrimSuffix(w, "s")
+	if strings.HasSuffix(w, "ies") {
+		single = strings.TrimSuffix(w, "ies") + "y"
+	}
+	for _, x := range r.words {
+		if x.kind != kindValue && x.kind != kindDimension {
+			continue
+		}
+		d, ok := o.cat.Dimension(x.name)
+		if !ok {
+			continue
+		}
+		names := normalize(strings.Join([]string{x.name, d.Label.ZH, d.Label.EN}, " "))
+		if hasHan(w) && strings.Contains(names, w) || !hasHan(w) && len(single) > 2 && containsWord(names, single) {
+			i := strings.Index(r.text, w)
+			r.text = blank(r.text, i, i+len(w))
+			return true
+		}
+	}
+	return false
 }
 
 // adoptCount reads a word left over in a question asking how many (违约的

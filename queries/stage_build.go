@@ -29,6 +29,10 @@ func (o *Offline) build(r *reading) bool {
 	if stop {
 		return true
 	}
+	if w, ok := o.bareNumericDimension(r); ok {
+		return r.clarify(r.say("「%s」是一个数值字段：是要按它的每个取值分组，还是看它的平均值、合计？请写明（例如「按%s分」）。",
+			"%q is a numeric field: break down by each of its values, or its average or total? Please say (for example \"by %s\").", w, w))
+	}
 	if r.prev != nil && len(found) > 0 && r.onlyEntityWords(o.lx) {
 		// "那只看女性借款人呢", "what about borrowers over 50?": the entity
 		// is the subject of the follow-up, not a new metric.
@@ -146,6 +150,24 @@ func (r *reading) onlyEntityWords(lx *Lexicon) bool {
 	}
 	return true
 }
+
+// bareNumericDimension finds a numeric dimension named with no grouping
+// word and no condition (用户的月均流量是多少): it reads as the figure of
+// that field, not a breakdown by each of its values, so it is asked back.
+func (o *Offline) bareNumericDimension(r *reading) (string, bool) {
+	for _, w := range r.words {
+		if w.kind != kindDimension || w.condition || w.qualifier || !o.cat.NumericDimension(w.name) {
+			continue
+		}
+		if !reGroup.MatchString(r.norm[max(0, w.start-9):w.start]) && !reGroupAfter.MatchString(r.norm[w.end:]) && !r.rank.set {
+			return w.surface, true
+		}
+	}
+	return "", false
+}
+
+// reGroupAfter is a grouping word after its dimension (年龄分组, 按年龄段看).
+var reGroupAfter = regexp.MustCompile(`^\s*(?:分组|分布|来看|看|分|段|区间)`)
 
 // entityCount is the catalog's one plain count (客户数, customers), or "".
 func (o *Offline) entityCount() string {

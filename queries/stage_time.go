@@ -17,7 +17,7 @@ import (
 func (o *Offline) applyTime(r *reading) bool {
 	q := &r.query
 	tr := r.time
-	asked := tr.Range != "" || tr.Grain != "" || tr.Compare != "" || tr.Trend
+	asked := tr.Range != "" || tr.Start != "" || tr.Grain != "" || tr.Compare != "" || tr.Trend
 	if !o.allTimed(q.Metrics) {
 		if asked {
 			return r.clarify(r.say("这个指标的数据没有时间字段，无法按「%s」筛选或比较；去掉时间再问即可得到全部数据的结果。",
@@ -33,9 +33,13 @@ func (o *Offline) applyTime(r *reading) bool {
 	if q.Time != nil {
 		t = *q.Time
 	}
-	if tr.Range != "" {
+	switch {
+	case tr.Range != "":
 		t.Range, t.Start, t.End = tr.Range, "", ""
 		r.understood(tr.Text, "time", tr.Range)
+	case tr.Start != "":
+		t.Range, t.Start, t.End = "", tr.Start, tr.End
+		r.understood(tr.Text, "time", tr.Start+"/"+tr.End)
 	}
 	if tr.Grain != "" {
 		t.Grain = tr.Grain
@@ -49,8 +53,8 @@ func (o *Offline) applyTime(r *reading) bool {
 	now := o.asOf(r, q.Metrics)
 	if t.Range == "" && t.Start == "" {
 		o.defaultRange(r, &t, now, last, spanned)
-	} else if spanned && t.Range != "" {
-		if w, err := metrics.ResolveRange(t.Range, now); err == nil && (!w.End.After(first) || w.Start.After(last)) {
+	} else if spanned {
+		if w, err := window(t, now); err == nil && (!w.End.After(first) || w.Start.After(last)) {
 			o.refuse(r.plan, "", q.Metrics)
 			r.plan.Message = r.say("数据覆盖 %s 至 %s，「%s」（%s）不在这个范围内，因此不给出数字。",
 				"The data covers %s to %s; %q (%s) lies outside it, so I give no number.",
@@ -74,6 +78,22 @@ func (o *Offline) applyTime(r *reading) bool {
 }
 
 var reEndOf = regexp.MustCompile(`\bend of\b|\bclose of\b|年末|年底|季末|季度末|月末|月底|期末`)
+
+// window is the dates a query's time covers, End exclusive.
+func window(t metrics.TimeSpec, now time.Time) (metrics.Window, error) {
+	if t.Range != "" {
+		return metrics.ResolveRange(t.Range, now)
+	}
+	s, err := metrics.ParseDate(t.Start, now.Location())
+	if err != nil {
+		return metrics.Window{}, err
+	}
+	e, err := metrics.ParseDate(t.End, now.Location())
+	if err != nil {
+		return metrics.Window{}, err
+	}
+	return metrics.Window{Start: s, End: e.AddDate(0, 0, 1)}, nil
+}
 
 // defaultRange fills the period of a question that gave none: the model's
 // default_range, else last month, or the data's own last month when the

@@ -10,6 +10,7 @@ import (
 // timeRead is what the time language of a question said.
 type timeRead struct {
 	Range       string // a metrics range name, e.g. last_month, 2024-Q3, last_3_months
+	Start, End  string // or a span of whole months, inclusive dates (2025年1月到9月)
 	Text        string // the words the range was read from
 	Grain       string
 	Trend       bool   // 趋势, trend: a series was asked for
@@ -36,6 +37,12 @@ var (
 	reYoY = regexp.MustCompile(`(?:和|与|跟|较|比|对比)\s*(?:去年同期|上年同期|去年同月|去年)\s*(?:相比|比较|对比|比)?|同比|去年同期|与去年相比|和去年相比|跟去年比|较去年|比去年|上年同期|year over year|\byoy\b|\by/y\b|(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:same (?:period|month|quarter) )?(?:of )?last year|same period (?:of )?last year`)
 	reMoM = regexp.MustCompile(`(?:和|与|跟|较|比|对比)\s*(?:上个月|上月|上一个月|上期|上一期|上季度|上个季度|上一季度|前一个月|前一季度)\s*(?:相比|比较|对比|比)?|环比(?:上个月|上月|上期|上季度|上个季度)?|较上月|比上月|比上个月|与上月相比|和上月相比|较上期|比上期|与上期相比|和上期相比|较上季度|比上季度|与上季度相比|month over month|quarter over quarter|\bmom\b|\bqoq\b|\bm/m\b|(?:vs\.?|versus|compared? (?:to|with)|comparing (?:to|with)|against) (?:the )?(?:previous|prior|last|preceding) (?:period|month|quarter)|(?:the )?(?:month|quarter|period) before|period over period`)
 
+	// Spans of months: 2025年1月到9月, 2025年前三季度, from January to September 2025.
+	reZhMonthSpan   = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)\s*月?\s*(?:到|至|~|—)\s*(?:(\d{4})\s*年\s*)?(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:份)?(?:之间)?`)
+	reZhFirstQs     = regexp.MustCompile(`(\d{4})\s*年\s*前\s*([一二三两1-3])\s*(?:个)?季度`)
+	reZhFirstMonths = regexp.MustCompile(`(\d{4})\s*年\s*前\s*(\d{1,2}|[一二三四五六七八九十]+)\s*个月`)
+	reEnMonthSpan   = regexp.MustCompile(`\b(?:from|between)\s+(` + enMonthNames + `)\.?\s+(?:(\d{4})\s+)?(?:to|and|through|until|till)\s+(` + enMonthNames + `)\.?\s*,?\s*(\d{4})\b`)
+	reZhShortYear   = regexp.MustCompile(`(^|[^\d])(\d{2})\s*年\s*(\d{1,2})\s*月`)
 	reZhYearMonth   = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:份)?`)
 	reZhYearQuarter = regexp.MustCompile(`(\d{4})\s*年\s*(?:第\s*)?(?:q\s*([1-4])|([一二三四1-4])\s*季度?)`)
 	reZhYearHalf    = regexp.MustCompile(`(\d{4})\s*年\s*(上|下)半年`)
@@ -124,6 +131,40 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		}
 		return year
 	}
+	span := func(y1, m1, y2, m2 int) bool {
+		if m1 < 1 || m1 > 12 || m2 < 1 || m2 > 12 || y1 < 1900 || y2 > 2200 || y2*12+m2 < y1*12+m1 {
+			return false
+		}
+		if tr.Range != "" || tr.Start != "" {
+			tr.Extra = strings.TrimSpace(matched)
+			return true
+		}
+		tr.Start = fmt.Sprintf("%04d-%02d-01", y1, m1)
+		tr.End = time.Date(y2, time.Month(m2)+1, 0, 0, 0, 0, 0, time.UTC).Format("2006-01-02")
+		tr.Text = strings.TrimSpace(matched)
+		return true
+	}
+	atoi := func(s string) int { n, _ := number(s); return n }
+	// 25年9月 is 2025年9月.
+	text = reZhShortYear.ReplaceAllString(text, "${1}20${2}年${3}月")
+	text = consume(text, reZhMonthSpan, func(m []string) bool {
+		matched = m[0]
+		y2 := atoi(m[1])
+		if m[3] != "" {
+			y2 = atoi(m[3])
+		}
+		return span(atoi(m[1]), atoi(m[2]), y2, atoi(m[4]))
+	})
+	text = consume(text, reZhFirstQs, func(m []string) bool { matched = m[0]; return span(atoi(m[1]), 1, atoi(m[1]), 3*atoi(m[2])) })
+	text = consume(text, reZhFirstMonths, func(m []string) bool { matched = m[0]; return span(atoi(m[1]), 1, atoi(m[1]), atoi(m[2])) })
+	text = consume(text, reEnMonthSpan, func(m []string) bool {
+		matched = m[0]
+		y1 := atoi(m[4])
+		if m[2] != "" {
+			y1 = atoi(m[2])
+		}
+		return span(y1, enMonths[m[1]], atoi(m[4]), enMonths[m[3]])
+	})
 	// Most specific first, so that 2024年3月 is not read as 2024年.
 	text = consume(text, reZhToDate, func(m []string) bool { matched = m[0]; return set(zhToDate[m[0]]) })
 	text = consume(text, reZhYearMonth, func(m []string) bool {
