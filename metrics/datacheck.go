@@ -192,7 +192,7 @@ func (v *validator) dataChecks(src *source) {
 		if d.Expr == "" {
 			typ = src.columns[d.Column]
 		}
-		if typ != "" && !numericType(typ) {
+		if typ != "" && !warehouse.IsNumericType(strings.ToUpper(typ)) {
 			v.fail(d.Checks.Line, "check a numeric column, or list accepted_values", "dimension %s: a range needs numbers, but it is %s", d.Name, typ)
 		}
 	}
@@ -213,21 +213,11 @@ func (v *validator) dataChecks(src *source) {
 		if typ == "" {
 			continue // the source's table is unknown, already reported
 		}
-		if (c.Type == "number" || (c.Checks != nil && c.Checks.Range != nil)) && !numericType(typ) {
+		if (c.Type == "number" || (c.Checks != nil && c.Checks.Range != nil)) && !warehouse.IsNumericType(strings.ToUpper(typ)) {
 			v.fail(c.Line, "load the column as numbers (beacon load refuses text in it once the model says type: number)", "column %s is read as a number, but table %s holds it as %s", c.Name, src.Table, typ)
 		}
 		if c.Type == "date" && typ != "DATE" && !strings.HasPrefix(typ, "TIMESTAMP") {
 			v.fail(c.Line, "load the column as dates", "column %s is read as a date, but table %s holds it as %s", c.Name, src.Table, typ)
 		}
 	}
-}
-
-func numericType(typ string) bool {
-	t := strings.ToUpper(typ)
-	for _, p := range []string{"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL", "NUMERIC", "INT"} {
-		if strings.HasPrefix(t, p) {
-			return true
-		}
-	}
-	return false
 }

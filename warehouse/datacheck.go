@@ -178,7 +178,7 @@ func breachCond(c DataCheck, types map[string]string) (string, error) {
 	if c.Expr == QuoteIdent(c.Column) {
 		typ = types[strings.ToLower(c.Column)]
 	}
-	numeric, temporal := isNumericType(typ), typ == "DATE" || strings.HasPrefix(typ, "TIMESTAMP")
+	numeric, temporal := IsNumericType(typ), typ == "DATE" || strings.HasPrefix(typ, "TIMESTAMP")
 	if numeric {
 		asNumber = "CAST(" + v + " AS DOUBLE)"
 	}
@@ -253,7 +253,8 @@ func columnTypes(ctx context.Context, q querier, table string) (map[string]strin
 	return out, rows.Err()
 }
 
-func isNumericType(typ string) bool {
+// IsNumericType reports whether a DuckDB type name (upper case) is a number.
+func IsNumericType(typ string) bool {
 	for _, p := range []string{"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL"} {
 		if strings.HasPrefix(typ, p) {
 			return true
@@ -345,13 +346,13 @@ func (db *DB) Check(ctx context.Context, table string, checks []DataCheck, keep 
 
 // checkStaged runs the load's checks over the staged rows and returns a
 // *LoadError naming each breach by the line of the file it came from.
-func checkStaged(ctx context.Context, tx *sql.Tx, opts LoadOptions, format, existing string) error {
+func checkStaged(ctx context.Context, tx *sql.Tx, opts LoadOptions, format string) error {
 	if len(opts.Checks) == 0 {
 		return nil
 	}
 	live := ""
 	if opts.Append {
-		live = existing
+		live = opts.Table
 	}
 	results, err := runChecks(ctx, tx, "beacon_load_staging", live, opts.Checks, maxRowErrors)
 	if err != nil {

@@ -185,7 +185,7 @@ func (db *DB) Load(ctx context.Context, opts LoadOptions) (LoadStats, error) {
 				return err
 			}
 		}
-		if err := checkStaged(ctx, tx, opts, format, opts.Table); err != nil {
+		if err := checkStaged(ctx, tx, opts, format); err != nil {
 			return err
 		}
 		progress("writing "+opts.Table, 2, 3)
