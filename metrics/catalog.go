@@ -341,15 +341,13 @@ func (v *validator) dimensions(c *Catalog, src *source) {
 			d.Column = d.Name
 			fallthrough
 		case d.Column != "":
-			if !v.column(src, d.Line, what, d.Column) {
-				continue
-			}
+			// A dimension with a problem is still registered, once reported, so
+			// that the metrics listing it are not reported too.
+			v.column(src, d.Line, what, d.Column)
 		default:
-			typ, ok := v.expr(src, d.Line, what, d.Expr)
-			if !ok {
-				continue
+			if typ, ok := v.expr(src, d.Line, what, d.Expr); ok {
+				src.exprTypes[d.Name] = typ
 			}
-			src.exprTypes[d.Name] = typ
 		}
 		for _, col := range d.ValueSynonymColumns {
 			v.column(src, d.Line, what+" value_synonym_columns", col)
