@@ -30,8 +30,8 @@ const usage = `beacon: retention analytics for retail banks
 usage:
   beacon serve    [flags]                 serve the API (generates the demo bank on first run)
   beacon generate [flags]                 write a deterministic demo bank into a DuckDB file
-  beacon load     --table NAME FILE       load a CSV or Parquet file into a table, all or nothing
-  beacon check    [--db FILE] MODEL.yaml  validate a semantic model against the database
+  beacon load     --table NAME FILE       load a CSV or Parquet file into a table, all or nothing, checked by the model
+  beacon check    [--db FILE] MODEL.yaml  validate a semantic model and run its data checks on the database
   beacon bench    [flags]                 measure query latency, cache and throughput
   beacon bench burst [flags]              load a running server with concurrent uncached queries
   beacon eval     [flags] SET.yaml...     score the ChatBI planner on question sets
