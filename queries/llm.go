@@ -134,7 +134,10 @@ func (l *LLM) Plan(ctx context.Context, question string, prev *metrics.Query, sc
 
 // chatMessage, chatRequest and chatResponse are the parts of the
 // chat-completions API the planner uses. Temperature has no omitempty:
-// 0 is sent, not left to the server's default.
+// 0 is sent, not left to the server's default. These few fields are
+// written here rather than taken from go-openai because its request type
+// drops a zero temperature (omitempty), so a deterministic planner could
+// not ask for 0, and its client reads a reply whole before any cap.
 type chatMessage struct {
 	Role    string `json:"role"`
 	Content string `json:"content"`
