@@ -352,6 +352,11 @@ func (v *validator) dimensions(c *Catalog, src *source) {
 		for _, col := range d.ValueSynonymColumns {
 			v.column(src, d.Line, what+" value_synonym_columns", col)
 		}
+		for _, col := range []string{d.ValueLabelColumns.ZH, d.ValueLabelColumns.EN} {
+			if col != "" {
+				v.column(src, d.Line, what+" value_label_columns", col)
+			}
+		}
 		src.dims[d.Name] = d
 		if first, ok := c.dims[d.Name]; ok {
 			// A conformed dimension: the same attribute reachable from several sources.

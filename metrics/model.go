@@ -101,6 +101,9 @@ type Dimension struct {
 	// with ValueSynonymColumns giving further names for each value.
 	ValuesFromData      bool     `yaml:"values_from_data" json:"-"`
 	ValueSynonymColumns []string `yaml:"value_synonym_columns" json:"-"`
+	// ValueLabelColumns names the columns holding each value's Chinese and
+	// English label (a code column with its names beside it).
+	ValueLabelColumns Text `yaml:"value_label_columns" json:"-"`
 	// Checks are rules every loaded value must keep (see DataChecks).
 	Checks *Checks `yaml:"checks" json:"-"`
 

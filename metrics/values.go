@@ -37,6 +37,16 @@ func (c *Catalog) LoadValues(ctx context.Context, db *warehouse.DB) error {
 
 func loadDimValues(ctx context.Context, db *warehouse.DB, src *source, d *Dimension) error {
 	cols := []string{dimExpr(DuckDB{}, d)}
+	// The label columns come first (s1 zh, s2 en), then the synonym columns.
+	labels := []string{d.ValueLabelColumns.ZH, d.ValueLabelColumns.EN}
+	for _, lc := range labels {
+		if lc == "" {
+			lc = "NULL"
+		} else {
+			lc = quoteIdent(lc)
+		}
+		cols = append(cols, "CAST("+lc+" AS VARCHAR)")
+	}
 	for _, sc := range d.ValueSynonymColumns {
 		cols = append(cols, "CAST("+quoteIdent(sc)+" AS VARCHAR)")
 	}
@@ -69,7 +79,14 @@ func loadDimValues(ctx context.Context, db *warehouse.DB, src *source, d *Dimens
 				known[dv.Value] = dv
 				d.Values = append(d.Values, dv)
 			}
-			for _, syn := range vals[2:] {
+			// Labels written in the model win over labels read from the data.
+			if zh := vals[2]; zh.Valid && dv.Label.ZH == "" {
+				dv.Label.ZH = zh.String
+			}
+			if en := vals[3]; en.Valid && dv.Label.EN == "" {
+				dv.Label.EN = en.String
+			}
+			for _, syn := range vals[4:] {
 				if syn.Valid && syn.String != "" && syn.String != dv.Value && !slices.Contains(dv.Synonyms, syn.String) {
 					dv.Synonyms = append(dv.Synonyms, syn.String)
 					if dv.Label.EN == "" {
