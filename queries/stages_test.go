@@ -58,34 +58,7 @@ func membersPlanner(t *testing.T) (*Offline, *metrics.Engine, HandSQL) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewOffline(cat, now), engine, handSQLOf(db)
-}
-
-func handSQLOf(db *warehouse.DB) HandSQL {
-	return func(ctx context.Context, query string) ([][]any, error) {
-		var out [][]any
-		err := db.Read(ctx, func(conn *sql.Conn) error {
-			rows, err := conn.QueryContext(ctx, query)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			cols, _ := rows.Columns()
-			for rows.Next() {
-				row := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range row {
-					ptrs[i] = &row[i]
-				}
-				if err := rows.Scan(ptrs...); err != nil {
-					return err
-				}
-				out = append(out, row)
-			}
-			return rows.Err()
-		})
-		return out, err
-	}
+	return NewOffline(cat, now), engine, db.Rows
 }
 
 // Every stage's grammar, checked by the rows it answers against hand SQL:

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -41,7 +40,7 @@ func evalCmd(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		rep, err := queries.Evaluate(ctx, set, engine, queries.NewOffline(engine.Catalog(), engine.Now).WithDataTime(engine), handSQL(db))
+		rep, err := queries.Evaluate(ctx, set, engine, queries.NewOffline(engine.Catalog(), engine.Now).WithDataTime(engine), db.Rows)
 		db.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
@@ -66,38 +65,6 @@ func evalCmd(ctx context.Context, args []string) error {
 		return errors.New("evaluation below thresholds")
 	}
 	return nil
-}
-
-// handSQL runs a reference statement of a question set on a read-only
-// connection.
-func handSQL(db *warehouse.DB) queries.HandSQL {
-	return func(ctx context.Context, query string) ([][]any, error) {
-		var out [][]any
-		err := db.Read(ctx, func(conn *sql.Conn) error {
-			rows, err := conn.QueryContext(ctx, query)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			cols, err := rows.Columns()
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				row := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range row {
-					ptrs[i] = &row[i]
-				}
-				if err := rows.Scan(ptrs...); err != nil {
-					return err
-				}
-				out = append(out, row)
-			}
-			return rows.Err()
-		})
-		return out, err
-	}
 }
 
 // loadDataset loads every CSV of dir into a table named after the file.
