@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/metrics/metricstest"
 	"github.com/beaconbi/beacon/warehouse"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
 )
@@ -68,20 +69,9 @@ metrics:
 
 func eventsEngine(t *testing.T) (*metrics.Engine, *warehouse.DB) {
 	t.Helper()
-	ctx := context.Background()
 	db := warehousetest.MustOpen(t)
 	exec(t, db, `CREATE TABLE events AS SELECT DATE '2024-01-05' + CAST(i AS INTEGER) AS day FROM range(60) t(i)`)
-	m, err := metrics.ParseModel("events.yaml", []byte(eventsModel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := metrics.NewCatalog(ctx, m, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cat.LoadValues(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	cat := metricstest.Catalog(t, db, "events.yaml", []byte(eventsModel))
 	e, err := metrics.NewEngine(db, cat, metrics.EngineConfig{Now: warehousetest.Now})
 	if err != nil {
 		t.Fatal(err)

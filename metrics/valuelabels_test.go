@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/metrics/metricstest"
 	"github.com/beaconbi/beacon/warehouse"
 )
 
@@ -41,17 +42,7 @@ sources:
 metrics:
   - {name: members, label: {zh: 会员数, en: Members}, description: Members., owner: t, version: 1, format: count, type: simple, measure: members}
 `)
-	m, err := metrics.ParseModel("m.yaml", model)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := metrics.NewCatalog(ctx, m, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cat.LoadValues(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	cat := metricstest.Catalog(t, db, "m.yaml", model)
 	d, _ := cat.Dimension("country")
 	want := map[string]metrics.Text{"DE": {ZH: "德国", EN: "Germany"}, "FR": {ZH: "法国", EN: "France"}, "ES": {ZH: "西班牙王国", EN: "Kingdom of Spain"}}
 	if len(d.Values) != len(want) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/metrics/metricstest"
 	"github.com/beaconbi/beacon/warehouse"
 )
 
@@ -42,17 +43,7 @@ func membersPlanner(t *testing.T) (*Offline, *metrics.Engine, HandSQL) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := metrics.ParseModel("model.yaml", src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := metrics.NewCatalog(ctx, m, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cat.LoadValues(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	cat := metricstest.Catalog(t, db, "model.yaml", src)
 	now := func() time.Time { return time.Date(2026, 11, 24, 12, 0, 0, 0, cat.Location) }
 	engine, err := metrics.NewEngine(db, cat, metrics.EngineConfig{Now: now})
 	if err != nil {

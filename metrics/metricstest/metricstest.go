@@ -32,8 +32,15 @@ func Main(m *testing.M, customers, months int, bank **warehouse.DB) {
 // dimension values.
 func DemoCatalog(tb testing.TB, db *warehouse.DB) *metrics.Catalog {
 	tb.Helper()
+	return Catalog(tb, db, models.DemoBankFile, models.DemoBank)
+}
+
+// Catalog validates a model, given as its file name and YAML, against db
+// and loads its dimension values.
+func Catalog(tb testing.TB, db *warehouse.DB, file string, model []byte) *metrics.Catalog {
+	tb.Helper()
 	ctx := context.Background()
-	m, err := metrics.ParseModel(models.DemoBankFile, models.DemoBank)
+	m, err := metrics.ParseModel(file, model)
 	if err != nil {
 		tb.Fatal(err)
 	}
