@@ -13,7 +13,7 @@ import (
 // DefaultResultBytes is the result budget when none is configured: the
 // JSON one answer may hold. A result is built in memory and then encoded,
 // so each byte of budget costs a few bytes of heap while it is answered.
-const DefaultResultBytes = 64 << 20
+const DefaultResultBytes = 64_000_000
 
 // stopGrace is how long after its deadline a statement may take to stop
 // once DuckDB has been interrupted (the driver repeats the interrupt every
@@ -31,11 +31,13 @@ func budgetError(field, what string, budget int) *beacon.Error {
 		Message: fmt.Sprintf("%s; the result budget is %s (--result-budget)", what, mb(budget))}
 }
 
+// mb writes a byte count as --result-budget and --memory-limit read one
+// (MB and KB are powers of 1000, as in DuckDB).
 func mb(n int) string {
-	if n < 1<<20 {
-		return fmt.Sprintf("%d KB", n>>10)
+	if n < 1_000_000 {
+		return fmt.Sprintf("%d KB", n/1000)
 	}
-	return fmt.Sprintf("%d MB", n>>20)
+	return fmt.Sprintf("%d MB", n/1_000_000)
 }
 
 // jsonBytes estimates the JSON one value takes in a result row.
@@ -137,7 +139,7 @@ type memoryReturn struct{ last atomic.Int64 }
 
 // after is called once a statement holding about n bytes has ended.
 func (m *memoryReturn) after(n int, stopped bool) {
-	if n < 16<<20 && !stopped {
+	if n < 16_000_000 && !stopped {
 		return
 	}
 	now := time.Now().UnixNano()
