@@ -6,7 +6,7 @@ LDFLAGS := -X main.version=$(VERSION)
 
 # Question sets over data sets of other domains, with hand-SQL answers:
 # no silent wrong answer is allowed, and accuracy may not fall below 80%.
-UNSEEN  := queries/testdata/unseen/telecom.yaml queries/testdata/unseen/insurance.yaml queries/testdata/unseen/loans.yaml
+UNSEEN  := queries/testdata/unseen/telecom.yaml queries/testdata/unseen/insurance.yaml queries/testdata/unseen/loans.yaml queries/testdata/unseen/retail.yaml
 
 .PHONY: all deps build run test eval bench bench-go clean
 

@@ -97,8 +97,8 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 	stages := []func(*reading) bool{
 		o.guard,            // empty questions, actions
 		o.groundDimensions, // dimension names before time words (年龄段 is not 按年)
+		o.findComparisons,  // 50岁以上, over 2,000 yuan (before years and 最少/least)
 		o.readTimeWords,    // ranges, comparisons, grains
-		o.findComparisons,  // 50岁以上, over 50, at least 3 (before 最少/least rank)
 		o.readRanking,      // top 5, 最高, 排名
 		o.ground,           // metrics, dimensions, values
 		o.readIntent,       // why, the future

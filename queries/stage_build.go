@@ -131,6 +131,11 @@ func (o *Offline) chosenMetrics(r *reading) ([]string, bool) {
 			found = kept
 		}
 	}
+	for i, name := range found {
+		if c := o.countOfStatus(r, name); c != "" {
+			found[i] = c
+		}
+	}
 	if reShare.MatchString(r.norm) {
 		for i, name := range found {
 			if share := o.shareOf(name); share != "" && !slices.Contains(found, share) {
@@ -202,6 +207,41 @@ func (r *reading) namesAMeasure(o *Offline) bool {
 		}
 	}
 	return false
+}
+
+// reHowMany asks for a count of people or things (多少人, 几个, how many),
+// not a level (流失率是多少).
+var reHowMany = regexp.MustCompile(`(?:多少|几)\s*(?:人|个|位|户|名|笔|件|单|张|家)|\bhow many\b|\bnumber of\b`)
+
+// countOfStatus reads a rate named by its status word in a question asking
+// how many (流失的会员有多少人: 流失 names the lapse rate) as the count metric
+// whose label holds that word (流失会员数); "" when the question asks a level
+// or no single count fits.
+func (o *Offline) countOfStatus(r *reading, name string) string {
+	m := o.lx.metrics[name]
+	if m.Format == "count" || !reHowMany.MatchString(r.norm) {
+		return ""
+	}
+	var surface string
+	for _, w := range r.words {
+		if w.kind == kindMetric && w.name == name {
+			surface = w.surface
+		}
+	}
+	found := ""
+	for _, other := range o.cat.Names() {
+		c := o.lx.metrics[other]
+		if c.Format != "count" || c.Type != "simple" || !countsSome(o.cat, c) {
+			continue
+		}
+		if containsWord(normalize(c.Label.ZH+" "+c.Label.EN), surface) {
+			if found != "" {
+				return ""
+			}
+			found = other
+		}
+	}
+	return found
 }
 
 // isStatusCount reports whether a metric counts only rows of some status.
@@ -309,6 +349,9 @@ func (r *reading) applyFilters() {
 			return slices.ContainsFunc(added, func(g metrics.Filter) bool { return g.Dimension == f.Dimension })
 		})
 	}
+	if r.followup && reContrast.MatchString(r.norm) {
+		added = r.contrastWithPrevious(added)
+	}
 	for _, f := range added {
 		q.Filters = append(q.Filters, f)
 		if f.Op == "eq" {
@@ -321,6 +364,31 @@ func (r *reading) applyFilters() {
 			q.Dimensions = append(q.Dimensions, d)
 		}
 	}
+}
+
+// reContrast asks to set values side by side (和金卡对比, compare with silver).
+var reContrast = regexp.MustCompile(`对比|比较|相比|比一比|\bcompare\w*|\bvs\b|\bversus\b|\bagainst\b|side by side`)
+
+// contrastWithPrevious turns a follow-up that compares new values with the
+// previous question's (和金卡会员对比一下 after 钻石) into one row for each of
+// them: the values joined, broken down by their dimension.
+func (r *reading) contrastWithPrevious(added []metrics.Filter) []metrics.Filter {
+	for i, f := range added {
+		for _, p := range r.prev.Filters {
+			if p.Dimension != f.Dimension || (p.Op != "eq" && p.Op != "in") || (f.Op != "eq" && f.Op != "in") {
+				continue
+			}
+			vals := append(append([]any{}, p.Values...), p.Value)
+			vals = append(append(vals, f.Values...), f.Value)
+			vals = slices.DeleteFunc(vals, func(v any) bool { return v == nil })
+			vals = slices.CompactFunc(vals, func(a, b any) bool { return a == b })
+			added[i] = metrics.Filter{Dimension: f.Dimension, Op: "in", Values: vals}
+			if !slices.Contains(r.listDims, f.Dimension) {
+				r.listDims = append(r.listDims, f.Dimension)
+			}
+		}
+	}
+	return added
 }
 
 // finish adds what needs the whole query: the breakdown a share needs and

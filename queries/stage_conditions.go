@@ -35,7 +35,7 @@ var (
 	reZhBetween    = regexp.MustCompile(`(?:在\s*)?` + numRE + unitRE + `\s*(?:到|至|~)\s*` + numRE + unitRE + `\s*(?:之间|以内|区间)?`)
 	reEnCondPrefix = regexp.MustCompile(`\b(over|above|more than|greater than|older than|higher than|exceeding|at least|no less than|not less than|a minimum of|under|below|less than|fewer than|younger than|lower than|at most|no more than|not more than|up to)\s+` + numRE + unitRE)
 	reEnCondSuffix = regexp.MustCompile(`\b` + numRE + unitRE + `\s*(or more|or older|or above|and above|and over|and older|or higher|plus|or less|or fewer|or younger|or below|and below|and under|and younger|or lower)\b`)
-	reEnBetween    = regexp.MustCompile(`\b(?:between|from)\s+` + numRE + unitRE + `\s+(?:and|to)\s+` + numRE + unitRE)
+	reEnBetween    = regexp.MustCompile(`\b(?:between|from|aged|ages)\s+` + numRE + unitRE + `\s+(?:and|to)\s+` + numRE + unitRE)
 	// A bare number next to a numeric dimension is an equality (2 products,
 	// 3个产品, tenure of 5).
 	reNumberBefore = regexp.MustCompile(`(?:^|[^\d.])` + numRE + `\s*(?:个|种|款|项|张|笔|次|位)?\s*$`)
@@ -74,7 +74,12 @@ type condition struct {
 // findComparisons reads comparisons with numbers and blanks them; their
 // fields are found once the catalog's words are read.
 func (o *Offline) findComparisons(r *reading) bool {
-	r.pending = findConditions(r.text)
+	for _, c := range findConditions(r.text) {
+		if c.unit == "年" && c.values[0] >= 1900 || c.unit == "月" {
+			continue // 2024年以上, 3月到5月: calendar words, for the time stage
+		}
+		r.pending = append(r.pending, c)
+	}
 	for _, c := range r.pending {
 		r.text = blank(r.text, c.start, c.end)
 	}

@@ -84,7 +84,7 @@ func (o *Offline) readExclusion(r *reading, w *word) bool {
 }
 
 // reEach asks for each member anywhere in a question (各是多少, respectively).
-var reEach = regexp.MustCompile(`各是|各自|分别|\beach\b|respectively|\bper\b`)
+var reEach = regexp.MustCompile(`各是|各自|分别|每个|每一|\beach\b|\bevery\b|respectively|separately|\bper\b`)
 
 // qualifyHead marks the dimension word that heads an excluded value
 // ("product lines other than medical", 德国以外的国家) as naming the set,

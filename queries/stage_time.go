@@ -33,6 +33,12 @@ func (o *Offline) applyTime(r *reading) bool {
 	if q.Time != nil {
 		t = *q.Time
 	}
+	if tr.MonthOnly && r.followup && q.Time != nil {
+		// 那10月呢 after a question about 2025 means October 2025.
+		if w, err := window(*q.Time, r.now); err == nil && len(tr.Range) == 7 {
+			tr.Range = fmt.Sprintf("%d%s", w.Start.Year(), tr.Range[4:])
+		}
+	}
 	switch {
 	case tr.Range != "":
 		t.Range, t.Start, t.End = tr.Range, "", ""

@@ -9,8 +9,11 @@ import (
 
 // timeRead is what the time language of a question said.
 type timeRead struct {
-	Range       string // a metrics range name, e.g. last_month, 2024-Q3, last_3_months
-	Start, End  string // or a span of whole months, inclusive dates (2025年1月到9月)
+	Range      string // a metrics range name, e.g. last_month, 2024-Q3, last_3_months
+	Start, End string // or a span of whole months, inclusive dates (2025年1月到9月)
+	// MonthOnly marks a month named without its year (10月, December): a
+	// follow-up reads it in the previous question's year.
+	MonthOnly   bool
 	Text        string // the words the range was read from
 	Grain       string
 	Trend       bool   // 趋势, trend: a series was asked for
@@ -34,7 +37,7 @@ const enMonthNames = `january|february|march|april|may|june|july|august|septembe
 
 var (
 	// Comparisons come first: 去年同期 and "vs last year" must not be read as the range last_year.
-	reYoY = regexp.MustCompile(`(?:和|与|跟|较|比|对比)\s*(?:去年同期|上年同期|去年同月|去年)\s*(?:相比|比较|对比|比)?|同比|去年同期|与去年相比|和去年相比|跟去年比|较去年|比去年|上年同期|year over year|\byoy\b|\by/y\b|(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:same (?:period|month|quarter) )?(?:of )?last year|same period (?:of )?last year`)
+	reYoY = regexp.MustCompile(`同比(?:去年|上年)(?:同期|同月)?|(?:和|与|跟|较|比|对比)\s*(?:去年同期|上年同期|去年同月|去年)\s*(?:相比|比较|对比|比)?|同比|去年同期|与去年相比|和去年相比|跟去年比|较去年|比去年|上年同期|year over year|\byoy\b|\by/y\b|(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:same (?:period|month|quarter) )?(?:of )?last year|same period (?:of )?last year`)
 	reMoM = regexp.MustCompile(`(?:和|与|跟|较|比|对比)\s*(?:上个月|上月|上一个月|上期|上一期|上季度|上个季度|上一季度|前一个月|前一季度)\s*(?:相比|比较|对比|比)?|环比(?:上个月|上月|上期|上季度|上个季度)?|较上月|比上月|比上个月|与上月相比|和上月相比|较上期|比上期|与上期相比|和上期相比|较上季度|比上季度|与上季度相比|month over month|quarter over quarter|\bmom\b|\bqoq\b|\bm/m\b|(?:vs\.?|versus|compared? (?:to|with)|comparing (?:to|with)|against) (?:the )?(?:previous|prior|last|preceding) (?:period|month|quarter)|(?:the )?(?:month|quarter|period) before|period over period`)
 
 	// Spans of months: 2025年1月到9月, 2025年前三季度, from January to September 2025.
@@ -42,6 +45,7 @@ var (
 	reZhFirstQs     = regexp.MustCompile(`(\d{4})\s*年\s*前\s*([一二三两1-3])\s*(?:个)?季度`)
 	reZhFirstMonths = regexp.MustCompile(`(\d{4})\s*年\s*前\s*(\d{1,2}|[一二三四五六七八九十]+)\s*个月`)
 	reEnMonthSpan   = regexp.MustCompile(`\b(?:from|between)\s+(` + enMonthNames + `)\.?\s+(?:(\d{4})\s+)?(?:to|and|through|until|till)\s+(` + enMonthNames + `)\.?\s*,?\s*(\d{4})\b`)
+	reEnMonthOnly   = regexp.MustCompile(`\b(?:in\s+)?(january|february|march|april|june|july|august|september|october|november|december)\b`)
 	reZhShortYear   = regexp.MustCompile(`(^|[^\d])(\d{2})\s*年\s*(\d{1,2})\s*月`)
 	reZhYearMonth   = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:份)?`)
 	reZhYearQuarter = regexp.MustCompile(`(\d{4})\s*年\s*(?:第\s*)?(?:q\s*([1-4])|([一二三四1-4])\s*季度?)`)
@@ -233,6 +237,7 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		if m[1] == "" && mo > int(now.Month()) {
 			y-- // a month later than this one means last year's
 		}
+		tr.MonthOnly = m[1] == "" && tr.Range == ""
 		return set(fmt.Sprintf("%d-%02d", y, mo))
 	})
 	text = consume(text, reZhNamed, func(m []string) bool {
@@ -306,6 +311,16 @@ func readTime(text string, now time.Time) (timeRead, string) {
 	text = consume(text, reEnNamed, func(m []string) bool {
 		matched = m[0]
 		return set(strings.Replace(strings.ReplaceAll(m[1], " ", "_"), "previous", "last", 1))
+	})
+	text = consume(text, reEnMonthOnly, func(m []string) bool {
+		matched = m[0]
+		mo := enMonths[m[1]]
+		y := year
+		if mo > int(now.Month()) {
+			y--
+		}
+		tr.MonthOnly = tr.Range == ""
+		return set(fmt.Sprintf("%d-%02d", y, mo))
 	})
 	text = consume(text, reEnYear, func(m []string) bool {
 		matched = m[0]
