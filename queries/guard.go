@@ -3,6 +3,7 @@ package queries
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -99,7 +100,7 @@ func (g *Guard) check(ctx context.Context, query string) (string, error) {
 	}
 	raw, err := g.engine.ParseSQL(ctx, query)
 	if err != nil {
-		return "", err
+		return "", stoppedCheck(ctx, err)
 	}
 	var parsed struct {
 		Error        bool              `json:"error"`
@@ -125,16 +126,28 @@ func (g *Guard) check(ctx context.Context, query string) (string, error) {
 	}
 	known, err := g.engine.TableNames(ctx)
 	if err != nil {
-		return "", err
+		return "", stoppedCheck(ctx, err)
 	}
 	if err := checkNode(tree, known, nil); err != nil {
 		return "", err
 	}
 	out, err := g.engine.DeparseSQL(ctx, raw)
 	if err != nil {
-		return "", err
+		return "", stoppedCheck(ctx, err)
 	}
 	return out, nil
+}
+
+// stoppedCheck explains a check that failed because the statement's
+// deadline passed or its caller left, instead of reporting an internal error.
+func stoppedCheck(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return &beacon.Error{Code: beacon.ETIMEOUT, Message: "the statement's time ran out while it was being checked", Err: err}
+	case errors.Is(ctx.Err(), context.Canceled):
+		return &beacon.Error{Code: beacon.ECANCELED, Message: "the request was cancelled", Err: err}
+	}
+	return err
 }
 
 // checkNode walks a parse tree, allowing a table name only when it is a
