@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 var reGroup = regexp.MustCompile(`分布|拆开|拆分|细分|分开|分别|按|分|(?:这|那)?[两三四五六七八九十几]+\s*(?:种|个|类|家|项|大)|各个|各|每个|每一个|每家|不同|\bby\b|\bper\b|for each|broken down by|across|split by|each`)
@@ -27,7 +28,7 @@ func (o *Offline) account(r *reading) bool {
 	}
 	r.text = consume(r.text, reUnitAsked, func([]string) bool { return true })
 	w := leftover(r.text, o.lx.nouns)
-	if w != "" && !isDigits(w) && (o.adoptCount(r, w) || r.headNoun(o, w)) {
+	if w != "" && !isDigits(w) && (o.adoptCount(r, w) || r.headNoun(o, w) || o.partOfMetricName(r, w)) {
 		return o.account(r)
 	}
 	switch {
@@ -61,7 +62,7 @@ var zhFillers = []string{
 	"地", "城", "那些", "这些", "它们", "他们", "一共", "多大", "多高", "多低", "怎么回事", "走", "了吗", "没有", "吧", "哦", "嗯", "拉", "出来",
 }
 
-var enFillers = strings.Fields(`separately individually whole during earning earn earns pay pays paying paid made make makes use uses using used users user members member people persons aged filed file files sold sell sells selling bought buy purchased issued written belong belongs belonging respectively what whats what's is are was were be been the a an of in on at for to from and or with our my we us me i you
+var enFillers = strings.Fields(`placed place placing separately individually whole during earning earn earns pay pays paying paid made make makes use uses using used users user members member people persons aged filed file files sold sell sells selling issued written belong belongs belonging respectively what whats what's is are was were be been the a an of in on at for to from and or with our my we us me i you
 show tell give list display get find see compare how much many did do does has have had which who where when there their its it this that these those
 please can could would will should rate rates number numbers count total overall value values amount level figure figures data
 customers customer clients client bank bank's s across all each every between than vs versus change changed changes up down over
@@ -122,11 +123,34 @@ func (r *reading) headNoun(o *Offline, w string) bool {
 	return false
 }
 
+// partOfMetricName blanks a Chinese word left over that, with a metric word
+// of the question, makes up one metric's label split by other words
+// (失效的保单: 失效保单数; 新发放了多少笔贷款: 新发放贷款笔数).
+func (o *Offline) partOfMetricName(r *reading, w string) bool {
+	if !hasHan(w) || utf8.RuneCountInString(w) < 2 {
+		return false
+	}
+	for _, name := range o.cat.Names() {
+		label := o.lx.metrics[name].Label.ZH
+		if !strings.Contains(label, w) {
+			continue
+		}
+		for _, x := range r.words {
+			if x.kind == kindMetric && x.surface != w && strings.Contains(label, x.surface) {
+				i := strings.Index(r.text, w)
+				r.text = blank(r.text, i, i+len(w))
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // adoptCount reads a word left over in a question asking how many (违约的
 // 贷款有多少笔, how many loans defaulted) as the one count metric whose
 // label holds it (违约笔数, Defaulted loans), and blanks it.
 func (o *Offline) adoptCount(r *reading, w string) bool {
-	if !reCountCue.MatchString(r.norm) || len([]rune(w)) < 2 || len(r.metricWords()) > 0 {
+	if !reCountCue.MatchString(r.norm) || len([]rune(w)) < 2 || !r.onlyEntityWords(o.lx) {
 		return false
 	}
 	stem := strings.TrimSuffix(strings.TrimSuffix(w, "ed"), "s")

@@ -164,7 +164,9 @@ func (o *Offline) bareNumericDimension(r *reading) (string, bool) {
 		if w.kind != kindDimension || w.condition || w.qualifier || !o.cat.NumericDimension(w.name) {
 			continue
 		}
-		if !reGroup.MatchString(r.norm[max(0, w.start-9):w.start]) && !reGroupAfter.MatchString(r.norm[w.end:]) && !r.rank.set {
+		// A grouping word anywhere before it groups a list of dimensions too
+		// (across products and city tiers).
+		if !reGroup.MatchString(r.norm[:w.start]) && !reGroupAfter.MatchString(r.norm[w.end:]) && !r.rank.set {
 			return w.surface, true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/beaconbi/beacon/metrics"
 )
@@ -75,8 +76,9 @@ type condition struct {
 // fields are found once the catalog's words are read.
 func (o *Offline) findComparisons(r *reading) bool {
 	for _, c := range findConditions(r.text) {
-		if c.unit == "年" && c.values[0] >= 1900 || c.unit == "月" {
-			continue // 2024年以上, 3月到5月: calendar words, for the time stage
+		year := c.values[0] >= 1900 && c.values[0] <= 2100
+		if c.unit == "年" && year || c.unit == "月" || c.unit == "" && year && c.opWord == "over" {
+			continue // 2024年以上, 3月到5月, over 2025: calendar words, for the time stage
 		}
 		r.pending = append(r.pending, c)
 	}
@@ -120,15 +122,32 @@ var reHanTail = regexp.MustCompile(`\p{Han}{2,}\s*$`)
 // consumeFieldWord blanks a Chinese word right before a condition that is
 // part of its field's name (在网 for 在网月数 in 在网至少36个月).
 func (o *Offline) consumeFieldWord(text string, start int, dim string) string {
-	loc := reHanTail.FindStringIndex(text[:start])
-	if loc == nil {
-		return text
-	}
-	w := strings.TrimSpace(text[loc[0]:loc[1]])
-	if o.dimensionSays(dim, []string{w}) {
-		return blank(text, loc[0], loc[1])
+	for _, loc := range hanTails(text[:start]) {
+		if o.dimensionSays(dim, []string{strings.TrimSpace(text[loc[0]:loc[1]])}) {
+			return blank(text, loc[0], loc[1])
+		}
 	}
 	return text
+}
+
+// hanTails returns the Chinese words ending right before the end of text,
+// longest first, of two characters or more (末逾期, 逾期).
+func hanTails(text string) [][2]int {
+	loc := reHanTail.FindStringIndex(text)
+	if loc == nil {
+		return nil
+	}
+	end := len(strings.TrimRight(text, " "))
+	var out [][2]int
+	for i := loc[0]; i < end; {
+		if utf8.RuneCountInString(text[i:end]) < 2 {
+			break
+		}
+		out = append(out, [2]int{i, end})
+		_, size := utf8.DecodeRuneInString(text[i:])
+		i += size
+	}
+	return out
 }
 
 // findConditions returns the comparisons in text, most specific first and
@@ -318,19 +337,17 @@ var reAgeSubject = regexp.MustCompile(`(?:customers|clients|people|members|users
 // dimensionForFieldWord finds the one numeric dimension named by the
 // Chinese word right before a condition (在网不超过12个月: 在网 of 在网月数).
 func (o *Offline) dimensionForFieldWord(before string) (string, bool) {
-	loc := reHanTail.FindStringIndex(before)
-	if loc == nil {
-		return "", false
-	}
-	w := strings.TrimSpace(before[loc[0]:loc[1]])
-	var found []string
-	for _, name := range o.cat.DimensionNames() {
-		if o.cat.NumericDimension(name) && o.dimensionSays(name, []string{w}) {
-			found = append(found, name)
+	for _, loc := range hanTails(before) {
+		w := strings.TrimSpace(before[loc[0]:loc[1]])
+		var found []string
+		for _, name := range o.cat.DimensionNames() {
+			if o.cat.NumericDimension(name) && o.dimensionSays(name, []string{w}) {
+				found = append(found, name)
+			}
 		}
-	}
-	if len(found) == 1 {
-		return found[0], true
+		if len(found) == 1 {
+			return found[0], true
+		}
 	}
 	return "", false
 }
