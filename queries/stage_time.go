@@ -71,9 +71,9 @@ func (o *Offline) applyTime(r *reading) bool {
 			o.refuse(r.plan, "", q.Metrics)
 			r.plan.Message = r.say("数据只到 %s，「%s」的期末不在数据范围内，因此不给出数字。", "The data ends on %s; the end of %q lies outside it, so I give no number.", day(last), firstNonEmpty(tr.Text, t.Range))
 			return true
-		} else if err == nil && (w.Start.Before(first) || w.End.After(last.AddDate(0, 0, 1))) {
-			r.plan.Notes = append(r.plan.Notes, r.say("数据只覆盖 %s 至 %s，「%s」只含其中部分时间", "the data covers only %s to %s, part of %q", day(first), day(last), firstNonEmpty(tr.Text, t.Range)))
 		}
+		// A period the data covers in part is said by the answer itself
+		// (metrics.Result.Partial), with the days covered.
 	}
 	q.Time = &t
 	if tr.Compare != "" {
