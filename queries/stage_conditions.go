@@ -17,7 +17,9 @@ import (
 // exclude it and at least/or more include it; between includes both ends.
 
 const (
-	numRE  = `(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)\s*(百万|千万|万|千|亿|k\b|m\b|thousand\b|million\b|billion\b)?`
+	numRE = `(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)\s*(百万|千万|万|千|亿|k\b|m\b|thousand\b|million\b|billion\b)?`
+	// A rate after the unit (200 yuan a month, 每月) belongs to the condition.
+	perRE  = `(?:\s*(?:per|a|an|each|every)\s+(?:month|year|week|day)\b|\s*(?:每月|每年|/月|/年))?`
 	unitRE = `\s*(周岁|岁|万元|元|块|个月|月|年|次|个|件|笔|天|日|张|份|人|分钟|分|points?\b|gb\b|mb\b|tb\b|g\b|%|years? old|yrs?\b|years?\b|months?\b|days?\b|minutes?\b|mins?\b|times\b|calls?\b|yuan\b|rmb\b|dollars?\b|usd\b|old\b)?`
 )
 
@@ -34,8 +36,8 @@ var (
 	reZhCondPrefix = regexp.MustCompile(`(不低于|不少于|不小于|不超过|不高于|不大于|超过|大于|高于|多于|至少|小于|低于|少于|不到|不足|至多)\s*` + numRE + unitRE + `\s*(?:及以上|或以上|以上|及以下|或以下|以下)?`)
 	reZhCondSuffix = regexp.MustCompile(numRE + unitRE + `\s*(及以上|或以上|以上|及以下|或以下|以下|以内|之内)`)
 	reZhBetween    = regexp.MustCompile(`(?:在\s*)?` + numRE + unitRE + `\s*(?:到|至|~)\s*` + numRE + unitRE + `\s*(?:之间|以内|区间)?`)
-	reEnCondPrefix = regexp.MustCompile(`\b(over|above|more than|greater than|older than|higher than|exceeding|at least|no less than|not less than|a minimum of|under|below|less than|fewer than|younger than|lower than|at most|no more than|not more than|up to)\s+` + numRE + unitRE)
-	reEnCondSuffix = regexp.MustCompile(`\b` + numRE + unitRE + `\s*(or more|or older|or above|and above|and over|and older|or higher|plus|or less|or fewer|or younger|or below|and below|and under|and younger|or lower)\b`)
+	reEnCondPrefix = regexp.MustCompile(`\b(over|above|more than|greater than|older than|higher than|exceeding|at least|no less than|not less than|a minimum of|under|below|less than|fewer than|younger than|lower than|at most|no more than|not more than|up to)\s+` + numRE + unitRE + perRE)
+	reEnCondSuffix = regexp.MustCompile(`\b` + numRE + unitRE + `\s*(or more|or older|or above|and above|and over|and older|or higher|plus|or less|or fewer|or younger|or below|and below|and under|and younger|or lower)\b` + perRE)
 	reEnBetween    = regexp.MustCompile(`\b(?:between|from|aged|ages)\s+` + numRE + unitRE + `\s+(?:and|to)\s+` + numRE + unitRE)
 	// A bare number next to a numeric dimension is an equality (2 products,
 	// 3个产品, tenure of 5).
@@ -51,7 +53,7 @@ var unitClasses = []struct {
 	dims  []string // words in a dimension's name, labels or synonyms
 }{
 	{[]string{"岁", "周岁", "years old", "year old", "old", "older than", "younger than", "or older", "and older", "or younger", "and younger"}, []string{"年龄", "岁", "age"}},
-	{[]string{"个月", "月", "months", "month"}, []string{"月", "month", "tenure", "在网", "期限"}},
+	{[]string{"个月", "月", "months", "month"}, []string{"月", "month", "months", "tenure", "在网", "期限"}},
 	{[]string{"年", "years", "year", "yrs", "yr"}, []string{"年限", "年数", "years", "year"}},
 	{[]string{"元", "万元", "块", "yuan", "rmb", "dollars", "dollar", "usd"}, []string{"金额", "余额", "收入", "费", "资产", "保费", "balance", "amount", "income", "charge", "fee", "salary", "premium", "spend", "limit", "额"}},
 	{[]string{"次", "times", "calls", "call"}, []string{"次数", "次", "calls", "count", "number of", "times"}},
