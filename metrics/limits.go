@@ -19,7 +19,7 @@ const DefaultResultBytes = 64_000_000
 // once DuckDB has been interrupted (the driver repeats the interrupt every
 // 500 ms). Past it the caller is answered and the statement is left to
 // end on its own, counted in Overdue.
-const stopGrace = 700 * time.Millisecond
+const stopGrace = 400 * time.Millisecond
 
 // MaxOverdue is how many stopped statements may still be finishing before
 // new uncached queries are refused: each holds a connection and memory.

@@ -2,12 +2,16 @@ package metrics_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/beaconbi/beacon"
 	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/metrics/metricstest"
+	"github.com/beaconbi/beacon/warehouse/warehousetest"
 )
 
 // wideQuery is the widest governed query the demo model allows: every
@@ -54,5 +58,56 @@ func TestGovernedQueryOverTheResultBudgetIsRefusedBeforeItRuns(t *testing.T) {
 	}
 	if len(res.Rows) != 5 || !res.Truncated {
 		t.Fatalf("limit 5: %d rows, truncated %v", len(res.Rows), res.Truncated)
+	}
+}
+
+// A statement DuckDB cannot stop at once (ten-fold concatenation nested
+// nine deep, 2 GB built while it is planned) is answered with a timeout
+// at its deadline and left to end on its own; the engine counts it until
+// it has ended.
+func TestStatementsThatCannotStopAreAnsweredAndCounted(t *testing.T) {
+	// A bank of its own, since DuckDB's memory limit is database-wide: the
+	// statement ends when it reaches it.
+	db, err := warehousetest.OpenDemo(100, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Write(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec("SET memory_limit = '512MB'")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e := metricstest.DemoEngine(t, db, metrics.EngineConfig{QueryTimeout: 2 * time.Second, CacheEntries: -1})
+	v := "'xx'"
+	for range 9 {
+		v = "(SELECT " + strings.Repeat("s||", 9) + "s AS s FROM (SELECT " + v + " AS s))"
+	}
+	// As the SQL guard runs it: DuckDB's parse turned back into text.
+	parsed, err := e.ParseSQL(context.Background(), "SELECT length(s) AS n FROM (SELECT "+v+" AS s)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmt, err := e.DeparseSQL(context.Background(), parsed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.RunSQL(context.Background(), stmt, 10)
+	var be *beacon.Error
+	if !errors.As(err, &be) || be.Code != beacon.ETIMEOUT {
+		t.Fatalf("got %v, want a timeout", err)
+	}
+	overdue := e.Overdue()
+	for i := 0; e.Overdue() > 0 && i < 600; i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := e.Overdue(); n != 0 {
+		t.Fatalf("%d statements still counted as ending a minute after their deadline", n)
+	}
+	t.Logf("overdue right after the answer: %d", overdue)
+	res, err := e.RunSQL(context.Background(), "SELECT 42 AS n", 10)
+	if err != nil || len(res.Rows) != 1 {
+		t.Fatalf("a statement afterwards: %v", err)
 	}
 }
