@@ -200,9 +200,6 @@ func cacheKey(dialect string, comp *Compiled, version uint64) string {
 }
 
 func (e *Engine) query(ctx context.Context, comp *Compiled) (*Result, error) {
-	if err := e.admit(); err != nil {
-		return nil, err
-	}
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 	res := &Result{Time: comp.Time, Columns: comp.Columns, SQL: comp.SQL, Params: comp.Args, Dialect: e.dialect.Name()}
@@ -238,10 +235,14 @@ func (e *Engine) query(ctx context.Context, comp *Compiled) (*Result, error) {
 	return res, nil
 }
 
-// admit refuses new statements while too many stopped ones are still
-// finishing, so that repeated runaway queries cannot pile up.
+// admit refuses new free-SQL statements while a stopped one is still
+// ending, so that runaway statements cannot pile up and take the read
+// pool from governed queries (whose compiled SQL stops at interrupts).
 func (e *Engine) admit() error {
-	if n := e.overdue.Load(); n >= MaxOverdue {
+	switch n := e.overdue.Load(); {
+	case n == 1 && n >= MaxOverdue:
+		return &beacon.Error{Code: beacon.EBUSY, Message: "a statement stopped at its deadline is still ending; try again in a few seconds"}
+	case n >= MaxOverdue:
 		return &beacon.Error{Code: beacon.EBUSY, Message: fmt.Sprintf("%d statements stopped at their deadline are still ending; try again in a few seconds", n)}
 	}
 	return nil

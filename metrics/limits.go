@@ -21,9 +21,11 @@ const DefaultResultBytes = 64_000_000
 // end on its own, counted in Overdue.
 const stopGrace = 400 * time.Millisecond
 
-// MaxOverdue is how many stopped statements may still be finishing before
-// new uncached queries are refused: each holds a connection and memory.
-const MaxOverdue = 2
+// MaxOverdue is how many stopped statements may still be ending before
+// new free-SQL statements are refused: each holds a read connection and
+// memory, and with the guard's two running statements the read pool must
+// keep a connection for governed queries.
+const MaxOverdue = 1
 
 // budgetError names the result budget a query went over.
 func budgetError(field, what string, budget int) *beacon.Error {

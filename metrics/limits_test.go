@@ -99,6 +99,18 @@ func TestStatementsThatCannotStopAreAnsweredAndCounted(t *testing.T) {
 		t.Fatalf("got %v, want a timeout", err)
 	}
 	overdue := e.Overdue()
+	if overdue > 0 {
+		// While it ends, free SQL is refused as busy, but governed queries run.
+		_, err := e.RunSQL(context.Background(), "SELECT 1 AS n", 10)
+		if !errors.As(err, &be) || be.Code != beacon.EBUSY {
+			if e.Overdue() > 0 {
+				t.Errorf("free SQL while a stopped statement ends: got %v, want busy", err)
+			}
+		}
+		if _, err := e.Run(context.Background(), metrics.Query{Metrics: []string{"customers"}}, nil); err != nil {
+			t.Errorf("a governed query while a stopped statement ends: %v", err)
+		}
+	}
 	for i := 0; e.Overdue() > 0 && i < 600; i++ {
 		time.Sleep(100 * time.Millisecond)
 	}
