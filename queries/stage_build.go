@@ -40,7 +40,7 @@ func (o *Offline) build(r *reading) bool {
 	}
 	if len(found) == 0 && r.prev == nil && reCountCue.MatchString(r.norm) && len(r.filters)+len(r.conds) > 0 {
 		// 华南有多少合约用户: a count of the entity, held to the values named.
-		if e := o.entityCount(); e != "" {
+		if e := o.entityCount(); e != "" && o.namesEntityOf(r, e) {
 			found = []string{e}
 		}
 	}
@@ -75,7 +75,7 @@ func (o *Offline) build(r *reading) bool {
 
 var (
 	// Words that point back to an earlier question.
-	reAnaphor = regexp.MustCompile(`其中|他们|她们|它们|这些人|这部分|该群体|\btheir\b|\bthem\b|\bthose ones\b|\bsame ones\b|\bof these\b`)
+	reAnaphor = regexp.MustCompile(`其中|他们|她们|它们|这些人|这部分|该群体|\btheir\b|\bthem\b|\bthose ones\b|\bsame ones\b|\b(?:of|among) (?:these|those)\b`)
 	// Follow-up openers that make sense only after an earlier question.
 	reFollowUpOnly = regexp.MustCompile(`^\s*(?:what about|how about|and|same for)\b|^\s*(?:那么?|只看|仅看)`)
 	// Words that ask how many.
@@ -189,6 +189,28 @@ func (o *Offline) entityCount() string {
 		}
 	}
 	return found
+}
+
+// namesEntityOf reports whether the question names what count counts: its
+// name, its label without 数 (客户 of 客户数) or its table (tickets).
+func (o *Offline) namesEntityOf(r *reading, count string) bool {
+	m := o.lx.metrics[count]
+	words := []string{count, strings.ReplaceAll(count, "_", " "), m.Label.EN}
+	for _, suffix := range []string{"数量", "人数", "数"} {
+		if stem, ok := strings.CutSuffix(m.Label.ZH, suffix); ok {
+			words = append(words, stem)
+			break
+		}
+	}
+	for _, md := range o.cat.Definition(m).Measures {
+		words = append(words, md.Table, strings.TrimSuffix(md.Table, "s"))
+	}
+	for _, w := range words {
+		if w = strings.TrimSpace(normalize(w)); w != "" && containsWord(r.norm, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // plainNoun reports whether a word is one noun with no qualifier: one

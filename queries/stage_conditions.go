@@ -53,7 +53,7 @@ var unitClasses = []struct {
 	dims  []string // words in a dimension's name, labels or synonyms
 }{
 	{[]string{"岁", "周岁", "years old", "year old", "old", "older than", "younger than", "or older", "and older", "or younger", "and younger"}, []string{"年龄", "岁", "age"}},
-	{[]string{"个月", "月", "months", "month"}, []string{"月", "month", "months", "tenure", "在网", "期限"}},
+	{[]string{"个月", "月", "months", "month"}, []string{"月数", "个月", "月份数", "month", "months", "tenure", "在网", "期限", "时长"}},
 	{[]string{"年", "years", "year", "yrs", "yr"}, []string{"年限", "年数", "years", "year"}},
 	{[]string{"元", "万元", "块", "yuan", "rmb", "dollars", "dollar", "usd"}, []string{"金额", "余额", "收入", "费", "资产", "保费", "balance", "amount", "income", "charge", "fee", "salary", "premium", "spend", "limit", "额"}},
 	{[]string{"次", "times", "calls", "call"}, []string{"次数", "次", "calls", "count", "number of", "times"}},
@@ -112,11 +112,23 @@ func (o *Offline) readConditions(r *reading) bool {
 			f.Value = c.values[0]
 		}
 		r.conds = append(r.conds, f)
+		r.fieldValueBefore(o, c.start, dim)
 		r.understood(strings.TrimSpace(c.text), "condition", dim+" "+c.op)
 		r.text = blank(r.text, c.start, c.end)
 		r.text = o.consumeFieldWord(r.text, c.start, dim)
 	}
 	return false
+}
+
+// fieldValueBefore marks a value word right before a condition that is
+// part of the condition's field (在网 of 在网月数 in 在网不超过12个月), so
+// that it is not also read as a filter of its own dimension.
+func (r *reading) fieldValueBefore(o *Offline, start int, dim string) {
+	for i, w := range r.words {
+		if w.kind == kindValue && w.end <= start && strings.TrimSpace(r.norm[w.end:start]) == "" && o.dimensionSays(dim, []string{w.surface}) {
+			r.words[i].condition = true
+		}
+	}
 }
 
 var reHanTail = regexp.MustCompile(`\p{Han}{2,}\s*$`)
@@ -171,7 +183,9 @@ func findConditions(text string) []condition {
 			if !ok || taken(loc[0], loc[1]) {
 				continue
 			}
-			c.start, c.end, c.text = loc[0], loc[1], m[0]
+			// Spaces at the end may be a blanked catalog word (1000 employees).
+			c.start, c.text = loc[0], strings.TrimRight(m[0], " ")
+			c.end = c.start + len(c.text)
 			out = append(out, c)
 		}
 	}
@@ -247,6 +261,9 @@ func (o *Offline) conditionDimension(r *reading, c condition) (dim string, facto
 	best, gap := -1, 1<<30
 	for _, i := range named {
 		w := r.words[i]
+		if !o.unitFits(c.unit, w.name) {
+			continue // 不超过12个月 is not about 月费 (a fee), though it stands next to it
+		}
 		d := c.start - w.end
 		if w.start >= c.end {
 			d = w.start - c.end
@@ -293,6 +310,28 @@ func (r *reading) metricBefore(i int) bool {
 		}
 	}
 	return false
+}
+
+// unitFits reports whether a condition's unit may measure a dimension: no
+// unit, a unit of no known class, or a dimension whose words fit the unit's
+// class or no class at all.
+func (o *Offline) unitFits(unit, dim string) bool {
+	unit = strings.ToLower(strings.TrimSpace(unit))
+	if containsString(unitClasses[2].units, unit) && o.dimensionSays(dim, unitClasses[1].dims) {
+		return true // years of a field kept in months (unitFactor converts)
+	}
+	other := false
+	for _, class := range unitClasses {
+		says := o.dimensionSays(dim, class.dims)
+		if containsString(class.units, unit) {
+			if says {
+				return true
+			}
+			continue
+		}
+		other = other || says
+	}
+	return !other || unit == ""
 }
 
 // unitFactor converts years to a dimension kept in months (tenure under 2

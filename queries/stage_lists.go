@@ -27,7 +27,7 @@ func (o *Offline) readValueLists(r *reading) bool {
 	excluded := map[string]bool{}
 	for i := range r.words {
 		w := &r.words[i]
-		if w.kind != kindValue {
+		if w.kind != kindValue || w.condition {
 			continue
 		}
 		if !slices.Contains(order, w.name) {
@@ -47,6 +47,10 @@ func (o *Offline) readValueLists(r *reading) bool {
 		switch {
 		case excluded[d]:
 			r.filters = append(r.filters, metrics.Filter{Dimension: d, Op: "not_in", Values: vals})
+			if reEach.MatchString(r.norm) && !slices.Contains(r.listDims, d) {
+				// 除了A以外，其他类别各有多少: one row for each of the others.
+				r.listDims = append(r.listDims, d)
+			}
 		case len(vals) == 1:
 			r.filters = append(r.filters, metrics.Filter{Dimension: d, Op: "eq", Value: vals[0]})
 		default:
@@ -84,7 +88,7 @@ func (o *Offline) readExclusion(r *reading, w *word) bool {
 }
 
 // reEach asks for each member anywhere in a question (各是多少, respectively).
-var reEach = regexp.MustCompile(`各是|各自|分别|每个|每一|\beach\b|\bevery\b|respectively|separately|\bper\b`)
+var reEach = regexp.MustCompile(`各是|各有|各自|分别|每个|每一|其他|其余|\beach\b|\bevery\b|respectively|separately`)
 
 // qualifyHead marks the dimension word that heads an excluded value
 // ("product lines other than medical", 德国以外的国家) as naming the set,
