@@ -25,6 +25,9 @@ func (o *Offline) applyTime(r *reading) bool {
 		}
 		return false
 	}
+	if tr.Extra != "" && o.listOfPeriods(r) {
+		tr = r.time
+	}
 	if tr.Extra != "" {
 		return r.clarify(r.say("问题中有两个时间：「%s」和「%s」。是要比较这两个时期吗？请只保留一个时间，或用「环比」「同比」说明比较。",
 			"The question names two periods, %q and %q. Keep one, or say which comparison you want (vs the previous period, vs last year).", tr.Text, tr.Extra))
@@ -84,6 +87,49 @@ func (o *Offline) applyTime(r *reading) bool {
 }
 
 var reEndOf = regexp.MustCompile(`\bend of\b|\bclose of\b|年末|年底|季末|季度末|月末|月底|期末`)
+
+// reListWord joins two periods as a list (2023年和2024年, 2023 and 2024).
+var reListWord = regexp.MustCompile(`和|与|及|、|对比|分别|\band\b|\bvs\b|\bversus\b|\bcompare`)
+
+// reRangeKind names the kind of a calendar range: a year, quarter or month.
+var reRangeKind = []struct {
+	re    *regexp.Regexp
+	grain string
+}{{regexp.MustCompile(`^\d{4}$`), "year"}, {regexp.MustCompile(`^\d{4}-Q[1-4]$`), "quarter"}, {regexp.MustCompile(`^\d{4}-\d{2}$`), "month"}}
+
+// listOfPeriods reads two consecutive periods of one kind named as a list
+// (2023年和2024年的新签客户数分别是多少) as the span of both at their grain,
+// one row each; other pairs of periods are asked back.
+func (o *Offline) listOfPeriods(r *reading) bool {
+	tr := &r.time
+	if !reListWord.MatchString(r.norm) {
+		return false
+	}
+	grain := ""
+	for _, k := range reRangeKind {
+		if k.re.MatchString(tr.Range) && k.re.MatchString(tr.ExtraRange) {
+			grain = k.grain
+		}
+	}
+	a, errA := metrics.ResolveRange(tr.Range, r.now)
+	b, errB := metrics.ResolveRange(tr.ExtraRange, r.now)
+	if grain == "" || errA != nil || errB != nil {
+		return false
+	}
+	if b.Start.Before(a.Start) {
+		a, b = b, a
+	}
+	if !a.End.Equal(b.Start) {
+		return false // 2022 and 2024: the year between is not asked for
+	}
+	tr.Start, tr.End = day(a.Start), day(b.End.AddDate(0, 0, -1))
+	tr.Text = tr.Text + "、" + tr.Extra
+	tr.Range, tr.Extra = "", ""
+	if tr.Grain == "" {
+		tr.Grain = grain
+	}
+	return true
+}
 
 // window is the dates a query's time covers, End exclusive.
 func window(t metrics.TimeSpec, now time.Time) (metrics.Window, error) {

@@ -19,9 +19,9 @@ type timeRead struct {
 	Trend       bool   // 趋势, trend: a series was asked for
 	Compare     string // previous_period or same_period_last_year
 	CompareText string
-	// Extra holds a second period phrase that the range did not take: the
-	// planner must not drop it silently.
-	Extra string
+	// Extra holds a second period phrase that the range did not take, and
+	// ExtraRange what it names: the planner must not drop it silently.
+	Extra, ExtraRange string
 	// Unreadable holds a date phrase that was recognised but is out of
 	// range (in 1899): the planner must not answer for another period.
 	Unreadable string
@@ -125,7 +125,7 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		case tr.Range == "":
 			tr.Range, tr.Text = r, strings.TrimSpace(matched)
 		case r != tr.Range && tr.Extra == "":
-			tr.Extra = strings.TrimSpace(matched)
+			tr.Extra, tr.ExtraRange = strings.TrimSpace(matched), r
 		}
 		return true
 	}
