@@ -95,7 +95,7 @@ func leftover(text string, nouns map[string]bool) string {
 }
 
 // reUnitAsked is the unit an answer is asked in (多少GB, 多少元).
-var reUnitAsked = regexp.MustCompile(`(?:多少|几)\s*(?:gb|mb|万元|亿元|元|块|岁|个月|天|次|人|笔|件|张|户|个)`)
+var reUnitAsked = regexp.MustCompile(`(?:多少|几)\s*(?:gb|mb|万元|亿元|元|块|岁|个月|天|次|人|笔|件|张|户|个|单)`)
 
 // headNoun blanks a word left over that names, in the plural or in part,
 // a dimension whose value or name the question used: "tier 1 cities" for
@@ -123,27 +123,52 @@ func (r *reading) headNoun(o *Offline, w string) bool {
 	return false
 }
 
-// partOfMetricName blanks a Chinese word left over that, with a metric word
-// of the question, makes up one metric's label split by other words
-// (失效的保单: 失效保单数; 新发放了多少笔贷款: 新发放贷款笔数).
+// partOfMetricName reads a word left over that, with a metric word of the
+// question, makes up one metric's label split by other words (失效的保单:
+// 失效保单数; 新发放了多少笔贷款: 新发放贷款笔数; policies … in force:
+// Policies in force; policies lapsed: Lapsed policies) as that metric.
 func (o *Offline) partOfMetricName(r *reading, w string) bool {
-	if !hasHan(w) || utf8.RuneCountInString(w) < 2 {
+	han := hasHan(w)
+	if han && utf8.RuneCountInString(w) < 2 || !han && len(w) < 4 {
 		return false
 	}
+	holds := func(label, part string) bool {
+		if han {
+			return strings.Contains(label, part)
+		}
+		return containsWord(normalize(label), part)
+	}
+	// The shortest label holding both words wins (Policies in force, not
+	// Policies in force at start); two of one length are not guessed between.
+	best, at, size, tie := "", -1, 1<<30, false
 	for _, name := range o.cat.Names() {
-		label := o.lx.metrics[name].Label.ZH
-		if !strings.Contains(label, w) {
+		m := o.lx.metrics[name]
+		label := m.Label.EN
+		if han {
+			label = m.Label.ZH
+		}
+		if !holds(label, w) {
 			continue
 		}
-		for _, x := range r.words {
-			if x.kind == kindMetric && x.surface != w && strings.Contains(label, x.surface) {
-				i := strings.Index(r.text, w)
-				r.text = blank(r.text, i, i+len(w))
-				return true
+		for i, x := range r.words {
+			if x.kind != kindMetric || x.surface == w || !holds(label, x.surface) {
+				continue
+			}
+			switch n := utf8.RuneCountInString(label); {
+			case n < size:
+				best, at, size, tie = name, i, n, false
+			case n == size && name != best:
+				tie = true
 			}
 		}
 	}
-	return false
+	if best == "" || tie {
+		return false
+	}
+	j := strings.Index(r.text, w)
+	r.text = blank(r.text, j, j+len(w))
+	r.words[at].name = best
+	return true
 }
 
 // adoptCount reads a word left over in a question asking how many (违约的
