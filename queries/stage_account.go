@@ -58,11 +58,11 @@ var zhFillers = []string{
 	"每", "各", "分别", "两地", "两种", "两类", "几个", "几", "种", "类", "次", "做了", "做", "升了", "降了", "升", "降", "还是", "末", "月末", "季末", "年末", "期末", "底",
 	"全年", "整年", "咱们", "咱", "开户", "办理", "排", "只看", "只", "仅", "换成", "改成", "换", "再", "呢", "如何了", "给", "出", "来", "把", "按照", "按着",
 	"帮忙", "麻烦", "劳驾", "您好", "你好", "谢谢", "辛苦", "拉一下", "拉", "看下", "瞧瞧", "瞅瞅", "想看", "需要", "我要", "要",
-	"区", "地区", "那边", "这边", "一带", "花了", "花", "钱", "多少钱", "带来", "带上", "持有", "拥有", "这段时间", "那段时间", "段时间", "其他", "其余", "剩下", "用户", "会员", "人群", "群体", "的话", "件", "张", "笔", "带", "到期", "收到", "产生", "列出来", "列出", "附上", "加上",
+	"区", "地区", "那边", "这边", "一带", "花了", "花", "钱", "多少钱", "带来", "带上", "持有", "拥有", "通过", "这段时间", "那段时间", "段时间", "其他", "其余", "剩下", "用户", "会员", "人群", "群体", "的话", "件", "张", "笔", "带", "到期", "收到", "产生", "列出来", "列出", "附上", "加上",
 	"地", "城", "那些", "这些", "它们", "他们", "一共", "多大", "多高", "多低", "怎么回事", "走", "了吗", "没有", "吧", "哦", "嗯", "拉", "出来",
 }
 
-var enFillers = strings.Fields(`placed place placing separately individually whole during earning earn earns pay pays paying paid made make makes use uses using used users user members member people persons aged filed file files sold sell sells selling issued written belong belongs belonging respectively what whats what's is are was were be been the a an of in on at for to from and or with our my we us me i you
+var enFillers = strings.Fields(`compared ones placed place placing separately individually whole during earning earn earns pay pays paying paid made make makes use uses using used users user members member people persons aged filed file files sold sell sells selling issued written belong belongs belonging respectively what whats what's is are was were be been the a an of in on at for to from and or with our my we us me i you
 show tell give list display get find see compare how much many did do does has have had which who where when there their its it this that these those
 please can could would will should rate rates number numbers count total overall value values amount level figure figures data
 customers customer clients client bank bank's s across all each every between than vs versus change changed changes up down over

@@ -355,14 +355,11 @@ func (r *reading) applyFilters() {
 	if r.followup {
 		narrow := reNarrow.MatchString(r.norm)
 		if len(r.breakdown()) == 0 && !narrow {
-			// 那上海呢 after a plain breakdown looks at Shanghai instead; after
-			// a breakdown already sliced by a filter (各套餐 → 只看华东 → 女性呢)
-			// it swaps or adds the slice and keeps the breakdown, except by the
-			// value's own dimension.
-			// A condition (under 30) slices every member alike: it keeps it too.
-			sliced := len(q.Filters) > 0 || len(r.filters) == 0
+			// A value-only follow-up (那上海呢, 热线渠道的呢) swaps or adds the
+			// slice and keeps the breakdown, except by the value's own
+			// dimension: every row kept is still a true figure for that value.
 			kept := slices.DeleteFunc(slices.Clone(q.Dimensions), func(d string) bool {
-				return !sliced || slices.ContainsFunc(added, func(f metrics.Filter) bool { return f.Dimension == d })
+				return slices.ContainsFunc(added, func(f metrics.Filter) bool { return f.Dimension == d })
 			})
 			if len(kept) != len(q.Dimensions) {
 				q.Order, q.Limit = nil, 0

@@ -58,6 +58,7 @@ var unitClasses = []struct {
 	{[]string{"元", "万元", "块", "yuan", "rmb", "dollars", "dollar", "usd"}, []string{"金额", "余额", "收入", "费", "资产", "保费", "balance", "amount", "income", "charge", "fee", "salary", "premium", "spend", "limit", "额"}},
 	{[]string{"次", "times", "calls", "call"}, []string{"次数", "次", "calls", "count", "number of", "times"}},
 	{[]string{"gb", "mb", "tb", "g"}, []string{"流量", "gb", "data", "usage"}},
+	{[]string{"人", "口人", "people", "persons", "person"}, []string{"人数", "人口", "household", "size", "规模"}},
 	{[]string{"分", "points", "point"}, []string{"评分", "分数", "得分", "score", "points"}},
 	{[]string{"天", "日", "days", "day"}, []string{"天数", "天", "days", "逾期", "dpd"}},
 	{[]string{"分钟", "minutes", "minute", "mins"}, []string{"分钟", "时长", "minutes", "duration"}},

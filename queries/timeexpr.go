@@ -38,7 +38,7 @@ const enMonthNames = `january|february|march|april|may|june|july|august|septembe
 var (
 	// Comparisons come first: 去年同期 and "vs last year" must not be read as the range last_year.
 	reYoY = regexp.MustCompile(`同比(?:去年|上年)(?:同期|同月)?|(?:和|与|跟|较|比|对比)\s*(?:去年同期|上年同期|去年同月|去年)\s*(?:相比|比较|对比|比)?|同比|去年同期|与去年相比|和去年相比|跟去年比|较去年|比去年|上年同期|year over year|\byoy\b|\by/y\b|(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:same (?:period|month|quarter) )?(?:of )?last year|same period (?:of )?last year`)
-	reMoM = regexp.MustCompile(`(?:和|与|跟|较|比|对比)\s*(?:上个月|上月|上一个月|上期|上一期|上季度|上个季度|上一季度|前一个月|前一季度)\s*(?:相比|比较|对比|比)?|环比(?:上个月|上月|上期|上季度|上个季度)?|较上月|比上月|比上个月|与上月相比|和上月相比|较上期|比上期|与上期相比|和上期相比|较上季度|比上季度|与上季度相比|month over month|quarter over quarter|\bmom\b|\bqoq\b|\bm/m\b|(?:vs\.?|versus|compared? (?:to|with)|comparing (?:to|with)|against) (?:the )?(?:previous|prior|last|preceding) (?:period|month|quarter)|(?:the )?(?:month|quarter|period) before|period over period`)
+	reMoM = regexp.MustCompile(`(?:和|与|跟|较|比|对比)\s*(?:上个月|上月|上一个月|上期|上一期|上季度|上个季度|上一季度|前一个月|前一季度)\s*(?:相比|比较|对比|比)?|环比(?:上个月|上月|上期|上季度|上个季度|\s*(?:\d{1,2}|[一二三四五六七八九十]+)\s*月(?:份)?)?|较上月|比上月|比上个月|与上月相比|和上月相比|较上期|比上期|与上期相比|和上期相比|较上季度|比上季度|与上季度相比|month over month|quarter over quarter|\bmom\b|\bqoq\b|\bm/m\b|(?:vs\.?|versus|compared? (?:to|with)|comparing (?:to|with)|against) (?:the )?(?:previous|prior|last|preceding) (?:period|month|quarter)|(?:the )?(?:month|quarter|period) before|period over period`)
 
 	// Spans of months: 2025年1月到9月, 2025年前三季度, from January to September 2025.
 	reZhMonthSpan   = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)\s*月?\s*(?:到|至|~|—)\s*(?:(\d{4})\s*年\s*)?(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:份)?(?:之间)?`)
