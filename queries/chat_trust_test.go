@@ -79,3 +79,19 @@ func TestScopedCallerSeesNoHiddenName(t *testing.T) {
 		t.Errorf("hidden branch: %s %q; unknown branch: %s %q", hidden.Status, hidden.Answer, unknown.Status, unknown.Answer)
 	}
 }
+
+// 那全行呢 after a question about one city asks about the whole bank: the
+// city's filter does not stay.
+func TestWholeBankFollowUpDropsTheFilter(t *testing.T) {
+	o := queries.NewOffline(demoEngine(t).Catalog(), testNow)
+	first := o.Plan("上海上个月的流失率", nil)
+	if len(first.Query.Filters) != 1 {
+		t.Fatalf("first question: %+v", first.Query)
+	}
+	for _, q := range []string{"那全行呢？", "what about the whole bank?"} {
+		p := o.Plan(q, &first.Query)
+		if p.Status != "answer" || len(p.Query.Filters) != 0 || p.Query.Time == nil || p.Query.Time.Range != "last_month" {
+			t.Errorf("%s: %s %+v, want churn rate last month with no filter", q, p.Status, p.Query)
+		}
+	}
+}
