@@ -115,9 +115,7 @@ func (r *reading) headNoun(o *Offline, w string) bool {
 		}
 		names := normalize(strings.Join([]string{x.name, d.Label.ZH, d.Label.EN}, " "))
 		if hasHan(w) && strings.Contains(names, w) || !hasHan(w) && len(single) > 2 && containsWord(names, single) {
-			i := strings.Index(r.text, w)
-			r.text = blank(r.text, i, i+len(w))
-			return true
+			return r.blankWord(w)
 		}
 	}
 	return false
@@ -165,8 +163,9 @@ func (o *Offline) partOfMetricName(r *reading, w string) bool {
 	if best == "" || tie {
 		return false
 	}
-	j := strings.Index(r.text, w)
-	r.text = blank(r.text, j, j+len(w))
+	if !r.blankWord(w) {
+		return false
+	}
 	r.words[at].name = best
 	return true
 }
@@ -201,7 +200,9 @@ func (o *Offline) adoptCount(r *reading, w string) bool {
 		return false
 	}
 	i := strings.Index(r.text, w)
-	r.text = blank(r.text, i, i+len(w))
+	if !r.blankWord(w) {
+		return false
+	}
 	r.words = append(r.words, word{kind: kindMetric, name: found, surface: w, start: i, end: i + len(w)})
 	r.understood(w, "metric", found)
 	return true
@@ -213,6 +214,16 @@ func isFiller(w string) bool {
 
 // enArticle reports words that read as numbers but are articles.
 func enArticle(w string) bool { return w == "a" || w == "an" || w == "one" }
+
+// blankWord blanks the first w in the text, reporting whether it was there.
+func (r *reading) blankWord(w string) bool {
+	i := strings.Index(r.text, w)
+	if i < 0 || w == "" {
+		return false
+	}
+	r.text = blank(r.text, i, i+len(w))
+	return true
+}
 
 // isDigits reports whether w holds a digit: a number the question gave.
 func isDigits(w string) bool {

@@ -28,7 +28,7 @@ SELECT i AS id,
 FROM range(4000) t(i)`
 
 // membersPlanner returns the planner and engine over the members model.
-func membersPlanner(t *testing.T) (*Offline, *metrics.Engine, HandSQL) {
+func membersPlanner(t testing.TB) (*Offline, *metrics.Engine, HandSQL) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := warehouse.Open(ctx, "", warehouse.Options{})
