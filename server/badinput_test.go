@@ -24,8 +24,6 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/beaconbi/beacon/metrics"
-	"github.com/beaconbi/beacon/metrics/metricstest"
 	"github.com/beaconbi/beacon/queries"
 	"github.com/beaconbi/beacon/server"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
@@ -213,17 +211,7 @@ type corpusCase struct {
 // HTTP server with authentication on: each is refused with a 4xx naming
 // what is wrong, or answered correctly, and the server stays healthy.
 func TestHostileInputCorpus(t *testing.T) {
-	ctx := context.Background()
-	db, err := warehousetest.OpenDemo(300, 6)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	uploads := t.TempDir()
-	if err := db.Lockdown(ctx, uploads); err != nil {
-		t.Fatal(err)
-	}
-	eng := metricstest.DemoEngine(t, db, metrics.EngineConfig{})
+	db, eng, uploads := lockedBank(t)
 	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: db, Engine: eng, Auth: server.AuthConfig{Secret: secret},
 		Guard: queries.NewGuard(eng, 1000), Chat: queries.NewChat(eng, queries.ChatConfig{}), UploadDir: uploads, Logger: quietLogger()})
 	if err != nil {

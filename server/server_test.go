@@ -13,6 +13,7 @@ import (
 	"github.com/beaconbi/beacon/queries"
 	"github.com/beaconbi/beacon/server"
 	"github.com/beaconbi/beacon/warehouse"
+	"github.com/beaconbi/beacon/warehouse/warehousetest"
 )
 
 // bank is a small demo bank shared by this package's tests.
@@ -29,6 +30,22 @@ func newServer(tb testing.TB, db *warehouse.DB, auth server.AuthConfig) *server.
 		tb.Fatal(err)
 	}
 	return srv
+}
+
+// lockedBank opens a small demo bank of its own, locked down to a fresh
+// upload folder, and its engine: for tests that load files or run free SQL.
+func lockedBank(t *testing.T) (*warehouse.DB, *metrics.Engine, string) {
+	t.Helper()
+	db, err := warehousetest.OpenDemo(300, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	uploads := t.TempDir()
+	if err := db.Lockdown(t.Context(), uploads); err != nil {
+		t.Fatal(err)
+	}
+	return db, metricstest.DemoEngine(t, db, metrics.EngineConfig{}), uploads
 }
 
 // response is what a test reads back from the server.

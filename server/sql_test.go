@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 
@@ -15,17 +14,7 @@ import (
 )
 
 func TestFreeSQLAdmitsOnlyOneReadOnlySelect(t *testing.T) {
-	ctx := context.Background()
-	db, err := warehousetest.OpenDemo(300, 6)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	uploads := t.TempDir()
-	if err := db.Lockdown(ctx, uploads); err != nil {
-		t.Fatal(err)
-	}
-	eng := metricstest.DemoEngine(t, db, metrics.EngineConfig{})
+	db, eng, uploads := lockedBank(t)
 	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: db, Engine: eng, Guard: queries.NewGuard(eng, 1000), UploadDir: uploads, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/beaconbi/beacon/metrics"
-	"github.com/beaconbi/beacon/models"
 	"github.com/beaconbi/beacon/warehouse"
 )
 
@@ -58,13 +57,7 @@ func load(ctx context.Context, args []string) error {
 // from the embedded demo model (the one serve uses) when path is empty.
 // The model is parsed, not validated: the table may not exist yet.
 func modelChecks(path, table string) ([]warehouse.DataCheck, error) {
-	var m *metrics.Model
-	var err error
-	if path == "" {
-		m, err = metrics.ParseModel(models.DemoBankFile, models.DemoBank)
-	} else {
-		m, err = metrics.ParseModelFile(path)
-	}
+	m, err := readModel(path)
 	if err != nil {
 		return nil, err
 	}

@@ -103,16 +103,19 @@ func openDB(ctx context.Context, path string, opts ...warehouse.Options) (*wareh
 	return warehouse.Open(ctx, path, o)
 }
 
+// readModel parses the model at path, or the embedded demo model (the one
+// serve uses) when path is empty.
+func readModel(path string) (*metrics.Model, error) {
+	if path == "" {
+		return metrics.ParseModel(models.DemoBankFile, models.DemoBank)
+	}
+	return metrics.ParseModelFile(path)
+}
+
 // loadCatalog reads the model at path, or the embedded demo model when
 // path is empty, and validates it against db.
 func loadCatalog(ctx context.Context, db *warehouse.DB, path string) (*metrics.Catalog, error) {
-	var m *metrics.Model
-	var err error
-	if path == "" {
-		m, err = metrics.ParseModel(models.DemoBankFile, models.DemoBank)
-	} else {
-		m, err = metrics.ParseModelFile(path)
-	}
+	m, err := readModel(path)
 	if err != nil {
 		return nil, err
 	}
