@@ -233,13 +233,3 @@ func boundary(text string, i int) bool {
 	}
 	return !(unicode.IsLetter(r) && r < unicode.MaxASCII || unicode.IsDigit(r) || r == '_')
 }
-
-// metricNames lists the catalog's metrics.
-func (lx *Lexicon) metricNames() []string {
-	out := make([]string, 0, len(lx.metrics))
-	for n := range lx.metrics {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}

@@ -17,7 +17,7 @@ type reading struct {
 	prev     *metrics.Query
 	plan     *Plan
 
-	dimWords []mention // dimension names, read before time words
+	early    []mention // dimension and time-holding metric names, read before time words
 	time     timeRead
 	rank     rankRead
 	words    []word      // catalog words, in question order

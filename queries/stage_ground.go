@@ -17,7 +17,7 @@ func (o *Offline) groundDimensions(r *reading) bool {
 	all, _ := o.lx.find(r.text)
 	for _, m := range all {
 		if allOfKind(m.entry, kindDimension) || allOfKind(m.entry, kindMetric) && reTimeish.MatchString(m.entry.surface) {
-			r.dimWords = append(r.dimWords, m)
+			r.early = append(r.early, m)
 			r.text = blank(r.text, m.start, m.end)
 		}
 	}
@@ -36,7 +36,7 @@ func (o *Offline) ground(r *reading) bool {
 	before := r.text
 	mentions, rest := o.lx.find(r.text)
 	r.text = rest
-	mentions = append(mentions, r.dimWords...)
+	mentions = append(mentions, r.early...)
 	slices.SortFunc(mentions, func(a, b mention) int { return a.start - b.start })
 	var ambiguous [][]string
 	for i, m := range mentions {
@@ -130,13 +130,6 @@ func adjacent(text string, end, start int) bool {
 }
 
 var reJoin = regexp.MustCompile(`^(?:的|等|这|那)?(?:[两二三四五六七八九十几]+\s*(?:种|个|类|家|项|地))?(?:的)?$`)
-
-func questionBefore(text string, i int) string {
-	if i > len(text) {
-		i = len(text)
-	}
-	return text[max(0, i-12):i]
-}
 
 func wordFor(ms []mention, names []string) string {
 	for _, m := range ms {
