@@ -3,11 +3,19 @@
 # Outside loopback Beacon requires authentication, so a JWT secret (at least
 # 32 bytes) or a public key file (BEACON_JWT_PUBLIC_KEY) must be given.
 
+# Browser scripts (ECharts) from npm, pinned by web/package-lock.json; they
+# are embedded in the binary, so the image serves them itself.
+FROM node:22-bookworm-slim AS assets
+WORKDIR /src/web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
+COPY --from=assets /src/web/node_modules/echarts/dist/echarts.min.js web/static/vendor/echarts.min.js
 ARG VERSION=dev
 RUN CGO_ENABLED=1 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/beacon ./cmd/beacon
 

@@ -8,12 +8,22 @@ LDFLAGS := -X main.version=$(VERSION)
 # no silent wrong answer is allowed, and accuracy may not fall below 80%.
 UNSEEN  := queries/testdata/unseen/telecom.yaml queries/testdata/unseen/insurance.yaml queries/testdata/unseen/loans.yaml queries/testdata/unseen/retail.yaml
 
-.PHONY: all deps build run test eval bench bench-go clean
+.PHONY: all deps assets build run test eval bench bench-go clean
+
+# Browser scripts (ECharts) come from npm, pinned by web/package-lock.json,
+# and are embedded in the binary: pages never load from another host.
+ECHARTS := web/static/vendor/echarts.min.js
 
 all: build
 
-deps:
+deps: assets
 	$(GO) mod download
+
+assets: $(ECHARTS)
+
+$(ECHARTS): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	cp web/node_modules/echarts/dist/echarts.min.js $@
 
 build: deps
 	CGO_ENABLED=1 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/beacon
@@ -25,7 +35,7 @@ run: build
 
 test: deps
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 30m ./...
+	BEACON_REQUIRE_ASSETS=1 $(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) run ./cmd/beacon eval queries/testdata/eval/*.yaml queries/testdata/heldout/*.yaml queries/testdata/blind/*.yaml
 	$(GO) run ./cmd/beacon eval --min-accuracy 80 $(UNSEEN)
 
@@ -42,4 +52,4 @@ bench-go: deps
 	$(GO) test -run XXX -bench . -benchtime 2s ./metrics/ ./warehouse/
 
 clean:
-	rm -rf bin data
+	rm -rf bin data web/node_modules $(ECHARTS)

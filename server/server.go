@@ -245,6 +245,7 @@ func (s *Server) routes() {
 	s.app.Get("/healthz", s.healthz)
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/api/v1/openapi.json", s.openAPI)
+	s.mountAssets()
 
 	api := s.app.Group("/api/v1", s.authenticate, s.limitBody, s.cancelOnDisconnect)
 	cheap := s.admit(ClassCheap)
