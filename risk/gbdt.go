@@ -115,7 +115,6 @@ func TrainGBDT(train, valid *Dataset, p GBDTParams) (*GBDT, error) {
 	return g.boost(valid, bn)
 }
 
-
 // grower holds what every tree of one training run shares.
 type grower struct {
 	p      GBDTParams
