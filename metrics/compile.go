@@ -637,8 +637,11 @@ func filterSQL(w *sqlWriter, col string, f filterPlan) string {
 	for i, v := range f.values {
 		ps[i] = w.param(v)
 	}
-	if f.op == "not_in" {
+	switch f.op {
+	case "not_in":
 		return "(" + col + " IS NULL OR " + col + " NOT IN (" + strings.Join(ps, ", ") + "))"
+	case "not_in_known":
+		return col + " NOT IN (" + strings.Join(ps, ", ") + ")" // NULL NOT IN (...) is not true
 	}
 	return col + " IN (" + strings.Join(ps, ", ") + ")"
 }

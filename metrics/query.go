@@ -53,7 +53,7 @@ type Order struct {
 }
 
 // FilterOps are the filter operators.
-var FilterOps = []string{"eq", "neq", "in", "not_in", "gt", "gte", "lt", "lte", "between", "contains"}
+var FilterOps = []string{"eq", "neq", "in", "not_in", "not_in_known", "gt", "gte", "lt", "lte", "between", "contains"}
 
 // Scope is a row policy: dimension → the values the caller may see. It is
 // added to every source of every query in the compiled SQL.
@@ -283,7 +283,7 @@ func (c *Catalog) checkFilter(field string, f Filter, lim Limits) (filterPlan, e
 	}
 	fp := filterPlan{dim: d, op: f.Op}
 	switch f.Op {
-	case "in", "not_in":
+	case "in", "not_in", "not_in_known":
 		if f.Value != nil {
 			return fp, invalid(field+".values", nil, "operator %s takes values: [...], not value", f.Op)
 		}

@@ -352,7 +352,7 @@ func filterLabel(lang string, cat *metrics.Catalog, fs []metrics.Filter) string 
 		}
 		p := strings.Join(vals, sep)
 		switch f.Op {
-		case "not_in", "neq":
+		case "not_in", "not_in_known", "neq":
 			p = map[bool]string{true: "除" + p + "外", false: "excluding " + p}[lang == "zh"]
 		case "gt", "gte", "lt", "lte", "between":
 			p = conditionLabel(lang, cat, f)

@@ -44,7 +44,7 @@ func renderReading(rng *rand.Rand, zh bool) rendered {
 		pre, post = append(pre, a.zh+"和"+b.zh), append(post, "in "+a.en+" and "+b.en)
 	case 3: // all but one
 		c := propCountry[rng.IntN(3)]
-		q.Filters = append(q.Filters, metrics.Filter{Dimension: "country", Op: "not_in", Values: []any{c.value}})
+		q.Filters = append(q.Filters, metrics.Filter{Dimension: "country", Op: "not_in_known", Values: []any{c.value}})
 		pre, post = append(pre, c.zh+"以外"), append(post, "outside "+c.en)
 	}
 	if rng.IntN(2) == 0 {

@@ -213,6 +213,11 @@ func (a *admission) filter(f metrics.Filter) (metrics.Filter, error) {
 		return f, rejectf("operator must be one of eq, neq, in, not_in, gt, gte, lt, lte, between")
 	}
 	out.Op = f.Op
+	if f.Op == "not_in" {
+		// The chat's exclusions count only rows known to lie outside the
+		// values (as SQL's <> does), whichever planner read the question.
+		out.Op = "not_in_known"
+	}
 	if f.Value != nil {
 		v, err := a.value(d, kind, f.Value)
 		if err != nil {

@@ -25,7 +25,7 @@ func TestOfflinePlanner(t *testing.T) {
 		{"近三个月每月的净流入", "answer", `{"metrics":["net_inflow"],"time":{"grain":"month","range":"last_3_months"}}`},
 		{"2024年Q3各区域AUM同比", "answer", `{"metrics":["aum"],"dimensions":["region"],"time":{"range":"2024-Q3"},"compare":"same_period_last_year"}`},
 		{"top 3 cities by win-back rate this year", "answer", `{"metrics":["win_back_rate"],"dimensions":["city"],"time":{"range":"this_year"},"order":[{"by":"win_back_rate","desc":true}],"limit":3}`},
-		{"除高净值外各客群的流失率", "answer", `{"metrics":["churn_rate"],"dimensions":["segment"],"filters":[{"dimension":"segment","op":"not_in","values":["高净值"]}],"time":{"range":"last_month"}}`},
+		{"除高净值外各客群的流失率", "answer", `{"metrics":["churn_rate"],"dimensions":["segment"],"filters":[{"dimension":"segment","op":"not_in_known","values":["高净值"]}],"time":{"range":"last_month"}}`},
 		{"上季度各客群的AUM占比", "answer", `{"metrics":["segment_contribution"],"dimensions":["segment"],"time":{"range":"last_quarter"}}`},
 		{"which branch lost the most customers this quarter?", "answer", `{"metrics":["churned_customers"],"dimensions":["branch"],"time":{"range":"this_quarter"},"order":[{"by":"churned_customers","desc":true}],"limit":1}`},
 		{"上个月流失了多少客户", "answer", `{"metrics":["churned_customers"],"time":{"range":"last_month"}}`},

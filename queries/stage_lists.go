@@ -20,7 +20,9 @@ var (
 // readValueLists turns the values named into filters: one value is a
 // filter; several values of one dimension are a breakdown restricted to
 // them (A和B, A vs B, 分别), unless one figure for them together is asked;
-// an excluded value (除了A, A以外, excluding A) is a not_in filter.
+// an excluded value (除了A, A以外, excluding A) is a not_in_known filter:
+// rows whose value is unknown are not known to lie outside A, so they are
+// not counted, as SQL's <> would not count them.
 func (o *Offline) readValueLists(r *reading) bool {
 	var order []string
 	values := map[string][]any{}
@@ -46,7 +48,7 @@ func (o *Offline) readValueLists(r *reading) bool {
 		vals := values[d]
 		switch {
 		case excluded[d]:
-			r.filters = append(r.filters, metrics.Filter{Dimension: d, Op: "not_in", Values: vals})
+			r.filters = append(r.filters, metrics.Filter{Dimension: d, Op: "not_in_known", Values: vals})
 			if reEach.MatchString(r.norm) && !slices.Contains(r.listDims, d) {
 				// 除了A以外，其他类别各有多少: one row for each of the others.
 				r.listDims = append(r.listDims, d)

@@ -163,7 +163,7 @@ func queryFromParams(c *fiber.Ctx, metric string) (metrics.Query, error) {
 		}
 		flt := metrics.Filter{Dimension: parts[0], Op: parts[1]}
 		switch parts[1] {
-		case "in", "not_in", "between":
+		case "in", "not_in", "not_in_known", "between":
 			for _, v := range strings.Split(parts[2], ",") {
 				flt.Values = append(flt.Values, v)
 			}
