@@ -30,6 +30,7 @@ usage:
   beacon check    [--db FILE] MODEL.yaml  validate a semantic model and run its data checks on the database
   beacon bench    [flags]                 measure query latency, cache and throughput
   beacon bench burst [flags]              load a running server with concurrent uncached queries
+  beacon bench shapes [flags]             time compiled metric SQL against hand-written SQL, shape by shape
   beacon eval     [flags] SET.yaml...     score the ChatBI planner on question sets
   beacon health    [--url URL]             exit 0 if the server answers /readyz (for container health checks)
   beacon version
