@@ -1,0 +1,90 @@
+package notify
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"sync"
+	"time"
+)
+
+// Limits holds one Window per destination (a robot, a webhook), created on
+// first use. It is safe for concurrent use.
+type Limits struct {
+	mu      sync.Mutex
+	windows map[string]*Window
+}
+
+// NewLimits returns an empty set of limiters.
+func NewLimits() *Limits {
+	return &Limits{windows: map[string]*Window{}}
+}
+
+// Window returns the limiter of one destination, allowing n sends per
+// period. The key is hashed so that a robot's token is not kept in the map.
+func (l *Limits) Window(key string, n int, per time.Duration) *Window {
+	sum := sha256.Sum256([]byte(key))
+	k := hex.EncodeToString(sum[:])
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w, ok := l.windows[k]
+	if !ok {
+		w = &Window{n: n, per: per}
+		l.windows[k] = w
+	}
+	return w
+}
+
+// Window allows at most n sends in any period of length per. It keeps the
+// times of the last n sends (a sliding log) rather than a token bucket:
+// a bucket of n refilled at n per period lets almost 2n through in one
+// period after an idle spell, which is exactly what mutes a DingTalk robot.
+type Window struct {
+	mu    sync.Mutex
+	n     int
+	per   time.Duration
+	sent  []time.Time
+	until time.Time // the provider asked us to hold off until then
+}
+
+// Wait blocks until a send is allowed and books it. A caller over the limit
+// waits rather than dropping its message: the queue is the set of callers
+// waiting here.
+func (w *Window) Wait(ctx context.Context, c Clock) error {
+	for {
+		wait := w.reserve(c.Now())
+		if wait <= 0 {
+			return nil
+		}
+		if err := c.Sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// reserve books a send at now and returns 0, or returns how long to wait.
+func (w *Window) reserve(now time.Time) time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if now.Before(w.until) {
+		return w.until.Sub(now)
+	}
+	for len(w.sent) > 0 && now.Sub(w.sent[0]) >= w.per {
+		w.sent = w.sent[1:]
+	}
+	if len(w.sent) < w.n {
+		w.sent = append(w.sent, now)
+		return 0
+	}
+	return w.sent[0].Add(w.per).Sub(now)
+}
+
+// Hold stops every send until t, for when the provider says we went too
+// fast (another process may share the robot).
+func (w *Window) Hold(t time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if t.After(w.until) {
+		w.until = t
+	}
+}

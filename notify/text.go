@@ -1,0 +1,120 @@
+package notify
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Ellipsis ends a text that was cut.
+const Ellipsis = "…"
+
+// Clip returns s if it fits in max bytes; otherwise it cuts s at the last
+// line break that keeps at least half of the room, or else at the last whole
+// UTF-8 character, and appends an ellipsis, the whole within max bytes.
+func Clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	room := max - len(Ellipsis)
+	if room <= 0 {
+		return ""
+	}
+	cut := room
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	if nl := strings.LastIndexByte(s[:cut], '\n'); nl >= room/2 {
+		return s[:nl+1] + Ellipsis
+	}
+	return s[:cut] + Ellipsis
+}
+
+// View is what the channel templates see: the message and the words around
+// it in the message's language.
+type View struct {
+	Message
+	KindLabel string // 告警 / Firing
+	LinkText  string // 查看完整报告 / Open the full report
+	TimeText  string // 2026-11-30 09:00 CST
+}
+
+// View returns the message as its templates see it.
+func (m Message) View() View {
+	return View{
+		Message:   m,
+		KindLabel: m.KindLabel(),
+		LinkText:  pick(m.Lang, "查看完整报告", "Open the full report"),
+		TimeText:  m.TimeText(),
+	}
+}
+
+// Zh says whether the message is in Chinese (the default).
+func (m Message) Zh() bool { return m.Lang != "en" }
+
+// KindLabel names the kind of message in its language.
+func (m Message) KindLabel() string {
+	switch m.Kind {
+	case KindFiring:
+		return pick(m.Lang, "告警", "Firing")
+	case KindResolved:
+		return pick(m.Lang, "恢复", "Resolved")
+	case KindReport:
+		return pick(m.Lang, "报告", "Report")
+	case KindTest:
+		return pick(m.Lang, "测试", "Test")
+	}
+	return string(m.Kind)
+}
+
+// Subject is the one-line heading: the kind in brackets and the title.
+func (m Message) Subject() string {
+	if m.Zh() {
+		return "【" + m.KindLabel() + "】" + m.Title
+	}
+	return "[" + m.KindLabel() + "] " + m.Title
+}
+
+// TimeText formats At in its own time zone; empty when At is zero.
+func (m Message) TimeText() string {
+	if m.At.IsZero() {
+		return ""
+	}
+	return m.At.Format("2006-01-02 15:04 MST")
+}
+
+// Arrow draws the trend: ↑, ↓ or nothing.
+func (f Figure) Arrow() string {
+	switch {
+	case f.Trend > 0:
+		return "↑"
+	case f.Trend < 0:
+		return "↓"
+	}
+	return ""
+}
+
+// Text is the figure in one line: "流失率 0.82% ↑ 环比 +0.12 个百分点".
+func (f Figure) Text() string {
+	parts := []string{f.Label, f.Value}
+	if a := f.Arrow(); a != "" {
+		parts = append(parts, a)
+	}
+	if f.Change != "" {
+		parts = append(parts, f.Change)
+	}
+	return strings.Join(parts, " ")
+}
+
+// HasImageURL says whether the chart can be shown by link.
+func (m Message) HasImageURL() bool { return m.Image != nil && m.Image.URL != "" }
+
+// HasPNG says whether the chart's bytes are there.
+func (m Message) HasPNG() bool { return m.Image != nil && len(m.Image.PNG) > 0 }
+
+func pick(lang, zh, en string) string {
+	if lang == "en" {
+		return en
+	}
+	return zh
+}
+
