@@ -50,12 +50,12 @@ func TestDeliver(t *testing.T) {
 		{"capped by MaxDelay", []error{retryable(500, 0), retryable(500, 0), retryable(500, 0)},
 			notify.Policy{BaseDelay: 10 * time.Second, MaxDelay: 15 * time.Second}, 0.99, 4, nil,
 			[]time.Duration{9900 * time.Millisecond, 14850 * time.Millisecond, 14850 * time.Millisecond}},
-		{"Retry-After honoured", []error{retryable(429, 42 * time.Second)},
+		{"Retry-After honoured", []error{retryable(429, 42*time.Second)},
 			notify.Policy{BaseDelay: time.Second}, 0.5, 2, nil, []time.Duration{42 * time.Second}},
 		{"refusal not retried", []error{refused}, notify.Policy{}, 0.5, 1, refused, nil},
 		{"attempts bounded", []error{retryable(500, 0), retryable(500, 0), retryable(503, 0)},
 			notify.Policy{MaxAttempts: 3, BaseDelay: time.Second}, 0.5, 3, errAny, []time.Duration{500 * time.Millisecond, time.Second}},
-		{"total time bounded", []error{retryable(429, 10 * time.Minute), retryable(429, 10 * time.Minute)},
+		{"total time bounded", []error{retryable(429, 10*time.Minute), retryable(429, 10*time.Minute)},
 			notify.Policy{MaxElapsed: 15 * time.Minute}, 0.5, 2, errAny, []time.Duration{10 * time.Minute}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -117,4 +117,3 @@ func pick(lang, zh, en string) string {
 	}
 	return zh
 }
-
