@@ -1,0 +1,197 @@
+package alerts
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/notify"
+)
+
+// Renderer draws the chart of a result as a PNG (and, where Beacon serves
+// it, an expiring link to it). It is optional: without one, messages carry
+// text and the link.
+type Renderer interface {
+	Chart(ctx context.Context, res *metrics.Result, lang string) (*notify.Image, error)
+}
+
+// noticeTest marks a send asked for through the test endpoint.
+const noticeTest = "test"
+
+// definition is the metric's definition in the result, for formatting.
+func definition(res *metrics.Result, metric string) metrics.Definition {
+	if res != nil {
+		for _, d := range res.Definitions {
+			if d.Name == metric {
+				return d
+			}
+		}
+	}
+	return metrics.Definition{Name: metric}
+}
+
+// label is the metric's label in lang.
+func label(d metrics.Definition, lang string) string {
+	l := d.Label.EN
+	if lang == "zh" && d.Label.ZH != "" {
+		l = d.Label.ZH
+	}
+	if l == "" {
+		l = d.Name
+	}
+	return l
+}
+
+// message words one notice about one group. Figures are formatted by the
+// metric's definition; nothing is recomputed by the channels.
+func message(r *Rule, res *metrics.Result, o Observation, notice string, at time.Time) notify.Message {
+	zh := r.Lang != "en"
+	def := definition(res, r.metric())
+	name := label(def, r.Lang)
+	group := groupText(o)
+	kind := notify.KindFiring
+	var head string
+	switch notice {
+	case noticeResolved:
+		kind = notify.KindResolved
+		head = pick(zh, "【已恢复】", "[Resolved] ")
+	case noticeTest:
+		kind = notify.KindTest
+		head = pick(zh, "【测试】", "[Test] ")
+	case noticeRepeat:
+		head = pick(zh, "【告警·仍未恢复】", "[Still firing] ")
+	default:
+		head = pick(zh, "【告警】", "[Alert] ")
+	}
+	title := head + r.Name
+	if group != "" {
+		title += pick(zh, "：", ": ") + group
+	}
+	fig := notify.Figure{Label: name, Value: metrics.FormatValue(r.Lang, def, ptrValue(o.Value))}
+	if o.Change != nil {
+		fig.Change = changeText(r, def, *o.Change)
+		fig.Trend = sign(*o.Change)
+	}
+	lines := []string{conditionText(r, def, o)}
+	if res != nil && res.Time.Start != "" {
+		lines = append(lines, pick(zh, "期间：", "Period: ")+res.Time.Start+" – "+res.Time.End+" ("+res.Time.TimeZone+")")
+	}
+	if len(r.Owner.Scope) > 0 {
+		lines = append(lines, pick(zh, "数据范围：", "Scope: ")+scopeText(r.Owner.Scope))
+	}
+	return notify.Message{Kind: kind, Lang: r.Lang, Title: title, Lines: lines, Figures: []notify.Figure{fig}, At: at}
+}
+
+func pick(zh bool, a, b string) string {
+	if zh {
+		return a
+	}
+	return b
+}
+
+func ptrValue(v *float64) any {
+	if v == nil {
+		return nil
+	}
+	return *v
+}
+
+func sign(f float64) int {
+	switch {
+	case f > 0:
+		return 1
+	case f < 0:
+		return -1
+	}
+	return 0
+}
+
+func groupText(o Observation) string {
+	parts := make([]string, len(o.Labels))
+	for i, l := range o.Labels {
+		parts[i] = l[1]
+	}
+	return strings.Join(parts, " / ")
+}
+
+func scopeText(s metrics.Scope) string {
+	var parts []string
+	for dim, vals := range s {
+		parts = append(parts, dim+"="+strings.Join(vals, ","))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, "; ")
+}
+
+// changeText words a change condition's change.
+func changeText(r *Rule, def metrics.Definition, d float64) string {
+	zh := r.Lang != "en"
+	cmp := pick(zh, "环比", "vs previous period")
+	if r.Condition.Compare == "same_period_last_year" {
+		cmp = pick(zh, "同比", "vs same period last year")
+	}
+	if r.Condition.Change == "percent" {
+		return fmt.Sprintf("%s %+.1f%%", cmp, d)
+	}
+	if def.Format == "percent" {
+		return fmt.Sprintf("%s %+.2f %s", cmp, d*100, pick(zh, "个百分点", "pp"))
+	}
+	v := metrics.FormatValue(r.Lang, def, d)
+	if d >= 0 {
+		v = "+" + v
+	}
+	return cmp + " " + v
+}
+
+// conditionText says what the rule watches and where the value stands.
+func conditionText(r *Rule, def metrics.Definition, o Observation) string {
+	zh := r.Lang != "en"
+	c := r.Condition
+	f := func(v float64) string { return metrics.FormatValue(r.Lang, def, v) }
+	var bounds []string
+	switch c.Kind {
+	case "threshold":
+		if c.Above != nil {
+			bounds = append(bounds, pick(zh, "高于 ", "above ")+f(*c.Above))
+		}
+		if c.Below != nil {
+			bounds = append(bounds, pick(zh, "低于 ", "below ")+f(*c.Below))
+		}
+		return pick(zh, "条件：", "Condition: ") + strings.Join(bounds, pick(zh, " 或 ", " or "))
+	case "change":
+		unit := func(v float64) string {
+			if c.Change == "percent" {
+				return fmt.Sprintf("%g%%", v)
+			}
+			return f(v)
+		}
+		if c.Above != nil {
+			bounds = append(bounds, pick(zh, "升幅超过 ", "rises by more than ")+unit(*c.Above))
+		}
+		if c.Below != nil {
+			bounds = append(bounds, pick(zh, "低于 ", "changes by less than ")+unit(*c.Below))
+		}
+		prev := pick(zh, "无数据", "n/a")
+		if o.Previous != nil {
+			prev = f(*o.Previous)
+		}
+		return pick(zh, "条件：变动", "Condition: change ") + strings.Join(bounds, pick(zh, " 或 ", " or ")) + pick(zh, "；对比期 ", "; compared period ") + prev
+	default:
+		band := pick(zh, "无足够历史", "not enough history")
+		if o.Low != nil && o.High != nil {
+			band = f(*o.Low) + " – " + f(*o.High)
+		}
+		return fmt.Sprintf(pick(zh, "条件：超出近 %d 期均值 ± %g 倍标准差（%s）", "Condition: outside the mean ± %g·σ of the last %d periods (%s)"),
+			bandArgs(zh, c, band)...)
+	}
+}
+
+func bandArgs(zh bool, c Condition, band string) []any {
+	if zh {
+		return []any{c.Periods, c.K, band}
+	}
+	return []any{c.K, c.Periods, band}
+}

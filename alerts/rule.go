@@ -1,0 +1,320 @@
+// Package alerts watches governed metrics for the bank: alert rules
+// evaluated on a schedule under their owner's row scope, their states
+// (ok → pending → firing → resolved), silences, report subscriptions, and
+// an outbox that delivers each notice once through the notify channels.
+//
+// It depends on a Querier (which *metrics.Engine satisfies) and on
+// notify.Notifier, never on the HTTP server.
+package alerts
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/metrics"
+)
+
+// Querier runs a governed metric query under a row scope.
+// *metrics.Engine satisfies it.
+type Querier interface {
+	Run(ctx context.Context, q metrics.Query, scope metrics.Scope) (*metrics.Result, error)
+}
+
+// Rule is an alert rule: a governed metric query, the condition that
+// breaks it, when it is evaluated, and where its notices go.
+type Rule struct {
+	ID   string `json:"id" yaml:"id"`
+	Name string `json:"name" yaml:"name"`
+	// Query is the metric query evaluated. With dimensions it is a
+	// breakdown rule: every group (branch, segment, ...) has its own state.
+	Query metrics.Query `json:"query" yaml:"query"`
+	// Metric is the query's metric the condition reads; empty means its first.
+	Metric    string    `json:"metric,omitempty" yaml:"metric"`
+	Condition Condition `json:"condition" yaml:"condition"`
+	Schedule  Schedule  `json:"schedule" yaml:"schedule"`
+	// For is how many consecutive breaching evaluations fire the rule;
+	// 0 and 1 fire at the first.
+	For int `json:"for,omitempty" yaml:"for"`
+	// Repeat is how long a firing alert waits before it is sent again;
+	// empty never repeats.
+	Repeat   Duration     `json:"repeat,omitempty" yaml:"repeat"`
+	Channels []ChannelRef `json:"channels" yaml:"channels"`
+	// Owner's row scope applies to every evaluation and message.
+	Owner Owner `json:"owner" yaml:"owner"`
+	// Lang is the language of messages: zh (default) or en.
+	Lang     string `json:"lang,omitempty" yaml:"lang"`
+	Disabled bool   `json:"disabled,omitempty" yaml:"disabled"`
+	// Origin is "api" or the YAML file the rule was loaded from.
+	Origin string `json:"origin,omitempty" yaml:"-"`
+}
+
+// Owner is who a rule belongs to: its row scope restricts the data seen.
+type Owner struct {
+	Subject string        `json:"subject" yaml:"subject"`
+	Scope   metrics.Scope `json:"scope,omitempty" yaml:"scope"`
+}
+
+// ChannelRef names a configured channel and, optionally, who on it is
+// addressed (mobiles for @-mentions, e-mail addresses).
+type ChannelRef struct {
+	Name       string   `json:"name" yaml:"name"`
+	Recipients []string `json:"recipients,omitempty" yaml:"recipients"`
+}
+
+// Duration is a time.Duration written as "30m", "24h" in JSON and YAML.
+type Duration time.Duration
+
+// MarshalText writes the duration as Go does ("1h0m0s").
+func (d Duration) MarshalText() ([]byte, error) {
+	if d == 0 {
+		return []byte(""), nil
+	}
+	return []byte(time.Duration(d).String()), nil
+}
+
+// UnmarshalText reads "30m", "24h", "1h30m".
+func (d *Duration) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = 0
+		return nil
+	}
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as 30m or 24h", clip(string(b)))
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Condition is what breaks a rule, read from the rule's metric:
+//
+//   - threshold: the value is above Above or below Below;
+//   - change: the change versus Compare (previous_period or
+//     same_period_last_year), absolute or in percent (Change), is above
+//     Above or below Below;
+//   - band: the value is outside mean ± K·σ of its last Periods periods
+//     at Grain.
+type Condition struct {
+	Kind    string   `json:"kind" yaml:"kind"`
+	Above   *float64 `json:"above,omitempty" yaml:"above"`
+	Below   *float64 `json:"below,omitempty" yaml:"below"`
+	Compare string   `json:"compare,omitempty" yaml:"compare"`
+	Change  string   `json:"change,omitempty" yaml:"change"`
+	Periods int      `json:"periods,omitempty" yaml:"periods"`
+	K       float64  `json:"k,omitempty" yaml:"k"`
+	Grain   string   `json:"grain,omitempty" yaml:"grain"`
+}
+
+// Condition kinds and their options.
+var (
+	conditionKinds = []string{"threshold", "change", "band"}
+	compareModes   = []string{"previous_period", "same_period_last_year"}
+	changeModes    = []string{"absolute", "percent"}
+	bandGrains     = []string{"day", "week", "month", "quarter", "year"}
+	langs          = []string{"zh", "en"}
+)
+
+// Bounds on what a rule may ask for.
+const (
+	maxChannels   = 20
+	maxRecipients = 100
+	maxFor        = 1000
+	maxPeriods    = 120
+	minRepeat     = time.Minute
+)
+
+var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+func invalidf(field, format string, args ...any) *beacon.Error {
+	return beacon.Invalid(field, nil, format, args...)
+}
+
+// Validate checks the rule's own fields; channels lists the configured
+// channel names. The query itself is checked by compiling it (Check).
+func (r *Rule) Validate(channels []string) error {
+	if !idRE.MatchString(r.ID) {
+		return invalidf("id", "id %q must be 1 to 64 lower-case letters, digits, - or _, starting with a letter or digit", clip(r.ID))
+	}
+	if strings.TrimSpace(r.Name) == "" || len([]rune(r.Name)) > 200 {
+		return invalidf("name", "give the rule a name of 1 to 200 characters")
+	}
+	if len(r.Query.Metrics) == 0 {
+		return invalidf("query.metrics", "give the metric the rule watches")
+	}
+	if r.Metric != "" && !slices.Contains(r.Query.Metrics, r.Metric) {
+		return beacon.Invalid("metric", r.Query.Metrics, "metric %q is not one of the query's metrics", clip(r.Metric))
+	}
+	if r.Query.Compare != "" {
+		return invalidf("query.compare", "a rule's query sets no comparison; use condition.kind: change with condition.compare")
+	}
+	if err := r.Condition.validate(); err != nil {
+		return err
+	}
+	if _, err := r.Schedule.parse("schedule"); err != nil {
+		return err
+	}
+	if r.For < 0 || r.For > maxFor {
+		return invalidf("for", "for must be between 0 and %d consecutive evaluations, got %d", maxFor, r.For)
+	}
+	if r.Repeat != 0 && time.Duration(r.Repeat) < minRepeat {
+		return invalidf("repeat", "repeat must be at least %s, got %s", minRepeat, time.Duration(r.Repeat))
+	}
+	if err := validateChannels(r.Channels, channels); err != nil {
+		return err
+	}
+	if r.Lang == "" {
+		r.Lang = "zh"
+	}
+	if !slices.Contains(langs, r.Lang) {
+		return beacon.Invalid("lang", langs, "unknown language %q", clip(r.Lang))
+	}
+	return validateOwner(r.Owner)
+}
+
+func (c Condition) validate() error {
+	if !slices.Contains(conditionKinds, c.Kind) {
+		return beacon.Invalid("condition.kind", conditionKinds, "unknown condition kind %q", clip(c.Kind))
+	}
+	if c.Above == nil && c.Below == nil && c.Kind != "band" {
+		return invalidf("condition", "give above, below or both")
+	}
+	if c.Above != nil && c.Below != nil && *c.Below > *c.Above && c.Kind != "band" {
+		// Both set means "outside [below, above]"; the other way round nothing could pass.
+		return invalidf("condition.below", "below (%g) is above above (%g): the rule would always fire", *c.Below, *c.Above)
+	}
+	switch c.Kind {
+	case "threshold":
+		if c.Compare != "" || c.Change != "" || c.Periods != 0 || c.K != 0 || c.Grain != "" {
+			return invalidf("condition", "a threshold takes only above and below")
+		}
+	case "change":
+		if !slices.Contains(compareModes, c.Compare) {
+			return beacon.Invalid("condition.compare", compareModes, "a change condition compares with previous_period or same_period_last_year, got %q", clip(c.Compare))
+		}
+		if !slices.Contains(changeModes, c.Change) {
+			return beacon.Invalid("condition.change", changeModes, "say whether the change is absolute or percent, got %q", clip(c.Change))
+		}
+		if c.Periods != 0 || c.K != 0 || c.Grain != "" {
+			return invalidf("condition", "a change condition takes compare, change, above and below")
+		}
+	case "band":
+		if c.Above != nil || c.Below != nil || c.Compare != "" || c.Change != "" {
+			return invalidf("condition", "a band condition takes periods, k and grain, not above, below or compare")
+		}
+		if c.Periods < 3 || c.Periods > maxPeriods {
+			return invalidf("condition.periods", "periods must be between 3 and %d, got %d", maxPeriods, c.Periods)
+		}
+		if c.K <= 0 || c.K > 10 {
+			return invalidf("condition.k", "k (the band's width in standard deviations) must be above 0 and at most 10, got %g", c.K)
+		}
+		if !slices.Contains(bandGrains, c.Grain) {
+			return beacon.Invalid("condition.grain", bandGrains, "a band needs the grain of its periods, got %q", clip(c.Grain))
+		}
+	}
+	return nil
+}
+
+func validateChannels(refs []ChannelRef, configured []string) error {
+	if len(refs) == 0 || len(refs) > maxChannels {
+		return invalidf("channels", "give 1 to %d channels", maxChannels)
+	}
+	seen := map[string]bool{}
+	for i, c := range refs {
+		field := fmt.Sprintf("channels[%d]", i)
+		if !slices.Contains(configured, c.Name) {
+			return beacon.Invalid(field+".name", configured, "no channel named %q is configured", clip(c.Name))
+		}
+		if seen[c.Name] {
+			return invalidf(field+".name", "channel %q is listed twice", c.Name)
+		}
+		seen[c.Name] = true
+		if len(c.Recipients) > maxRecipients {
+			return invalidf(field+".recipients", "at most %d recipients, got %d", maxRecipients, len(c.Recipients))
+		}
+		for j, rc := range c.Recipients {
+			if strings.TrimSpace(rc) == "" || len(rc) > 320 || strings.ContainsAny(rc, "\r\n") {
+				return invalidf(fmt.Sprintf("%s.recipients[%d]", field, j), "a recipient is a non-empty mobile number, user id or e-mail address on one line")
+			}
+		}
+	}
+	return nil
+}
+
+func validateOwner(o Owner) error {
+	if strings.TrimSpace(o.Subject) == "" {
+		return invalidf("owner.subject", "a rule needs an owner, whose row scope applies to it")
+	}
+	for dim, vals := range o.Scope {
+		if len(vals) == 0 {
+			return invalidf("owner.scope."+dim, "a scope dimension must allow at least one value")
+		}
+	}
+	return nil
+}
+
+// Check validates the rule and compiles its query against the catalog, in
+// the owner's scope, so that a rule naming an unknown metric or dimension
+// is refused when saved, not at its first evaluation.
+func (r *Rule) Check(ctx context.Context, q Querier, channels []string) error {
+	if err := r.Validate(channels); err != nil {
+		return err
+	}
+	if c, ok := q.(interface {
+		Compile(metrics.Query, metrics.Scope) (*metrics.Compiled, error)
+	}); ok {
+		if _, err := c.Compile(r.evalQuery(), r.Owner.Scope); err != nil {
+			return prefixField("query", err)
+		}
+	}
+	return nil
+}
+
+// prefixField puts a query error's field under the rule's query.
+func prefixField(prefix string, err error) error {
+	var be *beacon.Error
+	if e, ok := err.(*beacon.Error); ok {
+		be = e
+	}
+	if be == nil || be.Code != beacon.EINVALID {
+		return err
+	}
+	c := *be
+	if c.Field == "" {
+		c.Field = prefix
+	} else {
+		c.Field = prefix + "." + c.Field
+	}
+	return &c
+}
+
+// metric is the metric the condition reads.
+func (r *Rule) metric() string {
+	if r.Metric != "" {
+		return r.Metric
+	}
+	return r.Query.Metrics[0]
+}
+
+// evalQuery is the query run at each evaluation: for a change condition
+// it asks the engine for the comparison columns.
+func (r *Rule) evalQuery() metrics.Query {
+	q := r.Query
+	if r.Condition.Kind == "change" {
+		q.Compare = r.Condition.Compare
+	}
+	return q
+}
+
+// clip shortens a client string before it is echoed in an error.
+func clip(s string) string {
+	r := []rune(s)
+	if len(r) <= 80 {
+		return s
+	}
+	return string(r[:80]) + "…"
+}

@@ -1,0 +1,181 @@
+package alerts
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/notify"
+)
+
+// Subscription sends a report on a schedule: its headline figures (each
+// with its change versus the previous period), the key chart as an image
+// when a renderer exists, and the link to the full report.
+type Subscription struct {
+	ID   string `json:"id" yaml:"id"`
+	Name string `json:"name" yaml:"name"`
+	// Report names the report page linked to (/reports/{report}).
+	Report string `json:"report" yaml:"report"`
+	// Figures are the headline metric queries; the first is the key chart.
+	Figures  []metrics.Query `json:"figures" yaml:"figures"`
+	Schedule Schedule        `json:"schedule" yaml:"schedule"`
+	Channels []ChannelRef    `json:"channels" yaml:"channels"`
+	Owner    Owner           `json:"owner" yaml:"owner"`
+	Lang     string          `json:"lang,omitempty" yaml:"lang"`
+	Disabled bool            `json:"disabled,omitempty" yaml:"disabled"`
+	Origin   string          `json:"origin,omitempty" yaml:"-"`
+
+	msg *notify.Message
+}
+
+const maxFigures = 12
+
+var reportRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+
+// Validate checks the subscription's own fields.
+func (s *Subscription) Validate(channels []string) error {
+	if !idRE.MatchString(s.ID) {
+		return invalidf("id", "id %q must be 1 to 64 lower-case letters, digits, - or _, starting with a letter or digit", clip(s.ID))
+	}
+	if strings.TrimSpace(s.Name) == "" || len([]rune(s.Name)) > 200 {
+		return invalidf("name", "give the subscription a name of 1 to 200 characters")
+	}
+	if !reportRE.MatchString(s.Report) {
+		return invalidf("report", "name the report (letters, digits, - or _), e.g. weekly_retention")
+	}
+	if len(s.Figures) == 0 || len(s.Figures) > maxFigures {
+		return invalidf("figures", "give 1 to %d headline figures, each a metric query", maxFigures)
+	}
+	for i, f := range s.Figures {
+		if len(f.Metrics) != 1 {
+			return invalidf(fmt.Sprintf("figures[%d].metrics", i), "a headline figure is one metric, got %d", len(f.Metrics))
+		}
+		if len(f.Dimensions) > 1 {
+			return invalidf(fmt.Sprintf("figures[%d].dimensions", i), "a headline figure has at most one breakdown")
+		}
+	}
+	if _, err := s.Schedule.parse("schedule"); err != nil {
+		return err
+	}
+	if err := validateChannels(s.Channels, channels); err != nil {
+		return err
+	}
+	if s.Lang == "" {
+		s.Lang = "zh"
+	}
+	if !containsString(langs, s.Lang) {
+		return invalidf("lang", "unknown language %q; use zh or en", clip(s.Lang))
+	}
+	return validateOwner(s.Owner)
+}
+
+// Check validates the subscription and compiles its figures in the owner's scope.
+func (s *Subscription) Check(q Querier, channels []string) error {
+	if err := s.Validate(channels); err != nil {
+		return err
+	}
+	c, ok := q.(interface {
+		Compile(metrics.Query, metrics.Scope) (*metrics.Compiled, error)
+	})
+	if !ok {
+		return nil
+	}
+	for i, f := range s.Figures {
+		if _, err := c.Compile(figureQuery(f), s.Owner.Scope); err != nil {
+			return prefixField(fmt.Sprintf("figures[%d]", i), err)
+		}
+	}
+	return nil
+}
+
+// figureQuery asks for the change versus the previous period when the
+// figure has a time range and no comparison of its own.
+func figureQuery(q metrics.Query) metrics.Query {
+	if q.Compare == "" && q.Time != nil && (q.Time.Range != "" || q.Time.Start != "") && q.Time.Grain == "" {
+		q.Compare = "previous_period"
+	}
+	return q
+}
+
+// prepareReport runs the figures and words the message.
+func (sc *Scheduler) prepareReport(ctx context.Context, run *ruleRun) error {
+	msg, err := sc.reportMessage(ctx, run.sub, notify.KindReport)
+	if err != nil {
+		return err
+	}
+	run.sub.msg = msg
+	return nil
+}
+
+func (sc *Scheduler) reportMessage(ctx context.Context, s *Subscription, kind notify.Kind) (*notify.Message, error) {
+	zh := s.Lang != "en"
+	msg := &notify.Message{Kind: kind, Lang: s.Lang, Title: s.Name, At: sc.now()}
+	if kind == notify.KindTest {
+		msg.Title = pick(zh, "【测试】", "[Test] ") + s.Name
+	}
+	var key *metrics.Result
+	for i, f := range s.Figures {
+		res, err := sc.q.Run(ctx, figureQuery(f), s.Owner.Scope)
+		if err != nil {
+			return nil, fmt.Errorf("subscription %s figure %d: %w", s.ID, i, err)
+		}
+		if i == 0 {
+			key = res
+		}
+		msg.Figures = append(msg.Figures, figures(res, f.Metrics[0], s.Lang)...)
+		if i == 0 && res.Time.Start != "" {
+			msg.Lines = append(msg.Lines, pick(zh, "期间：", "Period: ")+res.Time.Start+" – "+res.Time.End+" ("+res.Time.TimeZone+")")
+		}
+	}
+	if len(s.Owner.Scope) > 0 {
+		msg.Lines = append(msg.Lines, pick(zh, "数据范围：", "Scope: ")+scopeText(s.Owner.Scope))
+	}
+	if sc.cfg.BaseURL != "" {
+		msg.Link = strings.TrimRight(sc.cfg.BaseURL, "/") + "/reports/" + url.PathEscape(s.Report) + "?lang=" + s.Lang
+	}
+	if sc.cfg.Renderer != nil && key != nil {
+		img, err := sc.cfg.Renderer.Chart(ctx, key, s.Lang)
+		if err != nil {
+			sc.log.Warn("report chart not drawn; sending text", "subscription", s.ID, "err", err)
+		} else {
+			msg.Image = img
+		}
+	}
+	return msg, nil
+}
+
+// figures words a figure query's rows: one figure, or one per group.
+func figures(res *metrics.Result, metric, lang string) []notify.Figure {
+	def := definition(res, metric)
+	zh := lang != "en"
+	var out []notify.Figure
+	for i := range res.Rows {
+		f := notify.Figure{Label: label(def, lang), Value: metrics.FormatValue(lang, def, res.Value(i, metric))}
+		for _, c := range res.Columns {
+			if c.Role == "dimension" {
+				f.Label += " · " + fmt.Sprint(res.Value(i, c.Name))
+			}
+		}
+		if d := number(res.Value(i, metric+"_delta")); d != nil {
+			r := &Rule{Lang: lang, Condition: Condition{Compare: "previous_period"}}
+			f.Change, f.Trend = changeText(r, def, *d), sign(*d)
+			if !zh {
+				f.Change = strings.Replace(f.Change, "vs previous period", "vs prev.", 1)
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// recordReport queues a due report; its key is the run's time, so the
+// same run is never queued twice.
+func (sc *Scheduler) recordReport(ctx context.Context, tx *sql.Tx, run *ruleRun, now time.Time) error {
+	s := run.sub
+	return enqueue(ctx, tx, s.ID, "", "run-"+now.UTC().Format(time.RFC3339), "report", s.Channels, *s.msg, now)
+}
