@@ -17,10 +17,10 @@ import (
 type Observation struct {
 	// Group is the group's key ("branch=南京路支行"); empty for a rule
 	// without dimensions.
-	Group  string     `json:"group"`
+	Group  string      `json:"group"`
 	Labels [][2]string `json:"labels,omitempty"`
-	Period string     `json:"period,omitempty"`
-	Value  *float64   `json:"value"`
+	Period string      `json:"period,omitempty"`
+	Value  *float64    `json:"value"`
 	// Previous is the comparison value of a change condition.
 	Previous *float64 `json:"previous,omitempty"`
 	// Change is the change read by a change condition (absolute, or percent).
