@@ -294,11 +294,14 @@ func (c *Catalog) compile(d Dialect, p *plan) (*Compiled, error) {
 		}
 		fmt.Fprintf(&sb, "\nLEFT JOIN %s AS %s ON %s", d.Quote("prev_"+mode), a, joinOn(d, "c", a, keys))
 	}
-	if len(post) > 0 {
-		var where []string
-		for _, f := range post {
-			where = append(where, filterSQL(w, "c."+d.Quote(f.dim.Name), f))
-		}
+	var where []string
+	for _, f := range post {
+		where = append(where, filterSQL(w, "c."+d.Quote(f.dim.Name), f))
+	}
+	for _, h := range p.having {
+		where = append(where, havingSQL(w, "c."+d.Quote(h.metric), h))
+	}
+	if len(where) > 0 {
 		sb.WriteString("\nWHERE " + strings.Join(where, " AND "))
 	}
 	sb.WriteString("\nORDER BY ")

@@ -25,6 +25,8 @@ type Query struct {
 	Order   []Order `json:"order,omitempty" yaml:"order,omitempty"`
 	Limit   int     `json:"limit,omitempty" yaml:"limit,omitempty"`
 	Totals  bool    `json:"totals,omitempty" yaml:"totals,omitempty"`
+	// Having keeps only the rows whose metric values meet conditions.
+	Having []MetricFilter `json:"having,omitempty" yaml:"having,omitempty"`
 }
 
 // TimeSpec is the time part of a query: a grain to group by and a range,
@@ -110,6 +112,7 @@ type plan struct {
 	metrics []*Metric
 	dims    []*Dimension
 	filters []filterPlan
+	having  []havingPlan
 	scope   Scope
 	grain   string
 	// shiftGrain, set for totals, is the grain of the rows they total,
@@ -203,6 +206,9 @@ func (c *Catalog) check(q Query, now time.Time, scope Scope, lim Limits) (*plan,
 		if m.Type == "period_over_period" && p.window.IsZero() {
 			return nil, invalid("time", nil, "metric %s compares periods and needs a time range", m.Name)
 		}
+	}
+	if err := c.checkHaving(p, q); err != nil {
+		return nil, err
 	}
 	if err := c.checkOrder(p, q.Order); err != nil {
 		return nil, err
