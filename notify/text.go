@@ -35,6 +35,7 @@ type View struct {
 	Message
 	KindLabel string // 告警 / Firing
 	LinkText  string // 查看完整报告 / Open the full report
+	ChartText string // 查看图表 / View the chart
 	TimeText  string // 2026-11-30 09:00 CST
 }
 
@@ -44,6 +45,7 @@ func (m Message) View() View {
 		Message:   m,
 		KindLabel: m.KindLabel(),
 		LinkText:  pick(m.Lang, "查看完整报告", "Open the full report"),
+		ChartText: pick(m.Lang, "查看图表", "View the chart"),
 		TimeText:  m.TimeText(),
 	}
 }
