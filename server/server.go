@@ -262,6 +262,7 @@ func (s *Server) routes() {
 		api.Post("/sql", s.allow(roleAnalyst), s.admit(ClassSQL), s.postSQL)
 	}
 	api.Get("/tables", s.allow(roleAnalyst), cheap, s.listTables)
+	s.mountExplain(api)
 	api.Post("/tables/:name", s.allow(roleAdmin), s.postTable)
 	s.app.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, fmt.Sprintf("no route %s %s; see /api/v1/openapi.json", c.Method(), c.Path()))
