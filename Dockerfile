@@ -19,9 +19,11 @@ COPY --from=assets /src/web/node_modules/echarts/dist/echarts.min.js web/static/
 ARG VERSION=dev
 RUN CGO_ENABLED=1 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/beacon ./cmd/beacon
 
+# Chromium and the CJK fonts render charts to PNG for DingTalk, WeCom and
+# e-mail messages; without them messages carry text and a link instead.
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates tzdata \
+ && apt-get install -y --no-install-recommends ca-certificates tzdata chromium fonts-noto-cjk \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin beacon \
  && mkdir -p /data && chown beacon:beacon /data

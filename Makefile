@@ -8,7 +8,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # no silent wrong answer is allowed, and accuracy may not fall below 80%.
 UNSEEN  := queries/testdata/unseen/telecom.yaml queries/testdata/unseen/insurance.yaml queries/testdata/unseen/loans.yaml queries/testdata/unseen/retail.yaml
 
-.PHONY: all deps assets build run test eval bench bench-go clean
+.PHONY: all deps assets browser build run test eval bench bench-go clean
 
 # Browser scripts (ECharts) come from npm, pinned by web/package-lock.json,
 # and are embedded in the binary: pages never load from another host.
@@ -25,6 +25,23 @@ $(ECHARTS): web/package.json web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund
 	cp web/node_modules/echarts/dist/echarts.min.js $@
 
+# Headless Chromium and CJK fonts turn charts into PNG images for messages
+# (charts/render); without the fonts Chinese labels come out as boxes. As
+# root (CI) they are installed when missing; otherwise this says how, and
+# the image tests skip unless BEACON_REQUIRE_CHROMIUM is set.
+BROWSER_PKGS := chromium fonts-noto-cjk
+
+browser:
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing $(BROWSER_PKGS) to render charts to images"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BROWSER_PKGS); \
+	else \
+		echo "chromium or fonts-noto-cjk is missing and this is not root with apt-get: chart image tests will skip."; \
+		echo "  install them with: sudo apt-get install -y --no-install-recommends $(BROWSER_PKGS)"; \
+	fi
+
 build: deps
 	CGO_ENABLED=1 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/beacon
 
@@ -33,7 +50,7 @@ build: deps
 run: build
 	./$(BIN) serve
 
-test: deps
+test: deps browser
 	$(GO) vet ./...
 	BEACON_REQUIRE_ASSETS=1 $(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) run ./cmd/beacon eval queries/testdata/eval/*.yaml queries/testdata/heldout/*.yaml queries/testdata/blind/*.yaml
