@@ -1,126 +1,150 @@
 // Package charts chooses a chart for a metric result and builds its
 // ECharts option with go-echarts: a series over time becomes a line, one
-// categorical breakdown a bar, a share a pie, two breakdowns a grouped bar.
+// categorical breakdown a bar, a share a pie, two breakdowns a grouped bar
+// (few values) or a heatmap (many), a single value a KPI card. Titles,
+// units and number formats come from the metrics' definitions.
 package charts
 
 import (
+	"encoding/json"
 	"fmt"
-	"math"
-	"slices"
-
-	"github.com/go-echarts/go-echarts/v2/charts"
-	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/narrate"
 )
+
+// The chart kinds.
+const (
+	Line       = "line"
+	Bar        = "bar"
+	Pie        = "pie"
+	GroupedBar = "grouped_bar"
+	Heatmap    = "heatmap"
+	KPI        = "kpi"
+)
+
+// Kinds lists every chart kind, for validating a report's choice.
+var Kinds = []string{Line, Bar, Pie, GroupedBar, Heatmap, KPI}
 
 // maxSeries caps the series drawn; more would be unreadable.
 const maxSeries = 12
+
+// maxGrouped is the most cells two breakdowns may have and still be drawn
+// as grouped bars; beyond it (or beyond maxGroups series) a heatmap reads better.
+const (
+	maxGrouped = 40
+	maxGroups  = 6
+)
+
+// Options say how to draw a result.
+type Options struct {
+	// Lang is "zh" or "en".
+	Lang string
+	// Title overrides the title made from the metric's label and period.
+	Title string
+	// Kind forces a chart kind; "" chooses one from the result.
+	Kind string
+	// Labels names a dimension value (高净值 for HNW); nil shows values as they are.
+	Labels func(dim, value string) string
+}
+
+// Chart is a drawn result: its kind, title and ECharts option.
+type Chart struct {
+	Kind   string         `json:"kind"`
+	Title  string         `json:"title"`
+	Option map[string]any `json:"option"`
+	// Figure is the value of a KPI card, so a page or message can also write it as text.
+	Figure *Figure `json:"figure,omitempty"`
+}
 
 // Kind names the chart chosen for a result.
 func Kind(r *metrics.Result) string {
 	period, dims, _ := roles(r)
 	switch {
 	case period >= 0:
-		return "line"
+		return Line
+	case len(dims) == 0 && len(r.Rows) == 1:
+		return KPI
 	case len(dims) == 1 && isShare(r):
-		return "pie"
+		return Pie
+	case len(dims) >= 2:
+		xs, groups := distinct(r.Rows, dims[0]), distinct(r.Rows, dims[1])
+		if len(groups) > maxGroups || len(xs)*len(groups) > maxGrouped {
+			return Heatmap
+		}
+		return GroupedBar
 	default:
-		return "bar"
+		return Bar
 	}
 }
 
-// Option returns the ECharts option for r, titled in lang ("zh" or "en"),
-// or nil when there is nothing to draw.
-func Option(r *metrics.Result, lang, title string) map[string]any {
+// Build draws r. It fails when the result has no metric or the kind asked
+// for does not fit its shape (a line needs a time column, a heatmap two
+// breakdowns); an empty result is a chart with no option.
+func Build(r *metrics.Result, o Options) (Chart, error) {
 	if r == nil || len(r.Rows) == 0 {
-		return nil
+		return Chart{Title: o.Title}, nil
 	}
 	period, dims, mets := roles(r)
 	if len(mets) == 0 {
+		return Chart{}, fmt.Errorf("chart: the result has no metric column")
+	}
+	kind := o.Kind
+	if kind == "" {
+		kind = Kind(r)
+	}
+	d := newDrawing(r, o, period, dims, mets)
+	var opt map[string]any
+	switch kind {
+	case Line:
+		if period < 0 {
+			return Chart{}, fmt.Errorf("chart: a line needs a time grain (the result has no period column)")
+		}
+		opt = d.line()
+	case Bar:
+		opt = d.bar()
+	case Pie:
+		if len(dims) == 0 {
+			return Chart{}, fmt.Errorf("chart: a pie needs a breakdown (a dimension)")
+		}
+		opt = d.pie()
+	case GroupedBar, Heatmap:
+		if len(dims) < 2 {
+			return Chart{}, fmt.Errorf("chart: a %s needs two breakdowns, the result has %d", kind, len(dims))
+		}
+		if kind == Heatmap {
+			opt = d.heatmap()
+		} else {
+			opt = d.grouped()
+		}
+	case KPI:
+		f := d.figure()
+		return Chart{Kind: kind, Title: d.title, Option: d.kpi(), Figure: &f}, nil
+	default:
+		return Chart{}, fmt.Errorf("chart: unknown kind %q (valid: %v)", kind, Kinds)
+	}
+	return Chart{Kind: kind, Title: d.title, Option: opt}, nil
+}
+
+// OptionJSON is the ECharts option for r, chosen and titled from its
+// definitions, as JSON: what a browser's echarts.setOption or a PNG
+// renderer takes. It is "null" when there is nothing to draw.
+func OptionJSON(r *metrics.Result, lang string) ([]byte, error) {
+	c, err := Build(r, Options{Lang: lang})
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(c.Option)
+}
+
+// Option returns the ECharts option for r, titled title in lang ("zh" or
+// "en"), or nil when there is nothing to draw.
+func Option(r *metrics.Result, lang, title string) map[string]any {
+	c, err := Build(r, Options{Lang: lang, Title: title})
+	if err != nil {
 		return nil
 	}
-	global := []charts.GlobalOpts{
-		charts.WithTitleOpts(opts.Title{Title: title}),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "bottom"}),
-	}
-	yName := ""
-	if r.Columns[mets[0]].Format == "percent" {
-		yName = "%"
-	}
-	m0 := mets[0]
-	switch Kind(r) {
-	case "line":
-		line := charts.NewLine()
-		line.SetGlobalOptions(append(global, charts.WithYAxisOpts(opts.YAxis{Name: yName}))...)
-		xs := distinct(r.Rows, period)
-		line.SetXAxis(xs)
-		if len(dims) == 0 {
-			for _, mi := range mets[:min(3, len(mets))] {
-				line.AddSeries(label(r.Columns[mi], lang), lineData(r, xs, period, -1, nil, mi))
-			}
-		} else {
-			for _, v := range distinct(r.Rows, dims[0])[:min(maxSeries, len(distinct(r.Rows, dims[0])))] {
-				line.AddSeries(fmt.Sprint(v), lineData(r, xs, period, dims[0], v, m0))
-			}
-		}
-		line.Validate()
-		return line.JSON()
-	case "pie":
-		pie := charts.NewPie()
-		pie.SetGlobalOptions(charts.WithTitleOpts(opts.Title{Title: title}), charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
-			charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "bottom"}))
-		var data []opts.PieData
-		for _, row := range r.Rows {
-			data = append(data, opts.PieData{Name: fmt.Sprint(row[dims[0]]), Value: scaled(r.Columns[m0], row[m0])})
-		}
-		pie.AddSeries(label(r.Columns[m0], lang), data)
-		pie.Validate()
-		return pie.JSON()
-	}
-	bar := charts.NewBar()
-	bar.SetGlobalOptions(append(global, charts.WithYAxisOpts(opts.YAxis{Name: yName}))...)
-	switch {
-	case len(dims) == 0:
-		// One row: each metric (and its comparison, if any) as a bar.
-		var xs []string
-		var data []opts.BarData
-		for _, i := range append(slices.Clone(mets), comparisons(r)...) {
-			xs = append(xs, label(r.Columns[i], lang))
-			data = append(data, opts.BarData{Value: scaled(r.Columns[i], r.Rows[0][i])})
-		}
-		bar.SetXAxis(xs).AddSeries(label(r.Columns[m0], lang), data)
-	case len(dims) == 1:
-		xs := distinct(r.Rows, dims[0])
-		bar.SetXAxis(xs)
-		for _, mi := range mets[:min(3, len(mets))] {
-			var data []opts.BarData
-			for _, row := range r.Rows {
-				data = append(data, opts.BarData{Value: scaled(r.Columns[mi], row[mi])})
-			}
-			bar.AddSeries(label(r.Columns[mi], lang), data)
-		}
-	default:
-		// Two breakdowns: the first along the axis, the second as series.
-		xs := distinct(r.Rows, dims[0])
-		bar.SetXAxis(xs)
-		groups := distinct(r.Rows, dims[1])
-		for _, g := range groups[:min(maxSeries, len(groups))] {
-			data := make([]opts.BarData, len(xs))
-			for i := range data {
-				data[i] = opts.BarData{Value: "-"}
-			}
-			for _, row := range r.Rows {
-				if row[dims[1]] == g {
-					data[slices.Index(xs, row[dims[0]])] = opts.BarData{Value: scaled(r.Columns[m0], row[m0])}
-				}
-			}
-			bar.AddSeries(fmt.Sprint(g), data)
-		}
-	}
-	bar.Validate()
-	return bar.JSON()
+	return c.Option
 }
 
 func roles(r *metrics.Result) (period int, dims, mets []int) {
@@ -138,71 +162,29 @@ func roles(r *metrics.Result) (period int, dims, mets []int) {
 	return period, dims, mets
 }
 
-func comparisons(r *metrics.Result) []int {
-	var out []int
-	for i, c := range r.Columns {
-		if c.Role == "comparison" && c.Name == c.Metric+"_previous" {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
 func isShare(r *metrics.Result) bool {
 	_, _, mets := roles(r)
+	return definition(r, r.Columns[mets[0]]).Type == "share"
+}
+
+// definition is the definition of a metric column, or one made from the
+// column alone when the result does not carry it.
+func definition(r *metrics.Result, c metrics.Column) metrics.Definition {
+	name := c.Name
+	if c.Metric != "" {
+		name = c.Metric
+	}
 	for _, d := range r.Definitions {
-		if d.Name == r.Columns[mets[0]].Name {
-			return d.Type == "share"
+		if d.Name == name {
+			if c.Role == "comparison" && c.Name == name+"_pct_change" {
+				d.Format = "percent"
+			}
+			return d
 		}
 	}
-	return false
-}
-
-func distinct(rows [][]any, i int) []any {
-	var out []any
-	for _, r := range rows {
-		if !slices.Contains(out, r[i]) {
-			out = append(out, r[i])
-		}
-	}
-	return out
-}
-
-func lineData(r *metrics.Result, xs []any, period, dim int, value any, mi int) []opts.LineData {
-	data := make([]opts.LineData, len(xs))
-	for i := range data {
-		data[i] = opts.LineData{Value: "-"}
-	}
-	for _, row := range r.Rows {
-		if dim >= 0 && row[dim] != value {
-			continue
-		}
-		data[slices.Index(xs, row[period])] = opts.LineData{Value: scaled(r.Columns[mi], row[mi])}
-	}
-	return data
-}
-
-// scaled shows percentages as percent points, rounded for display.
-func scaled(c metrics.Column, v any) any {
-	f, ok := v.(float64)
-	if !ok {
-		if n, isInt := v.(int64); isInt {
-			return n
-		}
-		return "-"
-	}
-	if c.Format == "percent" {
-		f *= 100
-	}
-	return math.Round(f*10000) / 10000
+	return metrics.Definition{Name: c.Name, Label: c.Label, Format: c.Format}
 }
 
 func label(c metrics.Column, lang string) string {
-	if lang == "zh" && c.Label.ZH != "" {
-		return c.Label.ZH
-	}
-	if c.Label.EN != "" {
-		return c.Label.EN
-	}
-	return c.Name
+	return narrate.Label(lang, c.Label, c.Name)
 }

@@ -25,16 +25,17 @@ func TestChartChoice(t *testing.T) {
 		r      *metrics.Result
 		kind   string
 		series int
-		first  any // first value of the first series
+		typ    string // the ECharts series type
+		first  any    // first value of the first series
 	}{
-		{"a series over time is a line", result([]metrics.Column{period, churn}, nil, []any{"2026-09-01", 0.01}, []any{"2026-10-01", 0.02}), "line", 1, 1.0},
+		{"a series over time is a line", result([]metrics.Column{period, churn}, nil, []any{"2026-09-01", 0.01}, []any{"2026-10-01", 0.02}), "line", 1, "line", 1.0},
 		{"a series per segment is a line per segment", result([]metrics.Column{period, segment, churn}, nil,
-			[]any{"2026-09-01", "高净值", 0.004}, []any{"2026-09-01", "年轻", 0.015}, []any{"2026-10-01", "高净值", 0.005}), "line", 2, 0.4},
-		{"one breakdown is a bar", result([]metrics.Column{segment, churn}, nil, []any{"高净值", 0.004}, []any{"年轻", 0.015}), "bar", 1, 0.4},
+			[]any{"2026-09-01", "高净值", 0.004}, []any{"2026-09-01", "年轻", 0.015}, []any{"2026-10-01", "高净值", 0.005}), "line", 2, "line", 0.4},
+		{"one breakdown is a bar", result([]metrics.Column{segment, churn}, nil, []any{"高净值", 0.004}, []any{"年轻", 0.015}), "bar", 1, "bar", 0.4},
 		{"a share is a pie", result([]metrics.Column{segment, share}, []metrics.Definition{{Name: "segment_contribution", Type: "share"}},
-			[]any{"高净值", 0.6}, []any{"年轻", 0.4}), "pie", 1, nil},
+			[]any{"高净值", 0.6}, []any{"年轻", 0.4}), "pie", 1, "pie", nil},
 		{"two breakdowns are grouped bars", result([]metrics.Column{region, segment, churn}, nil,
-			[]any{"华东", "高净值", 0.004}, []any{"华东", "年轻", 0.015}, []any{"华北", "年轻", 0.012}), "bar", 2, 0.4},
+			[]any{"华东", "高净值", 0.004}, []any{"华东", "年轻", 0.015}, []any{"华北", "年轻", 0.012}), "grouped_bar", 2, "bar", 0.4},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,8 +56,8 @@ func TestChartChoice(t *testing.T) {
 			if err := json.Unmarshal(b, &parsed); err != nil {
 				t.Fatal(err)
 			}
-			if len(parsed.Series) != tc.series || parsed.Series[0].Type != tc.kind {
-				t.Fatalf("got %d series of %s, want %d of %s: %s", len(parsed.Series), parsed.Series[0].Type, tc.series, tc.kind, b)
+			if len(parsed.Series) != tc.series || parsed.Series[0].Type != tc.typ {
+				t.Fatalf("got %d series of %s, want %d of %s: %s", len(parsed.Series), parsed.Series[0].Type, tc.series, tc.typ, b)
 			}
 			if tc.first != nil {
 				var v struct {

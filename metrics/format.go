@@ -95,17 +95,24 @@ func withUnit(s, unit string) string {
 	return s + " " + unit
 }
 
+// MoneyName is what money is written in: the metric's unit, else in
+// Chinese the currency's name (元, 美元) or code, in English the code; ""
+// when the model did not say.
+func MoneyName(lang, currency, unit string) string {
+	switch {
+	case unit != "":
+		return unit
+	case lang == "zh" && currencyZH[currency] != "":
+		return currencyZH[currency]
+	}
+	return currency
+}
+
 // formatMoney scales money by 万/亿 in Chinese and k/m/bn in English.
 func formatMoney(zh bool, f float64, currency, unit string) string {
 	a := math.Abs(f)
 	if zh {
-		name := unit
-		if name == "" {
-			name = currencyZH[currency]
-		}
-		if name == "" {
-			name = currency // a code, or nothing
-		}
+		name := MoneyName("zh", currency, unit)
 		sep := ""
 		if name != "" && !isHan(name) {
 			sep = " " // 1.23 万 EUR, but 1.23 万元
