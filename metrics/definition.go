@@ -24,7 +24,7 @@ type Definition struct {
 	// DefaultRange and AsOf come from the time of the metric's source.
 	DefaultRange string `json:"default_range,omitempty"`
 	AsOf         string `json:"as_of,omitempty"`
-	// Currency (ISO 4217) and Unit say how values are written (narrate.Value).
+	// Currency (ISO 4217) and Unit say how values are written (FormatValue).
 	Currency string `json:"currency,omitempty"`
 	Unit     string `json:"unit,omitempty"`
 }
