@@ -47,7 +47,7 @@ func TestOfflinePlanner(t *testing.T) {
 		{"下个月流失率会是多少", "refuse", ""},
 		{"上海和北京上个月的流失率", "answer", `{"metrics":["churn_rate"],"dimensions":["city"],"filters":[{"dimension":"city","op":"in","values":["上海","北京"]}],"time":{"range":"last_month"}}`},
 		{"上海和北京上个月的流失率合计", "answer", `{"metrics":["churn_rate"],"filters":[{"dimension":"city","op":"in","values":["上海","北京"]}],"time":{"range":"last_month"}}`},
-		{"上个月流失率超过20%的分行", "clarify", ""},
+		{"上个月流失率超过2%的分行", "answer", `{"metrics":["churn_rate"],"dimensions":["branch"],"time":{"range":"last_month"},"having":[{"metric":"churn_rate","op":"gt","value":0.02}]}`},
 	}
 	for _, tc := range cases {
 		p := o.Plan(tc.question, nil)

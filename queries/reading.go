@@ -23,6 +23,7 @@ type reading struct {
 	words    []word      // catalog words, in question order
 	pending  []condition // comparisons read, their fields not yet known
 	conds    []metrics.Filter
+	having   []pendingHaving // conditions on a metric's value
 	filters  []metrics.Filter
 	listDims []string // dimensions broken down because several values were listed
 	metrics  []string

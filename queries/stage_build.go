@@ -70,7 +70,7 @@ func (o *Offline) build(r *reading) bool {
 	r.query = q
 	r.applyBreakdown()
 	r.applyFilters()
-	return false
+	return o.applyHaving(r)
 }
 
 var (

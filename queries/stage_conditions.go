@@ -99,9 +99,8 @@ func (o *Offline) readConditions(r *reading) bool {
 		for i := range c.values {
 			c.values[i] *= factor
 		}
-		if !ok && r.metricBefore(c.start) {
-			return r.clarify(r.say("「%s」是对指标值的条件，目前只能按字段筛选；可以改问按维度的排名（例如「各大区月费总额排名」）。",
-				"%q is a condition on a metric's value, which Beacon cannot filter by yet; ask for a ranking by a dimension instead.", strings.TrimSpace(c.text)))
+		if !ok && c.dim == "" && o.havingCondition(r, c) {
+			continue
 		}
 		if !ok {
 			return r.clarify(r.say("问题中的「%s」是对哪个字段的条件？请写明字段（例如「年龄50岁以上」）。", "Which field does %q apply to? Name it (for example \"age over 50\").", strings.TrimSpace(c.text)))

@@ -93,6 +93,9 @@ func TestStagesAnswerLikeHandSQL(t *testing.T) {
 		{"churn rate per country and gender", `SELECT country, gender, ` + rate + ` FROM members GROUP BY 1, 2`},
 		// counts of the entity
 		{"how many members are there", `SELECT count(*) FROM members`},
+		// conditions on a metric's value keep the groups that meet them
+		{"流失率不低于30%的国家和性别有哪些", `SELECT country, gender, ` + rate + ` FROM members GROUP BY 1, 2 HAVING ` + rate + ` >= 0.3`},
+		{"which countries and genders have a churn rate of at least 25%", `SELECT country, gender, ` + rate + ` FROM members GROUP BY 1, 2 HAVING ` + rate + ` >= 0.25`},
 	}
 	ctx := context.Background()
 	for _, tc := range cases {
@@ -127,7 +130,8 @@ func TestStagesNeverDropAWord(t *testing.T) {
 		{"forecast churn rate next quarter", "refuse", "forecast"},
 		{"上个月的流失率", "clarify", "上个月"},
 		{"churn rate last quarter", "clarify", "last quarter"},
-		{"流失率超过20%的国家", "clarify", "20"},
+		{"流失率超过20%", "clarify", "20"},
+		{"countries with churn rate above 20", "clarify", "above 20"},
 		{"churn rate for the 3 countries", "clarify", "3"},
 		{"50岁的流失率", "clarify", "50"},
 		{"德国和火星的流失率", "refuse", "火星"},
