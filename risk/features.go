@@ -1,0 +1,111 @@
+package risk
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/beaconbi/beacon/warehouse"
+)
+
+//go:embed features.sql
+var featuresSQL string
+
+// NumericFeatures are the numeric columns of features.sql, in order.
+var NumericFeatures = []string{
+	"tx_count_3m", "tx_count_prev_3m", "tx_count_change",
+	"tx_amount_3m", "tx_amount_change",
+	"app_logins_3m", "app_logins_change",
+	"balance", "aum", "balance_change_3m", "aum_change_3m", "net_outflow_3m",
+	"months_inactive", "complaints_90d",
+	"products_held", "products_dropped_6m", "contracts_closed_6m",
+	"term_deposits_maturing_90d", "maturing_amount_90d",
+	"tenure_months",
+}
+
+// CategoricalFeatures are the categorical columns of features.sql; the
+// encoder turns each into one 0/1 column per value.
+var CategoricalFeatures = []string{"segment", "channel", "age_band"}
+
+// FeatureTable holds the features of customers by snapshot month, by
+// column.
+type FeatureTable struct {
+	CustomerID []int64
+	Month      []time.Time
+	BranchID   []int64
+	// Categorical holds segment, channel and age band, by column.
+	Categorical [][]string
+	// Numeric holds one column per NumericFeatures entry.
+	Numeric [][]float64
+	// Label is 1 if the customer left within the horizon after the month,
+	// 0 if not, and NaN where the horizon runs past the history.
+	Label []float64
+}
+
+// Len returns the number of customer-months.
+func (t *FeatureTable) Len() int { return len(t.CustomerID) }
+
+// ComputeFeatures runs features.sql on db for the snapshot months from
+// first to last (any day in them) with an outcome horizon in months.
+func ComputeFeatures(ctx context.Context, db *warehouse.DB, first, last time.Time, horizon int) (*FeatureTable, error) {
+	if horizon < 1 || horizon > 24 {
+		return nil, fmt.Errorf("features: horizon is %d months, want 1 to 24", horizon)
+	}
+	t := &FeatureTable{Categorical: make([][]string, len(CategoricalFeatures)), Numeric: make([][]float64, len(NumericFeatures))}
+	err := db.Read(ctx, func(conn *sql.Conn) error {
+		rows, err := conn.QueryContext(ctx, featuresSQL, monthStart(first), monthStart(last), horizon)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var (
+			id, branch int64
+			month      time.Time
+			cats       = make([]string, len(CategoricalFeatures))
+			nums       = make([]float64, len(NumericFeatures))
+			label      sql.NullBool
+		)
+		dest := []any{&id, &month, &branch}
+		for i := range cats {
+			dest = append(dest, &cats[i])
+		}
+		for i := range nums {
+			dest = append(dest, &nums[i])
+		}
+		dest = append(dest, &label)
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			t.CustomerID = append(t.CustomerID, id)
+			t.Month = append(t.Month, month)
+			t.BranchID = append(t.BranchID, branch)
+			for i, c := range cats {
+				t.Categorical[i] = append(t.Categorical[i], c)
+			}
+			for i, v := range nums {
+				t.Numeric[i] = append(t.Numeric[i], v)
+			}
+			switch {
+			case !label.Valid:
+				t.Label = append(t.Label, math.NaN())
+			case label.Bool:
+				t.Label = append(t.Label, 1)
+			default:
+				t.Label = append(t.Label, 0)
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("compute features: %w", err)
+	}
+	return t, nil
+}
+
+func monthStart(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}

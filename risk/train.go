@@ -1,0 +1,214 @@
+package risk
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/beaconbi/beacon/warehouse"
+)
+
+// TrainOptions configure training on a bank's own history.
+type TrainOptions struct {
+	// Horizon is the outcome window: churn within this many months after
+	// the snapshot month.
+	Horizon int `json:"horizon"`
+	// TestMonths is how many of the last labelled snapshot months are held
+	// out for the test.
+	TestMonths int `json:"test_months"`
+	// TrainMonths is the most snapshot months to train on, ending Horizon
+	// months before the first test month.
+	TrainMonths int `json:"train_months"`
+	// Params are the model's settings (kind, trees, seed, ...).
+	Params TrainParams `json:"params"`
+	// Capacity sets the tier cut-offs.
+	Capacity Capacity `json:"capacity"`
+}
+
+// DefaultTrainOptions are the shipped settings: a 3-month horizon, the last
+// 3 labelled months held out, up to 12 months of training snapshots, GBDT.
+func DefaultTrainOptions() TrainOptions {
+	return TrainOptions{Horizon: 3, TestMonths: 3, TrainMonths: 12, Params: DefaultTrainParams(KindGBDT), Capacity: DefaultCapacity()}
+}
+
+// Validate reports the first option out of range.
+func (o TrainOptions) Validate() error {
+	switch {
+	case o.Horizon < 1 || o.Horizon > 12:
+		return fmt.Errorf("train: horizon is %d months, want 1 to 12", o.Horizon)
+	case o.TestMonths < 1 || o.TestMonths > 12:
+		return fmt.Errorf("train: test months is %d, want 1 to 12", o.TestMonths)
+	case o.TrainMonths < 1 || o.TrainMonths > 60:
+		return fmt.Errorf("train: train months is %d, want 1 to 60", o.TrainMonths)
+	}
+	return o.Capacity.Validate()
+}
+
+// ChurnModel is a churn model trained on a bank's history, with everything
+// needed to score and to explain it: the encoder, the calibrated model, the
+// tier cut-offs and the held-out figures.
+type ChurnModel struct {
+	// Version names the model: its kind, training end and a hash of its
+	// content, so that the same data and settings give the same version.
+	Version   string       `json:"version"`
+	TrainedAt time.Time    `json:"trained_at"`
+	Options   TrainOptions `json:"options"`
+	// TrainFrom and TrainTo are the first and last training snapshot
+	// months; TestFrom and TestTo the held-out ones (YYYY-MM).
+	TrainFrom string  `json:"train_from"`
+	TrainTo   string  `json:"train_to"`
+	TestFrom  string  `json:"test_from"`
+	TestTo    string  `json:"test_to"`
+	Encoder   Encoder `json:"encoder"`
+	Model     *Model  `json:"model"`
+	Tiers     Tiers   `json:"tiers"`
+	// TrainRows and TestRows count customer-months.
+	TrainRows int `json:"train_rows"`
+	TestRows  int `json:"test_rows"`
+	// Test is the model's evaluation on the held-out months; Baseline is
+	// logistic regression's on the same rows, the floor the trees must beat.
+	Test     Evaluation  `json:"test"`
+	Baseline *Evaluation `json:"baseline,omitempty"`
+	// Medians are the training medians of the numeric features, the
+	// "typical customer" reasons are phrased against.
+	Medians []float64 `json:"medians"`
+}
+
+// TrainBank computes features on db and trains with a time split: the test
+// holds the last opts.TestMonths snapshot months whose outcome is known;
+// training uses earlier months whose outcome window ends no later than the
+// first test month, so nothing the test asks about was seen in training.
+func TrainBank(ctx context.Context, db *warehouse.DB, opts TrainOptions, now time.Time) (*ChurnModel, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	start, end, err := historyRange(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	lastLabelled := end.AddDate(0, -opts.Horizon, 0)
+	testFrom := lastLabelled.AddDate(0, -(opts.TestMonths - 1), 0)
+	trainTo := testFrom.AddDate(0, -opts.Horizon, 0)
+	trainFrom := trainTo.AddDate(0, -(opts.TrainMonths - 1), 0)
+	// Six months of history make the "3 months against the 3 before" windows whole.
+	if earliest := start.AddDate(0, 6, 0); trainFrom.Before(earliest) {
+		trainFrom = earliest
+	}
+	if trainTo.Before(trainFrom) {
+		return nil, fmt.Errorf("train: the history %s to %s is too short for a %d-month horizon, %d test months and 6 months of lead-in",
+			start.Format("2006-01"), end.Format("2006-01"), opts.Horizon, opts.TestMonths)
+	}
+	table, err := ComputeFeatures(ctx, db, trainFrom, lastLabelled, opts.Horizon)
+	if err != nil {
+		return nil, err
+	}
+	return TrainTable(table, TimeSplit{TrainFrom: trainFrom, TrainTo: trainTo, TestFrom: testFrom, TestTo: lastLabelled}, opts, now)
+}
+
+// TimeSplit names the training and test snapshot months (first days).
+type TimeSplit struct {
+	TrainFrom, TrainTo, TestFrom, TestTo time.Time
+}
+
+// Rows returns the labelled rows of t in the training and the test months.
+func (s TimeSplit) Rows(t *FeatureTable) (train, test []int) {
+	for i, m := range t.Month {
+		if math.IsNaN(t.Label[i]) {
+			continue
+		}
+		switch {
+		case !m.Before(s.TrainFrom) && !m.After(s.TrainTo):
+			train = append(train, i)
+		case !m.Before(s.TestFrom) && !m.After(s.TestTo):
+			test = append(test, i)
+		}
+	}
+	return train, test
+}
+
+// TrainTable trains on the training months of t and evaluates on its test
+// months. Only training rows reach the encoder, the model, the calibration
+// and the tier cut-offs.
+func TrainTable(t *FeatureTable, split TimeSplit, opts TrainOptions, now time.Time) (*ChurnModel, error) {
+	trainRows, testRows := split.Rows(t)
+	if len(trainRows) == 0 || len(testRows) == 0 {
+		return nil, fmt.Errorf("train: %d training and %d test customer-months, want some of each", len(trainRows), len(testRows))
+	}
+	enc := NewEncoder(t, trainRows)
+	train, test := enc.Dataset(t, trainRows), enc.Dataset(t, testRows)
+	m, err := Fit(train, opts.Params)
+	if err != nil {
+		return nil, err
+	}
+	cm := &ChurnModel{
+		TrainedAt: now.UTC(), Options: opts, Encoder: enc, Model: m,
+		TrainFrom: split.TrainFrom.Format("2006-01"), TrainTo: split.TrainTo.Format("2006-01"),
+		TestFrom: split.TestFrom.Format("2006-01"), TestTo: split.TestTo.Format("2006-01"),
+		TrainRows: len(trainRows), TestRows: len(testRows),
+		Tiers:   opts.Capacity.Cutoffs(m.ValidScores),
+		Medians: medians(train.X[:len(enc.Numeric)]),
+	}
+	cm.Test = Evaluate(m.Score(test), test.Y)
+	if opts.Params.Kind != KindLogistic {
+		lp := opts.Params
+		lp.Kind = KindLogistic
+		lr, err := Fit(train, lp)
+		if err != nil {
+			return nil, fmt.Errorf("train baseline: %w", err)
+		}
+		e := Evaluate(lr.Score(test), test.Y)
+		cm.Baseline = &e
+	}
+	cm.Version, err = modelVersion(cm)
+	if err != nil {
+		return nil, err
+	}
+	return cm, nil
+}
+
+// modelVersion hashes what the model computes (not when it was trained).
+func modelVersion(cm *ChurnModel) (string, error) {
+	b, err := json.Marshal(struct {
+		E Encoder
+		M *Model
+		T Tiers
+	}{cm.Encoder, cm.Model, cm.Tiers})
+	if err != nil {
+		return "", fmt.Errorf("model version: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return fmt.Sprintf("%s-%s-%s", cm.Model.Kind, cm.TrainTo, hex.EncodeToString(sum[:4])), nil
+}
+
+// historyRange returns the first and last months of customer_months.
+func historyRange(ctx context.Context, db *warehouse.DB) (first, last time.Time, err error) {
+	var lo, hi sql.NullTime
+	err = db.Read(ctx, func(conn *sql.Conn) error {
+		return conn.QueryRowContext(ctx, "SELECT min(month), max(month) FROM customer_months").Scan(&lo, &hi)
+	})
+	if err != nil {
+		return first, last, fmt.Errorf("history range: %w", err)
+	}
+	if !lo.Valid {
+		return first, last, errors.New("history range: customer_months is empty")
+	}
+	return monthStart(lo.Time), monthStart(hi.Time), nil
+}
+
+func medians(cols [][]float64) []float64 {
+	out := make([]float64, len(cols))
+	for j, col := range cols {
+		s := append([]float64(nil), col...)
+		sortFloats(s)
+		if len(s) > 0 {
+			out[j] = s[len(s)/2]
+		}
+	}
+	return out
+}
