@@ -31,8 +31,8 @@ type GBDTParams struct {
 // DefaultGBDTParams are the shipped settings.
 func DefaultGBDTParams() GBDTParams {
 	return GBDTParams{
-		Trees: 600, LearningRate: 0.08, MaxDepth: 5, MinLeaf: 20, L2: 1,
-		Bins: 64, EarlyStop: 40,
+		Trees: 500, LearningRate: 0.15, MaxDepth: 4, MinLeaf: 20, L2: 1,
+		Bins: 64, EarlyStop: 30,
 	}
 }
 
@@ -124,6 +124,9 @@ type grower struct {
 	grad   []float64
 	hess   []float64
 	rows   []int32 // row indices, partitioned in place node by node
+	// ordered holds the gradient pairs of a node's rows in the node's row
+	// order, so the per-feature loops read them sequentially.
+	ordered []gradPair
 	gain   []float64
 }
 
@@ -149,6 +152,7 @@ func (g *grower) boost(valid *Dataset, bn *binner) (*GBDT, error) {
 	}
 	g.grad, g.hess = make([]float64, n), make([]float64, n)
 	g.rows = make([]int32, n)
+	g.ordered = make([]gradPair, n)
 	best, bestLoss, since := 0, math.Inf(1), 0
 	var gains [][]float64
 	for round := 0; round < g.p.Trees; round++ {
@@ -300,17 +304,41 @@ func (g *grower) bestSplit(h histogram, G, H float64, n int32) (split, bool) {
 	return best, found
 }
 
+// gradPair is one row's gradient and hessian.
+type gradPair struct{ g, h float64 }
+
 // histogram sums gradients and hessians of rows by feature and bin, the
 // features spread over the available cores (each feature is summed by one
 // goroutine in row order, so results do not depend on scheduling).
 func (g *grower) histogram(rows []int32) histogram {
+	ordered := g.ordered[:len(rows)]
+	for k, r := range rows {
+		ordered[k] = gradPair{g.grad[r], g.hess[r]}
+	}
 	h := make(histogram, len(g.bins))
 	workers := runtime.GOMAXPROCS(0)
 	if workers > len(g.bins) {
 		workers = len(g.bins)
 	}
-	if len(rows) < 2048 {
+	if len(rows) < 4096 {
 		workers = 1
+	}
+	one := func(f int) {
+		hb := make([]histBin, g.binner.numBins(f))
+		col := g.bins[f]
+		for k, r := range rows {
+			b := &hb[col[r]]
+			b.g += ordered[k].g
+			b.h += ordered[k].h
+			b.n++
+		}
+		h[f] = hb
+	}
+	if workers == 1 {
+		for f := range g.bins {
+			one(f)
+		}
+		return h
 	}
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -318,15 +346,7 @@ func (g *grower) histogram(rows []int32) histogram {
 		go func(w int) {
 			defer wg.Done()
 			for f := w; f < len(g.bins); f += workers {
-				hb := make([]histBin, g.binner.numBins(f))
-				col := g.bins[f]
-				for _, r := range rows {
-					b := &hb[col[r]]
-					b.g += g.grad[r]
-					b.h += g.hess[r]
-					b.n++
-				}
-				h[f] = hb
+				one(f)
 			}
 		}(w)
 	}

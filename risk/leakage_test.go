@@ -35,8 +35,8 @@ func demoBank(t *testing.T) *warehouse.DB {
 func quickOptions() TrainOptions {
 	o := DefaultTrainOptions()
 	o.TrainMonths = 6
-	o.Params.GBDT.Trees = 80
-	o.Params.GBDT.LearningRate = 0.15
+	o.Params.GBDT.Trees = 60
+	o.Baseline = false
 	return o
 }
 
@@ -96,16 +96,11 @@ func TestShufflingTestOutcomesLeavesModelAlone(t *testing.T) {
 	ctx := context.Background()
 	db := demoBank(t)
 	opts := quickOptions()
-	m1, err := TrainBank(ctx, db, opts, time.Unix(0, 0))
+	split, err := PlanSplit(ctx, db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	testFrom, _ := time.Parse("2006-01", m1.TestFrom)
-	testTo, _ := time.Parse("2006-01", m1.TestTo)
-	trainFrom, _ := time.Parse("2006-01", m1.TrainFrom)
-	trainTo, _ := time.Parse("2006-01", m1.TrainTo)
-	split := TimeSplit{TrainFrom: trainFrom, TrainTo: trainTo, TestFrom: testFrom, TestTo: testTo}
-	table, err := ComputeFeatures(ctx, db, trainFrom, testTo, opts.Horizon)
+	table, err := ComputeFeatures(ctx, db, split.TrainFrom, split.TestTo, opts.Horizon)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +122,8 @@ func TestShufflingTestOutcomesLeavesModelAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m1.Version != m2.Version || m2.Version != m3.Version {
-		t.Errorf("versions %s, %s, %s: shuffling the test outcomes changed the model", m1.Version, m2.Version, m3.Version)
+	if m2.Version != m3.Version {
+		t.Errorf("versions %s and %s: shuffling the test outcomes changed the model", m2.Version, m3.Version)
 	}
 	j2, _ := json.Marshal(m2.Model)
 	j3, _ := json.Marshal(m3.Model)
@@ -141,5 +136,5 @@ func TestShufflingTestOutcomesLeavesModelAlone(t *testing.T) {
 	if math.Abs(m3.Test.AUC-0.5) > 0.1 || m3.Test.AUC == m2.Test.AUC {
 		t.Errorf("test AUC %.3f on shuffled outcomes, %.3f on real ones: want about 0.5", m3.Test.AUC, m2.Test.AUC)
 	}
-	t.Logf("test AUC %.4f real, %.4f shuffled; baseline %.4f", m2.Test.AUC, m3.Test.AUC, m2.Baseline.AUC)
+	t.Logf("test AUC %.4f real, %.4f shuffled", m2.Test.AUC, m3.Test.AUC)
 }

@@ -29,12 +29,15 @@ type TrainOptions struct {
 	Params TrainParams `json:"params"`
 	// Capacity sets the tier cut-offs.
 	Capacity Capacity `json:"capacity"`
+	// Baseline also fits logistic regression and reports its test figures
+	// beside the model's.
+	Baseline bool `json:"baseline"`
 }
 
 // DefaultTrainOptions are the shipped settings: a 3-month horizon, the last
 // 3 labelled months held out, up to 12 months of training snapshots, GBDT.
 func DefaultTrainOptions() TrainOptions {
-	return TrainOptions{Horizon: 3, TestMonths: 3, TrainMonths: 12, Params: DefaultTrainParams(KindGBDT), Capacity: DefaultCapacity()}
+	return TrainOptions{Horizon: 3, TestMonths: 3, TrainMonths: 12, Params: DefaultTrainParams(KindGBDT), Capacity: DefaultCapacity(), Baseline: true}
 }
 
 // Validate reports the first option out of range.
@@ -80,35 +83,46 @@ type ChurnModel struct {
 	Medians []float64 `json:"medians"`
 }
 
-// TrainBank computes features on db and trains with a time split: the test
-// holds the last opts.TestMonths snapshot months whose outcome is known;
-// training uses earlier months whose outcome window ends no later than the
-// first test month, so nothing the test asks about was seen in training.
+// TrainBank computes features on db and trains with the time split that
+// PlanSplit chooses.
 func TrainBank(ctx context.Context, db *warehouse.DB, opts TrainOptions, now time.Time) (*ChurnModel, error) {
-	if err := opts.Validate(); err != nil {
+	split, err := PlanSplit(ctx, db, opts)
+	if err != nil {
 		return nil, err
+	}
+	table, err := ComputeFeatures(ctx, db, split.TrainFrom, split.TestTo, opts.Horizon)
+	if err != nil {
+		return nil, err
+	}
+	return TrainTable(table, split, opts, now)
+}
+
+// PlanSplit chooses the months of a time split on db's history: the test
+// holds the last opts.TestMonths snapshot months whose outcome is known;
+// training uses up to opts.TrainMonths earlier months whose outcome window
+// ends no later than the first test month, so nothing the test asks about
+// was known when the training rows were labelled.
+func PlanSplit(ctx context.Context, db *warehouse.DB, opts TrainOptions) (TimeSplit, error) {
+	if err := opts.Validate(); err != nil {
+		return TimeSplit{}, err
 	}
 	start, end, err := historyRange(ctx, db)
 	if err != nil {
-		return nil, err
+		return TimeSplit{}, err
 	}
-	lastLabelled := end.AddDate(0, -opts.Horizon, 0)
-	testFrom := lastLabelled.AddDate(0, -(opts.TestMonths - 1), 0)
-	trainTo := testFrom.AddDate(0, -opts.Horizon, 0)
-	trainFrom := trainTo.AddDate(0, -(opts.TrainMonths - 1), 0)
+	s := TimeSplit{TestTo: end.AddDate(0, -opts.Horizon, 0)}
+	s.TestFrom = s.TestTo.AddDate(0, -(opts.TestMonths - 1), 0)
+	s.TrainTo = s.TestFrom.AddDate(0, -opts.Horizon, 0)
+	s.TrainFrom = s.TrainTo.AddDate(0, -(opts.TrainMonths - 1), 0)
 	// Six months of history make the "3 months against the 3 before" windows whole.
-	if earliest := start.AddDate(0, 6, 0); trainFrom.Before(earliest) {
-		trainFrom = earliest
+	if earliest := start.AddDate(0, 6, 0); s.TrainFrom.Before(earliest) {
+		s.TrainFrom = earliest
 	}
-	if trainTo.Before(trainFrom) {
-		return nil, fmt.Errorf("train: the history %s to %s is too short for a %d-month horizon, %d test months and 6 months of lead-in",
+	if s.TrainTo.Before(s.TrainFrom) {
+		return TimeSplit{}, fmt.Errorf("train: the history %s to %s is too short for a %d-month horizon, %d test months and 6 months of lead-in",
 			start.Format("2006-01"), end.Format("2006-01"), opts.Horizon, opts.TestMonths)
 	}
-	table, err := ComputeFeatures(ctx, db, trainFrom, lastLabelled, opts.Horizon)
-	if err != nil {
-		return nil, err
-	}
-	return TrainTable(table, TimeSplit{TrainFrom: trainFrom, TrainTo: trainTo, TestFrom: testFrom, TestTo: lastLabelled}, opts, now)
+	return s, nil
 }
 
 // TimeSplit names the training and test snapshot months (first days).
@@ -155,7 +169,7 @@ func TrainTable(t *FeatureTable, split TimeSplit, opts TrainOptions, now time.Ti
 		Medians: medians(train.X[:len(enc.Numeric)]),
 	}
 	cm.Test = Evaluate(m.Score(test), test.Y)
-	if opts.Params.Kind != KindLogistic {
+	if opts.Baseline && opts.Params.Kind != KindLogistic {
 		lp := opts.Params
 		lp.Kind = KindLogistic
 		lr, err := Fit(train, lp)
