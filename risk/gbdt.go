@@ -127,7 +127,7 @@ type grower struct {
 	// ordered holds the gradient pairs of a node's rows in the node's row
 	// order, so the per-feature loops read them sequentially.
 	ordered []gradPair
-	gain   []float64
+	gain    []float64
 }
 
 func (g *grower) boost(valid *Dataset, bn *binner) (*GBDT, error) {
