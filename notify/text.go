@@ -119,3 +119,27 @@ func pick(lang, zh, en string) string {
 	}
 	return zh
 }
+
+// Fit renders msg and, when the result is over max bytes, renders it again
+// with its body lines cut to what room the rest leaves, so that the
+// heading, the figures, the link and the time survive and only the body
+// loses its end. A render still too long is clipped as a whole.
+func Fit(msg Message, max int, render func(Message) (string, error)) (string, error) {
+	text, err := render(msg)
+	if err != nil || len(text) <= max {
+		return text, err
+	}
+	bare := msg
+	bare.Lines = nil
+	base, err := render(bare)
+	if err != nil {
+		return "", err
+	}
+	body := strings.Join(msg.Lines, "\n")
+	// One byte for the line break that a line adds in any template.
+	if room := max - len(base) - 1; room > len(Ellipsis) {
+		bare.Lines = []string{Clip(body, room)}
+	}
+	text, err = render(bare)
+	return Clip(text, max), err
+}

@@ -27,6 +27,9 @@ const Channel = "dingtalk"
 
 // DingTalk's documented limits and codes.
 const (
+	// MaxMarkdown bounds the text: DingTalk documents 20,000 bytes for a
+	// text message and no figure for markdown, so the same is assumed.
+	MaxMarkdown = 20000
 	// PerMinute is how many messages a robot takes in a minute; one more
 	// mutes it for ten minutes.
 	PerMinute = 20
@@ -140,13 +143,17 @@ type answer struct {
 	ErrMsg  string `json:"errmsg"`
 }
 
-// Markdown renders the message's markdown text.
+// Markdown renders the message's markdown text within MaxMarkdown bytes.
 func Markdown(msg notify.Message) (string, error) {
-	var b bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&b, "body", msg.View()); err != nil {
+	text, err := notify.Fit(msg, MaxMarkdown, func(m notify.Message) (string, error) {
+		var b bytes.Buffer
+		err := tmpl.ExecuteTemplate(&b, "body", m.View())
+		return b.String(), err
+	})
+	if err != nil {
 		return "", fmt.Errorf("dingtalk: render markdown: %w", err)
 	}
-	return b.String(), nil
+	return text, nil
 }
 
 // Send posts msg once, after waiting for the robot's quota.

@@ -25,6 +25,9 @@ import (
 // Channel is this channel's name.
 const Channel = "feishu"
 
+// maxBody bounds the card's markdown: a bot's request may be at most 20 KB.
+const maxBody = 12 << 10
+
 // codeTooFast is Feishu's "frequency limited" (11232): a bot takes 100
 // messages a minute and 5 a second.
 const codeTooFast = 11232
@@ -262,7 +265,7 @@ func BuildCard(msg notify.Message, imageKey string) (Card, error) {
 		return Card{}, err
 	}
 	if body != "" {
-		c.Elements = append(c.Elements, markdownElem{"markdown", body})
+		c.Elements = append(c.Elements, markdownElem{"markdown", notify.Clip(body, maxBody)})
 	}
 	if len(msg.Figures) > 0 {
 		d := divElem{Tag: "div"}

@@ -143,30 +143,11 @@ type view struct {
 // long the body lines are cut, so that the figures, the link and the time
 // at the end survive.
 func Markdown(msg notify.Message, chartLink bool) (string, error) {
-	render := func(m notify.Message) (string, error) {
+	return notify.Fit(msg, MaxMarkdown, func(m notify.Message) (string, error) {
 		var b bytes.Buffer
 		err := tmpl.ExecuteTemplate(&b, "body", view{View: m.View(), ChartLink: chartLink && m.HasImageURL()})
 		return b.String(), err
-	}
-	text, err := render(msg)
-	if err != nil || len(text) <= MaxMarkdown {
-		return text, err
-	}
-	bare := msg
-	bare.Lines = nil
-	base, err := render(bare)
-	if err != nil {
-		return "", err
-	}
-	var body bytes.Buffer
-	for _, l := range msg.Lines {
-		body.WriteString(l + "\n")
-	}
-	if room := MaxMarkdown - len(base) - 1; room > len(notify.Ellipsis) {
-		bare.Lines = []string{notify.Clip(body.String(), room)}
-	}
-	text, err = render(bare)
-	return notify.Clip(text, MaxMarkdown), err
+	})
 }
 
 // Send posts the markdown and then, when there is a chart, the image. An
