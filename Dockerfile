@@ -3,7 +3,7 @@
 # Outside loopback Beacon requires authentication, so a JWT secret (at least
 # 32 bytes) or a public key file (BEACON_JWT_PUBLIC_KEY) must be given.
 
-# Browser scripts (ECharts) from npm, pinned by web/package-lock.json; they
+# Browser scripts (ECharts, htm's standalone Preact) from npm, pinned by web/package-lock.json; they
 # are embedded in the binary, so the image serves them itself.
 FROM node:22-bookworm-slim AS assets
 WORKDIR /src/web
@@ -16,6 +16,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 COPY --from=assets /src/web/node_modules/echarts/dist/echarts.min.js web/static/vendor/echarts.min.js
+COPY --from=assets /src/web/node_modules/htm/preact/standalone.module.js web/static/vendor/preact-htm.js
 ARG VERSION=dev
 RUN CGO_ENABLED=1 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/beacon ./cmd/beacon
 

@@ -10,20 +10,28 @@ UNSEEN  := queries/testdata/unseen/telecom.yaml queries/testdata/unseen/insuranc
 
 .PHONY: all deps assets browser build run test eval bench bench-go clean
 
-# Browser scripts (ECharts) come from npm, pinned by web/package-lock.json,
-# and are embedded in the binary: pages never load from another host.
+# Browser scripts come from npm, pinned by web/package-lock.json, and are
+# embedded in the binary: pages never load from another host. ECharts draws
+# the charts; htm's standalone Preact build (one ES module, no build step)
+# renders the front.
 ECHARTS := web/static/vendor/echarts.min.js
+PREACT  := web/static/vendor/preact-htm.js
 
 all: build
 
 deps: assets
 	$(GO) mod download
 
-assets: $(ECHARTS)
+assets: $(ECHARTS) $(PREACT)
 
-$(ECHARTS): web/package.json web/package-lock.json
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund
+
+$(ECHARTS): web/node_modules/.package-lock.json
 	cp web/node_modules/echarts/dist/echarts.min.js $@
+
+$(PREACT): web/node_modules/.package-lock.json
+	cp web/node_modules/htm/preact/standalone.module.js $@
 
 # Headless Chromium and CJK fonts turn charts into PNG images for messages
 # (charts/render); without the fonts Chinese labels come out as boxes. As
@@ -69,4 +77,4 @@ bench-go: deps
 	$(GO) test -run XXX -bench . -benchtime 2s ./metrics/ ./warehouse/
 
 clean:
-	rm -rf bin data web/node_modules $(ECHARTS)
+	rm -rf bin data web/node_modules $(ECHARTS) $(PREACT)

@@ -18,6 +18,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/models"
 	"github.com/beaconbi/beacon/queries"
 	"github.com/beaconbi/beacon/warehouse"
 )
@@ -47,6 +48,8 @@ type Config struct {
 	Conn ConnLimits
 	// Admission bounds each class of work; zero takes DefaultAdmission.
 	Admission AdmissionConfig
+	// Dashboards are served to the web front; nil serves none.
+	Dashboards []models.Dashboard
 }
 
 // ConnLimits are the connection-level bounds.
@@ -115,6 +118,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger.Warn("authentication is off: no JWT secret or public key configured; listening on loopback only", "addr", cfg.Addr)
 	}
 	cfg.Conn = withDefaults(cfg.Conn)
+	if err := checkDashboards(cfg.Engine, cfg.Dashboards); err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, auth: auth, engine: cfg.Engine, chat: cfg.Chat, guard: cfg.Guard, db: cfg.DB,
 		admission: newAdmission(cfg.Admission)}
 	s.work, s.stopWork = context.WithCancel(context.Background())
@@ -264,6 +270,7 @@ func (s *Server) routes() {
 	api.Get("/tables", s.allow(roleAnalyst), cheap, s.listTables)
 	s.mountExplain(api)
 	api.Post("/tables/:name", s.allow(roleAdmin), s.postTable)
+	s.mountFront(api)
 	s.app.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, fmt.Sprintf("no route %s %s; see /api/v1/openapi.json", c.Method(), c.Path()))
 	})

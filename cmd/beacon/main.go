@@ -33,6 +33,7 @@ usage:
   beacon bench shapes [flags]             time compiled metric SQL against hand-written SQL, shape by shape
   beacon eval     [flags] SET.yaml...     score the ChatBI planner on question sets
   beacon health    [--url URL]             exit 0 if the server answers /readyz (for container health checks)
+  beacon token    --role R [--branches B] mint a JWT with the server's secret (for demos and the web front)
   beacon version
 
 Run 'beacon COMMAND -h' for a command's flags.
@@ -63,6 +64,8 @@ func main() {
 		err = evalCmd(ctx, args)
 	case "health":
 		err = health(ctx, args)
+	case "token":
+		err = token(args, os.Stdout)
 	case "version":
 		fmt.Println(version)
 	case "-h", "--help", "help":

@@ -140,8 +140,12 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	if err := db.Lockdown(ctx, uploadDir); err != nil {
 		return err
 	}
+	dashboards, err := demoDashboards(f.modelPath)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(server.Config{Addr: f.addr, DB: db, Engine: engine, Chat: chat, Guard: queries.NewGuard(engine, lim.MaxRows),
-		UploadDir: uploadDir, Logger: log, Version: version, Conn: f.conn, Admission: adm,
+		UploadDir: uploadDir, Logger: log, Version: version, Conn: f.conn, Admission: adm, Dashboards: dashboards,
 		Auth: server.AuthConfig{Secret: []byte(f.secret), PublicKeyFile: f.pubKey, Issuer: f.issuer, Audience: f.audience}})
 	if err != nil {
 		return err

@@ -1,0 +1,579 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/metrics/metricstest"
+	"github.com/beaconbi/beacon/models"
+	"github.com/beaconbi/beacon/queries"
+	"github.com/beaconbi/beacon/server"
+	"github.com/beaconbi/beacon/warehouse"
+	"github.com/beaconbi/beacon/warehouse/warehousetest"
+)
+
+// bank is the demo bank every test here reads.
+var bank *warehouse.DB
+
+func TestMain(m *testing.M) { metricstest.Main(m, 3_000, 24, &bank) }
+
+const secret = "e2e-secret-that-is-at-least-32-bytes-long!"
+
+// chromium finds the browser, or skips (fails where CI requires it).
+func chromium(tb testing.TB) string {
+	tb.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("BEACON_REQUIRE_CHROMIUM") != "" {
+		tb.Fatal("BEACON_REQUIRE_CHROMIUM is set but no chromium is on PATH: run `make browser` (as root) to install it")
+	}
+	tb.Skip("no chromium on PATH: the browser tests need Debian's chromium (`make browser` installs it as root); set BEACON_REQUIRE_CHROMIUM=1 to fail instead")
+	return ""
+}
+
+// assetsBuilt skips where the front's vendored scripts were not built.
+func assetsBuilt(tb testing.TB) {
+	tb.Helper()
+	for _, f := range []string{"../static/vendor/echarts.min.js", "../static/vendor/preact-htm.js"} {
+		if _, err := os.Stat(f); err != nil {
+			if os.Getenv("BEACON_REQUIRE_ASSETS") != "" || os.Getenv("BEACON_REQUIRE_CHROMIUM") != "" {
+				tb.Fatalf("%s missing: run `make assets`", f)
+			}
+			tb.Skip("browser assets not built: run `make assets` (make test does)")
+		}
+	}
+}
+
+// beacon is a running server on 127.0.0.1.
+type beacon struct {
+	url string
+}
+
+// startBeacon serves the demo bank with its dashboards on 127.0.0.1:0;
+// with a secret, authentication is on.
+func startBeacon(tb testing.TB, secret string) beacon {
+	tb.Helper()
+	eng := metricstest.DemoEngine(tb, bank, metrics.EngineConfig{})
+	ds, err := models.DemoDashboards()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: bank, Engine: eng, Dashboards: ds,
+		Chat: queries.NewChat(eng, queries.ChatConfig{}), Auth: server.AuthConfig{Secret: []byte(secret)},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	go srv.Serve(ln)
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	return beacon{url: "http://" + ln.Addr().String()}
+}
+
+// token signs a token the way `beacon token` does.
+func token(tb testing.TB, role string, branches ...string) string {
+	tb.Helper()
+	c := jwt.MapClaims{"sub": "e2e-" + role, "role": role, "exp": time.Now().Add(time.Hour).Unix()}
+	if len(branches) > 0 {
+		c["branches"] = branches
+	}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString([]byte(secret))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// query runs a metric query through the API, as an independent check of
+// what the page shows.
+func (b beacon) query(tb testing.TB, tok string, q map[string]any, format string) []byte {
+	tb.Helper()
+	body, _ := json.Marshal(q)
+	u := b.url + "/api/v1/query"
+	if format != "" {
+		u += "?format=" + format
+	}
+	req, _ := http.NewRequest("POST", u, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		tb.Fatalf("POST /api/v1/query %s: %d %s", body, resp.StatusCode, out)
+	}
+	return out
+}
+
+func (b beacon) rows(tb testing.TB, tok string, q map[string]any) []map[string]any {
+	tb.Helper()
+	var r struct {
+		Rows []map[string]any `json:"rows"`
+	}
+	if err := json.Unmarshal(b.query(tb, tok, q, ""), &r); err != nil {
+		tb.Fatal(err)
+	}
+	return r.Rows
+}
+
+// tab is a browser tab whose console errors and requests are watched.
+type tab struct {
+	ctx context.Context
+	mu  sync.Mutex
+	// problems are console errors, exceptions and requests to other hosts.
+	problems []string
+	// allowNetErrors tolerates HTTP error statuses the browser logs (a sign-in
+	// page probes the API without a token and gets 401).
+	allowNetErrors bool
+	shots          string
+}
+
+// newBrowser starts headless Chromium; tabs opened from the returned
+// context share it.
+func newBrowser(tb testing.TB) context.Context {
+	tb.Helper()
+	exe := chromium(tb)
+	assetsBuilt(tb)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.WindowSize(1280, 860), chromedp.Flag("lang", "zh-CN"),
+		// No background traffic to other hosts: every request must go to 127.0.0.1.
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider"))
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	tb.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(alloc)
+	tb.Cleanup(cancel2)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int]("1")); err != nil {
+		tb.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// openTab opens a tab that records every console error, uncaught exception
+// and request to a host other than 127.0.0.1 as a problem.
+func openTab(tb testing.TB, browserCtx context.Context, shots string) *tab {
+	tb.Helper()
+	ctx, cancel := chromedp.NewContext(browserCtx)
+	tb.Cleanup(cancel)
+	tt := &tab{ctx: ctx, shots: shots}
+	console := chromedp.Console(ctx)
+	requests := chromedp.Events(ctx, network.RequestWillBeSent)
+	go func() {
+		for m, err := range console {
+			if err != nil {
+				return
+			}
+			if m.Type != chromedp.ConsoleError && m.Type != chromedp.ConsoleException {
+				continue
+			}
+			tt.mu.Lock()
+			if !(tt.allowNetErrors && m.Source == "network") {
+				tt.problems = append(tt.problems, fmt.Sprintf("console %s: %s (%s)", m.Type, m.Text, m.URL))
+			}
+			tt.mu.Unlock()
+		}
+	}()
+	go func() {
+		for ev, err := range requests {
+			if err != nil {
+				return
+			}
+			u, perr := url.Parse(ev.Request.URL)
+			if perr != nil || (u.Scheme != "data" && u.Scheme != "blob" && u.Hostname() != "127.0.0.1") {
+				tt.mu.Lock()
+				tt.problems = append(tt.problems, "request to another host: "+ev.Request.URL)
+				tt.mu.Unlock()
+			}
+		}
+	}()
+	tb.Cleanup(func() { tt.check(tb) })
+	return tt
+}
+
+// check fails the test on any problem seen so far.
+func (tt *tab) check(tb testing.TB) {
+	tb.Helper()
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	for _, p := range tt.problems {
+		tb.Error(p)
+	}
+	tt.problems = nil
+}
+
+func (tt *tab) do(tb testing.TB, steps ...chromedp.Action[chromedp.Void]) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(tt.ctx, 40*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		tt.shot(tb, "failed-"+strings.ReplaceAll(tb.Name(), "/", "-"))
+		tb.Fatal(err)
+	}
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](tb testing.TB, tt *tab, expr string) T {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(tt.ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		tb.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+// wait polls a JavaScript condition until it holds.
+func (tt *tab) wait(tb testing.TB, cond string) {
+	tb.Helper()
+	tt.do(tb, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(30*time.Second))(ctx, t)
+		if err != nil {
+			return fmt.Errorf("waiting for %s: %w", cond, err)
+		}
+		return nil
+	}))
+}
+
+// shot saves a screenshot of the viewport as NAME.png.
+func (tt *tab) shot(tb testing.TB, name string) {
+	tb.Helper()
+	if tt.shots == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(tt.ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		tb.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(tt.shots, name+".png"), png, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// shotsDir is where screenshots go: BEACON_SCREENSHOTS or a temp folder.
+func shotsDir(tb testing.TB) string {
+	if d := os.Getenv("BEACON_SCREENSHOTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		return d
+	}
+	return tb.TempDir()
+}
+
+// ask types a question into the Ask page and waits for its answer.
+func (tt *tab) ask(tb testing.TB, question string, n int) {
+	tb.Helper()
+	tt.do(tb, chromedp.SendKeys(chromedp.ID("ask-input"), question),
+		chromedp.Click(chromedp.CSS(".ask-form button[type=submit]")))
+	tt.wait(tb, fmt.Sprintf(`document.querySelectorAll('article.answer[data-state=done]').length === %d`, n))
+}
+
+// cellValue reads the raw value of a result cell of the n-th answer.
+func cellValue(tb testing.TB, tt *tab, scope, col string) float64 {
+	tb.Helper()
+	return eval[float64](tb, tt, fmt.Sprintf(`Number(document.querySelector(%q).querySelector('td[data-col=%s]').dataset.value)`, scope, col))
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+
+func pct(v float64) string { return fmt.Sprintf("%.2f%%", v*100) }
+
+// statesPct says whether a sentence gives v as a percent, to two decimals
+// (Chinese answers) or one (English ones).
+func statesPct(sentence string, v float64) bool {
+	return strings.Contains(sentence, pct(v)) || strings.Contains(sentence, fmt.Sprintf("%.1f%%", v*100))
+}
+
+// TestFront walks the pages as an executive would, with authentication
+// off (loopback), checking each figure shown against the query API.
+func TestFront(t *testing.T) {
+	ctxB := newBrowser(t)
+	b := startBeacon(t, "")
+	shots := shotsDir(t)
+	tt := openTab(t, ctxB, shots)
+	t.Logf("screenshots in %s", shots)
+
+	t.Run("ask in Chinese", func(t *testing.T) {
+		tt.do(t, chromedp.Navigate(b.url+"/ask"), chromedp.WaitVisible(chromedp.ID("ask-input")))
+		if got := eval[string](t, tt, `document.querySelector('[data-session]').dataset.session`); got != "off" {
+			t.Errorf("session badge says %q, want off (auth is off on loopback)", got)
+		}
+		if z := eval[string](t, tt, `document.querySelector('[data-zone]').textContent`); z != "Asia/Shanghai" {
+			t.Errorf("time zone shown %q, want Asia/Shanghai", z)
+		}
+		tt.ask(t, "上个月高净值客户流失率是多少？", 1)
+		tt.wait(t, `document.querySelector('article.answer:nth-child(1) .chart canvas') !== null`)
+		want := b.rows(t, "", map[string]any{"metrics": []string{"churn_rate"},
+			"filters": []map[string]any{{"dimension": "segment", "op": "eq", "value": "高净值"}}, "time": map[string]any{"range": "last_month"}})
+		if len(want) != 1 {
+			t.Fatalf("query API gave %d rows, want 1", len(want))
+		}
+		w := want[0]["churn_rate"].(float64)
+		if got := cellValue(t, tt, "article.answer:nth-child(1)", "churn_rate"); !near(got, w) {
+			t.Errorf("answer table shows churn_rate %v, the query API %v", got, w)
+		}
+		sentence := eval[string](t, tt, `document.querySelector('article.answer:nth-child(1) .sentence').textContent`)
+		if !strings.Contains(sentence, pct(w)) {
+			t.Errorf("sentence %q does not state %s", sentence, pct(w))
+		}
+		rng := eval[string](t, tt, `document.querySelector('article.answer:nth-child(1) [data-reading=range]').textContent`)
+		if !strings.Contains(rng, "2026-10-01 – 2026-10-31") || !strings.Contains(rng, "Asia/Shanghai") {
+			t.Errorf("reading of the range %q lacks its dates and zone", rng)
+		}
+		if f := eval[string](t, tt, `document.querySelector('article.answer:nth-child(1) [data-reading=filters]').textContent`); !strings.Contains(f, "高净值") {
+			t.Errorf("reading of the filters %q lacks 高净值", f)
+		}
+		if sql := eval[string](t, tt, `document.querySelector('article.answer:nth-child(1) details.sql pre').textContent`); !strings.Contains(sql, "SELECT") {
+			t.Errorf("folded SQL missing: %q", sql)
+		}
+		tt.shot(t, "ask")
+	})
+
+	t.Run("follow-up", func(t *testing.T) {
+		tt.ask(t, "那上海呢？", 2)
+		f := eval[string](t, tt, `document.querySelector('article.answer:nth-child(2) [data-reading=filters]').textContent`)
+		if !strings.Contains(f, "高净值") || !strings.Contains(f, "上海") {
+			t.Fatalf("follow-up reading %q should keep 高净值 and add 上海", f)
+		}
+		want := b.rows(t, "", map[string]any{"metrics": []string{"churn_rate"}, "time": map[string]any{"range": "last_month"},
+			"filters": []map[string]any{{"dimension": "segment", "op": "eq", "value": "高净值"}, {"dimension": "city", "op": "eq", "value": "上海"}}})
+		if got, w := cellValue(t, tt, "article.answer:nth-child(2)", "churn_rate"), want[0]["churn_rate"].(float64); !near(got, w) {
+			t.Errorf("follow-up shows %v, the query API %v", got, w)
+		}
+	})
+
+	t.Run("refusal suggests metrics", func(t *testing.T) {
+		tt.ask(t, "上个月的天气怎么样？", 3)
+		if n := eval[int](t, tt, `document.querySelectorAll('article.answer:nth-child(3) button[data-metric]').length`); n == 0 {
+			st := eval[string](t, tt, `document.querySelector('article.answer:nth-child(3)').dataset.status`)
+			t.Errorf("a %s answer shows no suggested metrics as buttons", st)
+		}
+	})
+
+	t.Run("English", func(t *testing.T) {
+		tt.do(t, chromedp.Click(chromedp.ID("lang-switch")))
+		tt.wait(t, `document.documentElement.lang === 'en' && document.querySelector('[data-nav=ask]').textContent === 'Ask'`)
+		tt.do(t, chromedp.Click(chromedp.CSS(".ask-form button[type=button]"))) // a new conversation
+		tt.ask(t, "What was the renewal rate last quarter?", 1)
+		want := b.rows(t, "", map[string]any{"metrics": []string{"renewal_rate"}, "time": map[string]any{"range": "last_quarter"}})
+		w := want[0]["renewal_rate"].(float64)
+		if got := cellValue(t, tt, "article.answer:nth-child(1)", "renewal_rate"); !near(got, w) {
+			t.Errorf("English answer shows %v, the query API %v", got, w)
+		}
+		sentence := eval[string](t, tt, `document.querySelector('article.answer:nth-child(1) .sentence').textContent`)
+		if !statesPct(sentence, w) || !strings.Contains(strings.ToLower(sentence), "renewal") {
+			t.Errorf("English sentence %q does not state the renewal rate %s", sentence, pct(w))
+		}
+		tt.shot(t, "ask-en")
+		tt.do(t, chromedp.Click(chromedp.ID("lang-switch")))
+		tt.wait(t, `document.documentElement.lang === 'zh-CN'`)
+	})
+
+	t.Run("metrics catalog", func(t *testing.T) {
+		tt.do(t, chromedp.Navigate(b.url+"/metrics/churn_rate"), chromedp.WaitVisible(chromedp.ID("metric-search")))
+		tt.wait(t, `document.querySelector('.spark-box canvas') !== null`)
+		tt.shot(t, "metrics")
+		tt.do(t, chromedp.SendKeys(chromedp.ID("metric-search"), "renewal"))
+		tt.wait(t, `document.querySelectorAll('.metric-list li').length === 1`)
+		if got := eval[string](t, tt, `document.querySelector('.metric-list li').textContent`); !strings.Contains(got, "续约率") {
+			t.Errorf("searching renewal lists %q, want 续约率", got)
+		}
+	})
+
+	t.Run("explore and download CSV", func(t *testing.T) {
+		dl := t.TempDir()
+		if _, err := chromedp.CallBrowser(tt.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dl}); err != nil {
+			t.Fatal(err)
+		}
+		tt.do(t, chromedp.Navigate(b.url+"/explore?m=aum&by=segment&grain=&range=last_quarter&compare=previous_period"))
+		tt.wait(t, `document.querySelector('.result[aria-busy=false] table') !== null && document.querySelector('.chart canvas') !== null`)
+		q := map[string]any{"metrics": []string{"aum"}, "dimensions": []string{"segment"}, "time": map[string]any{"range": "last_quarter"},
+			"compare": "previous_period", "limit": 5000}
+		want := b.rows(t, "", q)
+		if n := eval[int](t, tt, `document.querySelectorAll('.result tbody tr').length`); n != len(want) {
+			t.Errorf("explore shows %d rows, the query API %d", n, len(want))
+		}
+		got := eval[[]string](t, tt, `[...document.querySelectorAll('.result td[data-col=aum]')].map(td => td.dataset.value)`)
+		for i, r := range want {
+			if i >= len(got) || fmt.Sprint(r["aum"]) != fmt.Sprint(mustFloat(t, got[i])) {
+				t.Errorf("row %d: aum %v on the page, %v from the API", i, got, r["aum"])
+				break
+			}
+		}
+		if loc := eval[string](t, tt, `location.search`); !strings.Contains(loc, "m=aum") || !strings.Contains(loc, "by=segment") || !strings.Contains(loc, "compare=previous_period") {
+			t.Errorf("the URL %q does not hold the state", loc)
+		}
+		tt.shot(t, "explore")
+		tt.do(t, chromedp.Click(chromedp.CSS("button[data-download=csv]")))
+		var file []byte
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && file == nil; time.Sleep(100 * time.Millisecond) {
+			m, _ := filepath.Glob(filepath.Join(dl, "*.csv"))
+			if len(m) == 1 {
+				file, _ = os.ReadFile(m[0])
+			}
+		}
+		if file == nil {
+			t.Fatal("no CSV was downloaded")
+		}
+		if wantCSV := b.query(t, "", q, "csv"); !bytes.Equal(file, wantCSV) {
+			t.Errorf("downloaded CSV differs from the API's:\n%s\nwant:\n%s", file, wantCSV)
+		}
+	})
+
+	t.Run("dashboard", func(t *testing.T) {
+		tt.do(t, chromedp.Navigate(b.url+"/dashboards/executive_retention"))
+		tt.wait(t, `document.querySelectorAll('.panel').length > 0 && document.querySelectorAll('.panel .panel-wait, .panel .error').length === 0`)
+		if n := eval[int](t, tt, `document.querySelectorAll('.kpi-value[data-metric]').length`); n != 6 {
+			t.Errorf("%d KPI cards with a value, want 6", n)
+		}
+		if n := eval[int](t, tt, `document.querySelectorAll('.panel canvas').length`); n < 5 {
+			t.Errorf("%d charts drawn, want 5", n)
+		}
+		want := b.rows(t, "", map[string]any{"metrics": []string{"churn_rate"}, "time": map[string]any{"range": "last_month"}, "compare": "previous_period"})
+		got := eval[float64](t, tt, `Number(document.querySelector('.kpi-value[data-metric=churn_rate]').dataset.value)`)
+		if w := want[0]["churn_rate"].(float64); !near(got, w) {
+			t.Errorf("churn KPI %v, the query API %v", got, w)
+		}
+		tt.do(t, chromedp.ScrollIntoView(chromedp.CSS("h1")))
+		tt.shot(t, "dashboard")
+		// A shared filter reaches every panel it can cut.
+		tt.do(t, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('db-f-segment');
+			s.value = '高净值'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`))
+		want = b.rows(t, "", map[string]any{"metrics": []string{"churn_rate"}, "time": map[string]any{"range": "last_month"}, "compare": "previous_period",
+			"filters": []map[string]any{{"dimension": "segment", "op": "eq", "value": "高净值"}}})
+		w := want[0]["churn_rate"].(float64)
+		tt.wait(t, fmt.Sprintf(`location.search.includes('segment=') && Math.abs(Number(document.querySelector('.kpi-value[data-metric=churn_rate]').dataset.value) - %v) < 1e-12`, w))
+	})
+}
+
+func mustFloat(tb testing.TB, s string) float64 {
+	var f float64
+	if _, err := fmt.Sscan(s, &f); err != nil {
+		tb.Fatalf("not a number: %q", s)
+	}
+	return f
+}
+
+// TestScopedTokenSeesOnlyItsBranch signs in with a token scoped to one
+// branch and looks for any other branch's name on every page.
+func TestScopedTokenSeesOnlyItsBranch(t *testing.T) {
+	ctxB := newBrowser(t)
+	b := startBeacon(t, secret)
+	shots := shotsDir(t)
+	var branches []string
+	for _, r := range warehousetest.Rows(t, bank, `SELECT DISTINCT branch_name FROM branches ORDER BY 1`) {
+		branches = append(branches, r[0].(string))
+	}
+	mine := "上海浦东支行"
+	if !slices.Contains(branches, mine) {
+		t.Fatalf("the demo bank has no %s: %v", mine, branches)
+	}
+	others := slices.DeleteFunc(slices.Clone(branches), func(s string) bool { return s == mine })
+	tok := token(t, "executive", mine)
+
+	t.Run("sign-in page", func(t *testing.T) {
+		tt := openTab(t, ctxB, shots)
+		tt.allowNetErrors = true // the page learns that a token is needed from a 401
+		tt.do(t, chromedp.Navigate(b.url+"/ask"), chromedp.WaitVisible(chromedp.ID("token-input")))
+		tt.shot(t, "signin")
+		tt.do(t, chromedp.SendKeys(chromedp.ID("token-input"), tok), chromedp.Click(chromedp.CSS(".signin button[type=submit]")),
+			chromedp.WaitVisible(chromedp.ID("ask-input")))
+		if s := eval[string](t, tt, `document.querySelector('[data-scope]').textContent`); !strings.Contains(s, mine) {
+			t.Errorf("the header's scope %q does not name %s", s, mine)
+		}
+	})
+
+	tt := openTab(t, ctxB, "")
+	noOther := func(t *testing.T, page string) {
+		t.Helper()
+		text := eval[string](t, tt, `document.body.innerText`)
+		for _, o := range others {
+			if strings.Contains(text, o) {
+				t.Errorf("%s shows %s to a token scoped to %s", page, o, mine)
+			}
+		}
+	}
+	t.Run("ask", func(t *testing.T) {
+		// The token arrives in the URL fragment, which never reaches a server.
+		tt.do(t, chromedp.Navigate(b.url+"/ask#token="+tok), chromedp.WaitVisible(chromedp.ID("ask-input")))
+		if h := eval[string](t, tt, `location.hash`); h != "" {
+			t.Errorf("the token stays in the address bar: %q", h)
+		}
+		tt.ask(t, "上个月各支行流失率", 1)
+		got := eval[[]string](t, tt, `[...document.querySelectorAll('article.answer td[data-col=branch]')].map(td => td.dataset.value)`)
+		if len(got) != 1 || got[0] != mine {
+			t.Errorf("branches in the answer %v, want only %s", got, mine)
+		}
+		noOther(t, "Ask")
+	})
+	t.Run("explore", func(t *testing.T) {
+		tt.do(t, chromedp.Navigate(b.url+"/explore?m=churned_customers&by=branch&grain=month&range=last_6_months"))
+		tt.wait(t, `document.querySelector('.result[aria-busy=false] table') !== null`)
+		got := eval[[]string](t, tt, `[...new Set([...document.querySelectorAll('.result td[data-col=branch]')].map(td => td.dataset.value))]`)
+		if len(got) != 1 || got[0] != mine {
+			t.Errorf("branches in Explore %v, want only %s", got, mine)
+		}
+		noOther(t, "Explore")
+	})
+	t.Run("dashboard", func(t *testing.T) {
+		tt.do(t, chromedp.Navigate(b.url+"/dashboards/executive_retention"))
+		tt.wait(t, `document.querySelectorAll('.panel').length > 0 && document.querySelectorAll('.panel .panel-wait').length === 0`)
+		got := eval[[]string](t, tt, `[...document.querySelectorAll('.panel td[data-col=branch]')].map(td => td.dataset.value)`)
+		if len(got) != 1 || got[0] != mine {
+			t.Errorf("branches on the dashboard %v, want only %s", got, mine)
+		}
+		want := b.rows(t, tok, map[string]any{"metrics": []string{"churn_rate"}, "time": map[string]any{"range": "last_month"}, "compare": "previous_period"})
+		got1 := eval[float64](t, tt, `Number(document.querySelector('.kpi-value[data-metric=churn_rate]').dataset.value)`)
+		if w := want[0]["churn_rate"].(float64); !near(got1, w) {
+			t.Errorf("scoped churn KPI %v, the scoped query API %v", got1, w)
+		}
+		noOther(t, "Dashboard")
+	})
+	t.Run("metrics", func(t *testing.T) {
+		tt.do(t, chromedp.Navigate(b.url+"/metrics/churn_rate"), chromedp.WaitVisible(chromedp.ID("metric-search")))
+		tt.wait(t, `document.querySelector('.spark-box canvas') !== null`)
+		noOther(t, "Metrics")
+	})
+}

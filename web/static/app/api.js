@@ -1,0 +1,58 @@
+// The API client: every call carries the signed-in token, kept in this
+// tab's sessionStorage only.
+const KEY = 'beacon.token';
+
+export class APIError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || `HTTP ${status}`);
+    this.status = status;
+    this.body = body || {};
+  }
+}
+
+export function getToken() {
+  return sessionStorage.getItem(KEY) || '';
+}
+
+export function setToken(t) {
+  if (t) sessionStorage.setItem(KEY, t);
+  else sessionStorage.removeItem(KEY);
+}
+
+// takeTokenFromURL accepts a token handed over in the URL fragment
+// (#token=...), which browsers never send to a server, then removes it.
+export function takeTokenFromURL() {
+  const m = location.hash.match(/(?:^#|&)token=([^&]+)/);
+  if (!m) return;
+  setToken(decodeURIComponent(m[1]));
+  history.replaceState(history.state, '', location.pathname + location.search);
+}
+
+// api calls /api/v1 + path; as 'blob' returns the body as a Blob.
+export async function api(path, { method = 'GET', body, as = 'json', signal } = {}) {
+  const headers = { Accept: 'application/json' };
+  const t = getToken();
+  if (t) headers.Authorization = 'Bearer ' + t;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch('/api/v1' + path, {
+    method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) {
+    let err;
+    try { err = (await res.json()).error; } catch (_) { /* not JSON */ }
+    throw new APIError(res.status, err);
+  }
+  return as === 'blob' ? res.blob() : res.json();
+}
+
+// download saves a Blob under a file name.
+export function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}

@@ -1,0 +1,115 @@
+// 看板 Dashboards: defined in YAML on the server (GET /api/v1/dashboards),
+// each panel's query run here with the viewer's token, so every user sees
+// only their rows.
+import { html, useEffect, useState } from '../vendor/preact-htm.js';
+import { api } from './api.js';
+import { Chart, resultOption, valueLabel } from './chart.js';
+import { change, value } from './format.js';
+import { label } from './i18n.js';
+import { ErrorBox, Progress, rangeText, ResultTable } from './parts.js';
+
+export function Dashboards({ ctx, name, search }) {
+  const { t, lang, navigate } = ctx;
+  const [list, setList] = useState(null);
+  const [err, setErr] = useState(null);
+  useEffect(() => { api('/dashboards').then((r) => setList(r.dashboards), setErr); }, []);
+  if (name) return html`<${Dashboard} key=${name} name=${name} ctx=${ctx} search=${search} />`;
+  return html`<section class="page" aria-labelledby="dash-h">
+    <h1 id="dash-h">${t('dashboardsTitle')}</h1>
+    ${err && html`<${ErrorBox} err=${err} t=${t} />`}
+    ${!list && !err && html`<${Progress} t=${t} />`}
+    <ul class="cards">${(list || []).map((d) => html`<li class="card">
+      <h2><a href=${'/dashboards/' + d.name} onClick=${(e) => navigate(e, '/dashboards/' + d.name)}>${label(d.title, lang)}</a></h2>
+      <p class="muted">${label(d.description, lang)}</p></li>`)}</ul>
+  </section>`;
+}
+
+// panelQuery adds the shared period and filters to a panel's query; a
+// filter on a dimension a panel's metrics cannot be cut by is left out.
+function panelQuery(p, shared, catalog) {
+  const q = JSON.parse(JSON.stringify(p.query));
+  q.time = q.time || {};
+  if (!q.time.range && !q.time.start && shared.range) q.time.range = shared.range;
+  const cuttable = (d) => q.metrics.every((m) => ((catalog.metrics[m] && catalog.metrics[m].dimensions) || []).includes(d));
+  let skipped = false;
+  for (const [dim, v] of Object.entries(shared.filters)) {
+    if (!v) continue;
+    if (!cuttable(dim)) { skipped = true; continue; }
+    q.filters = [...(q.filters || []), { dimension: dim, op: 'eq', value: v }];
+  }
+  return { q, skipped };
+}
+
+function Dashboard({ name, ctx, search }) {
+  const { t, lang, catalog } = ctx;
+  const [d, setD] = useState(null);
+  const [err, setErr] = useState(null);
+  useEffect(() => { api('/dashboards/' + encodeURIComponent(name)).then(setD, setErr); }, [name]);
+  if (err) return html`<section class="page"><${ErrorBox} err=${err} t=${t} /></section>`;
+  if (!d) return html`<section class="page"><${Progress} t=${t} /></section>`;
+  const p = new URLSearchParams(search);
+  const shared = { range: p.get('range') || d.range || '', filters: {} };
+  for (const f of d.filters || []) shared.filters[f.dimension] = p.get(f.dimension) || '';
+  const set = (k, v) => {
+    const np = new URLSearchParams(search);
+    if (v) np.set(k, v); else np.delete(k);
+    ctx.replace('/dashboards/' + name + (np.toString() ? '?' + np : ''));
+  };
+  const kpis = d.panels.filter((x) => x.kind === 'kpi');
+  const others = d.panels.filter((x) => x.kind !== 'kpi');
+  return html`<section class="page dashboard" aria-labelledby="dash-h">
+    <h1 id="dash-h">${label(d.title, lang)}</h1>
+    <p class="muted">${label(d.description, lang)}</p>
+    <form class="controls" onSubmit=${(e) => e.preventDefault()}>
+      ${(d.ranges || []).length ? html`<div class="field"><label for="db-range">${t('period')}</label>
+        <select id="db-range" value=${shared.range} onChange=${(e) => set('range', e.target.value)}>
+          ${d.ranges.map((r) => html`<option value=${r}>${t('ranges.' + r)}</option>`)}</select></div>` : null}
+      ${(d.filters || []).map((f) => {
+        const dim = catalog.dims[f.dimension] || {};
+        return html`<div class="field"><label for=${'db-f-' + f.dimension}>${label(dim.label, lang) || f.dimension}</label>
+          <select id=${'db-f-' + f.dimension} value=${shared.filters[f.dimension]} onChange=${(e) => set(f.dimension, e.target.value)}>
+            <option value="">${t('all')}</option>
+            ${(dim.values || []).map((v) => html`<option value=${v.value}>${valueLabel(catalog, f.dimension, v.value, lang)}</option>`)}
+          </select></div>`;
+      })}
+    </form>
+    <div class="kpis">${kpis.map((k, i) => html`<${Panel} key=${'k' + i} p=${k} shared=${shared} ctx=${ctx} />`)}</div>
+    <div class="panels">${others.map((k, i) => html`<${Panel} key=${'p' + i} p=${k} shared=${shared} ctx=${ctx} />`)}</div>
+  </section>`;
+}
+
+function Panel({ p, shared, ctx }) {
+  const { t, lang, catalog } = ctx;
+  const [res, setRes] = useState(null);
+  const [err, setErr] = useState(null);
+  const { q, skipped } = panelQuery(p, shared, catalog);
+  const key = JSON.stringify(q);
+  const load = () => { setErr(null); api('/query', { method: 'POST', body: q }).then(setRes, setErr); };
+  useEffect(load, [key]);
+  const title = label(p.title, lang);
+  const cls = `card panel panel-${p.kind}${p.span === 2 ? ' span2' : ''}`;
+  const body = err ? html`<${ErrorBox} err=${err} t=${t} onRetry=${load} />`
+    : !res ? html`<div class=${'panel-wait panel-wait-' + p.kind}><${Progress} t=${t} /></div>`
+      : p.kind === 'kpi' ? html`<${KPI} res=${res} metric=${q.metrics[0]} ctx=${ctx} />`
+        : p.kind === 'table' ? html`<${ResultTable} res=${res} lang=${lang} t=${t} catalog=${catalog} caption=${title} />`
+          : res.rows && res.rows.length ? html`<${Chart} option=${resultOption(res, p.kind, lang, catalog)} height=${280} name=${title} />`
+            : html`<p class="muted">${t('noData')}</p>`;
+  return html`<article class=${cls} data-panel=${p.kind} aria-label=${title}>
+    <h2>${title}</h2>
+    ${body}
+    ${res && p.kind !== 'kpi' ? html`<p class="muted small">${rangeText(res.time, t)}</p>` : null}
+    ${skipped ? html`<p class="muted small">${t('notScoped')}</p>` : null}
+  </article>`;
+}
+
+function KPI({ res, metric, ctx }) {
+  const { t, lang } = ctx;
+  const row = (res.rows || [])[0];
+  const col = (res.columns || []).find((c) => c.name === metric) || {};
+  if (!row) return html`<p class="kpi-value muted">${t('noData')}</p>`;
+  const ch = change(row, metric, col.format, lang, t);
+  const arrow = ch ? { up: '▲', down: '▼', flat: '■' }[ch.dir] : '';
+  return html`<p class="kpi-value" data-metric=${metric} data-value=${row[metric] === null ? '' : String(row[metric])}>${value(row[metric], col.format, lang)}</p>
+    ${ch ? html`<p class=${'kpi-change ' + ch.dir}><span aria-hidden="true">${arrow}</span> ${ch.text} <span class="muted">${t('kpiChange')}</span></p>` : null}
+    <p class="muted small">${rangeText(res.time, t)}</p>`;
+}

@@ -1,0 +1,66 @@
+// 指标 Metrics: the governed catalog, searchable in Chinese and English.
+import { html, useEffect, useState } from '../vendor/preact-htm.js';
+import { api } from './api.js';
+import { Chart, sparkOption } from './chart.js';
+import { label } from './i18n.js';
+import { ErrorBox, Progress } from './parts.js';
+
+function matches(m, q) {
+  if (!q) return true;
+  const hay = [m.name, m.label && m.label.zh, m.label && m.label.en, m.description,
+    ...((m.synonyms && m.synonyms.zh) || []), ...((m.synonyms && m.synonyms.en) || [])].join(' ').toLowerCase();
+  return q.toLowerCase().split(/\s+/).every((w) => hay.includes(w));
+}
+
+export function Metrics({ ctx, name }) {
+  const { t, lang, catalog, navigate } = ctx;
+  const [q, setQ] = useState('');
+  const list = catalog.list.filter((m) => matches(m, q.trim()));
+  const sel = catalog.metrics[name] || null;
+  return html`<section class="page metrics" aria-labelledby="metrics-h">
+    <h1 id="metrics-h">${t('metricsTitle')}</h1>
+    <div class="split">
+      <div class="list-pane">
+        <label for="metric-search" class="sr-only">${t('search')}</label>
+        <input id="metric-search" type="search" placeholder=${t('search')} value=${q} onInput=${(e) => setQ(e.target.value)} />
+        <ul class="metric-list" aria-label=${t('metricsTitle')}>
+          ${list.map((m) => html`<li key=${m.name}>
+            <a href=${'/metrics/' + m.name} aria-current=${sel && sel.name === m.name ? 'true' : null}
+              onClick=${(e) => navigate(e, '/metrics/' + m.name)}>
+              <span class="ml">${label(m.label, lang)}</span> <code>${m.name}</code></a></li>`)}
+        </ul>
+        ${list.length ? null : html`<p class="muted">${t('noMatch')}</p>`}
+      </div>
+      <div class="detail-pane">${sel ? html`<${MetricDetail} key=${sel.name} m=${sel} ctx=${ctx} />` : null}</div>
+    </div>
+  </section>`;
+}
+
+function MetricDetail({ m, ctx }) {
+  const { t, lang, catalog, navigate } = ctx;
+  const [trend, setTrend] = useState(null);
+  const [err, setErr] = useState(null);
+  const monthly = (m.grains || []).includes('month');
+  useEffect(() => {
+    if (!monthly) return;
+    api(`/metrics/${encodeURIComponent(m.name)}?grain=month&range=last_12_months`).then(setTrend, setErr);
+  }, [m.name]);
+  const dims = (m.dimensions || []).map((d) => label(catalog.dims[d] && catalog.dims[d].label, lang) || d);
+  return html`<article class="card metric-detail" aria-labelledby="md-h">
+    <h2 id="md-h">${label(m.label, lang)} <code>${m.name}</code></h2>
+    <p>${m.description}</p>
+    <dl class="facts">
+      <div><dt>${t('owner')}</dt><dd>${m.owner || '–'}</dd></div>
+      <div><dt>${t('version')}</dt><dd>${m.version}</dd></div>
+      <div><dt>${t('format')}</dt><dd>${t('formats.' + (m.format || 'number'))}</dd></div>
+      <div><dt>${t('type')}</dt><dd>${m.type}</dd></div>
+      <div><dt>${t('formula')}</dt><dd><code>${m.formula}</code></dd></div>
+      <div><dt>${t('dimensions')}</dt><dd>${dims.join('、') || '–'}</dd></div>
+      <div><dt>${t('grains')}</dt><dd>${(m.grains || []).map((g) => t('grainNames.' + g)).join('、') || '–'}</dd></div>
+      ${m.data_from ? html`<div><dt>${t('dataRange')}</dt><dd>${m.data_from} – ${m.data_to}</dd></div>` : null}
+    </dl>
+    ${monthly && html`<h3>${t('trend')}</h3>
+      <div class="spark-box">${err ? html`<${ErrorBox} err=${err} t=${t} />` : trend ? html`<${Chart} option=${sparkOption(trend, m.name)} height=${120} name=${t('trend')} />` : html`<${Progress} t=${t} />`}</div>`}
+    <p><a href=${'/explore?m=' + m.name} onClick=${(e) => navigate(e, '/explore?m=' + m.name)}>${t('openExplore')} →</a></p>
+  </article>`;
+}

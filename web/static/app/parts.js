@@ -1,0 +1,73 @@
+// Pieces shared by the pages: the result table, the reading of a query,
+// progress while work runs, errors.
+import { html, useEffect, useState } from '../vendor/preact-htm.js';
+import { cell } from './format.js';
+import { label } from './i18n.js';
+import { valueLabel } from './chart.js';
+
+// ResultTable shows a result's rows with labelled, formatted columns; each
+// cell keeps its raw value in data-value.
+export function ResultTable({ res, lang, t, catalog, caption, max = 200 }) {
+  const cols = res.columns || [];
+  const rows = (res.rows || []).slice(0, max);
+  if (!rows.length) return html`<p class="muted">${t('noData')}</p>`;
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-label=${caption || t('rows', rows.length)}>
+    <table>
+      ${caption && html`<caption class="sr-only">${caption}</caption>`}
+      <thead><tr>${cols.map((c) => html`<th scope="col" class=${c.type === 'number' ? 'num' : ''}>${label(c.label, lang) || c.name}</th>`)}</tr></thead>
+      <tbody>${rows.map((r) => html`<tr>${cols.map((c) => html`<td class=${c.type === 'number' ? 'num' : ''} data-col=${c.name}
+          data-value=${r[c.name] === null ? '' : String(r[c.name])}>${c.role === 'dimension' ? valueLabel(catalog, c.name, r[c.name], lang) : cell(r[c.name], c, lang, t)}</td>`)}</tr>`)}</tbody>
+    </table></div>
+    <p class="muted small">${t('rows', (res.rows || []).length)}${res.truncated ? t('truncated') : ''}</p>`;
+}
+
+// rangeText says a resolved time: the named range, its dates and zone.
+export function rangeText(time, t) {
+  if (!time) return t('none');
+  const name = time.range ? (t('ranges.' + time.range) !== 'ranges.' + time.range ? t('ranges.' + time.range) : time.range) : '';
+  const dates = time.start ? `${time.start} – ${time.end}` : '';
+  return [name, dates && `(${dates}, ${time.time_zone})`].filter(Boolean).join(' ');
+}
+
+// Reading lists what a query was taken to mean.
+export function Reading({ query, time, lang, t, catalog }) {
+  if (!query) return null;
+  const metricNames = (query.metrics || []).map((m) => label(catalog.metrics[m] && catalog.metrics[m].label, lang) || m);
+  const dimLabel = (d) => label(catalog.dims[d] && catalog.dims[d].label, lang) || d;
+  const filters = (query.filters || []).map((f) => `${dimLabel(f.dimension)} ${opText(f.op)} ${
+    f.values ? f.values.map((v) => valueLabel(catalog, f.dimension, v, lang)).join('、') : valueLabel(catalog, f.dimension, f.value, lang)}`);
+  const cmp = time && time.comparison;
+  return html`<dl class="reading">
+    <div><dt>${t('metric')}</dt><dd data-reading="metric">${metricNames.join('、')}</dd></div>
+    <div><dt>${t('range')}</dt><dd data-reading="range">${rangeText(time, t)}${time && time.grain ? ` · ${t('grainNames.' + time.grain)}` : ''}</dd></div>
+    ${query.dimensions && query.dimensions.length ? html`<div><dt>${t('by')}</dt><dd>${query.dimensions.map(dimLabel).join('、')}</dd></div>` : null}
+    <div><dt>${t('filters')}</dt><dd data-reading="filters">${filters.length ? filters.join('；') : t('none')}</dd></div>
+    <div><dt>${t('comparison')}</dt><dd data-reading="comparison">${cmp ? `${t(cmp.compare)} (${cmp.start} – ${cmp.end})` : t('none')}</dd></div>
+  </dl>`;
+}
+
+function opText(op) {
+  return { eq: '=', neq: '≠', in: '∈', not_in: '∉', gt: '>', gte: '≥', lt: '<', lte: '≤', between: '∈', contains: '⊃' }[op] || op;
+}
+
+// Progress is shown while work runs: an indeterminate bar and the time so far.
+export function Progress({ t, text }) {
+  const [start] = useState(() => performance.now());
+  const [now, setNow] = useState(start);
+  useEffect(() => {
+    const id = setInterval(() => setNow(performance.now()), 200);
+    return () => clearInterval(id);
+  }, []);
+  return html`<div class="progress" role="status" aria-live="polite">
+    <div class="bar" aria-hidden="true"><span></span></div>
+    <span>${text || t('loading')} <span class="muted">${t('elapsed', ((now - start) / 1000).toFixed(1))}</span></span>
+  </div>`;
+}
+
+// ErrorBox says what went wrong, in the server's words.
+export function ErrorBox({ err, t, onRetry }) {
+  return html`<div class="error" role="alert">
+    <strong>${t('error')}</strong> ${err && err.status ? `(${err.status}) ` : ''}${err ? err.message : ''}
+    ${onRetry && html` <button type="button" class="link" onClick=${onRetry}>${t('retry')}</button>`}
+  </div>`;
+}
