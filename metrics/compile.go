@@ -499,7 +499,6 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 		}
 		addProj(s, tExpr+" AS "+col("t__"))
 	}
-	semi := false
 	for _, m := range measures {
 		expr := m.Expr
 		if m.Filter != "" {
@@ -513,9 +512,6 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 			expr = "1"
 		}
 		addProj(s, "("+expr+") AS "+col("m__"+m.Name))
-		if m.TimeAggregation != "" {
-			semi = true
-		}
 	}
 
 	var from strings.Builder
@@ -527,16 +523,9 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 	}
 
 	var out []string
-	period := ""
-	if p.grain != "" {
-		period = d.TruncDate(p.grain, "f."+col("t__"))
-	}
-	if semi {
-		bname := name + "__bounds"
-		bucket := "NULL"
-		if period != "" {
-			bucket = d.TruncDate(p.grain, "t")
-		}
+	mode := semiModeOf(p, s, measures)
+	bname := name + "__bounds"
+	if mode != semiNone {
 		// The same window's parameters again, bound anew for this CTE.
 		btf := ""
 		if !win.win.IsZero() {
@@ -544,17 +533,27 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 				d.DateParam(w.param(win.win.Start.Format("2006-01-02")), s.timeType), local,
 				d.DateParam(w.param(win.win.End.Format("2006-01-02")), s.timeType))
 		}
-		out = append(out, fmt.Sprintf("%s AS (SELECT %s AS bucket, min(t) AS first_t, max(t) AS last_t FROM (SELECT %s AS t FROM %s%s) GROUP BY 1)",
-			d.Quote(bname), bucket, tExpr, col(s.Table), btf))
-		if period != "" {
-			fmt.Fprintf(&from, "\n  JOIN %s AS b ON b.bucket = %s", d.Quote(bname), period)
-		} else {
-			fmt.Fprintf(&from, "\n  CROSS JOIN %s AS b", d.Quote(bname))
+		out = append(out, boundsCTE(d, bname, p, s, local, col(s.Table), btf))
+	}
+	t := "f." + col("t__")
+	period := ""
+	if p.grain != "" {
+		period = d.TruncDate(p.grain, t)
+		if grainIndex(p.grain) == grainIndex(s.Time.Grain) {
+			period = t // already truncated to the grain
 		}
 	}
+	if mode == semiJoin {
+		fmt.Fprintf(&from, "\n  JOIN %s AS b ON b.bucket = %s", d.Quote(bname), period)
+	}
 
+	// Rows are grouped by period (or, to roll up, by bucket) and dimensions.
 	var sel, group []string
-	if period != "" {
+	switch {
+	case mode == semiRollup:
+		sel = append(sel, t+" AS "+col("t__"))
+		group = append(group, "1")
+	case period != "":
 		sel = append(sel, d.AddDate(period, win.shiftN, win.unit)+" AS "+col("period"))
 		group = append(group, "1")
 	}
@@ -565,13 +564,17 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 	}
 	for _, m := range measures {
 		v := "f." + col("m__"+m.Name)
-		switch m.TimeAggregation {
-		case "first":
-			v = "CASE WHEN f." + col("t__") + " = b.first_t THEN " + v + " END"
-		case "last":
-			v = "CASE WHEN f." + col("t__") + " = b.last_t THEN " + v + " END"
+		switch mode {
+		case semiWhole:
+			v = semiValue(m, v, t, func(c string) string { return "(SELECT " + c + " FROM " + d.Quote(bname) + ")" })
+		case semiJoin:
+			v = semiValue(m, v, t, func(c string) string { return "b." + c })
 		}
-		sel = append(sel, aggSQL(m.Agg, v)+" AS "+col(s.Name+"__"+m.Name))
+		alias := col(s.Name + "__" + m.Name)
+		if mode == semiRollup {
+			alias = col("m__" + m.Name)
+		}
+		sel = append(sel, aggSQL(m.Agg, v)+" AS "+alias)
 	}
 
 	var where []string
@@ -586,6 +589,21 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 			vals[i] = v
 		}
 		where = append(where, filterSQL(w, nodeAlias(r.node, s)+"."+col("d__"+k), filterPlan{op: "in", values: vals}))
+	}
+
+	if mode == semiRollup {
+		var inner strings.Builder
+		fmt.Fprintf(&inner, "SELECT %s\n    FROM %s", strings.Join(sel, ", "), strings.ReplaceAll(from.String(), "\n  ", "\n    "))
+		if len(where) > 0 {
+			fmt.Fprintf(&inner, "\n    WHERE %s", strings.Join(where, " AND "))
+		}
+		fmt.Fprintf(&inner, "\n    GROUP BY %s", strings.Join(group, ", "))
+		sel, group, where = rollupSelect(d, p, s, measures, win), nil, nil
+		for i := 0; i < len(p.dims)+1; i++ {
+			group = append(group, fmt.Sprint(i+1))
+		}
+		from.Reset()
+		fmt.Fprintf(&from, "(%s) AS f\n  JOIN %s AS b ON b.bucket = %s", inner.String(), d.Quote(bname), d.TruncDate(p.grain, t))
 	}
 
 	var q strings.Builder
