@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -47,19 +49,44 @@ type Window struct {
 	until time.Time // the provider asked us to hold off until then
 }
 
+// QuotaError says a send would have to wait for its destination's quota
+// longer than its context allows.
+type QuotaError struct {
+	Wait time.Duration
+}
+
+func (e *QuotaError) Error() string {
+	return fmt.Sprintf("over the destination's rate limit: next send allowed in %v", e.Wait.Round(time.Second))
+}
+
 // Wait blocks until a send is allowed and books it. A caller over the limit
 // waits rather than dropping its message: the queue is the set of callers
-// waiting here.
+// waiting here. When ctx's deadline comes before the turn, it returns a
+// *QuotaError at once instead of sleeping to the deadline for nothing.
 func (w *Window) Wait(ctx context.Context, c Clock) error {
 	for {
 		wait := w.reserve(c.Now())
 		if wait <= 0 {
 			return nil
 		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			return &QuotaError{Wait: wait}
+		}
 		if err := c.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
+}
+
+// QuotaSendError is the SendError of a failed Wait: retryable, after the
+// wait the quota asked for when it said.
+func QuotaSendError(channel string, err error) *SendError {
+	se := &SendError{Channel: channel, Retry: true, Err: err}
+	var qe *QuotaError
+	if errors.As(err, &qe) {
+		se.RetryAfter = qe.Wait
+	}
+	return se
 }
 
 // reserve books a send at now and returns 0, or returns how long to wait.

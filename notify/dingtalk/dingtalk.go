@@ -172,7 +172,7 @@ func (r *Robot) Send(ctx context.Context, msg notify.Message) (notify.Receipt, e
 		At:       at{AtMobiles: r.cfg.AtMobiles, IsAtAll: r.cfg.AtAll},
 	}
 	if err := r.window.Wait(ctx, r.clock); err != nil {
-		return notify.Receipt{}, &notify.SendError{Channel: Channel, Retry: true, Err: fmt.Errorf("wait for the robot's quota: %w", err)}
+		return notify.Receipt{}, notify.QuotaSendError(Channel, err)
 	}
 	resp, err := r.post.PostJSON(ctx, r.signedURL(), body, nil)
 	if err != nil {

@@ -326,3 +326,22 @@ func TestConfig(t *testing.T) {
 		t.Errorf("redacted %+v", r)
 	}
 }
+
+func TestQuotaWaitBeyondDeadlineIsRetryableAtOnce(t *testing.T) {
+	n, rb, _ := setup(t)
+	for i := 0; i < dingtalk.PerMinute; i++ {
+		if _, err := n.Send(context.Background(), notifytest.Message()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := n.Send(ctx, notifytest.Message())
+	var se *notify.SendError
+	if !errors.As(err, &se) || !se.Retry || se.RetryAfter != time.Minute {
+		t.Fatalf("err %v, want a retryable error asking to wait a minute", err)
+	}
+	if got := len(rb.received()); got != dingtalk.PerMinute {
+		t.Errorf("robot got %d messages, want %d", got, dingtalk.PerMinute)
+	}
+}

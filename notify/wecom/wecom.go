@@ -195,7 +195,7 @@ func (r *Robot) Send(ctx context.Context, msg notify.Message) (notify.Receipt, e
 // send posts one message after waiting for the robot's quota.
 func (r *Robot) send(ctx context.Context, payload any) (notify.Receipt, error) {
 	if err := r.window.Wait(ctx, r.clock); err != nil {
-		return notify.Receipt{}, &notify.SendError{Channel: Channel, Retry: true, Err: fmt.Errorf("wait for the robot's quota: %w", err)}
+		return notify.Receipt{}, notify.QuotaSendError(Channel, err)
 	}
 	resp, err := r.post.PostJSON(ctx, r.cfg.URL, payload, nil)
 	if err != nil {
