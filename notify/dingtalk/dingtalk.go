@@ -143,9 +143,15 @@ type answer struct {
 	ErrMsg  string `json:"errmsg"`
 }
 
-// Markdown renders the message's markdown text within MaxMarkdown bytes.
-func Markdown(msg notify.Message) (string, error) {
-	text, err := notify.Fit(msg, MaxMarkdown, func(m notify.Message) (string, error) {
+// Markdown renders the message's markdown text within MaxMarkdown bytes,
+// ending with the mobiles to @: DingTalk only notifies the people @-ed if
+// their numbers are in the text.
+func Markdown(msg notify.Message, atMobiles []string) (string, error) {
+	var at strings.Builder
+	for _, m := range atMobiles {
+		at.WriteString(" @" + m)
+	}
+	text, err := notify.Fit(msg, MaxMarkdown-at.Len(), func(m notify.Message) (string, error) {
 		var b bytes.Buffer
 		err := tmpl.ExecuteTemplate(&b, "body", m.View())
 		return b.String(), err
@@ -153,18 +159,14 @@ func Markdown(msg notify.Message) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("dingtalk: render markdown: %w", err)
 	}
-	return text, nil
+	return text + at.String(), nil
 }
 
 // Send posts msg once, after waiting for the robot's quota.
 func (r *Robot) Send(ctx context.Context, msg notify.Message) (notify.Receipt, error) {
-	text, err := Markdown(msg)
+	text, err := Markdown(msg, r.cfg.AtMobiles)
 	if err != nil {
 		return notify.Receipt{}, &notify.SendError{Channel: Channel, Err: err}
-	}
-	// DingTalk only notifies the people @-ed if their numbers are in the text.
-	for _, m := range r.cfg.AtMobiles {
-		text += " @" + m
 	}
 	body := payload{
 		MsgType:  "markdown",

@@ -345,3 +345,21 @@ func TestQuotaWaitBeyondDeadlineIsRetryableAtOnce(t *testing.T) {
 		t.Errorf("robot got %d messages, want %d", got, dingtalk.PerMinute)
 	}
 }
+
+func TestLongBodyIsCutKeepingTheLink(t *testing.T) {
+	n, rb, _ := setup(t)
+	msg := notifytest.Message()
+	msg.Lines = []string{strings.Repeat("各分行流失率明细，", 3000)} // 81,000 bytes
+	if _, err := n.Send(context.Background(), msg); err != nil {
+		t.Fatal(err)
+	}
+	text := rb.received()[0].text
+	if len(text) > dingtalk.MaxMarkdown || !strings.Contains(text, notify.Ellipsis) {
+		t.Errorf("%d bytes, ellipsis %v", len(text), strings.Contains(text, notify.Ellipsis))
+	}
+	for _, want := range []string{"0.82% ↑", "[查看完整报告](", "@13800000000"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("cut text lost %q", want)
+		}
+	}
+}
