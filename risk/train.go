@@ -78,9 +78,6 @@ type ChurnModel struct {
 	// logistic regression's on the same rows, the floor the trees must beat.
 	Test     Evaluation  `json:"test"`
 	Baseline *Evaluation `json:"baseline,omitempty"`
-	// Medians are the training medians of the numeric features, the
-	// "typical customer" reasons are phrased against.
-	Medians []float64 `json:"medians"`
 }
 
 // TrainBank computes features on db and trains with the time split that
@@ -165,8 +162,7 @@ func TrainTable(t *FeatureTable, split TimeSplit, opts TrainOptions, now time.Ti
 		TrainFrom: split.TrainFrom.Format("2006-01"), TrainTo: split.TrainTo.Format("2006-01"),
 		TestFrom: split.TestFrom.Format("2006-01"), TestTo: split.TestTo.Format("2006-01"),
 		TrainRows: len(trainRows), TestRows: len(testRows),
-		Tiers:   opts.Capacity.Cutoffs(m.ValidScores),
-		Medians: medians(train.X[:len(enc.Numeric)]),
+		Tiers: opts.Capacity.Cutoffs(m.ValidScores),
 	}
 	cm.Test = Evaluate(m.Score(test), test.Y)
 	if opts.Baseline && opts.Params.Kind != KindLogistic {
@@ -213,16 +209,4 @@ func historyRange(ctx context.Context, db *warehouse.DB) (first, last time.Time,
 		return first, last, errors.New("history range: customer_months is empty")
 	}
 	return monthStart(lo.Time), monthStart(hi.Time), nil
-}
-
-func medians(cols [][]float64) []float64 {
-	out := make([]float64, len(cols))
-	for j, col := range cols {
-		s := append([]float64(nil), col...)
-		sortFloats(s)
-		if len(s) > 0 {
-			out[j] = s[len(s)/2]
-		}
-	}
-	return out
 }

@@ -1,0 +1,198 @@
+package risk
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	beacon "github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/warehouse"
+)
+
+// schemaSQL creates the tables that hold trained models and scores.
+const schemaSQL = `
+CREATE TABLE IF NOT EXISTS risk_models (
+	version VARCHAR, kind VARCHAR, trained_at TIMESTAMP,
+	train_from VARCHAR, train_to VARCHAR, test_from VARCHAR, test_to VARCHAR,
+	test_auc DOUBLE, model_json VARCHAR);
+CREATE TABLE IF NOT EXISTS risk_scores (
+	month DATE, customer_id BIGINT, branch_id INTEGER, segment VARCHAR,
+	model_version VARCHAR, score DOUBLE, tier VARCHAR, months_inactive INTEGER,
+	reasons VARCHAR, action_code VARCHAR, action_zh VARCHAR, action_en VARCHAR,
+	scored_at TIMESTAMP);`
+
+// ErrNoModel is returned when no model has been trained yet.
+var ErrNoModel = beacon.Errorf(beacon.ENOTFOUND, "no churn model has been trained yet: run 'beacon risk train'")
+
+// SaveModel stores cm as the newest model, replacing one of the same
+// version.
+func SaveModel(ctx context.Context, db *warehouse.DB, cm *ChurnModel) error {
+	b, err := json.Marshal(cm)
+	if err != nil {
+		return fmt.Errorf("save model: %w", err)
+	}
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, schemaSQL); err != nil {
+			return fmt.Errorf("save model: schema: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM risk_models WHERE version = $1`, cm.Version); err != nil {
+			return fmt.Errorf("save model: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO risk_models VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			cm.Version, cm.Model.Kind, cm.TrainedAt, cm.TrainFrom, cm.TrainTo, cm.TestFrom, cm.TestTo, nanToNull(cm.Test.AUC), string(b))
+		if err != nil {
+			return fmt.Errorf("save model: %w", err)
+		}
+		return nil
+	})
+}
+
+// LatestModel returns the most recently trained model, or ErrNoModel.
+func LatestModel(ctx context.Context, db *warehouse.DB) (*ChurnModel, error) {
+	var raw string
+	err := db.Read(ctx, func(conn *sql.Conn) error {
+		if ok, err := tableExists(ctx, conn, "risk_models"); err != nil || !ok {
+			if err == nil {
+				err = ErrNoModel
+			}
+			return err
+		}
+		return conn.QueryRowContext(ctx, `SELECT model_json FROM risk_models ORDER BY trained_at DESC, version LIMIT 1`).Scan(&raw)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoModel
+	}
+	if err != nil {
+		return nil, fmt.Errorf("latest model: %w", err)
+	}
+	var cm ChurnModel
+	if err := json.Unmarshal([]byte(raw), &cm); err != nil {
+		return nil, fmt.Errorf("latest model: decode: %w", err)
+	}
+	return &cm, nil
+}
+
+func tableExists(ctx context.Context, conn *sql.Conn, name string) (bool, error) {
+	var n int
+	err := conn.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name = $1`, name).Scan(&n)
+	return n > 0, err
+}
+
+// nanToNull stores an undefined figure (AUC with one class) as NULL.
+func nanToNull(v float64) any {
+	if v != v {
+		return nil
+	}
+	return v
+}
+
+// ScoreStats summarise one scoring run.
+type ScoreStats struct {
+	Month     string         `json:"month"`
+	Version   string         `json:"model_version"`
+	Customers int            `json:"customers"`
+	ByTier    map[string]int `json:"by_tier"`
+	Expected  float64        `json:"expected_churn"`
+	Elapsed   time.Duration  `json:"-"`
+}
+
+// scoreRow is one customer's score, ready to store.
+type scoreRow struct {
+	customerID int64
+	branchID   int64
+	segment    string
+	score      float64
+	tier       string
+	inactive   int
+	reasons    string
+	action     Action
+}
+
+// Score scores every open customer at the end of month (zero: the latest
+// month of history) with cm, suggests an action from pb, and replaces that
+// month's rows of risk_scores.
+func Score(ctx context.Context, db *warehouse.DB, cm *ChurnModel, pb *Playbook, month time.Time, now time.Time) (ScoreStats, error) {
+	start := time.Now()
+	if month.IsZero() {
+		_, last, err := historyRange(ctx, db)
+		if err != nil {
+			return ScoreStats{}, err
+		}
+		month = last
+	}
+	month = monthStart(month)
+	t, err := ComputeFeatures(ctx, db, month, month, cm.Options.Horizon)
+	if err != nil {
+		return ScoreStats{}, err
+	}
+	rows := make([]int, t.Len())
+	for i := range rows {
+		rows[i] = i
+	}
+	d := cm.Encoder.Dataset(t, rows)
+	inactive := indexOf(NumericFeatures, "months_inactive")
+	stats := ScoreStats{Month: month.Format("2006-01"), Version: cm.Version, Customers: t.Len(), ByTier: map[string]int{}}
+	out := make([]scoreRow, t.Len())
+	x := make([]float64, len(d.X))
+	for i := range out {
+		d.Row(i, x)
+		p := cm.Model.Probability(x)
+		tier := cm.Tiers.Of(p)
+		reasons := cm.Reasons(t, i, x, 3)
+		top := ""
+		if len(reasons) > 0 {
+			top = reasons[0].Feature
+		}
+		rj, err := json.Marshal(reasons)
+		if err != nil {
+			return ScoreStats{}, fmt.Errorf("score: %w", err)
+		}
+		out[i] = scoreRow{customerID: t.CustomerID[i], branchID: t.BranchID[i], segment: t.Categorical[0][i],
+			score: p, tier: tier, inactive: int(t.Numeric[inactive][i]), reasons: string(rj),
+			action: pb.Suggest(tier, t.Categorical[0][i], top)}
+		stats.ByTier[tier]++
+		stats.Expected += p
+	}
+	if err := saveScores(ctx, db, month, cm.Version, out, now); err != nil {
+		return ScoreStats{}, err
+	}
+	stats.Elapsed = time.Since(start)
+	return stats, nil
+}
+
+// saveScores replaces month's scores in batches of multi-row inserts.
+func saveScores(ctx context.Context, db *warehouse.DB, month time.Time, version string, rows []scoreRow, now time.Time) error {
+	const batch = 400
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, schemaSQL); err != nil {
+			return fmt.Errorf("save scores: schema: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM risk_scores WHERE month = $1`, month); err != nil {
+			return fmt.Errorf("save scores: %w", err)
+		}
+		for lo := 0; lo < len(rows); lo += batch {
+			part := rows[lo:min(lo+batch, len(rows))]
+			var q strings.Builder
+			q.WriteString("INSERT INTO risk_scores VALUES ")
+			args := make([]any, 0, len(part)*13)
+			for k, r := range part {
+				if k > 0 {
+					q.WriteString(", ")
+				}
+				n := len(args)
+				fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
+					n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13)
+				args = append(args, month, r.customerID, r.branchID, r.segment, version, r.score, r.tier, r.inactive,
+					r.reasons, r.action.Code, r.action.ZH, r.action.EN, now.UTC())
+			}
+			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+				return fmt.Errorf("save scores: %w", err)
+			}
+		}
+		return nil
+	})
+}
