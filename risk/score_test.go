@@ -128,7 +128,6 @@ func TestReasonsAreTheLargestContributions(t *testing.T) {
 	}
 }
 
-
 func TestListSortedPagedAndScoped(t *testing.T) {
 	db, _, _ := scoredBank(t)
 	ctx := context.Background()
