@@ -42,6 +42,7 @@ func halve(img image.Image) *image.NRGBA {
 	r := img.Bounds()
 	w, h := max(r.Dx()/2, 1), max(r.Dy()/2, 1)
 	out := image.NewNRGBA(image.Rect(0, 0, w, h))
+	rgba := pixel(img)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			var sr, sg, sb, sa, n uint32
@@ -51,7 +52,7 @@ func halve(img image.Image) *image.NRGBA {
 					if px >= r.Max.X || py >= r.Max.Y {
 						continue
 					}
-					cr, cg, cb, ca := img.At(px, py).RGBA()
+					cr, cg, cb, ca := rgba(px, py)
 					sr, sg, sb, sa, n = sr+cr, sg+cg, sb+cb, sa+ca, n+1
 				}
 			}
@@ -67,4 +68,27 @@ func halve(img image.Image) *image.NRGBA {
 		}
 	}
 	return out
+}
+
+// pixel returns a reader of premultiplied 16-bit colour. PNGs decode to
+// NRGBA or RGBA mostly; reading their bytes directly avoids an allocation
+// per pixel through image.Image.At.
+func pixel(img image.Image) func(x, y int) (r, g, b, a uint32) {
+	switch m := img.(type) {
+	case *image.NRGBA:
+		return func(x, y int) (uint32, uint32, uint32, uint32) {
+			i := m.PixOffset(x, y)
+			a := uint32(m.Pix[i+3]) * 0x101
+			r := uint32(m.Pix[i]) * 0x101 * a / 0xffff
+			g := uint32(m.Pix[i+1]) * 0x101 * a / 0xffff
+			b := uint32(m.Pix[i+2]) * 0x101 * a / 0xffff
+			return r, g, b, a
+		}
+	case *image.RGBA:
+		return func(x, y int) (uint32, uint32, uint32, uint32) {
+			i := m.PixOffset(x, y)
+			return uint32(m.Pix[i]) * 0x101, uint32(m.Pix[i+1]) * 0x101, uint32(m.Pix[i+2]) * 0x101, uint32(m.Pix[i+3]) * 0x101
+		}
+	}
+	return func(x, y int) (uint32, uint32, uint32, uint32) { return img.At(x, y).RGBA() }
 }
