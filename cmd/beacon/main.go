@@ -32,6 +32,7 @@ usage:
   beacon bench burst [flags]              load a running server with concurrent uncached queries
   beacon bench shapes [flags]             time compiled metric SQL against hand-written SQL, shape by shape
   beacon eval     [flags] SET.yaml...     score the ChatBI planner on question sets
+  beacon risk     train|score [flags]     train the churn early-warning model, score every customer
   beacon health    [--url URL]             exit 0 if the server answers /readyz (for container health checks)
   beacon token    --role R [--branches B] mint a JWT with the server's secret (for demos and the web front)
   beacon version
@@ -62,6 +63,8 @@ func main() {
 		err = bench(ctx, args, log)
 	case "eval":
 		err = evalCmd(ctx, args)
+	case "risk":
+		err = riskCmd(ctx, args)
 	case "health":
 		err = health(ctx, args)
 	case "token":
