@@ -31,8 +31,11 @@ RUN apt-get update \
 COPY --from=build /out/beacon /usr/local/bin/beacon
 USER beacon
 WORKDIR /data
+# Chromium's sandbox needs user namespaces that most container runtimes do
+# not give; it only ever draws Beacon's own charts, with no network.
 ENV BEACON_DB=/data/beacon.duckdb \
-    BEACON_ADDR=0.0.0.0:8080
+    BEACON_ADDR=0.0.0.0:8080 \
+    BEACON_CHROMIUM_NO_SANDBOX=1
 EXPOSE 8080
 VOLUME ["/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \

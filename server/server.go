@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/valyala/fasthttp"
 
+	"github.com/beaconbi/beacon/imagestore"
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/models"
 	"github.com/beaconbi/beacon/queries"
@@ -50,6 +51,8 @@ type Config struct {
 	Admission AdmissionConfig
 	// Dashboards are served to the web front; nil serves none.
 	Dashboards []models.Dashboard
+	// Images serves rendered charts at /images/{token}.png; nil turns it off.
+	Images *imagestore.Store
 }
 
 // ConnLimits are the connection-level bounds.
@@ -252,6 +255,7 @@ func (s *Server) routes() {
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/api/v1/openapi.json", s.openAPI)
 	s.mountAssets()
+	s.mountImages()
 
 	api := s.app.Group("/api/v1", s.authenticate, s.limitBody, s.cancelOnDisconnect)
 	cheap := s.admit(ClassCheap)

@@ -28,6 +28,7 @@ type serveFlags struct {
 	conn                               server.ConnLimits
 	admission                          string
 	queueWait, shutdownGrace, lockWait time.Duration
+	images                             imageFlags
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -54,6 +55,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.queueWait, "queue-wait", 10*time.Second, "longest a request waits for a turn before a 503")
 	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 8*time.Second, "time from SIGTERM to exit: requests finish, then are stopped, then the database closes")
 	fs.DurationVar(&f.lockWait, "lock-wait", 15*time.Second, "how long to wait at start for another process to release the database file")
+	f.images.register(fs)
 }
 
 func serve(ctx context.Context, args []string, log *slog.Logger) error {
@@ -74,6 +76,9 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		return fmt.Errorf("--admission: %w", err)
 	}
 	adm.MaxWait = f.queueWait
+	if err := f.images.check(); err != nil {
+		return err
+	}
 	files, err := raiseFileLimit()
 	if err != nil {
 		log.Warn("could not raise the open-file limit", "err", err)
@@ -144,8 +149,13 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	images, err := openChartImages(f.dbPath, f.images, log)
+	if err != nil {
+		return err
+	}
+	defer images.Close()
 	srv, err := server.New(server.Config{Addr: f.addr, DB: db, Engine: engine, Chat: chat, Guard: queries.NewGuard(engine, lim.MaxRows),
-		UploadDir: uploadDir, Logger: log, Version: version, Conn: f.conn, Admission: adm, Dashboards: dashboards,
+		UploadDir: uploadDir, Logger: log, Version: version, Conn: f.conn, Admission: adm, Dashboards: dashboards, Images: images.Store,
 		Auth: server.AuthConfig{Secret: []byte(f.secret), PublicKeyFile: f.pubKey, Issuer: f.issuer, Audience: f.audience}})
 	if err != nil {
 		return err
