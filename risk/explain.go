@@ -60,8 +60,8 @@ type Explanation struct {
 	Label    string `json:"label"`
 	Format   string `json:"format"`
 	Kind     string `json:"kind"` // ratio or additive
-	Current  Window `json:"current"`
-	Baseline Window `json:"baseline"`
+	Current  ResolvedPeriod `json:"current"`
+	Baseline ResolvedPeriod `json:"baseline"`
 	// Baseline, Current and Change of the metric over all rows in scope.
 	BaselineValue float64      `json:"baseline_value"`
 	CurrentValue  float64      `json:"current_value"`
@@ -75,8 +75,8 @@ type Explanation struct {
 	ElapsedMS float64         `json:"elapsed_ms"`
 }
 
-// Window is a resolved period, inclusive dates.
-type Window struct {
+// ResolvedPeriod is a resolved period, inclusive dates.
+type ResolvedPeriod struct {
 	Start    string `json:"start"`
 	End      string `json:"end"`
 	TimeZone string `json:"time_zone"`
@@ -179,14 +179,14 @@ func newExplainer(engine *metrics.Engine, req ExplainRequest, scope metrics.Scop
 	cat := engine.Catalog()
 	m, ok := cat.Metric(req.Metric)
 	if !ok {
-		return nil, beacon.Invalid("metric", cat.Names(), "unknown metric %q", clip(req.Metric))
+		return nil, beacon.Invalid("metric", cat.Names(), "unknown metric %q", clipText(req.Metric))
 	}
 	switch req.Language {
 	case "":
 		req.Language = "zh"
 	case "zh", "en":
 	default:
-		return nil, beacon.Invalid("language", []string{"zh", "en"}, "unknown language %q", clip(req.Language))
+		return nil, beacon.Invalid("language", []string{"zh", "en"}, "unknown language %q", clipText(req.Language))
 	}
 	switch {
 	case req.Top == 0:
@@ -199,7 +199,7 @@ func newExplainer(engine *metrics.Engine, req ExplainRequest, scope metrics.Scop
 	}
 	for i, d := range req.Dimensions {
 		if _, ok := cat.Dimension(d); !ok {
-			return nil, beacon.Invalid(fmt.Sprintf("dimensions[%d]", i), cat.DimensionNames(), "unknown dimension %q", clip(d))
+			return nil, beacon.Invalid(fmt.Sprintf("dimensions[%d]", i), cat.DimensionNames(), "unknown dimension %q", clipText(d))
 		}
 		if slices.Index(req.Dimensions, d) != i {
 			return nil, beacon.Invalid(fmt.Sprintf("dimensions[%d]", i), nil, "dimension %q is listed twice", d)
@@ -240,7 +240,7 @@ func simpleMetricOf(cat *metrics.Catalog, measure string) string {
 // windows resolves both periods through the engine, so that relative
 // ranges mean what they mean in a metric query (the model's as-of date,
 // the zone), and fixes the baseline as explicit dates.
-func (x *explainer) windows() (Window, Window, error) {
+func (x *explainer) windows() (ResolvedPeriod, ResolvedPeriod, error) {
 	q := x.query(x.cur, nil, nil)
 	compare := x.req.Compare
 	if x.req.Baseline == nil {
@@ -249,27 +249,27 @@ func (x *explainer) windows() (Window, Window, error) {
 		}
 		q.Compare = compare
 	} else if compare != "" {
-		return Window{}, Window{}, beacon.Invalid("compare", nil, "give either baseline or compare, not both")
+		return ResolvedPeriod{}, ResolvedPeriod{}, beacon.Invalid("compare", nil, "give either baseline or compare, not both")
 	}
 	comp, err := x.engine.Compile(q, x.scope)
 	if err != nil {
-		return Window{}, Window{}, renameField(err, "time", "current")
+		return ResolvedPeriod{}, ResolvedPeriod{}, renameField(err, "time", "current")
 	}
-	cur := Window{Start: comp.Time.Start, End: comp.Time.End, TimeZone: comp.Time.TimeZone}
+	cur := ResolvedPeriod{Start: comp.Time.Start, End: comp.Time.End, TimeZone: comp.Time.TimeZone}
 	if x.req.Baseline == nil {
 		c := comp.Time.Comparison
 		x.base = Period{Start: c.Start, End: c.End}
-		return cur, Window{Start: c.Start, End: c.End, TimeZone: cur.TimeZone}, nil
+		return cur, ResolvedPeriod{Start: c.Start, End: c.End, TimeZone: cur.TimeZone}, nil
 	}
 	if x.req.Baseline.isZero() {
-		return Window{}, Window{}, beacon.Invalid("baseline", nil, "baseline is empty: give baseline.range or baseline.start and baseline.end, or leave it out for the previous period")
+		return ResolvedPeriod{}, ResolvedPeriod{}, beacon.Invalid("baseline", nil, "baseline is empty: give baseline.range or baseline.start and baseline.end, or leave it out for the previous period")
 	}
 	x.base = *x.req.Baseline
 	bc, err := x.engine.Compile(x.query(x.base, nil, nil), x.scope)
 	if err != nil {
-		return Window{}, Window{}, renameField(err, "time", "baseline")
+		return ResolvedPeriod{}, ResolvedPeriod{}, renameField(err, "time", "baseline")
 	}
-	return cur, Window{Start: bc.Time.Start, End: bc.Time.End, TimeZone: bc.Time.TimeZone}, nil
+	return cur, ResolvedPeriod{Start: bc.Time.Start, End: bc.Time.End, TimeZone: bc.Time.TimeZone}, nil
 }
 
 // query is the governed query for the metric's parts over one period.
@@ -356,7 +356,7 @@ func (x *explainer) groups(dim string, base, cur *metrics.Result) ([]GroupFigure
 			}
 			vals := make([]float64, len(x.parts))
 			for j, p := range x.parts {
-				vals[j] = num(res.Value(i, p))
+				vals[j] = cellFloat(res.Value(i, p))
 				sums[j] += vals[j]
 			}
 			if side == 0 {
@@ -374,7 +374,7 @@ func (x *explainer) groups(dim string, base, cur *metrics.Result) ([]GroupFigure
 			}
 		}
 		for j, p := range x.parts {
-			total := num(res.Totals[p])
+			total := cellFloat(res.Totals[p])
 			if math.Abs(sums[j]-total) > 1e-6*math.Max(1, math.Abs(total)) {
 				return nil, beacon.Invalid("dimensions", nil, "the groups of %s by %s add up to %v but its total is %v: it is not additive over %s (a rate, or a distinct count of customers in several groups), so its change cannot be split into parts that add up; explain the ratio or sums it is built on",
 					p, dim, sums[j], total, dim)
@@ -416,7 +416,7 @@ func valueKey(v any) string {
 }
 
 // num reads a result cell as a float; an empty cell is 0.
-func num(v any) float64 {
+func cellFloat(v any) float64 {
 	switch x := v.(type) {
 	case float64:
 		return x
@@ -480,7 +480,7 @@ func ValueLabel(cat *metrics.Catalog, dim, value, lang string) string {
 }
 
 // clip shortens a client string before it is echoed in an error.
-func clip(s string) string {
+func clipText(s string) string {
 	if r := []rune(s); len(r) > 80 {
 		return string(r[:80]) + "…"
 	}

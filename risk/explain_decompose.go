@@ -60,7 +60,7 @@ type Decomposition struct {
 // "share of the change" is noise divided by noise.
 const shareEpsilon = 1e-12
 
-func ptr(f float64) *float64 { return &f }
+func fptr(f float64) *float64 { return &f }
 
 // DecomposeAdditive splits the change of an additive metric (a sum, a
 // count, or a difference of them) across groups: each group's delta, and
@@ -76,10 +76,10 @@ func DecomposeAdditive(groups []GroupFigures) Decomposition {
 	for _, g := range groups {
 		dr := Driver{Value: g.Value, Contribution: g.Current - g.Baseline}
 		if !g.MissingBaseline {
-			dr.Baseline = ptr(g.Baseline)
+			dr.Baseline = fptr(g.Baseline)
 		}
 		if !g.MissingCurrent {
-			dr.Current = ptr(g.Current)
+			dr.Current = fptr(g.Current)
 		}
 		d.Drivers = append(d.Drivers, dr)
 	}
@@ -142,24 +142,24 @@ func DecomposeRatio(groups []GroupFigures) (Decomposition, bool) {
 			orphan = g.CurrentNum/d1 - g.BaselineNum/d0
 		}
 		if g.BaselineDen > 0 {
-			dr.Baseline = ptr(gr0)
+			dr.Baseline = fptr(gr0)
 		}
 		if g.CurrentDen > 0 {
-			dr.Current = ptr(gr1)
+			dr.Current = fptr(gr1)
 		}
-		dr.BaselineWeight, dr.CurrentWeight = ptr(w0), ptr(w1)
+		dr.BaselineWeight, dr.CurrentWeight = fptr(w0), fptr(w1)
 		rate := (gr1-gr0)*(w0+w1)/2 + orphan
 		mix := 0.0
 		if w0 > 0 || w1 > 0 {
 			mix = (w1 - w0) * ((gr0+gr1)/2 - mean)
 		}
-		dr.RateEffect, dr.MixEffect = ptr(rate), ptr(mix)
+		dr.RateEffect, dr.MixEffect = fptr(rate), fptr(mix)
 		dr.Contribution = rate + mix
 		rateSum += rate
 		mixSum += mix
 		d.Drivers = append(d.Drivers, dr)
 	}
-	d.RateEffect, d.MixEffect = ptr(rateSum), ptr(mixSum)
+	d.RateEffect, d.MixEffect = fptr(rateSum), fptr(mixSum)
 	d.share()
 	return d, true
 }
@@ -169,7 +169,7 @@ func DecomposeRatio(groups []GroupFigures) (Decomposition, bool) {
 func (d *Decomposition) share() {
 	for i := range d.Drivers {
 		if math.Abs(d.Change) > shareEpsilon {
-			d.Drivers[i].Share = ptr(d.Drivers[i].Contribution / d.Change)
+			d.Drivers[i].Share = fptr(d.Drivers[i].Contribution / d.Change)
 		}
 	}
 	sign := 1.0

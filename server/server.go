@@ -273,6 +273,7 @@ func (s *Server) routes() {
 	}
 	api.Get("/tables", s.allow(roleAnalyst), cheap, s.listTables)
 	s.mountExplain(api)
+	s.mountRetention(api)
 	api.Post("/tables/:name", s.allow(roleAdmin), s.postTable)
 	s.mountFront(api)
 	s.app.Use(func(c *fiber.Ctx) error {

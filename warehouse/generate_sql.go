@@ -19,7 +19,9 @@ import (
 // "would leave now" event drawn from a segment hazard with seasonality.
 // Warning signals (fewer transactions, a draining balance, complaints) start
 // three months before the event; two months before it the bank contacts some
-// of them. Contacted customers are won back with probability winBack, the
+// of them. Contacted customers are won back with their segment's winBack (so
+// that the effect of an action differs by segment: strong for 高净值, weak
+// for 年轻 and 潜在, about a third over all), the
 // others recover with probability recoverAlone, and the rest close their
 // account in the event month. The hazard is scaled so that the realised churn
 // hits the segment targets.
@@ -51,6 +53,7 @@ type segment struct {
 	ages          [4]float64 // weights of ageBands
 	products      []float64  // weights of demoProducts
 	actions       [4]float64 // weights of actionTypes
+	winBack       float64    // contacted at-risk customers who stay (the others stay with recoverAlone)
 }
 
 var segments = []segment{
@@ -58,32 +61,32 @@ var segments = []segment{
 		balanceMedian: 2_500_000, balanceSigma: 0.6, wealthShare: 0.90, wealthMedian: 4_000_000, drift: 0.003,
 		txPerMonth: 14, txAmount: 25_000, complaint: 0.008, serviceCost: 650, renewBase: 0.87, lines: 2.4, card: 0.9,
 		channels: [4]float64{25, 20, 5, 50}, ages: [4]float64{0, 30, 50, 20},
-		products: []float64{2, 3, 10, 5, 8, 30, 10, 12, 20}, actions: [4]float64{35, 20, 0, 45}},
+		products: []float64{2, 3, 10, 5, 8, 30, 10, 12, 20}, actions: [4]float64{35, 20, 0, 45}, winBack: 0.55},
 	{name: "大众富裕", share: 0.15, monthlyChurn: 0.006, contact: 0.45,
 		balanceMedian: 350_000, balanceSigma: 0.6, wealthShare: 0.60, wealthMedian: 300_000, drift: 0.003,
 		txPerMonth: 18, txAmount: 5_000, complaint: 0.006, serviceCost: 95, renewBase: 0.86, lines: 1.8, card: 0.7,
 		channels: [4]float64{30, 40, 10, 20}, ages: [4]float64{5, 45, 38, 12},
-		products: []float64{5, 8, 22, 8, 12, 15, 10, 10, 10}, actions: [4]float64{30, 35, 15, 20}},
+		products: []float64{5, 8, 22, 8, 12, 15, 10, 10, 10}, actions: [4]float64{30, 35, 15, 20}, winBack: 0.45},
 	{name: "年轻", share: 0.20, monthlyChurn: 0.015, contact: 0.35,
 		balanceMedian: 20_000, balanceSigma: 0.8, wealthShare: 0.20, wealthMedian: 10_000, drift: 0.006,
 		txPerMonth: 24, txAmount: 600, complaint: 0.005, serviceCost: 6, renewBase: 0.85, lines: 0.6, card: 0.6,
 		channels: [4]float64{5, 85, 10, 0}, ages: [4]float64{100, 0, 0, 0},
-		products: []float64{20, 20, 25, 5, 5, 0, 15, 6, 4}, actions: [4]float64{20, 30, 50, 0}},
+		products: []float64{20, 20, 25, 5, 5, 0, 15, 6, 4}, actions: [4]float64{20, 30, 50, 0}, winBack: 0.22},
 	{name: "退休", share: 0.15, monthlyChurn: 0.005, contact: 0.40,
 		balanceMedian: 180_000, balanceSigma: 0.7, wealthShare: 0.35, wealthMedian: 100_000, drift: 0.002,
 		txPerMonth: 8, txAmount: 1_500, complaint: 0.004, serviceCost: 35, renewBase: 0.87, lines: 1.6, card: 0.3,
 		channels: [4]float64{65, 20, 5, 10}, ages: [4]float64{0, 0, 0, 100},
-		products: []float64{4, 6, 25, 12, 30, 8, 5, 5, 5}, actions: [4]float64{50, 40, 10, 0}},
+		products: []float64{4, 6, 25, 12, 30, 8, 5, 5, 5}, actions: [4]float64{50, 40, 10, 0}, winBack: 0.45},
 	{name: "普通", share: 0.35, monthlyChurn: 0.010, contact: 0.35,
 		balanceMedian: 45_000, balanceSigma: 0.8, wealthShare: 0.15, wealthMedian: 20_000, drift: 0.002,
 		txPerMonth: 12, txAmount: 1_200, complaint: 0.005, serviceCost: 18, renewBase: 0.86, lines: 0.9, card: 0.4,
 		channels: [4]float64{35, 50, 10, 5}, ages: [4]float64{20, 42, 30, 8},
-		products: []float64{12, 15, 35, 10, 12, 0, 6, 5, 5}, actions: [4]float64{30, 35, 35, 0}},
+		products: []float64{12, 15, 35, 10, 12, 0, 6, 5, 5}, actions: [4]float64{30, 35, 35, 0}, winBack: 0.33},
 	{name: "潜在", share: 0.10, monthlyChurn: 0.018, contact: 0.35,
 		balanceMedian: 3_000, balanceSigma: 0.8, wealthShare: 0.03, wealthMedian: 5_000, drift: 0.002,
 		txPerMonth: 3, txAmount: 400, complaint: 0.003, serviceCost: 4, renewBase: 0.86, lines: 0.3, card: 0.1,
 		channels: [4]float64{30, 60, 10, 0}, ages: [4]float64{45, 35, 17, 3},
-		products: []float64{30, 25, 30, 5, 5, 0, 5, 0, 0}, actions: [4]float64{40, 0, 60, 0}},
+		products: []float64{30, 25, 30, 5, 5, 0, 5, 0, 0}, actions: [4]float64{40, 0, 60, 0}, winBack: 0.22},
 }
 
 var (
@@ -127,7 +130,6 @@ var (
 const (
 	churnMonthActivity  = 0.35 // activity left in the month an account closes
 	churnMonthComplaint = 4.0
-	winBack             = 1.0 / 3  // contacted customers who stay
 	recoverAlone        = 1.0 / 6  // uncontacted customers who stay
 	onboardedBefore     = 0.70     // share of customers who joined before the history
 	rateFall            = 0.005    // deposit rates fall by this much over the last year
@@ -256,13 +258,14 @@ func newGenParams(opts GenerateOptions) *genParams {
 	}
 	// The latent hazard is larger than the target: some at-risk customers stay.
 	hazard := col(func(s segment) float64 {
-		leave := s.contact*(1-winBack) + (1-s.contact)*(1-recoverAlone)
+		leave := s.contact*(1-s.winBack) + (1-s.contact)*(1-recoverAlone)
 		return s.monthlyChurn / leave
 	})
 	lists := map[string][]float64{
 		"share":           col(func(s segment) float64 { return s.share }),
 		"hazard":          hazard,
 		"contact":         col(func(s segment) float64 { return s.contact }),
+		"winBack":         col(func(s segment) float64 { return s.winBack }),
 		"balanceMedian":   col(func(s segment) float64 { return s.balanceMedian }),
 		"balanceSigma":    col(func(s segment) float64 { return s.balanceSigma }),
 		"wealthShare":     col(func(s segment) float64 { return s.wealthShare }),
@@ -336,7 +339,6 @@ func newGenParams(opts GenerateOptions) *genParams {
 	p.Branches = strings.Join(rows, ",\n")
 
 	p.Constants = map[string]string{
-		"winBack":            ftoa(winBack),
 		"recoverAlone":       ftoa(recoverAlone),
 		"churnMonthActivity": ftoa(churnMonthActivity),
 		"churnMonthComplain": ftoa(churnMonthComplaint),
@@ -601,13 +603,13 @@ WITH x AS (
 	SELECT customer_id, seg, m FROM x
 	WHERE {{u "event" "customer_id" "m"}} < {{.Lists.hazard}}[seg] * {{.Lists.churnSeason}}[({{.StartAbs}} + m) % 12 + 1]
 ), d AS (
-	SELECT customer_id, m,
+	SELECT customer_id, seg, m,
 		{{u "contact" "customer_id" "m"}} < {{.Lists.contact}}[seg] AS contacted,
 		{{u "stay" "customer_id" "m"}} AS u_stay
 	FROM e
 )
 SELECT customer_id, m, contacted,
-	CASE WHEN contacted THEN u_stay < {{.Constants.winBack}} ELSE u_stay < {{.Constants.recoverAlone}} END AS saved
+	CASE WHEN contacted THEN u_stay < {{.Lists.winBack}}[seg] ELSE u_stay < {{.Constants.recoverAlone}} END AS saved
 FROM d`
 
 // _gen_people adds the close month and date: the first event nobody saved.
