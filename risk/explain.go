@@ -56,10 +56,10 @@ const (
 // Explanation is the answer: the change, one breakdown per dimension,
 // the drill-down into the biggest driver, and a sentence.
 type Explanation struct {
-	Metric   string `json:"metric"`
-	Label    string `json:"label"`
-	Format   string `json:"format"`
-	Kind     string `json:"kind"` // ratio or additive
+	Metric   string         `json:"metric"`
+	Label    string         `json:"label"`
+	Format   string         `json:"format"`
+	Kind     string         `json:"kind"` // ratio or additive
 	Current  ResolvedPeriod `json:"current"`
 	Baseline ResolvedPeriod `json:"baseline"`
 	// Baseline, Current and Change of the metric over all rows in scope.
