@@ -36,8 +36,8 @@ const (
 	maxActionNote = 500
 )
 
-// Action is one retention action taken with a customer.
-type Action struct {
+// RetentionAction is one retention action taken with a customer.
+type RetentionAction struct {
 	ActionID   int64   `json:"action_id"`
 	CustomerID int64   `json:"customer_id"`
 	ActionType string  `json:"action_type"`
@@ -85,7 +85,7 @@ func (r *Retention) today() time.Time {
 }
 
 // Record validates and stores an action for a customer the caller may see.
-func (r *Retention) Record(ctx context.Context, req ActionRequest, scope metrics.Scope, by string) (*Action, error) {
+func (r *Retention) Record(ctx context.Context, req ActionRequest, scope metrics.Scope, by string) (*RetentionAction, error) {
 	a, day, err := r.validate(req)
 	if err != nil {
 		return nil, err
@@ -139,8 +139,8 @@ const createRecordedActionsSQL = `CREATE TABLE IF NOT EXISTS ` + RecordedActions
 	note VARCHAR, recorded_by VARCHAR, recorded_at TIMESTAMP NOT NULL)`
 
 // validate checks every field of an action request, naming the first bad one.
-func (r *Retention) validate(req ActionRequest) (*Action, time.Time, error) {
-	a := &Action{CustomerID: req.CustomerID, ActionType: strings.TrimSpace(req.ActionType), Channel: req.Channel,
+func (r *Retention) validate(req ActionRequest) (*RetentionAction, time.Time, error) {
+	a := &RetentionAction{CustomerID: req.CustomerID, ActionType: strings.TrimSpace(req.ActionType), Channel: req.Channel,
 		Date: req.Date, Owner: strings.TrimSpace(req.Owner), Note: req.Note}
 	if a.CustomerID <= 0 {
 		return nil, time.Time{}, beacon.Invalid("customer_id", nil, "give the customer's id, a whole number above 0")
