@@ -1,6 +1,7 @@
 package queries
 
 import (
+	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -70,6 +71,9 @@ func NewLexicon(cat *metrics.Catalog) *Lexicon {
 			addSurface(bySurface, plural, t)
 		}
 		addSurface(bySurface, s, t)
+		for _, v := range withArticle(s) {
+			addSurface(bySurface, v, t)
+		}
 	}
 
 	// A metric or dimension is named by its name (with and without
@@ -121,6 +125,20 @@ func NewLexicon(cat *metrics.Catalog) *Lexicon {
 		return a.surface < b.surface
 	})
 	return lx
+}
+
+// reOpener is the first word of an English phrase that people follow with
+// an article: "with family bundle" is asked as "with a family bundle".
+var reOpener = regexp.MustCompile(`^(with|without|has|have|having|had|on|in|no|of|for|from|using|uses)\s+`)
+
+// withArticle returns the phrase with a, an and the after its opener.
+func withArticle(s string) []string {
+	loc := reOpener.FindStringSubmatchIndex(s)
+	if loc == nil || strings.HasPrefix(s[loc[1]:], "a ") || strings.HasPrefix(s[loc[1]:], "the ") {
+		return nil
+	}
+	head, rest := s[:loc[3]], s[loc[1]:]
+	return []string{head + " a " + rest, head + " an " + rest, head + " the " + rest}
 }
 
 // addEntityWords lets a count metric be named by what it counts: 客户 for

@@ -43,6 +43,10 @@ func TestOfflinePlanner(t *testing.T) {
 		{"asdfgh qwerty", "refuse", ""},
 		{"2025年和2026年的流失率分别是多少", "answer", `{"metrics":["churn_rate"],"time":{"grain":"year","start":"2025-01-01","end":"2026-12-31"}}`},
 		{"2024年和2026年的流失率", "clarify", ""},
+		{"churn rate in September 2026 compared with September 2025", "answer", `{"metrics":["churn_rate"],"time":{"range":"2026-09"},"compare":"same_period_last_year"}`},
+		{"2026年三季度的流失率对比二季度", "answer", `{"metrics":["churn_rate"],"time":{"range":"2026-Q3"},"compare":"previous_period"}`},
+		{"churn rate in September 2026 vs March 2026", "clarify", ""},
+		{"AUM for customers other than those in the 高净值 segment last month", "answer", `{"metrics":["aum"],"filters":[{"dimension":"segment","op":"not_in_known","values":["高净值"]}],"time":{"range":"last_month"}}`},
 		{"为什么上个月流失率上升了", "refuse", ""},
 		{"下个月流失率会是多少", "refuse", ""},
 		{"上海和北京上个月的流失率", "answer", `{"metrics":["churn_rate"],"dimensions":["city"],"filters":[{"dimension":"city","op":"in","values":["上海","北京"]}],"time":{"range":"last_month"}}`},
@@ -76,6 +80,9 @@ func TestFollowUpsRefineThePreviousQuery(t *testing.T) {
 		{"和去年同期比呢？", `{"metrics":["renewal_rate"],"dimensions":["region"],"filters":[{"dimension":"city","op":"eq","value":"上海"}],"time":{"range":"this_quarter"},"compare":"same_period_last_year"}`},
 		{"and by branch?", `{"metrics":["renewal_rate"],"dimensions":["branch"],"filters":[{"dimension":"city","op":"eq","value":"上海"}],"time":{"range":"this_quarter"},"compare":"same_period_last_year"}`},
 		{"what about last year?", `{"metrics":["renewal_rate"],"dimensions":["branch"],"filters":[{"dimension":"city","op":"eq","value":"上海"}],"time":{"range":"last_year"},"compare":"same_period_last_year"}`},
+		{"by region instead", `{"metrics":["renewal_rate"],"dimensions":["region"],"filters":[{"dimension":"city","op":"eq","value":"上海"}],"time":{"range":"last_year"},"compare":"same_period_last_year"}`},
+		// Leaving a value out of a breakdown keeps the other rows.
+		{"leave out 华东", `{"metrics":["renewal_rate"],"dimensions":["region"],"filters":[{"dimension":"city","op":"eq","value":"上海"},{"dimension":"region","op":"not_in_known","values":["华东"]}],"time":{"range":"last_year"},"compare":"same_period_last_year"}`},
 	}
 	var prev *metrics.Query
 	for _, turn := range turns {

@@ -358,8 +358,9 @@ func (r *reading) applyFilters() {
 			// A value-only follow-up (那上海呢, 热线渠道的呢) swaps or adds the
 			// slice and keeps the breakdown, except by the value's own
 			// dimension: every row kept is still a true figure for that value.
+			// An exclusion (leave out overseas) keeps the other rows.
 			kept := slices.DeleteFunc(slices.Clone(q.Dimensions), func(d string) bool {
-				return slices.ContainsFunc(added, func(f metrics.Filter) bool { return f.Dimension == d })
+				return slices.ContainsFunc(added, func(f metrics.Filter) bool { return f.Dimension == d && f.Op != "not_in_known" })
 			})
 			if len(kept) != len(q.Dimensions) {
 				q.Order, q.Limit = nil, 0

@@ -20,7 +20,7 @@ const (
 	numRE = `(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)\s*(百万|千万|万|千|亿|k\b|m\b|thousand\b|million\b|billion\b)?`
 	// A rate after the unit (200 yuan a month, 每月) belongs to the condition.
 	perRE  = `(?:\s*(?:per|a|an|each|every)\s+(?:month|year|week|day)\b|\s*(?:每月|每年|/月|/年))?`
-	unitRE = `\s*(周岁|岁|万元|元|块|个月|月|年|次|个|件|笔|天|日|张|份|人|分钟|分|points?\b|gb\b|mb\b|tb\b|g\b|%|years? old|yrs?\b|years?\b|months?\b|days?\b|minutes?\b|mins?\b|times\b|calls?\b|yuan\b|rmb\b|dollars?\b|usd\b|old\b)?`
+	unitRE = `\s*(周岁|岁|万元|元|块|个月|月|年|次|个|件|笔|天|日|张|份|人|分钟|分|points?\b|gb\b|mb\b|tb\b|g\b|%|years? old|yrs?\b|years?\b|months?\b|days?\b|minutes?\b|mins?\b|times\b|calls?\b|yuan\b|rmb\b|dollars?\b|usd\b|people\b|persons?\b|old\b)?`
 )
 
 var (
@@ -125,10 +125,25 @@ func (o *Offline) readConditions(r *reading) bool {
 // that it is not also read as a filter of its own dimension.
 func (r *reading) fieldValueBefore(o *Offline, start int, dim string) {
 	for i, w := range r.words {
-		if w.kind == kindValue && w.end <= start && strings.TrimSpace(r.norm[w.end:start]) == "" && o.dimensionSays(dim, []string{w.surface}) {
+		if w.kind == kindValue && w.end <= start && reFieldGlue.MatchString(r.norm[w.end:start]) && o.dimensionSays(dim, []string{w.surface, singular(w.surface)}) {
 			r.words[i].condition = true
 		}
 	}
+}
+
+// reFieldGlue joins a condition's field to the condition: households with
+// more than 4 people, accounts having over 100 seats.
+var reFieldGlue = regexp.MustCompile(`^\s*(?:(?:with|having|that have|who have|whose|of)\s*)?$`)
+
+// singular strips an English plural: households → household, cities → city.
+func singular(w string) string {
+	if s, ok := strings.CutSuffix(w, "ies"); ok && len(s) > 1 {
+		return s + "y"
+	}
+	if s, ok := strings.CutSuffix(w, "s"); ok && len(s) > 2 && !strings.HasSuffix(s, "s") {
+		return s
+	}
+	return w
 }
 
 var reHanTail = regexp.MustCompile(`\p{Han}{2,}\s*$`)

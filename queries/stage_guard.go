@@ -30,8 +30,13 @@ func (o *Offline) guard(r *reading) bool {
 		p.Message = r.say("Beacon 只回答指标问题，不执行「%s」这类操作，也不会改变或导出数据。", "Beacon answers metric questions only; it does not act on %q and never changes or exports data.", strings.TrimSpace(m))
 		return true
 	}
+	// 其中 (among those) points back, whatever its 中 may name in the
+	// catalog (a priority 中); build checks there is something to point at.
+	r.text = consume(r.text, reAmong, func([]string) bool { return true })
 	return false
 }
+
+var reAmong = regexp.MustCompile(`其中`)
 
 // readIntent ends the reading of questions of why and of the future. It
 // runs after grounding, so that a catalog word (流失原因, close reason) is

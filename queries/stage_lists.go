@@ -10,7 +10,9 @@ import (
 
 var (
 	// Exclusion before a value: 除了A, 不含A, 非A, excluding A, other than A.
-	reExcludeBefore = regexp.MustCompile(`(?:除了|除去|除开|除|不含|不包括|不包含|排除|去掉|不算|非|excluding|exclude|except(?: for)?|other than|not in|without|outside(?: of)?|apart from|besides|aside from|not)\s*(?:the|all|any)?\s*$`)
+	reExcludeBefore = regexp.MustCompile(`(?:除了|除去|除开|除|不含|不包括|不包含|排除|去掉|不算|非|excluding|exclude|except(?: for)?|other than|not in|without|outside(?: of)?|apart from|besides|aside from|leave out|leaving out|not counting|but not|not)\s*` +
+		// "other than those on the flat tariff": who, then where.
+		`(?:\b(?:the|all|any|those|ones|customers|clients|accounts|people|members|users|subscribers)\s*)*(?:\b(?:who are|that are|on|in|with|from|of|at)\s*)?(?:\bthe)?\s*$`)
 	// Exclusion after a value: A以外, A之外, A除外.
 	reExcludeAfter = regexp.MustCompile(`^\s*(?:的)?\s*(?:(?:客户|用户|会员|人群|群体)?\s*外|\p{Han}{0,3}?(?:以外|之外|除外))`)
 	// Words that ask for one pooled figure of listed values.

@@ -25,7 +25,7 @@ func (o *Offline) applyTime(r *reading) bool {
 		}
 		return false
 	}
-	if tr.Extra != "" && o.listOfPeriods(r) {
+	if tr.Extra != "" && (o.comparedPeriods(r) || o.listOfPeriods(r)) {
 		tr = r.time
 	}
 	if tr.Extra != "" {
@@ -129,6 +129,52 @@ func (o *Offline) listOfPeriods(r *reading) bool {
 		tr.Grain = grain
 	}
 	return true
+}
+
+// rePeriodContrast sets one period against another: June 2025 compared
+// with June 2024, 2025年二季度对比一季度.
+var rePeriodContrast = regexp.MustCompile(`对比|相比|比较|较|比|\bvs\.?|\bversus\b|\bcompared (?:with|to)\b|\bagainst\b`)
+
+// comparedPeriods reads two periods set against each other as a
+// comparison of the later with the earlier, when the earlier is the same
+// period a year before (same_period_last_year) or the period right before
+// it (previous_period); any other pair stays two periods, asked back.
+func (o *Offline) comparedPeriods(r *reading) bool {
+	tr := &r.time
+	if tr.Compare != "" || !rePeriodContrast.MatchString(r.norm) {
+		return false
+	}
+	a, errA := metrics.ResolveRange(tr.Range, r.now)
+	b, errB := metrics.ResolveRange(tr.ExtraRange, r.now)
+	if errA != nil || errB != nil {
+		return false
+	}
+	later, laterRange := a, tr.Range
+	earlier := b
+	if b.Start.After(a.Start) {
+		later, laterRange, earlier = b, tr.ExtraRange, a
+	}
+	switch {
+	case earlier.Start.Equal(later.Start.AddDate(-1, 0, 0)) && earlier.End.Equal(later.End.AddDate(-1, 0, 0)):
+		tr.Compare = "same_period_last_year"
+	case earlier.End.Equal(later.Start) && sameLength(earlier, later):
+		tr.Compare = "previous_period"
+	default:
+		return false
+	}
+	tr.CompareText = tr.Extra
+	tr.Range, tr.Text = laterRange, tr.Text+"、"+tr.Extra
+	tr.Extra, tr.ExtraRange = "", ""
+	return true
+}
+
+// sameLength reports whether two windows are the same number of calendar
+// months (a month against a month, a quarter against a quarter).
+func sameLength(a, b metrics.Window) bool {
+	months := func(w metrics.Window) int {
+		return (w.End.Year()-w.Start.Year())*12 + int(w.End.Month()) - int(w.Start.Month())
+	}
+	return months(a) == months(b) && a.Start.Day() == 1 && b.Start.Day() == 1
 }
 
 // window is the dates a query's time covers, End exclusive.
