@@ -1,0 +1,204 @@
+package alerts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/metrics/metricstest"
+	"github.com/beaconbi/beacon/notify"
+	"github.com/beaconbi/beacon/warehouse"
+	"github.com/beaconbi/beacon/warehouse/warehousetest"
+)
+
+var bank *warehouse.DB
+
+func TestMain(m *testing.M) { metricstest.Main(m, 3_000, 24, &bank) }
+
+// engineHarness is a scheduler over the demo bank's real engine, with its
+// state in a database of its own (the bank is shared and read-only).
+func engineHarness(t *testing.T) (*Scheduler, fakeChannels, *metrics.Engine) {
+	t.Helper()
+	engine := metricstest.DemoEngine(t, bank, metrics.EngineConfig{})
+	store, err := OpenStore(context.Background(), warehousetest.MustOpen(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := fakeChannels{"retention-dingtalk": {name: "retention-dingtalk"}}
+	c := &clock{t: warehousetest.Now()}
+	sc, err := New(Config{Store: store, Querier: engine, Channels: ch, Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc, ch, engine
+}
+
+// TestScopedRuleSeesOnlyItsBranches: a rule owned by a branch-scoped user
+// is evaluated, and worded, over its branches only, with the figures hand
+// SQL gives.
+func TestScopedRuleSeesOnlyItsBranches(t *testing.T) {
+	sc, ch, _ := engineHarness(t)
+	ctx := context.Background()
+	branches := warehousetest.Rows(t, bank, `SELECT branch_name FROM branches ORDER BY branch_id LIMIT 2`)
+	mine := []string{branches[0][0].(string), branches[1][0].(string)}
+	// October 2026 is "last month" at the test clock (2026-11-24).
+	want := map[string]float64{}
+	for _, row := range warehousetest.Rows(t, bank, `SELECT b.branch_name, SUM(CAST(cm.churned AS INTEGER)) / SUM(CAST(cm.active_at_start AS INTEGER))
+		FROM customer_months cm JOIN branches b ON b.branch_id = cm.branch_id
+		WHERE cm.month = DATE '2026-10-01' GROUP BY 1`) {
+		want[row[0].(string)] = row[1].(float64)
+	}
+	if len(want) < 3 {
+		t.Fatalf("the test bank has %d branches; the test needs more than the two in scope", len(want))
+	}
+	r := &Rule{ID: "mine", Name: "本行流失率", Query: metrics.Query{Metrics: []string{"churn_rate"}, Dimensions: []string{"branch"}, Time: &metrics.TimeSpec{Range: "last_month"}},
+		Condition: Condition{Kind: "threshold", Above: f64(-1)}, // every branch breaches
+		Schedule:  Schedule{Cron: "* * * * *", TimeZone: "Asia/Shanghai"}, Channels: []ChannelRef{{Name: "retention-dingtalk"}},
+		Owner: Owner{Subject: "branch-head", Scope: metrics.Scope{"branch": mine}}}
+	if err := sc.PutRule(ctx, r, OriginAPI); err != nil {
+		t.Fatal(err)
+	}
+	sc.now = func() time.Time { return warehousetest.Now().Add(time.Minute) }
+	if _, err := sc.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := ch["retention-dingtalk"].got
+	var groups []string
+	for _, m := range got {
+		for b := range want {
+			if strings.Contains(m.Title, b) {
+				groups = append(groups, b)
+				def := metrics.Definition{Format: "percent"}
+				if v := metrics.FormatValue("zh", def, want[b]); m.Figures[0].Value != v {
+					t.Errorf("%s: figure %s, hand SQL gives %s", b, m.Figures[0].Value, v)
+				}
+			}
+		}
+		if !strings.Contains(strings.Join(m.Lines, "\n"), "branch="+strings.Join(mine, ",")) {
+			t.Errorf("message does not state the owner's scope: %q", m.Lines)
+		}
+	}
+	sort.Strings(groups)
+	sorted := slices.Clone(mine)
+	sort.Strings(sorted)
+	if !slices.Equal(groups, sorted) {
+		t.Fatalf("messages name branches %v, want only the owner's %v", groups, sorted)
+	}
+	states, _ := sc.store.States(ctx, "mine")
+	if len(states) != 2 {
+		t.Errorf("%d groups have state, want the owner's 2", len(states))
+	}
+}
+
+// TestChangeAndBandAgainstHandSQL: the change and band readings of a
+// rule equal the hand-computed ones.
+func TestChangeAndBandAgainstHandSQL(t *testing.T) {
+	_, _, engine := engineHarness(t)
+	ctx := context.Background()
+	monthly := map[string]float64{}
+	for _, row := range warehousetest.Rows(t, bank, `SELECT strftime(month, '%Y-%m'), SUM(complaints) FROM customer_months GROUP BY 1`) {
+		monthly[row[0].(string)] = row[1].(float64)
+	}
+	q := metrics.Query{Metrics: []string{"complaints"}, Time: &metrics.TimeSpec{Range: "last_month"}}
+	change := &Rule{ID: "c", Query: q, Condition: Condition{Kind: "change", Compare: "previous_period", Change: "percent", Above: f64(1e9)}}
+	ev, err := Evaluate(ctx, engine, change)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPct := (monthly["2026-10"] - monthly["2026-09"]) / monthly["2026-09"] * 100
+	if o := ev.Observations[0]; o.Change == nil || fmt.Sprintf("%.6f", *o.Change) != fmt.Sprintf("%.6f", wantPct) {
+		t.Errorf("percent change %v, hand SQL gives %.6f", o.Change, wantPct)
+	}
+	band := &Rule{ID: "b", Query: q, Condition: Condition{Kind: "band", Periods: 6, K: 2, Grain: "month"}}
+	ev, err = Evaluate(ctx, engine, band)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hist []float64
+	for _, m := range []string{"2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09"} {
+		hist = append(hist, monthly[m])
+	}
+	mean, sd := meanSD(hist)
+	o := ev.Observations[0]
+	if o.Low == nil || fmt.Sprintf("%.6f %.6f", *o.Low, *o.High) != fmt.Sprintf("%.6f %.6f", mean-2*sd, mean+2*sd) {
+		t.Errorf("band %v–%v, hand SQL gives %.3f–%.3f", o.Low, o.High, mean-2*sd, mean+2*sd)
+	}
+	if wantBreach := monthly["2026-10"] < mean-2*sd || monthly["2026-10"] > mean+2*sd; o.Breach != wantBreach {
+		t.Errorf("breach %v, want %v", o.Breach, wantBreach)
+	}
+}
+
+func fakeFactory(settings map[string]any, _ []string) (notify.Notifier, error) {
+	if settings["url"] == "" || settings["url"] == nil {
+		return nil, errors.New("url: give the robot's webhook")
+	}
+	return &fakeNotifier{name: "fake"}, nil
+}
+
+// TestDemoAlertsFile: the shipped example file loads against the demo bank.
+func TestDemoAlertsFile(t *testing.T) {
+	t.Setenv("BEACON_DINGTALK_URL", "https://oapi.dingtalk.com/robot/send?access_token=x")
+	sc, _, engine := engineHarness(t)
+	reg := NewRegistry(map[string]Factory{"dingtalk": fakeFactory})
+	sc.channels = reg
+	f, err := ReadFile("../models/demo_bank_alerts.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.LoadChannels(reg); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Apply(context.Background(), sc); err != nil {
+		t.Fatal(err)
+	}
+	rules, _ := sc.Rules(context.Background())
+	subs, _ := sc.Subscriptions(context.Background())
+	if len(rules) != 4 || len(subs) != 1 {
+		t.Fatalf("loaded %d rules and %d subscriptions, want 4 and 1", len(rules), len(subs))
+	}
+	// The scoped rule's branches exist in the demo bank.
+	for _, b := range rules[2].Owner.Scope["branch"] {
+		if vals := engine.Catalog(); vals == nil {
+			t.Fatal("no catalog")
+		}
+		if rows := warehousetest.Rows(t, bank, fmt.Sprintf(`SELECT 1 FROM branches WHERE branch_name = '%s'`, b)); len(rows) != 1 {
+			t.Errorf("example branch %q is not a demo bank branch", b)
+		}
+	}
+}
+
+// TestAlertsFileErrors: mistakes are reported at their file and line.
+func TestAlertsFileErrors(t *testing.T) {
+	sc, _, _ := engineHarness(t)
+	reg := NewRegistry(map[string]Factory{"dingtalk": fakeFactory})
+	sc.channels = reg
+	cases := []struct{ name, yaml, want string }{
+		{"unknown key", "rules:\n  - id: a\n    nmae: x\n", "x.yaml:3: field nmae not found"},
+		{"bad metric", "channels:\n  - {name: ops, type: dingtalk, url: u}\nrules:\n  - id: a\n    name: A\n    query:\n      metrics: [churn_rat]\n    condition: {kind: threshold, above: 1}\n    schedule: {cron: '0 9 * * *', time_zone: UTC}\n    channels: [{name: ops}]\n    owner: {subject: s}\n",
+			"x.yaml:7: rules[0].query.metrics[0]: unknown metric \"churn_rat\""},
+		{"bad zone", "channels:\n  - {name: ops, type: dingtalk, url: u}\nrules:\n  - id: a\n    name: A\n    query: {metrics: [churn_rate]}\n    condition: {kind: threshold, above: 1}\n    schedule:\n      cron: '0 9 * * *'\n      time_zone: Mars/Olympus\n    channels: [{name: ops}]\n    owner: {subject: s}\n",
+			"x.yaml:10: rules[0].schedule.time_zone: unknown time zone"},
+		{"unknown channel type", "channels:\n  - name: ops\n    type: pager\n", "x.yaml:3: channels[0].type: unknown channel type \"pager\""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			reg := NewRegistry(map[string]Factory{"dingtalk": fakeFactory})
+			sc.channels = reg
+			f, err := ParseFile("x.yaml", []byte(c.yaml))
+			if err == nil {
+				if err = f.LoadChannels(reg); err == nil {
+					err = f.Apply(context.Background(), sc)
+				}
+			}
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want an error containing %q", err, c.want)
+			}
+		})
+	}
+}
