@@ -330,3 +330,16 @@ func (sc *Scheduler) Now() time.Time { return sc.now() }
 func sortStates(s []GroupState) {
 	sort.Slice(s, func(i, j int) bool { return s[i].Group < s[j].Group })
 }
+
+// ChannelInfos lists the configured channels' names and types, never
+// their settings.
+func (sc *Scheduler) ChannelInfos() []ChannelInfo {
+	if r, ok := sc.channels.(interface{ Infos() []ChannelInfo }); ok {
+		return r.Infos()
+	}
+	var out []ChannelInfo
+	for _, n := range sc.channels.Names() {
+		out = append(out, ChannelInfo{Name: n})
+	}
+	return out
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/valyala/fasthttp"
 
+	"github.com/beaconbi/beacon/alerts"
 	"github.com/beaconbi/beacon/imagestore"
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/models"
@@ -51,6 +52,8 @@ type Config struct {
 	Admission AdmissionConfig
 	// Dashboards are served to the web front; nil serves none.
 	Dashboards []models.Dashboard
+	// Alerts serves /api/v1/alerts, subscriptions and silences; nil turns them off.
+	Alerts *alerts.Scheduler
 	// Images serves rendered charts at /images/{token}.png; nil turns it off.
 	Images *imagestore.Store
 }
@@ -276,6 +279,7 @@ func (s *Server) routes() {
 	s.mountRetention(api)
 	api.Post("/tables/:name", s.allow(roleAdmin), s.postTable)
 	s.mountFront(api)
+	s.mountAlerts(api)
 	s.app.Use(func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusNotFound, fmt.Sprintf("no route %s %s; see /api/v1/openapi.json", c.Method(), c.Path()))
 	})

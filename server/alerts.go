@@ -1,0 +1,378 @@
+package server
+
+import (
+	"reflect"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/alerts"
+)
+
+// mountAlerts adds the alert rule, subscription, silence and channel
+// routes when the server has a scheduler.
+func (s *Server) mountAlerts(api fiber.Router) {
+	if s.cfg.Alerts == nil {
+		return
+	}
+	viewer, analyst, cheap := s.allow(roleViewer), s.allow(roleAnalyst), s.admit(ClassCheap)
+	api.Get("/alerts", viewer, cheap, s.listAlerts)
+	api.Post("/alerts", analyst, s.createAlert)
+	api.Get("/alerts/:id", viewer, cheap, s.getAlert)
+	api.Put("/alerts/:id", analyst, s.updateAlert)
+	api.Delete("/alerts/:id", analyst, s.deleteAlert)
+	api.Post("/alerts/:id/test", analyst, s.admit(ClassQuery), s.testAlert)
+	api.Get("/alerts/:id/history", viewer, cheap, s.alertHistory)
+	api.Get("/subscriptions", viewer, cheap, s.listSubscriptions)
+	api.Post("/subscriptions", analyst, s.createSubscription)
+	api.Get("/subscriptions/:id", viewer, cheap, s.getSubscription)
+	api.Put("/subscriptions/:id", analyst, s.updateSubscription)
+	api.Delete("/subscriptions/:id", analyst, s.deleteSubscription)
+	api.Post("/subscriptions/:id/test", analyst, s.admit(ClassQuery), s.testSubscription)
+	api.Get("/subscriptions/:id/history", viewer, cheap, s.alertHistory)
+	api.Get("/silences", viewer, cheap, s.listSilences)
+	api.Post("/silences", analyst, s.createSilence)
+	api.Delete("/silences/:id", analyst, s.deleteSilence)
+	api.Get("/channels", viewer, cheap, s.listChannels)
+}
+
+// sees reports whether p may see a rule or subscription owned by owner:
+// a caller with a row scope sees only its own.
+func sees(p *Principal, owner alerts.Owner) bool {
+	return p.Scope == nil || owner.Subject == p.Subject
+}
+
+// ownerFor is the owner of a rule p saves: p itself, or for an admin the
+// owner the body names.
+func ownerFor(p *Principal, asked alerts.Owner) (alerts.Owner, error) {
+	self := alerts.Owner{Subject: p.Subject, Scope: p.Scope}
+	switch {
+	case asked.Subject == "" && asked.Scope == nil:
+		return self, nil
+	case p.Role == roleAdmin:
+		return asked, nil
+	case asked.Subject == self.Subject && reflect.DeepEqual(asked.Scope, self.Scope):
+		return self, nil
+	}
+	return alerts.Owner{}, &beacon.Error{Code: beacon.EFORBIDDEN, Field: "owner",
+		Message: "only an admin may save a rule for another owner or scope; leave owner out to own it yourself"}
+}
+
+// historyLimit reads ?limit= for history (default 100, at most 1000).
+func historyLimit(c *fiber.Ctx) (int, error) {
+	v := c.Query("limit")
+	if v == "" {
+		return 100, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, beacon.Invalid("limit", nil, "limit must be a whole number from 1 to 1000, got %q", clipParam(v))
+	}
+	return n, nil
+}
+
+// listAlerts handles GET /api/v1/alerts.
+func (s *Server) listAlerts(c *fiber.Ctx) error {
+	rules, err := s.cfg.Alerts.Rules(c.UserContext())
+	if err != nil {
+		return err
+	}
+	p := principalOf(c)
+	rules = slices.DeleteFunc(rules, func(r *alerts.Rule) bool { return !sees(p, r.Owner) })
+	return c.JSON(fiber.Map{"alerts": nonNil(rules)})
+}
+
+// visibleRule reads a rule the caller may see; another's is not found.
+func (s *Server) visibleRule(c *fiber.Ctx) (*alerts.Rule, error) {
+	r, err := s.cfg.Alerts.Rule(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return nil, err
+	}
+	if !sees(principalOf(c), r.Owner) {
+		return nil, beacon.Errorf(beacon.ENOTFOUND, "no rule with id %q", clipParam(c.Params("id")))
+	}
+	return r, nil
+}
+
+// getAlert handles GET /api/v1/alerts/{id}.
+func (s *Server) getAlert(c *fiber.Ctx) error {
+	r, err := s.visibleRule(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+// createAlert handles POST /api/v1/alerts.
+func (s *Server) createAlert(c *fiber.Ctx) error {
+	var r alerts.Rule
+	if err := decodeJSON(c.Request().Body(), &r); err != nil {
+		return err
+	}
+	if _, err := s.cfg.Alerts.Rule(c.UserContext(), r.ID); err == nil {
+		return beacon.Errorf(beacon.ECONFLICT, "a rule with id %q exists; update it with PUT /api/v1/alerts/%s", r.ID, r.ID)
+	}
+	if err := s.saveRule(c, &r); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(r)
+}
+
+// updateAlert handles PUT /api/v1/alerts/{id}: the rule is replaced.
+func (s *Server) updateAlert(c *fiber.Ctx) error {
+	old, err := s.visibleRule(c)
+	if err != nil {
+		return err
+	}
+	if old.Origin != alerts.OriginAPI {
+		return beacon.Errorf(beacon.ECONFLICT, "rule %s comes from %s; change it there (it is reloaded at start)", old.ID, old.Origin)
+	}
+	var r alerts.Rule
+	if err := decodeJSON(c.Request().Body(), &r); err != nil {
+		return err
+	}
+	if r.ID == "" {
+		r.ID = old.ID
+	}
+	if r.ID != old.ID {
+		return beacon.Invalid("id", nil, "the body's id %q differs from the path's %q", clipParam(r.ID), old.ID)
+	}
+	if err := s.saveRule(c, &r); err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+func (s *Server) saveRule(c *fiber.Ctx, r *alerts.Rule) error {
+	owner, err := ownerFor(principalOf(c), r.Owner)
+	if err != nil {
+		return err
+	}
+	r.Owner = owner
+	return s.cfg.Alerts.PutRule(c.UserContext(), r, alerts.OriginAPI)
+}
+
+// deleteAlert handles DELETE /api/v1/alerts/{id}.
+func (s *Server) deleteAlert(c *fiber.Ctx) error {
+	r, err := s.visibleRule(c)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Alerts.DeleteRule(c.UserContext(), r.ID); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// testAlert handles POST /api/v1/alerts/{id}/test: evaluate now and send
+// a message marked as a test to the rule's channels.
+func (s *Server) testAlert(c *fiber.Ctx) error {
+	r, err := s.visibleRule(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.cfg.Alerts.TestRule(c.UserContext(), r.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}
+
+// alertHistory handles GET /api/v1/alerts/{id}/history and
+// /api/v1/subscriptions/{id}/history: states, state changes and the
+// delivery log.
+func (s *Server) alertHistory(c *fiber.Ctx) error {
+	limit, err := historyLimit(c)
+	if err != nil {
+		return err
+	}
+	id := c.Params("id")
+	var owner alerts.Owner
+	if r, err := s.cfg.Alerts.Rule(c.UserContext(), id); err == nil {
+		owner = r.Owner
+	} else if sub, err := s.cfg.Alerts.Subscription(c.UserContext(), id); err == nil {
+		owner = sub.Owner
+	} else {
+		return beacon.Errorf(beacon.ENOTFOUND, "no rule or subscription with id %q", clipParam(id))
+	}
+	if !sees(principalOf(c), owner) {
+		return beacon.Errorf(beacon.ENOTFOUND, "no rule or subscription with id %q", clipParam(id))
+	}
+	h, err := s.cfg.Alerts.History(c.UserContext(), id, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(h)
+}
+
+// listSubscriptions handles GET /api/v1/subscriptions.
+func (s *Server) listSubscriptions(c *fiber.Ctx) error {
+	subs, err := s.cfg.Alerts.Subscriptions(c.UserContext())
+	if err != nil {
+		return err
+	}
+	p := principalOf(c)
+	subs = slices.DeleteFunc(subs, func(x *alerts.Subscription) bool { return !sees(p, x.Owner) })
+	return c.JSON(fiber.Map{"subscriptions": nonNil(subs)})
+}
+
+func (s *Server) visibleSubscription(c *fiber.Ctx) (*alerts.Subscription, error) {
+	sub, err := s.cfg.Alerts.Subscription(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return nil, err
+	}
+	if !sees(principalOf(c), sub.Owner) {
+		return nil, beacon.Errorf(beacon.ENOTFOUND, "no subscription with id %q", clipParam(c.Params("id")))
+	}
+	return sub, nil
+}
+
+// getSubscription handles GET /api/v1/subscriptions/{id}.
+func (s *Server) getSubscription(c *fiber.Ctx) error {
+	sub, err := s.visibleSubscription(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(sub)
+}
+
+// createSubscription handles POST /api/v1/subscriptions.
+func (s *Server) createSubscription(c *fiber.Ctx) error {
+	var sub alerts.Subscription
+	if err := decodeJSON(c.Request().Body(), &sub); err != nil {
+		return err
+	}
+	if _, err := s.cfg.Alerts.Subscription(c.UserContext(), sub.ID); err == nil {
+		return beacon.Errorf(beacon.ECONFLICT, "a subscription with id %q exists; update it with PUT /api/v1/subscriptions/%s", sub.ID, sub.ID)
+	}
+	if err := s.saveSubscription(c, &sub); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(sub)
+}
+
+// updateSubscription handles PUT /api/v1/subscriptions/{id}.
+func (s *Server) updateSubscription(c *fiber.Ctx) error {
+	old, err := s.visibleSubscription(c)
+	if err != nil {
+		return err
+	}
+	if old.Origin != alerts.OriginAPI {
+		return beacon.Errorf(beacon.ECONFLICT, "subscription %s comes from %s; change it there (it is reloaded at start)", old.ID, old.Origin)
+	}
+	var sub alerts.Subscription
+	if err := decodeJSON(c.Request().Body(), &sub); err != nil {
+		return err
+	}
+	if sub.ID == "" {
+		sub.ID = old.ID
+	}
+	if sub.ID != old.ID {
+		return beacon.Invalid("id", nil, "the body's id %q differs from the path's %q", clipParam(sub.ID), old.ID)
+	}
+	if err := s.saveSubscription(c, &sub); err != nil {
+		return err
+	}
+	return c.JSON(sub)
+}
+
+func (s *Server) saveSubscription(c *fiber.Ctx, sub *alerts.Subscription) error {
+	owner, err := ownerFor(principalOf(c), sub.Owner)
+	if err != nil {
+		return err
+	}
+	sub.Owner = owner
+	return s.cfg.Alerts.PutSubscription(c.UserContext(), sub, alerts.OriginAPI)
+}
+
+// deleteSubscription handles DELETE /api/v1/subscriptions/{id}.
+func (s *Server) deleteSubscription(c *fiber.Ctx) error {
+	sub, err := s.visibleSubscription(c)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Alerts.DeleteSubscription(c.UserContext(), sub.ID); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// testSubscription handles POST /api/v1/subscriptions/{id}/test.
+func (s *Server) testSubscription(c *fiber.Ctx) error {
+	sub, err := s.visibleSubscription(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.cfg.Alerts.TestSubscription(c.UserContext(), sub.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}
+
+// listSilences handles GET /api/v1/silences: those in force.
+func (s *Server) listSilences(c *fiber.Ctx) error {
+	sl, err := s.cfg.Alerts.Silences(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"silences": nonNil(sl)})
+}
+
+// silenceBody is what POST /api/v1/silences takes.
+type silenceBody struct {
+	Rule    string `json:"rule"`
+	Channel string `json:"channel"`
+	Until   string `json:"until"`
+	Reason  string `json:"reason"`
+}
+
+// createSilence handles POST /api/v1/silences.
+func (s *Server) createSilence(c *fiber.Ctx) error {
+	var b silenceBody
+	if err := decodeJSON(c.Request().Body(), &b); err != nil {
+		return err
+	}
+	sl := alerts.Silence{Rule: b.Rule, Channel: b.Channel, Reason: b.Reason, CreatedBy: principalOf(c).Subject}
+	if b.Until != "" {
+		t, err := time.Parse(time.RFC3339, b.Until)
+		if err != nil {
+			return beacon.Invalid("until", nil, "until %q is not an RFC 3339 time such as 2026-12-01T09:00:00+08:00", clipParam(b.Until))
+		}
+		sl.Until = t
+	}
+	if sl.Rule != "" {
+		r, err := s.cfg.Alerts.Rule(c.UserContext(), sl.Rule)
+		if err != nil || !sees(principalOf(c), r.Owner) {
+			return beacon.Invalid("rule", nil, "no rule with id %q", clipParam(sl.Rule))
+		}
+	}
+	if err := s.cfg.Alerts.AddSilence(c.UserContext(), &sl); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(sl)
+}
+
+// deleteSilence handles DELETE /api/v1/silences/{id}: the silence ends now
+// and the notices it held are sent.
+func (s *Server) deleteSilence(c *fiber.Ctx) error {
+	if err := s.cfg.Alerts.DeleteSilence(c.UserContext(), c.Params("id")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// listChannels handles GET /api/v1/channels: names and types, never settings.
+func (s *Server) listChannels(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"channels": nonNil(s.cfg.Alerts.ChannelInfos())})
+}
+
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}
