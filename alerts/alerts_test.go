@@ -199,7 +199,7 @@ func TestStateMachine(t *testing.T) {
 	h := newHarness(t)
 	r := everyMinuteRule("churn")
 	r.For = 2
-	r.Repeat = Duration(3 * time.Minute)
+	r.Repeat = "3m"
 	if err := h.sc.PutRule(context.Background(), r, OriginAPI); err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +301,7 @@ func TestSilence(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
 	r := everyMinuteRule("quiet")
-	r.Repeat = Duration(time.Minute)
+	r.Repeat = "1m"
 	r.Channels = []ChannelRef{{Name: "ops"}, {Name: "mail"}}
 	if err := h.sc.PutRule(ctx, r, OriginAPI); err != nil {
 		t.Fatal(err)

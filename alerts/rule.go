@@ -66,29 +66,15 @@ type ChannelRef struct {
 	Recipients []string `json:"recipients,omitempty" yaml:"recipients"`
 }
 
-// Duration is a time.Duration written as "30m", "24h" in JSON and YAML.
-type Duration time.Duration
+// Duration is a length of time written as Go writes it: "30m", "24h",
+// "1h30m". It is kept as text and checked by Validate, so that a bad one
+// is reported against its field.
+type Duration string
 
-// MarshalText writes the duration as Go does ("1h0m0s").
-func (d Duration) MarshalText() ([]byte, error) {
-	if d == 0 {
-		return []byte(""), nil
-	}
-	return []byte(time.Duration(d).String()), nil
-}
-
-// UnmarshalText reads "30m", "24h", "1h30m".
-func (d *Duration) UnmarshalText(b []byte) error {
-	if len(b) == 0 {
-		*d = 0
-		return nil
-	}
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return fmt.Errorf("%q is not a duration such as 30m or 24h", clip(string(b)))
-	}
-	*d = Duration(v)
-	return nil
+// value is the duration; Validate has checked it.
+func (d Duration) value() time.Duration {
+	v, _ := time.ParseDuration(string(d))
+	return v
 }
 
 // Condition is what breaks a rule, read from the rule's metric:
@@ -161,8 +147,14 @@ func (r *Rule) Validate(channels []string) error {
 	if r.For < 0 || r.For > maxFor {
 		return invalidf("for", "for must be between 0 and %d consecutive evaluations, got %d", maxFor, r.For)
 	}
-	if r.Repeat != 0 && time.Duration(r.Repeat) < minRepeat {
-		return invalidf("repeat", "repeat must be at least %s, got %s", minRepeat, time.Duration(r.Repeat))
+	if r.Repeat != "" {
+		v, err := time.ParseDuration(string(r.Repeat))
+		if err != nil {
+			return invalidf("repeat", "%q is not a duration such as 30m or 24h", clip(string(r.Repeat)))
+		}
+		if v < minRepeat {
+			return invalidf("repeat", "repeat must be at least %s, got %s", minRepeat, v)
+		}
 	}
 	if err := validateChannels(r.Channels, channels); err != nil {
 		return err

@@ -31,6 +31,16 @@ func (sc *Scheduler) PutRule(ctx context.Context, r *Rule, origin string) error 
 	return err
 }
 
+// CheckRule validates a rule as PutRule would, without saving it.
+func (sc *Scheduler) CheckRule(ctx context.Context, r *Rule) error {
+	return r.Check(ctx, sc.q, sc.channels.Names())
+}
+
+// CheckSubscription validates a subscription without saving it.
+func (sc *Scheduler) CheckSubscription(s *Subscription) error {
+	return s.Check(sc.q, sc.channels.Names())
+}
+
 // Rule reads one rule.
 func (sc *Scheduler) Rule(ctx context.Context, id string) (*Rule, error) {
 	b, err := sc.store.getSpec(ctx, kindRule, id)

@@ -64,7 +64,7 @@ func step(r *Rule, st GroupState, o Observation, now time.Time) (GroupState, str
 	next.Breaches = st.Breaches + 1
 	switch st.State {
 	case StateFiring:
-		if r.Repeat > 0 && st.NotifiedAt != nil && now.Sub(*st.NotifiedAt) >= time.Duration(r.Repeat) {
+		if r.Repeat.value() > 0 && st.NotifiedAt != nil && now.Sub(*st.NotifiedAt) >= r.Repeat.value() {
 			next.NotifiedAt = &now
 			next.Repeats++
 			return next, noticeRepeat

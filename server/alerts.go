@@ -112,6 +112,12 @@ func (s *Server) createAlert(c *fiber.Ctx) error {
 	if err := decodeJSON(c.Request().Body(), &r); err != nil {
 		return err
 	}
+	if err := s.checkOwner(c, &r.Owner); err != nil {
+		return err
+	}
+	if err := s.cfg.Alerts.CheckRule(c.UserContext(), &r); err != nil {
+		return err
+	}
 	if _, err := s.cfg.Alerts.Rule(c.UserContext(), r.ID); err == nil {
 		return beacon.Errorf(beacon.ECONFLICT, "a rule with id %q exists; update it with PUT /api/v1/alerts/%s", r.ID, r.ID)
 	}
@@ -146,12 +152,20 @@ func (s *Server) updateAlert(c *fiber.Ctx) error {
 	return c.JSON(r)
 }
 
-func (s *Server) saveRule(c *fiber.Ctx, r *alerts.Rule) error {
-	owner, err := ownerFor(principalOf(c), r.Owner)
+// checkOwner sets the owner of a rule or subscription the caller saves.
+func (s *Server) checkOwner(c *fiber.Ctx, o *alerts.Owner) error {
+	owner, err := ownerFor(principalOf(c), *o)
 	if err != nil {
 		return err
 	}
-	r.Owner = owner
+	*o = owner
+	return nil
+}
+
+func (s *Server) saveRule(c *fiber.Ctx, r *alerts.Rule) error {
+	if err := s.checkOwner(c, &r.Owner); err != nil {
+		return err
+	}
 	return s.cfg.Alerts.PutRule(c.UserContext(), r, alerts.OriginAPI)
 }
 
@@ -245,6 +259,12 @@ func (s *Server) createSubscription(c *fiber.Ctx) error {
 	if err := decodeJSON(c.Request().Body(), &sub); err != nil {
 		return err
 	}
+	if err := s.checkOwner(c, &sub.Owner); err != nil {
+		return err
+	}
+	if err := s.cfg.Alerts.CheckSubscription(&sub); err != nil {
+		return err
+	}
 	if _, err := s.cfg.Alerts.Subscription(c.UserContext(), sub.ID); err == nil {
 		return beacon.Errorf(beacon.ECONFLICT, "a subscription with id %q exists; update it with PUT /api/v1/subscriptions/%s", sub.ID, sub.ID)
 	}
@@ -280,11 +300,9 @@ func (s *Server) updateSubscription(c *fiber.Ctx) error {
 }
 
 func (s *Server) saveSubscription(c *fiber.Ctx, sub *alerts.Subscription) error {
-	owner, err := ownerFor(principalOf(c), sub.Owner)
-	if err != nil {
+	if err := s.checkOwner(c, &sub.Owner); err != nil {
 		return err
 	}
-	sub.Owner = owner
 	return s.cfg.Alerts.PutSubscription(c.UserContext(), sub, alerts.OriginAPI)
 }
 

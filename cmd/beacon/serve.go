@@ -64,6 +64,8 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	f.register(fs)
 	var o demoOptions
 	o.register(fs, 50_000)
+	var af alertFlags
+	af.register(fs)
 	fs.BoolVar(&o.regenerate, "regenerate", false, "replace a demo bank generated with other options than these (default: serve it as it is)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -154,7 +156,11 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	defer images.Close()
-	srv, err := server.New(server.Config{Addr: f.addr, DB: db, Engine: engine, Chat: chat, Guard: queries.NewGuard(engine, lim.MaxRows),
+	sched, err := newScheduler(ctx, db, engine, af, log)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{Alerts: sched, Addr: f.addr, DB: db, Engine: engine, Chat: chat, Guard: queries.NewGuard(engine, lim.MaxRows),
 		UploadDir: uploadDir, Logger: log, Version: version, Conn: f.conn, Admission: adm, Dashboards: dashboards, Images: images.Store,
 		Auth: server.AuthConfig{Secret: []byte(f.secret), PublicKeyFile: f.pubKey, Issuer: f.issuer, Audience: f.audience}})
 	if err != nil {
@@ -162,9 +168,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen() }()
-	if f.modelPath == "" && o.asOf == "" {
-		go keepDemoBankCurrent(ctx, db, o, log)
-	}
+	go runScheduler(ctx, sched, db, o, f.modelPath == "" && o.asOf == "", log)
 	select {
 	case err := <-errc:
 		return err
@@ -199,24 +203,6 @@ func shutdown(srv *server.Server, db *warehouse.DB, grace time.Duration, log *sl
 	case <-time.After(max(grace-time.Since(start), 0)):
 		log.Error("the database did not close within the shutdown grace; exiting without it")
 		return nil
-	}
-}
-
-// keepDemoBankCurrent regenerates the demo bank when a month turns while
-// serving: its history ends with the current month (readers keep the old
-// data until the new one commits, and the data version drops cached results).
-func keepDemoBankCurrent(ctx context.Context, db *warehouse.DB, o demoOptions, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := ensureDemoBank(ctx, db, o, log); err != nil {
-				log.Error("keep the demo bank current", "err", err)
-			}
-		}
 	}
 }
 
