@@ -400,6 +400,7 @@ func TestDaylightSaving(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.q.set(map[string]float64{"": 0.01})
+	h.step(t) // a new rule is evaluated at once
 	runs := 0
 	for i := 0; i < 6*60; i++ {
 		h.clock.advance(time.Minute)
@@ -420,6 +421,8 @@ func TestMissedTick(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.q.set(map[string]float64{"": 0.01})
+	h.step(t) // a new rule is evaluated at once
+	h.q.runs = 0
 	h.clock.advance(5*time.Hour + 10*time.Minute) // five ticks missed
 	sc2 := h.scheduler(t, "b")                    // a restart: a new scheduler, lease expired
 	st, err := sc2.Step(context.Background())

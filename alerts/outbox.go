@@ -138,12 +138,13 @@ func (s *Store) pending(ctx context.Context) ([]*item, error) {
 // Retry policy of the outbox: exponential backoff with jitter, bounded.
 const (
 	maxAttempts = 8
-	baseBackoff = 2 * time.Second
 	maxBackoff  = 10 * time.Minute
 )
 
-func backoff(attempt int, asked time.Duration) time.Duration {
-	d := baseBackoff << min(attempt-1, 16)
+// backoff is the wait before attempt+1: base doubled per attempt, capped,
+// with jitter, and never shorter than the provider asked.
+func backoff(base time.Duration, attempt int, asked time.Duration) time.Duration {
+	d := base << min(attempt-1, 16)
 	d = min(d, maxBackoff)
 	d = d/2 + rand.N(d/2+1) // jitter, so that a recovering provider is not hit at once by all
 	return max(d, asked)
@@ -229,7 +230,7 @@ func (sc *Scheduler) attempt(ctx context.Context, it *item) (string, error) {
 	case sendErr == nil:
 	case errors.As(sendErr, &se) && se.Retry && n < maxAttempts:
 		status, code, answer = delRetry, se.Status, se.Answer
-		next = now.Add(backoff(n, se.RetryAfter))
+		next = now.Add(backoff(sc.cfg.RetryBase, n, se.RetryAfter))
 	case errors.As(sendErr, &se):
 		status, code, answer = delFailed, se.Status, se.Answer
 	case ctx.Err() != nil:
@@ -237,7 +238,7 @@ func (sc *Scheduler) attempt(ctx context.Context, it *item) (string, error) {
 	default:
 		status, answer = delFailed, sendErr.Error()
 		if n < maxAttempts {
-			status, next = delRetry, now.Add(backoff(n, 0))
+			status, next = delRetry, now.Add(backoff(sc.cfg.RetryBase, n, 0))
 		}
 	}
 	if answer == "" && sendErr != nil {

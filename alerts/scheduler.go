@@ -35,6 +35,9 @@ type Config struct {
 	SendTimeout time.Duration
 	// Workers bounds the rule queries run at once (default 4).
 	Workers int
+	// RetryBase is the wait before a failed delivery's second attempt; it
+	// doubles at each attempt up to ten minutes (default 2s).
+	RetryBase time.Duration
 }
 
 // Scheduler evaluates due rules, moves their states, queues notices in the
@@ -76,6 +79,9 @@ func New(cfg Config) (*Scheduler, error) {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 4
+	}
+	if cfg.RetryBase <= 0 {
+		cfg.RetryBase = 2 * time.Second
 	}
 	return &Scheduler{cfg: cfg, store: cfg.Store, q: cfg.Querier, channels: cfg.Channels, now: cfg.Now, log: cfg.Logger,
 		wake: make(chan struct{}, 1)}, nil

@@ -80,7 +80,9 @@ const (
 	kindSubscription = "subscription"
 )
 
-// putSpec saves a rule or subscription and its next fire time.
+// putSpec saves a rule or subscription and its next fire time. A new
+// rule is evaluated at once (its state is known from the start), a new
+// subscription at its first scheduled time.
 func putSpec(ctx context.Context, tx *sql.Tx, kind, id, origin string, spec any, sched Schedule, now time.Time) error {
 	b, err := json.Marshal(spec)
 	if err != nil {
@@ -90,15 +92,20 @@ func putSpec(ctx context.Context, tx *sql.Tx, kind, id, origin string, spec any,
 	if err != nil {
 		return err
 	}
+	first := next
+	if kind == kindRule {
+		first = now
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO alert_rules VALUES (?, ?, ?, ?, ?)`, id, kind, string(b), origin, now); err != nil {
 		return fmt.Errorf("save %s %s: %w", kind, id, err)
 	}
 	// A changed schedule starts afresh; an unchanged one keeps its next time,
-	// so that reloading the YAML at a restart does not skip a missed tick.
+	// so that reloading the YAML at a restart neither skips a missed tick
+	// nor adds one.
 	_, err = tx.ExecContext(ctx, `INSERT INTO alert_schedule VALUES (?, ?, ?, ?, NULL)
 		ON CONFLICT (id) DO UPDATE SET next_at = CASE WHEN alert_schedule.cron = excluded.cron AND alert_schedule.time_zone = excluded.time_zone
-			THEN alert_schedule.next_at ELSE excluded.next_at END, cron = excluded.cron, time_zone = excluded.time_zone`,
-		id, sched.Cron, sched.TimeZone, next)
+			THEN alert_schedule.next_at ELSE CAST(? AS TIMESTAMPTZ) END, cron = excluded.cron, time_zone = excluded.time_zone`,
+		id, sched.Cron, sched.TimeZone, first, next)
 	if err != nil {
 		return fmt.Errorf("schedule %s %s: %w", kind, id, err)
 	}

@@ -26,12 +26,14 @@ type alertFlags struct {
 	files     string
 	publicURL string
 	interval  time.Duration
+	backoff   time.Duration
 }
 
 func (a *alertFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.files, "alerts", env("BEACON_ALERTS", ""), "alerts YAML files (channels, rules, subscriptions), comma-separated; see docs/alerts.md")
 	fs.StringVar(&a.publicURL, "public-url", env("BEACON_PUBLIC_URL", ""), "Beacon's public address, for report links in pushed messages")
 	fs.DurationVar(&a.interval, "alerts-interval", 5*time.Second, "how often the scheduler looks for due rules and unsent notices")
+	fs.DurationVar(&a.backoff, "alerts-backoff", 2*time.Second, "wait before a failed delivery's second attempt; it doubles per attempt, up to 10m, 8 attempts in all")
 }
 
 // newScheduler builds the alert scheduler over the engine and loads the
@@ -43,7 +45,7 @@ func newScheduler(ctx context.Context, db *warehouse.DB, engine *metrics.Engine,
 		return nil, err
 	}
 	reg := alerts.NewRegistry(channelFactories(notify.Options{Limits: notify.NewLimits()}))
-	sc, err := alerts.New(alerts.Config{Store: store, Querier: engine, Channels: reg, BaseURL: a.publicURL, Logger: log, Interval: a.interval})
+	sc, err := alerts.New(alerts.Config{Store: store, Querier: engine, Channels: reg, BaseURL: a.publicURL, Logger: log, Interval: a.interval, RetryBase: a.backoff})
 	if err != nil {
 		return nil, err
 	}
