@@ -106,6 +106,9 @@ func (s *Server) postQuery(c *fiber.Ctx) error {
 	if err := decodeJSON(c.Request().Body(), &q); err != nil {
 		return err
 	}
+	if wantsXLSX(c) {
+		return s.postQueryXLSX(c, q)
+	}
 	return s.run(c, q)
 }
 

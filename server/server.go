@@ -22,6 +22,7 @@ import (
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/models"
 	"github.com/beaconbi/beacon/queries"
+	"github.com/beaconbi/beacon/reports"
 	"github.com/beaconbi/beacon/warehouse"
 )
 
@@ -56,6 +57,9 @@ type Config struct {
 	Alerts *alerts.Scheduler
 	// Images serves rendered charts at /images/{token}.png; nil turns it off.
 	Images *imagestore.Store
+	// Reports are the declared reports under /reports/{name}; nil serves
+	// only the report of a query (/reports/query).
+	Reports *reports.Set
 }
 
 // ConnLimits are the connection-level bounds.
@@ -259,6 +263,7 @@ func (s *Server) routes() {
 	s.app.Get("/api/v1/openapi.json", s.openAPI)
 	s.mountAssets()
 	s.mountImages()
+	s.mountReports()
 
 	api := s.app.Group("/api/v1", s.authenticate, s.limitBody, s.cancelOnDisconnect)
 	cheap := s.admit(ClassCheap)

@@ -138,6 +138,10 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		log.Info("LLM planner on, offline planner as fallback", "base_url", os.Getenv("OPENAI_BASE_URL"), "model", os.Getenv("BEACON_LLM_MODEL"))
 	}
 	chat := queries.NewChat(engine, chatCfg)
+	reportSet, err := loadReports(engine, f.modelPath == "", log)
+	if err != nil {
+		return err
+	}
 	uploadDir, err := stagingDir(db)
 	if err != nil {
 		return err
@@ -162,6 +166,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	srv, err := server.New(server.Config{Alerts: sched, Addr: f.addr, DB: db, Engine: engine, Chat: chat, Guard: queries.NewGuard(engine, lim.MaxRows),
 		UploadDir: uploadDir, Logger: log, Version: version, Conn: f.conn, Admission: adm, Dashboards: dashboards, Images: images.Store,
+		Reports: reportSet,
 		Auth: server.AuthConfig{Secret: []byte(f.secret), PublicKeyFile: f.pubKey, Issuer: f.issuer, Audience: f.audience}})
 	if err != nil {
 		return err

@@ -1,0 +1,206 @@
+package reports
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/charts"
+	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/narrate"
+)
+
+// Runner runs a governed metric query under a row scope; *metrics.Engine
+// is one.
+type Runner interface {
+	Run(ctx context.Context, q metrics.Query, scope metrics.Scope) (*metrics.Result, error)
+	Catalog() *metrics.Catalog
+}
+
+// maxTableRows caps the rows a section's table shows; the chart and the
+// xlsx export hold them all.
+const maxTableRows = 50
+
+// Page is a report run for one reader: what the HTML page, the xlsx
+// workbook and a message are made from.
+type Page struct {
+	Name        string
+	Lang        string
+	Title       string
+	Description string
+	// Scope is the reader's row scope, said on the page so that a branch
+	// head knows the figures are theirs alone.
+	Scope    metrics.Scope
+	Sections []*Figure
+}
+
+// Figure is one section as run: its result, chart, sentence, table and
+// the definitions and SQL behind it.
+type Figure struct {
+	Title    string
+	Note     string
+	Sentence string
+	Query    metrics.Query
+	Result   *metrics.Result
+	Chart    charts.Chart
+	// Option is the chart's ECharts option as JSON ("" for no chart).
+	Option string
+	Table  Table
+	// Error says why the section could not be run; the rest of the report still is.
+	Error string
+}
+
+// Table is a result as the page shows it: headers, and each cell as text
+// with its raw value.
+type Table struct {
+	Head      []string
+	Rows      [][]Cell
+	Truncated int // rows not shown
+}
+
+// Cell is a value written for a reader, with the number behind it.
+type Cell struct {
+	Text    string
+	Value   any
+	Numeric bool
+}
+
+// Run runs every section of r under scope, in lang ("zh" or "en"). A
+// section that fails is reported in its place unless the failure is the
+// caller's (a canceled request, a timeout), which ends the run.
+func Run(ctx context.Context, rn Runner, r *Report, scope metrics.Scope, lang string) (*Page, error) {
+	p := &Page{Name: r.Name, Lang: lang, Title: narrate.Label(lang, r.Title, r.Name), Description: pick(lang, r.Description), Scope: scope}
+	for _, s := range r.Sections {
+		f, err := runSection(ctx, rn, r.Query(s), s, scope, lang)
+		if err != nil {
+			if code := beacon.ErrorCode(err); code == beacon.ECANCELED || code == beacon.ETIMEOUT || ctx.Err() != nil {
+				return nil, err
+			}
+			f = &Figure{Title: SectionTitle(rn.Catalog(), s, lang), Query: r.Query(s), Error: userMessage(err)}
+		}
+		p.Sections = append(p.Sections, f)
+	}
+	return p, nil
+}
+
+// RunQuery runs one metric query as a one-section report: the report for
+// any governed query. Errors are returned as they are, so a bad query is
+// the caller's 4xx.
+func RunQuery(ctx context.Context, rn Runner, q metrics.Query, chart string, scope metrics.Scope, lang string) (*Page, error) {
+	if chart != "" {
+		if msg := fits(Section{Query: q, Chart: chart}); msg != "" {
+			return nil, beacon.Invalid("chart", charts.Kinds, "%s", msg)
+		}
+	}
+	s := Section{Query: q, Chart: chart}
+	f, err := runSection(ctx, rn, q, s, scope, lang)
+	if err != nil {
+		return nil, err
+	}
+	return &Page{Name: "query", Lang: lang, Title: f.Title, Scope: scope, Sections: []*Figure{f}}, nil
+}
+
+func runSection(ctx context.Context, rn Runner, q metrics.Query, s Section, scope metrics.Scope, lang string) (*Figure, error) {
+	cat := rn.Catalog()
+	res, err := rn.Run(ctx, q, scope)
+	if err != nil {
+		return nil, err
+	}
+	f := &Figure{Title: SectionTitle(cat, s, lang), Note: pick(lang, s.Note), Query: q, Result: res,
+		Sentence: narrate.Sentence(lang, cat, q, res)}
+	labels := func(dim, v string) string { return narrate.ValueLabel(lang, cat, dim, v) }
+	f.Chart, err = charts.Build(res, charts.Options{Lang: lang, Kind: s.Chart, Labels: labels})
+	if err != nil {
+		// The shape was checked when the report was loaded; a result that
+		// still does not fit (no rows for a grain) is drawn as chosen.
+		f.Chart, err = charts.Build(res, charts.Options{Lang: lang, Labels: labels})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if f.Chart.Option != nil {
+		b, err := json.Marshal(f.Chart.Option)
+		if err != nil {
+			return nil, fmt.Errorf("encode chart of %s: %w", f.Title, err)
+		}
+		f.Option = string(b)
+	}
+	f.Table = table(cat, res, lang)
+	return f, nil
+}
+
+// table writes a result's rows for reading: dimension values by their
+// labels, metric values in their formats.
+func table(cat *metrics.Catalog, r *metrics.Result, lang string) Table {
+	var t Table
+	defs := map[string]metrics.Definition{}
+	for _, d := range r.Definitions {
+		defs[d.Name] = d
+	}
+	for _, c := range r.Columns {
+		t.Head = append(t.Head, narrate.ColumnLabel(cat, c, lang))
+	}
+	for i, row := range r.Rows {
+		if i == maxTableRows {
+			t.Truncated = len(r.Rows) - i
+			break
+		}
+		cells := make([]Cell, len(row))
+		for j, v := range row {
+			cells[j] = cellOf(cat, r.Columns[j], defs, v, lang)
+		}
+		t.Rows = append(t.Rows, cells)
+	}
+	return t
+}
+
+func cellOf(cat *metrics.Catalog, c metrics.Column, defs map[string]metrics.Definition, v any, lang string) Cell {
+	switch c.Role {
+	case "metric", "comparison":
+		d := narrate.ColumnDefinition(c, defs)
+		_, isNum := narrate.Number(v)
+		return Cell{Text: narrate.Value(lang, d, v), Value: v, Numeric: isNum}
+	case "dimension":
+		if v == nil {
+			return Cell{Text: map[bool]string{true: "（未填）", false: "(blank)"}[lang == "zh"]}
+		}
+		return Cell{Text: narrate.ValueLabel(lang, cat, c.Name, fmt.Sprint(v)), Value: v}
+	}
+	if v == nil {
+		return Cell{}
+	}
+	return Cell{Text: fmt.Sprint(v), Value: v}
+}
+
+// SectionTitle is a section's title in lang, or its metrics' labels.
+func SectionTitle(cat *metrics.Catalog, s Section, lang string) string {
+	if t := pick(lang, s.Title); t != "" {
+		return t
+	}
+	var names []string
+	for _, m := range s.Query.Metrics {
+		if mt, ok := cat.Metric(m); ok {
+			names = append(names, narrate.Label(lang, mt.Label, m))
+		} else {
+			names = append(names, m)
+		}
+	}
+	sep := map[bool]string{true: "、", false: ", "}[lang == "zh"]
+	return strings.Join(names, sep)
+}
+
+// pick is a text in lang, falling back to the other language.
+func pick(lang string, t metrics.Text) string {
+	return narrate.Label(lang, t, "")
+}
+
+// userMessage is what a reader may see of a section's failure: the
+// message of a user-facing error, never an internal one's details.
+func userMessage(err error) string {
+	if beacon.ErrorCode(err) == beacon.EINTERNAL {
+		return "internal error"
+	}
+	return err.Error()
+}
