@@ -315,7 +315,7 @@ func (sc *Scheduler) drawCharts(ctx context.Context, runs []*ruleRun) {
 		}
 		img, err := sc.cfg.Renderer.Chart(ctx, run.ev.Result, run.rule.Lang)
 		if err != nil {
-			sc.log.Warn("alert chart not drawn; sending text", "rule", run.rule.ID, "err", err)
+			sc.log.Debug("alert chart not drawn; sending text", "rule", run.rule.ID, "err", err)
 			continue
 		}
 		run.ev.image = img

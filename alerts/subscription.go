@@ -141,7 +141,7 @@ func (sc *Scheduler) reportMessage(ctx context.Context, s *Subscription, kind no
 	if sc.cfg.Renderer != nil && key != nil {
 		img, err := sc.cfg.Renderer.Chart(ctx, key, s.Lang)
 		if err != nil {
-			sc.log.Warn("report chart not drawn; sending text", "subscription", s.ID, "err", err)
+			sc.log.Debug("report chart not drawn; sending text", "subscription", s.ID, "err", err)
 		} else {
 			msg.Image = img
 		}

@@ -23,15 +23,13 @@ import (
 
 // alertFlags are serve's flags for alerts and report subscriptions.
 type alertFlags struct {
-	files     string
-	publicURL string
-	interval  time.Duration
-	backoff   time.Duration
+	files    string
+	interval time.Duration
+	backoff  time.Duration
 }
 
 func (a *alertFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.files, "alerts", env("BEACON_ALERTS", ""), "alerts YAML files (channels, rules, subscriptions), comma-separated; see docs/alerts.md")
-	fs.StringVar(&a.publicURL, "public-url", env("BEACON_PUBLIC_URL", ""), "Beacon's public address, for report links in pushed messages")
 	fs.DurationVar(&a.interval, "alerts-interval", 5*time.Second, "how often the scheduler looks for due rules and unsent notices")
 	fs.DurationVar(&a.backoff, "alerts-backoff", 2*time.Second, "wait before a failed delivery's second attempt; it doubles per attempt, up to 10m, 8 attempts in all")
 }
@@ -39,13 +37,20 @@ func (a *alertFlags) register(fs *flag.FlagSet) {
 // newScheduler builds the alert scheduler over the engine and loads the
 // alerts files: their channels first, then their rules and subscriptions,
 // all validated with file:line errors before serving starts.
-func newScheduler(ctx context.Context, db *warehouse.DB, engine *metrics.Engine, a alertFlags, log *slog.Logger) (*alerts.Scheduler, error) {
+//
+// Charts are drawn by images (a headless browser, when one is installed)
+// and report links point at publicURL.
+func newScheduler(ctx context.Context, db *warehouse.DB, engine *metrics.Engine, a alertFlags, images *chartImages, publicURL string, log *slog.Logger) (*alerts.Scheduler, error) {
 	store, err := alerts.OpenStore(ctx, db)
 	if err != nil {
 		return nil, err
 	}
 	reg := alerts.NewRegistry(channelFactories(notify.Options{Limits: notify.NewLimits()}))
-	sc, err := alerts.New(alerts.Config{Store: store, Querier: engine, Channels: reg, BaseURL: a.publicURL, Logger: log, Interval: a.interval, RetryBase: a.backoff})
+	cfg := alerts.Config{Store: store, Querier: engine, Channels: reg, BaseURL: publicURL, Logger: log, Interval: a.interval, RetryBase: a.backoff}
+	if images != nil && images.Charts != nil {
+		cfg.Renderer = images.Charts
+	}
+	sc, err := alerts.New(cfg)
 	if err != nil {
 		return nil, err
 	}
