@@ -15,8 +15,9 @@ import (
 )
 
 // ScoresTable is where the early-warning scores are read from when it
-// exists: one row per customer and month with customer_id, month (DATE)
-// and tier (high, medium, low).
+// exists (risk.Score writes it): one row per customer and month with
+// customer_id, month (DATE, the score made at its end) and tier (high,
+// medium, low).
 const ScoresTable = "risk_scores"
 
 // MinUpliftN is the fewest customers on each side (treated, and matched
@@ -141,6 +142,15 @@ func (r *Retention) Uplift(ctx context.Context, req UpliftRequest, scope map[str
 	if err != nil {
 		return nil, err
 	}
+	if src.scores && len(treated) == 0 {
+		// Scores of recent months only: no outcome is known yet for them.
+		src.scores = false
+		view.StandIn = true
+		view.Comparison = comparisonText(false, req.Language) + scoresTooRecent(req.Language)
+		if treated, control, err = r.upliftCells(ctx, src, where, args, from, to); err != nil {
+			return nil, err
+		}
+	}
 	view.Groups, view.Total = upliftGroups(req.By, treated, control, req.Language)
 	view.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
 	return view, nil
@@ -175,6 +185,13 @@ func comparisonText(scores bool, lang string) string {
 		return "No risk scores yet: stand-in flag. A customer is flagged in a month when their month-end balance fell to 80% or less of two months before and they have not left; treated flagged customers are compared with untreated flagged customers of the same segment and month (tier: high)."
 	}
 	return "尚无风险评分，采用替代标记：某月月末余额降至两个月前的 80% 及以下且尚未流失的客户视为高风险；受理客户与同客群、同月份的未受理高风险客户对比。"
+}
+
+func scoresTooRecent(lang string) string {
+	if lang == "en" {
+		return " (" + ScoresTable + " exists, but no scored month has a known 90-day outcome yet.)"
+	}
+	return "（" + ScoresTable + " 已存在，但尚无已知 90 天结果的评分月份。）"
 }
 
 // upliftSources says which tables exist.
@@ -221,7 +238,9 @@ func (r *Retention) upliftCells(ctx context.Context, src upliftSources, where st
 	}
 	flagged := standInFlagSQL
 	if src.scores {
-		flagged = `SELECT s.customer_id, s.month::DATE AS month, cm.segment, cm.aum, s.tier FROM ` + ScoresTable + ` s
+		// A score is made at the end of its month, so an action in a month
+		// is matched on the score of the month before: what the bank knew.
+		flagged = `SELECT s.customer_id, (s.month::DATE + INTERVAL 1 MONTH)::DATE AS month, cm.segment, cm.aum, s.tier FROM ` + ScoresTable + ` s
 			JOIN customer_months cm ON cm.customer_id = s.customer_id AND cm.month = s.month::DATE WHERE NOT cm.churned`
 	}
 	q := `WITH flagged AS (` + flagged + `),

@@ -154,3 +154,49 @@ func TestUpliftWithNoEffectCoversZero(t *testing.T) {
 		t.Errorf("%d of %d segment intervals miss 0 with no effect", missed, len(v.Groups))
 	}
 }
+
+func TestUpliftUsesScoresWhenTheyExist(t *testing.T) {
+	ret, db := retention(t)
+	ctx := context.Background()
+	exec := func(q string) {
+		t.Helper()
+		if err := db.Write(ctx, func(tx *sql.Tx) error { _, err := tx.ExecContext(ctx, q); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Scores by a hand rule: high when the balance fell over the month, so
+	// every action month has a tier from the month before.
+	exec(`CREATE TABLE risk_scores AS
+		SELECT now.month, now.customer_id, CASE WHEN now.balance < 0.9 * before.balance THEN 'high' ELSE 'low' END AS tier
+		FROM customer_months now JOIN customer_months before ON before.customer_id = now.customer_id AND before.month = now.month - INTERVAL 1 MONTH
+		WHERE NOT now.churned`)
+	t.Cleanup(func() { exec(`DROP TABLE IF EXISTS risk_scores`) })
+	v, err := ret.Uplift(ctx, risk.UpliftRequest{By: []string{"tier"}, Language: "en"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.StandIn || len(v.Groups) == 0 {
+		t.Fatalf("got stand_in %v with %d groups, want the scores' tiers", v.StandIn, len(v.Groups))
+	}
+	// Treated by tier, by hand: an action's month has the score of the month before.
+	for _, g := range v.Groups {
+		r := warehousetest.Rows(t, db, `
+			WITH a AS (SELECT customer_id, date_trunc('month', action_date)::DATE AS month, min(action_date) AS day FROM retention_actions GROUP BY ALL)
+			SELECT count(*) FROM a JOIN risk_scores s ON s.customer_id = a.customer_id AND s.month = a.month - INTERVAL 1 MONTH
+			JOIN customer_months cm ON cm.customer_id = s.customer_id AND cm.month = s.month
+			WHERE s.tier = $1 AND NOT cm.churned AND a.day + 90 <= $2::DATE`, g.Key["tier"], warehousetest.AsOf.Format("2006-01-02"))
+		if want := r[0][0].(float64); float64(g.Treated+g.Unmatched) != want {
+			t.Errorf("tier %s: got %d treated (+%d unmatched), hand SQL %v", g.Key["tier"], g.Treated, g.Unmatched, want)
+		}
+	}
+
+	// Scores of the last month alone have no known outcome: the stand-in is used, and said so.
+	exec(`DELETE FROM risk_scores WHERE month < (SELECT max(month) FROM risk_scores)`)
+	v, err = ret.Uplift(ctx, risk.UpliftRequest{Language: "en"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.StandIn || v.Total.Treated == 0 {
+		t.Errorf("got stand_in %v, %d treated; want the stand-in flag with a note (%q)", v.StandIn, v.Total.Treated, v.Comparison)
+	}
+}
