@@ -17,6 +17,7 @@ func (s *Server) mountRetention(api fiber.Router) {
 	ret := risk.NewRetention(s.db, s.engine)
 	api.Post("/retention/actions", s.allow(roleAnalyst), s.admit(ClassQuery), func(c *fiber.Ctx) error { return s.postAction(c, ret) })
 	api.Get("/retention/uplift", s.allow(roleViewer), s.admit(ClassQuery), func(c *fiber.Ctx) error { return s.getUplift(c, ret) })
+	api.Post("/retention/whatif", s.allow(roleViewer), s.admit(ClassQuery), func(c *fiber.Ctx) error { return s.postWhatIf(c, ret) })
 }
 
 // postAction handles POST /api/v1/retention/actions: record a retention
@@ -49,4 +50,18 @@ func (s *Server) getUplift(c *fiber.Ctx, ret *risk.Retention) error {
 		return err
 	}
 	return c.JSON(v)
+}
+
+// postWhatIf handles POST /api/v1/retention/whatif: customers and AUM
+// expected to be kept by acting on the top N at-risk customers of a segment.
+func (s *Server) postWhatIf(c *fiber.Ctx, ret *risk.Retention) error {
+	var req risk.WhatIfRequest
+	if err := decodeJSON(c.Request().Body(), &req); err != nil {
+		return err
+	}
+	w, err := ret.WhatIf(c.UserContext(), req, principalOf(c).Scope)
+	if err != nil {
+		return err
+	}
+	return c.JSON(w)
 }

@@ -110,3 +110,20 @@ func TestUpliftOverHTTPUsesTheCallersRows(t *testing.T) {
 		}
 	}
 }
+
+func TestWhatIfOverHTTP(t *testing.T) {
+	srv := newServer(t, bank, server.AuthConfig{})
+	r := do(t, srv, "POST", "/api/v1/retention/whatif", []byte(`{"segment":"普通","top_n":50,"language":"en"}`))
+	if r.status != 200 {
+		t.Fatalf("got %d %s", r.status, r.body)
+	}
+	w := r.json(t)
+	if w["stand_in"] != true || w["candidates"].(float64) == 0 || w["candidates"].(float64) > 50 || w["cost"].(float64) <= 0 {
+		t.Errorf("got %s", r.body)
+	}
+	for _, body := range []string{`{"segment":"普通","top_n":-1}`, `{"segment":"普通"}`, `{"segment":"nobody","top_n":5}`, `{"segment":"普通","top_n":5,"cost_per_action":"free"}`} {
+		if r := do(t, srv, "POST", "/api/v1/retention/whatif", []byte(body)); r.status != 400 {
+			t.Errorf("%s: got %d %s, want 400", body, r.status, r.body)
+		}
+	}
+}
