@@ -106,6 +106,7 @@ func NewLexicon(cat *metrics.Catalog) *Lexicon {
 		}
 	}
 	lx.addEntityWords(cat, bySurface)
+	lx.addVerbForms(cat, bySurface)
 	for _, t := range cat.Tables() {
 		for _, w := range strings.Fields(normalize(t)) {
 			lx.nouns[w] = true
@@ -171,6 +172,41 @@ func (lx *Lexicon) addEntityWords(cat *metrics.Catalog, bySurface map[string]*en
 				lx.entity[stem], lx.stem[stem] = !some, !some
 			}
 			break
+		}
+	}
+}
+
+// reZhStatusCount splits a count's Chinese label into the status and what
+// it counts: 流失用户数 → 流失, 用户; 违约笔数 → 违约, 笔.
+var reZhStatusCount = regexp.MustCompile(`^(\p{Han}{2,4}?)(客户|用户|会员|账户|保单|贷款|订单|人|户|笔|件|张|单|家|个)数(?:量)?$`)
+
+// reEnStatusCount splits an English label into a participle and a noun:
+// Churned accounts → churned, accounts.
+var reEnStatusCount = regexp.MustCompile(`^(\w+ed)\s+(\w+)$`)
+
+// addVerbForms lets a count of some status be asked with the status as
+// the verb: 流失了多少用户 and 违约了几笔 for 流失用户数 and 违约笔数, "accounts
+// (that) churned" for Churned accounts.
+func (lx *Lexicon) addVerbForms(cat *metrics.Catalog, bySurface map[string]*entry) {
+	for _, name := range cat.Names() {
+		m := lx.metrics[name]
+		if m.Format != "count" || !countsSome(cat, m) {
+			continue
+		}
+		t := target{Kind: kindMetric, Name: name}
+		if g := reZhStatusCount.FindStringSubmatch(strings.TrimSpace(normalize(m.Label.ZH))); g != nil {
+			for _, how := range []string{"了多少", "了几", "多少", "几"} {
+				for _, cl := range []string{"", "个", "位", "名", "家", "户", "笔", "件", "张"} {
+					if s := g[1] + how + cl + g[2]; !strings.HasSuffix(cl+g[2], g[2]+g[2]) {
+						addSurface(bySurface, s, t)
+					}
+				}
+			}
+		}
+		if g := reEnStatusCount.FindStringSubmatch(strings.TrimSpace(normalize(m.Label.EN))); g != nil {
+			for _, link := range []string{" ", " that ", " who ", " which "} {
+				addSurface(bySurface, g[2]+link+g[1], t)
+			}
 		}
 	}
 }

@@ -29,6 +29,8 @@ func TestOfflinePlanner(t *testing.T) {
 		{"上季度各客群的AUM占比", "answer", `{"metrics":["segment_contribution"],"dimensions":["segment"],"time":{"range":"last_quarter"}}`},
 		{"which branch lost the most customers this quarter?", "answer", `{"metrics":["churned_customers"],"dimensions":["branch"],"time":{"range":"this_quarter"},"order":[{"by":"churned_customers","desc":true}],"limit":1}`},
 		{"上个月流失了多少客户", "answer", `{"metrics":["churned_customers"],"time":{"range":"last_month"}}`},
+		{"各客群上个月分别流失了几位客户", "answer", `{"metrics":["churned_customers"],"dimensions":["segment"],"time":{"range":"last_month"}}`},
+		{"how many customers churned last month by segment", "answer", `{"metrics":["churned_customers"],"dimensions":["segment"],"time":{"range":"last_month"}}`},
 		{"renewal rate over the past year", "answer", `{"metrics":["renewal_rate"],"time":{"range":"last_12_months"}}`},
 		{"renewal rate last year", "answer", `{"metrics":["renewal_rate"],"time":{"range":"last_year"}}`},
 		{"top 3 segments by churn rate last month", "answer", `{"metrics":["churn_rate"],"dimensions":["segment"],"time":{"range":"last_month"},"order":[{"by":"churn_rate","desc":true}],"limit":3}`},
