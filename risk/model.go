@@ -89,6 +89,9 @@ func Fit(d *Dataset, p TrainParams) (*Model, error) {
 	}
 	trainIdx, validIdx := StratifiedSplit(d.Y, p.ValidFraction, p.Seed)
 	train, valid := d.Subset(trainIdx), d.Subset(validIdx)
+	if pos := countPositive(valid.Y); pos == 0 || pos == valid.Len() {
+		return nil, fmt.Errorf("train: the validation part has %d churners among %d rows; calibration needs both outcomes (too few churners in the training rows?)", pos, valid.Len())
+	}
 	m := &Model{Kind: p.Kind, Features: slices.Clone(d.Features), Params: p}
 	var err error
 	switch p.Kind {
@@ -114,4 +117,14 @@ func Fit(d *Dataset, p TrainParams) (*Model, error) {
 	slices.Reverse(scores)
 	m.ValidScores = scores
 	return m, nil
+}
+
+func countPositive(y []float64) int {
+	n := 0
+	for _, v := range y {
+		if v == 1 {
+			n++
+		}
+	}
+	return n
 }

@@ -151,6 +151,13 @@ func TrainTable(t *FeatureTable, split TimeSplit, opts TrainOptions, now time.Ti
 	if len(trainRows) == 0 || len(testRows) == 0 {
 		return nil, fmt.Errorf("train: %d training and %d test customer-months, want some of each", len(trainRows), len(testRows))
 	}
+	pos := 0
+	for _, i := range testRows {
+		pos += int(t.Label[i])
+	}
+	if pos == 0 || pos == len(testRows) {
+		return nil, fmt.Errorf("train: the test months have %d churners among %d customer-months; AUC needs both outcomes", pos, len(testRows))
+	}
 	enc := NewEncoder(t, trainRows)
 	train, test := enc.Dataset(t, trainRows), enc.Dataset(t, testRows)
 	m, err := Fit(train, opts.Params)

@@ -282,6 +282,7 @@ func (s *Server) routes() {
 	api.Get("/tables", s.allow(roleAnalyst), cheap, s.listTables)
 	s.mountExplain(api)
 	s.mountRetention(api)
+	s.mountRisk(api)
 	api.Post("/tables/:name", s.allow(roleAdmin), s.postTable)
 	s.mountFront(api)
 	s.mountAlerts(api)
