@@ -1,25 +1,54 @@
 // Charts: an ECharts instance per element (ECharts is loaded by index.html
 // from /assets/vendor), and options built from a query result.
-import { html, useEffect, useRef } from '../vendor/preact-htm.js';
+import { html, useEffect, useRef, useState } from '../vendor/preact-htm.js';
 import { value } from './format.js';
 import { label } from './i18n.js';
 
 const palette = ['#1f5fbf', '#d9480f', '#2b8a3e', '#7048e8', '#c2255c', '#0b7285', '#5c940d', '#862e9c'];
 
+let echartsLoading = null;
+
+// loadECharts adds ECharts (1 MB) to the page the first time a chart is
+// drawn, so that a page without charts is ready sooner.
+export function loadECharts() {
+  if (window.echarts) return Promise.resolve(window.echarts);
+  if (!echartsLoading) {
+    echartsLoading = new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = '/assets/vendor/echarts.min.js';
+      s.onload = () => resolve(window.echarts);
+      s.onerror = () => { echartsLoading = null; reject(new Error('could not load ECharts')); };
+      document.head.appendChild(s);
+    });
+  }
+  return echartsLoading;
+}
+
 // Chart draws option in a box of fixed height, so nothing moves when it arrives.
 export function Chart({ option, height = 320, name }) {
   const el = useRef(null);
   const inst = useRef(null);
+  const [ready, setReady] = useState(!!window.echarts);
   useEffect(() => {
-    if (!window.echarts || !el.current) return undefined;
-    inst.current = window.echarts.init(el.current, null, { renderer: 'canvas' });
-    const ro = new ResizeObserver(() => inst.current && inst.current.resize());
-    ro.observe(el.current);
-    return () => { ro.disconnect(); inst.current.dispose(); inst.current = null; };
+    let gone = false;
+    let ro = null;
+    loadECharts().then((echarts) => {
+      if (gone || !el.current) return;
+      inst.current = echarts.init(el.current, null, { renderer: 'canvas' });
+      ro = new ResizeObserver(() => inst.current && inst.current.resize());
+      ro.observe(el.current);
+      setReady(true);
+    });
+    return () => {
+      gone = true;
+      if (ro) ro.disconnect();
+      if (inst.current) inst.current.dispose();
+      inst.current = null;
+    };
   }, []);
   useEffect(() => {
-    if (inst.current && option) inst.current.setOption(option, true);
-  }, [option]);
+    if (ready && inst.current && option) inst.current.setOption(option, true);
+  }, [option, ready]);
   return html`<div class="chart" ref=${el} style=${{ height: height + 'px' }} role="img" aria-label=${name || ''} data-chart="1"></div>`;
 }
 
