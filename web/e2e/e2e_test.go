@@ -315,6 +315,26 @@ func cellValue(tb testing.TB, tt *tab, scope, col string) float64 {
 	return eval[float64](tb, tt, fmt.Sprintf(`Number(document.querySelector(%q).querySelector('td[data-col=%s]').dataset.value)`, scope, col))
 }
 
+// layoutShift is the page's cumulative layout shift so far, not counting
+// shifts right after the user's own input (as browsers score it).
+func layoutShift(tb testing.TB, tt *tab) float64 {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(tt.ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`new Promise(done => {
+		const o = new PerformanceObserver(list => {
+			done(list.getEntries().filter(e => !e.hadRecentInput).reduce((a, e) => a + e.value, 0));
+			o.disconnect();
+		});
+		o.observe({type: 'layout-shift', buffered: true});
+		setTimeout(() => done(0), 300);
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
+
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
 
 func pct(v float64) string { return fmt.Sprintf("%.2f%%", v*100) }
@@ -368,6 +388,9 @@ func TestFront(t *testing.T) {
 			t.Errorf("folded SQL missing: %q", sql)
 		}
 		tt.shot(t, "ask")
+		if cls := layoutShift(t, tt); cls >= 0.1 {
+			t.Errorf("Ask: cumulative layout shift %.3f while the answer loaded; want < 0.1", cls)
+		}
 	})
 
 	t.Run("follow-up", func(t *testing.T) {
@@ -464,20 +487,27 @@ func TestFront(t *testing.T) {
 
 	t.Run("dashboard", func(t *testing.T) {
 		tt.do(t, chromedp.Navigate(b.url+"/dashboards/executive_retention"))
-		tt.wait(t, `document.querySelectorAll('.panel').length > 0 && document.querySelectorAll('.panel .panel-wait, .panel .error').length === 0`)
-		if n := eval[int](t, tt, `document.querySelectorAll('.kpi-value[data-metric]').length`); n != 6 {
-			t.Errorf("%d KPI cards with a value, want 6", n)
-		}
-		if n := eval[int](t, tt, `document.querySelectorAll('.panel canvas').length`); n < 5 {
-			t.Errorf("%d charts drawn, want 5", n)
-		}
+		// Six KPI cards with a value and five charts drawn, no error card.
+		tt.wait(t, `document.querySelectorAll('.panel').length > 0 && document.querySelectorAll('.panel .panel-wait, .panel .error').length === 0 &&
+			document.querySelectorAll('.kpi-value[data-metric]').length === 6 &&
+			[...document.querySelectorAll('.panel .chart')].filter(c => c.querySelector('canvas')).length === 5`)
 		want := b.rows(t, "", map[string]any{"metrics": []string{"churn_rate"}, "time": map[string]any{"range": "last_month"}, "compare": "previous_period"})
 		got := eval[float64](t, tt, `Number(document.querySelector('.kpi-value[data-metric=churn_rate]').dataset.value)`)
 		if w := want[0]["churn_rate"].(float64); !near(got, w) {
 			t.Errorf("churn KPI %v, the query API %v", got, w)
 		}
+		if cls := layoutShift(t, tt); cls >= 0.1 {
+			t.Errorf("dashboard: cumulative layout shift %.3f while its panels loaded; want < 0.1", cls)
+		}
 		tt.do(t, chromedp.ScrollIntoView(chromedp.CSS("h1")))
 		tt.shot(t, "dashboard")
+		// On a tablet the page fits its width: nothing scrolls sideways.
+		tt.do(t, chromedp.EmulateViewport(820, 1180))
+		if w := eval[int](t, tt, `document.documentElement.scrollWidth - innerWidth`); w > 0 {
+			t.Errorf("at 820 px wide the dashboard is %d px too wide", w)
+		}
+		tt.shot(t, "dashboard-tablet")
+		tt.do(t, chromedp.EmulateReset())
 		// A shared filter reaches every panel it can cut.
 		tt.do(t, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('db-f-segment');
 			s.value = '高净值'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`))
