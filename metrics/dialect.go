@@ -26,6 +26,16 @@ type Dialect interface {
 	AddDate(expr string, n int, unit string) string
 	// ToDouble casts an expression to double precision.
 	ToDouble(expr string) string
+	// Divide divides as a double, NULL where the denominator is 0.
+	Divide(num, den string) string
+	// NullSafeEqual is a = b where NULL equals NULL (join keys).
+	NullSafeEqual(a, b string) string
+	// NullSafeNotEqual is a <> b where NULL differs from any value.
+	NullSafeNotEqual(a, b string) string
+	// Contains is true where the text of expr contains the bound param.
+	Contains(expr, param string) string
+	// OrderBy is one ORDER BY term, NULLs last in either direction.
+	OrderBy(expr string, desc bool) string
 }
 
 // DuckDB is the dialect of DuckDB, Beacon's embedded engine.
@@ -75,3 +85,25 @@ func (DuckDB) AddDate(expr string, n int, unit string) string {
 
 // ToDouble implements Dialect.
 func (DuckDB) ToDouble(expr string) string { return "CAST(" + expr + " AS DOUBLE)" }
+
+// Divide implements Dialect.
+func (d DuckDB) Divide(num, den string) string { return d.ToDouble(num) + " / NULLIF(" + den + ", 0)" }
+
+// NullSafeEqual implements Dialect.
+func (DuckDB) NullSafeEqual(a, b string) string { return a + " IS NOT DISTINCT FROM " + b }
+
+// NullSafeNotEqual implements Dialect.
+func (DuckDB) NullSafeNotEqual(a, b string) string { return a + " IS DISTINCT FROM " + b }
+
+// Contains implements Dialect.
+func (DuckDB) Contains(expr, param string) string {
+	return "contains(CAST(" + expr + " AS VARCHAR), " + param + ")"
+}
+
+// OrderBy implements Dialect.
+func (DuckDB) OrderBy(expr string, desc bool) string {
+	if desc {
+		return expr + " DESC NULLS LAST"
+	}
+	return expr + " ASC NULLS LAST"
+}
