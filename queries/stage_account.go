@@ -28,7 +28,7 @@ func (o *Offline) account(r *reading) bool {
 	}
 	r.text = consume(r.text, reUnitAsked, func([]string) bool { return true })
 	w := leftover(r.text, o.lx.nouns)
-	if w != "" && !isDigits(w) && (o.adoptCount(r, w) || r.headNoun(o, w) || o.partOfMetricName(r, w)) {
+	if w != "" && !isDigits(w) && (o.adoptCount(r, w) || r.headNoun(o, w) || o.partOfMetricName(r, w) || o.rowNoun(r, w)) {
 		return o.account(r)
 	}
 	switch {
@@ -168,6 +168,44 @@ func (o *Offline) partOfMetricName(r *reading, w string) bool {
 	}
 	r.words[at].name = best
 	return true
+}
+
+// rowNoun blanks a Chinese word left over that names the rows of the
+// source of a metric the question asked for: 贷款 for a source whose metrics
+// are 在贷笔数 and 新发放贷款笔数, 保单 beside 失效保单数. It is the subject
+// of the question (违约的贷款有多少笔), not a condition.
+func (o *Offline) rowNoun(r *reading, w string) bool {
+	if !hasHan(w) || utf8.RuneCountInString(w) < 2 {
+		return false
+	}
+	sources := map[string]bool{}
+	for _, x := range r.words {
+		if x.kind == kindMetric {
+			for _, s := range o.sourcesOf(x.name) {
+				sources[s] = true
+			}
+		}
+	}
+	for _, name := range o.cat.Names() {
+		if !strings.Contains(o.lx.metrics[name].Label.ZH, w) {
+			continue
+		}
+		for _, s := range o.sourcesOf(name) {
+			if sources[s] {
+				return r.blankWord(w)
+			}
+		}
+	}
+	return false
+}
+
+// sourcesOf lists the sources a metric's measures read.
+func (o *Offline) sourcesOf(metric string) []string {
+	var out []string
+	for _, md := range o.cat.Definition(o.lx.metrics[metric]).Measures {
+		out = append(out, md.Source)
+	}
+	return out
 }
 
 // adoptCount reads a word left over in a question asking how many (违约的

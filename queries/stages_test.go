@@ -93,6 +93,9 @@ func TestStagesAnswerLikeHandSQL(t *testing.T) {
 		{"churn rate per country and gender", `SELECT country, gender, ` + rate + ` FROM members GROUP BY 1, 2`},
 		// counts of the entity
 		{"how many members are there", `SELECT count(*) FROM members`},
+		// a status count asked with the status as the verb
+		{"德国流失了多少会员", `SELECT count(*) FROM members WHERE exited = 1 AND country = 'DE'`},
+		{"how many members exited in each country", `SELECT country, count(*) FROM members WHERE exited = 1 GROUP BY 1`},
 		// conditions on a metric's value keep the groups that meet them
 		{"流失率不低于30%的国家和性别有哪些", `SELECT country, gender, ` + rate + ` FROM members GROUP BY 1, 2 HAVING ` + rate + ` >= 0.3`},
 		{"which countries and genders have a churn rate of at least 25%", `SELECT country, gender, ` + rate + ` FROM members GROUP BY 1, 2 HAVING ` + rate + ` >= 0.25`},
