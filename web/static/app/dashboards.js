@@ -8,6 +8,10 @@ import { change, value } from './format.js';
 import { label } from './i18n.js';
 import { ErrorBox, Progress, rangeText, ResultTable } from './parts.js';
 
+// WORSE_UP are the metrics whose rise is bad news.
+const WORSE_UP = ['churn_rate', 'churned_customers', 'complaints', 'complaint_rate', 'withdrawals', 'cost_to_serve',
+  'retention_cost', 'high_risk_customers', 'cumulative_churned_customers'];
+
 export function Dashboards({ ctx, name, search }) {
   const { t, lang, navigate } = ctx;
   const [list, setList] = useState(null);
@@ -109,7 +113,10 @@ function KPI({ res, metric, ctx }) {
   if (!row) return html`<p class="kpi-value muted">${t('noData')}</p>`;
   const ch = change(row, metric, col.format, lang, t);
   const arrow = ch ? { up: '▲', down: '▼', flat: '■' }[ch.dir] : '';
+  // Red for a move the bank does not want, green for one it does.
+  const bad = ch && ch.dir !== 'flat' && (ch.dir === 'up') === WORSE_UP.includes(metric);
+  const tone = !ch || ch.dir === 'flat' ? '' : bad ? ' bad' : ' good';
   return html`<p class="kpi-value" data-metric=${metric} data-value=${row[metric] === null ? '' : String(row[metric])}>${value(row[metric], col.format, lang)}</p>
-    ${ch ? html`<p class=${'kpi-change ' + ch.dir}><span aria-hidden="true">${arrow}</span> ${ch.text} <span class="muted">${t('kpiChange')}</span></p>` : null}
-    <p class="muted small">${rangeText(res.time, t)}</p>`;
+    ${ch ? html`<p class=${'kpi-change' + tone}><span aria-hidden="true">${arrow}</span> ${ch.text} <span class="muted">${t('kpiChange')}</span></p>` : null}
+    <p class="muted small">${res.time && res.time.start ? `${res.time.start} – ${res.time.end}` : ''}</p>`;
 }
