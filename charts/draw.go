@@ -105,11 +105,17 @@ func (d *drawing) yAxis() charts.GlobalOpts {
 	return charts.WithYAxisOpts(opts.YAxis{Name: d.unit(d.mets[0]), Type: "value"})
 }
 
+// lineYAxis does not start at zero: a retention rate moving between 97%
+// and 99% would otherwise draw as a flat line at the top.
+func (d *drawing) lineYAxis() charts.GlobalOpts {
+	return charts.WithYAxisOpts(opts.YAxis{Name: d.unit(d.mets[0]), Type: "value", Scale: opts.Bool(true)})
+}
+
 // line draws a series over time: one line per metric, or per value of
 // the first breakdown.
 func (d *drawing) line() map[string]any {
 	line := charts.NewLine()
-	line.SetGlobalOptions(append(d.global("axis"), d.yAxis())...)
+	line.SetGlobalOptions(append(d.global("axis"), d.lineYAxis())...)
 	xs := distinct(d.r.Rows, d.period)
 	line.SetXAxis(xs)
 	if len(d.dims) == 0 {

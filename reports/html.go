@@ -38,14 +38,14 @@ func Static() fs.FS {
 
 // words are the page's fixed words in each language.
 type words struct {
-	Excel, Failed, More, Definitions, Formula, Owner, Footer string
+	Excel, Failed, More, Definitions, Formula, Owner, Footer, Data string
 }
 
 var pageWords = map[string]words{
 	"zh": {Excel: "下载 Excel", Failed: "本节未能生成", More: "另有行数：", Definitions: "指标口径与 SQL",
-		Formula: "公式", Owner: "负责人", Footer: "数据来自 Beacon 的受管指标；每个数字都可在上方查看其口径与 SQL。"},
+		Formula: "公式", Owner: "负责人", Data: "数据表", Footer: "数据来自 Beacon 的受管指标；每个数字都可在上方查看其口径与 SQL。"},
 	"en": {Excel: "Download Excel", Failed: "This section could not be made", More: "Rows not shown:", Definitions: "Definitions and SQL",
-		Formula: "Formula", Owner: "Owner", Footer: "Figures are Beacon's governed metrics; each shows its definition and SQL above."},
+		Formula: "Formula", Owner: "Owner", Data: "Data", Footer: "Figures are Beacon's governed metrics; each shows its definition and SQL above."},
 }
 
 // Links are the page's links to itself in the other language and as a

@@ -60,6 +60,10 @@ type Table struct {
 	Truncated int // rows not shown
 }
 
+// Long reports whether the table is long enough to fold away under its
+// chart (a monthly series by segment), so the page reads as figures first.
+func (t Table) Long() bool { return len(t.Rows) > 12 }
+
 // Cell is a value written for a reader, with the number behind it.
 type Cell struct {
 	Text    string
