@@ -6,15 +6,18 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/beaconbi/beacon/charts/render"
 	"github.com/beaconbi/beacon/imagestore"
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/metrics/metricstest"
 	"github.com/beaconbi/beacon/server"
+	"github.com/beaconbi/beacon/web"
 )
 
 // imageServer serves the demo bank with authentication on and an image
@@ -30,7 +33,7 @@ func imageServer(t *testing.T) (base string, links *imagestore.Links, advance fu
 	}
 	eng := metricstest.DemoEngine(t, bank, metrics.EngineConfig{})
 	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: bank, Engine: eng, Logger: quietLogger(),
-		Auth: server.AuthConfig{Secret: secret}, Images: store})
+		Auth: server.AuthConfig{Secret: secret}, Images: &server.Images{Store: store}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,5 +113,105 @@ func TestNoImageRouteWithoutAStore(t *testing.T) {
 	srv := newServer(t, bank, server.AuthConfig{})
 	if r := do(t, srv, "GET", "/images/"+strings.Repeat("A", 22)+".png", nil); r.status != 404 {
 		t.Fatalf("got %d", r.status)
+	}
+}
+
+// chartServer serves the demo bank with a renderer; it skips where
+// Chromium is missing unless BEACON_REQUIRE_CHROMIUM is set.
+func chartServer(t *testing.T, execPath string) *server.Server {
+	t.Helper()
+	ec, err := web.ECharts()
+	if err != nil && execPath == "" {
+		if os.Getenv("BEACON_REQUIRE_CHROMIUM") == "" && os.Getenv("BEACON_REQUIRE_ASSETS") == "" {
+			t.Skip("assets not built: run `make assets`")
+		}
+		t.Fatal(err)
+	}
+	r := render.New(render.Config{ECharts: ec, ExecPath: execPath, Logger: quietLogger()})
+	if !r.Available() && execPath == "" {
+		if os.Getenv("BEACON_REQUIRE_CHROMIUM") == "" {
+			t.Skip("no headless Chromium installed (make test installs it as root)")
+		}
+		t.Fatal("BEACON_REQUIRE_CHROMIUM is set but no Chromium was found")
+	}
+	t.Cleanup(func() { r.Close() })
+	if r.Available() {
+		// Start the browser before the requests, which have a deadline.
+		if _, err := r.RenderOption(t.Context(), []byte(`{}`), 64, 64); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eng := metricstest.DemoEngine(t, bank, metrics.EngineConfig{})
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: bank, Engine: eng, Logger: quietLogger(),
+		Images: &server.Images{Renderer: r}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+func TestChartPNGOfAMetricQuery(t *testing.T) {
+	srv := chartServer(t, "")
+	q := []byte(`{"metrics":["churn_rate"],"dimensions":["segment"]}`)
+	r := do(t, srv, "POST", "/api/v1/charts/png?lang=zh&width=640&height=360", q)
+	if r.status != 200 || r.header.Get("Content-Type") != "image/png" {
+		t.Fatalf("got %d %q: %s", r.status, r.header.Get("Content-Type"), r.body)
+	}
+	img, err := png.Decode(bytes.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := img.Bounds().Size(); got != image.Pt(640, 360) {
+		t.Fatalf("image is %v, want 640x360", got)
+	}
+	// Not a blank page: the chart has ink (dark pixels) and colour.
+	ink, colour := 0, 0
+	for y := range 360 {
+		for x := range 640 {
+			r, g, b, _ := img.At(x, y).RGBA()
+			r, g, b = r>>8, g>>8, b>>8
+			if r+g+b < 300 {
+				ink++
+			}
+			if max(r, g, b)-min(r, g, b) > 80 {
+				colour++
+			}
+		}
+	}
+	if ink < 500 || colour < 2000 {
+		t.Fatalf("the chart looks empty: %d dark and %d coloured pixels", ink, colour)
+	}
+	if cc := r.header.Get("Cache-Control"); cc != "no-store" {
+		t.Fatalf("Cache-Control %q", cc)
+	}
+}
+
+func TestChartPNGRefusesBadRequests(t *testing.T) {
+	srv := chartServer(t, "")
+	good := []byte(`{"metrics":["churn_rate"],"dimensions":["segment"]}`)
+	for _, tc := range []struct {
+		name, query string
+		body        []byte
+		field       string
+	}{
+		{"unknown language", "?lang=fr", good, "lang"},
+		{"width too small", "?width=10", good, "width"},
+		{"height not a number", "?height=tall", good, "height"},
+		{"unknown metric", "", []byte(`{"metrics":["nope"]}`), "metrics[0]"},
+		{"not JSON", "", []byte(`{"metrics":`), ""},
+		{"nothing to draw", "", []byte(`{"metrics":["churn_rate"],"dimensions":["segment"],"filters":[{"dimension":"segment","op":"in","values":["none such"]}]}`), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := do(t, srv, "POST", "/api/v1/charts/png"+tc.query, tc.body)
+			checkError(t, r, 400, tc.field)
+		})
+	}
+}
+
+func TestChartPNGWithoutBrowserIs501(t *testing.T) {
+	srv := chartServer(t, "/nonexistent/chromium")
+	r := do(t, srv, "POST", "/api/v1/charts/png", []byte(`{"metrics":["churn_rate"],"dimensions":["segment"]}`))
+	if r.status != 501 || !bytes.Contains(r.body, []byte("Chromium")) {
+		t.Fatalf("got %d %s, want 501 saying Chromium is missing", r.status, r.body)
 	}
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/beaconbi/beacon/alerts"
-	"github.com/beaconbi/beacon/imagestore"
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/models"
 	"github.com/beaconbi/beacon/queries"
@@ -55,8 +54,8 @@ type Config struct {
 	Dashboards []models.Dashboard
 	// Alerts serves /api/v1/alerts, subscriptions and silences; nil turns them off.
 	Alerts *alerts.Scheduler
-	// Images serves rendered charts at /images/{token}.png; nil turns it off.
-	Images *imagestore.Store
+	// Images are chart images (links and PNG rendering); nil turns them off.
+	Images *Images
 	// Reports are the declared reports under /reports/{name}; nil serves
 	// only the report of a query (/reports/query).
 	Reports *reports.Set
@@ -262,7 +261,6 @@ func (s *Server) routes() {
 	s.app.Get("/readyz", s.readyz)
 	s.app.Get("/api/v1/openapi.json", s.openAPI)
 	s.mountAssets()
-	s.mountImages()
 	s.mountReports()
 
 	api := s.app.Group("/api/v1", s.authenticate, s.limitBody, s.cancelOnDisconnect)
@@ -281,6 +279,7 @@ func (s *Server) routes() {
 	}
 	api.Get("/tables", s.allow(roleAnalyst), cheap, s.listTables)
 	s.mountExplain(api)
+	s.mountImages(api)
 	s.mountRetention(api)
 	s.mountRisk(api)
 	api.Post("/tables/:name", s.allow(roleAdmin), s.postTable)

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,7 +20,7 @@ const (
 )
 
 // OptionFunc builds the ECharts option (JSON) of a metric result in a
-// language; charts.Option wrapped.
+// language, "null" when there is nothing to draw: charts.OptionJSON.
 type OptionFunc func(res *metrics.Result, lang string) ([]byte, error)
 
 // MetricCharts draws a metric result's chart as a PNG with, when a public
@@ -46,7 +47,7 @@ func (m *MetricCharts) Chart(ctx context.Context, res *metrics.Result, lang stri
 	if err != nil {
 		return nil, fmt.Errorf("chart of the result: %w", err)
 	}
-	if opt == nil {
+	if len(opt) == 0 || bytes.Equal(opt, []byte("null")) {
 		return nil, errors.New("chart of the result: nothing to draw")
 	}
 	w, h := m.Width, m.Height

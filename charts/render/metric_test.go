@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"image"
 	"io"
@@ -26,13 +25,7 @@ func churnBySegment() *metrics.Result {
 	}
 }
 
-func chartsOption(res *metrics.Result, lang string) ([]byte, error) {
-	opt := charts.Option(res, lang, "流失率")
-	if opt == nil {
-		return nil, nil
-	}
-	return json.Marshal(opt)
-}
+var chartsOption = charts.OptionJSON
 
 func TestMetricChartsDrawsAndLinksTheChart(t *testing.T) {
 	t.Parallel()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -11,7 +10,7 @@ import (
 	"github.com/beaconbi/beacon/charts"
 	"github.com/beaconbi/beacon/charts/render"
 	"github.com/beaconbi/beacon/imagestore"
-	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/server"
 	"github.com/beaconbi/beacon/web"
 )
 
@@ -90,23 +89,12 @@ func openChartImages(dbPath string, f imageFlags, log *slog.Logger) (*chartImage
 	}
 	r := render.New(render.Config{ExecPath: f.chromium, Tabs: f.renderTabs, ECharts: ec, NoSandbox: f.noSandbox, Logger: log})
 	return &chartImages{Renderer: r, Store: store, Links: links, tmpDir: tmp,
-		Charts: &render.MetricCharts{Renderer: r, Option: chartOption, Links: links, Logger: log}}, nil
+		Charts: &render.MetricCharts{Renderer: r, Option: charts.OptionJSON, Links: links, Logger: log}}, nil
 }
 
-// chartOption is the chart charts/ chooses for a result, as JSON.
-func chartOption(res *metrics.Result, lang string) ([]byte, error) {
-	title := ""
-	if res != nil && len(res.Definitions) > 0 {
-		title = res.Definitions[0].Label.EN
-		if lang == "zh" && res.Definitions[0].Label.ZH != "" {
-			title = res.Definitions[0].Label.ZH
-		}
-	}
-	opt := charts.Option(res, lang, title)
-	if opt == nil {
-		return nil, nil
-	}
-	return json.Marshal(opt)
+// forServer is what the HTTP server serves and draws with.
+func (c *chartImages) forServer() *server.Images {
+	return &server.Images{Store: c.Store, Renderer: c.Renderer}
 }
 
 // Close stops the browser.
