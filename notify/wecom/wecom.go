@@ -174,6 +174,7 @@ func (r *Robot) Send(ctx context.Context, msg notify.Message) (notify.Receipt, e
 		r.markText(msg.Key)
 	}
 	if img == nil {
+		r.forgetText(msg.Key)
 		return rec, nil
 	}
 	var m imageMsg

@@ -247,3 +247,20 @@ func TestConfig(t *testing.T) {
 		t.Errorf("key shown: %s", s)
 	}
 }
+
+func TestSameKeySentTwiceAfterSuccess(t *testing.T) {
+	n, rb, _ := setup(t)
+	for _, withImage := range []bool{false, false, true, true} {
+		msg := notifytest.Message()
+		if !withImage {
+			msg.Image = nil
+		}
+		if _, err := n.Send(context.Background(), msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Only a retry after a half-done send skips the text, never a new send.
+	if len(rb.markdown) != 4 || len(rb.images) != 2 {
+		t.Errorf("%d markdown and %d images, want 4 and 2", len(rb.markdown), len(rb.images))
+	}
+}
