@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	beacon "github.com/beaconbi/beacon"
@@ -164,9 +163,11 @@ func Score(ctx context.Context, db *warehouse.DB, cm *ChurnModel, pb *Playbook, 
 	return stats, nil
 }
 
-// saveScores replaces month's scores in batches of multi-row inserts.
+// saveScores replaces month's scores. The rows go in as one list per
+// column, unnested side by side: one statement per chunk instead of one
+// bound parameter per cell.
 func saveScores(ctx context.Context, db *warehouse.DB, month time.Time, version string, rows []scoreRow, now time.Time) error {
-	const batch = 400
+	const chunk = 50_000
 	return db.Write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, schemaSQL); err != nil {
 			return fmt.Errorf("save scores: schema: %w", err)
@@ -174,22 +175,24 @@ func saveScores(ctx context.Context, db *warehouse.DB, month time.Time, version 
 		if _, err := tx.ExecContext(ctx, `DELETE FROM risk_scores WHERE month = $1`, month); err != nil {
 			return fmt.Errorf("save scores: %w", err)
 		}
-		for lo := 0; lo < len(rows); lo += batch {
-			part := rows[lo:min(lo+batch, len(rows))]
-			var q strings.Builder
-			q.WriteString("INSERT INTO risk_scores VALUES ")
-			args := make([]any, 0, len(part)*13)
+		for lo := 0; lo < len(rows); lo += chunk {
+			part := rows[lo:min(lo+chunk, len(rows))]
+			n := len(part)
+			ids, branches, inactive := make([]int64, n), make([]int64, n), make([]int64, n)
+			scores := make([]float64, n)
+			segments, tiers, reasons := make([]string, n), make([]string, n), make([]string, n)
+			codes, zh, en := make([]string, n), make([]string, n), make([]string, n)
 			for k, r := range part {
-				if k > 0 {
-					q.WriteString(", ")
-				}
-				n := len(args)
-				fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-					n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13)
-				args = append(args, month, r.customerID, r.branchID, r.segment, version, r.score, r.tier, r.inactive,
-					r.reasons, r.action.Code, r.action.ZH, r.action.EN, now.UTC())
+				ids[k], branches[k], inactive[k], scores[k] = r.customerID, r.branchID, int64(r.inactive), r.score
+				segments[k], tiers[k], reasons[k] = r.segment, r.tier, r.reasons
+				codes[k], zh[k], en[k] = r.action.Code, r.action.ZH, r.action.EN
 			}
-			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			_, err := tx.ExecContext(ctx, `INSERT INTO risk_scores
+				SELECT $1::DATE, unnest($2::BIGINT[]), unnest($3::BIGINT[])::INTEGER, unnest($4::VARCHAR[]), $5,
+					unnest($6::DOUBLE[]), unnest($7::VARCHAR[]), unnest($8::BIGINT[])::INTEGER, unnest($9::VARCHAR[]),
+					unnest($10::VARCHAR[]), unnest($11::VARCHAR[]), unnest($12::VARCHAR[]), $13::TIMESTAMP`,
+				month, ids, branches, segments, version, scores, tiers, inactive, reasons, codes, zh, en, now.UTC())
+			if err != nil {
 				return fmt.Errorf("save scores: %w", err)
 			}
 		}

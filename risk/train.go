@@ -74,6 +74,8 @@ type ChurnModel struct {
 	// TrainRows and TestRows count customer-months.
 	TrainRows int `json:"train_rows"`
 	TestRows  int `json:"test_rows"`
+	// Timings are how long each step took, in milliseconds.
+	Timings Timings `json:"timings_ms"`
 	// Test is the model's evaluation on the held-out months; Baseline is
 	// logistic regression's on the same rows, the floor the trees must beat.
 	Test     Evaluation  `json:"test"`
@@ -87,11 +89,18 @@ func TrainBank(ctx context.Context, db *warehouse.DB, opts TrainOptions, now tim
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	table, err := ComputeFeatures(ctx, db, split.TrainFrom, split.TestTo, opts.Horizon)
 	if err != nil {
 		return nil, err
 	}
-	return TrainTable(table, split, opts, now)
+	featuresMS := time.Since(start).Milliseconds()
+	cm, err := TrainTable(table, split, opts, now)
+	if err != nil {
+		return nil, err
+	}
+	cm.Timings.Features = featuresMS
+	return cm, nil
 }
 
 // PlanSplit chooses the months of a time split on db's history: the test
@@ -120,6 +129,13 @@ func PlanSplit(ctx context.Context, db *warehouse.DB, opts TrainOptions) (TimeSp
 			start.Format("2006-01"), end.Format("2006-01"), opts.Horizon, opts.TestMonths)
 	}
 	return s, nil
+}
+
+// Timings are the durations of training's steps, in milliseconds.
+type Timings struct {
+	Features int64 `json:"features"`
+	Fit      int64 `json:"fit"`
+	Baseline int64 `json:"baseline,omitempty"`
 }
 
 // TimeSplit names the training and test snapshot months (first days).
@@ -160,10 +176,12 @@ func TrainTable(t *FeatureTable, split TimeSplit, opts TrainOptions, now time.Ti
 	}
 	enc := NewEncoder(t, trainRows)
 	train, test := enc.Dataset(t, trainRows), enc.Dataset(t, testRows)
+	start := time.Now()
 	m, err := Fit(train, opts.Params)
 	if err != nil {
 		return nil, err
 	}
+	fitMS := time.Since(start).Milliseconds()
 	cm := &ChurnModel{
 		TrainedAt: now.UTC(), Options: opts, Encoder: enc, Model: m,
 		TrainFrom: split.TrainFrom.Format("2006-01"), TrainTo: split.TrainTo.Format("2006-01"),
@@ -171,14 +189,17 @@ func TrainTable(t *FeatureTable, split TimeSplit, opts TrainOptions, now time.Ti
 		TrainRows: len(trainRows), TestRows: len(testRows),
 		Tiers: opts.Capacity.Cutoffs(m.ValidScores),
 	}
+	cm.Timings.Fit = fitMS
 	cm.Test = Evaluate(m.Score(test), test.Y)
 	if opts.Baseline && opts.Params.Kind != KindLogistic {
 		lp := opts.Params
 		lp.Kind = KindLogistic
+		start := time.Now()
 		lr, err := Fit(train, lp)
 		if err != nil {
 			return nil, fmt.Errorf("train baseline: %w", err)
 		}
+		cm.Timings.Baseline = time.Since(start).Milliseconds()
 		e := Evaluate(lr.Score(test), test.Y)
 		cm.Baseline = &e
 	}

@@ -74,7 +74,8 @@ func riskTrain(ctx context.Context, args []string, out io.Writer) error {
 	if *asJSON {
 		return json.NewEncoder(out).Encode(cm)
 	}
-	fmt.Fprintf(out, "model %s trained in %s (%s)\n", cm.Version, elapsed.Round(time.Millisecond), memoryNote())
+	fmt.Fprintf(out, "model %s trained in %s (features %d ms, %s fit %d ms, logistic baseline %d ms; %s)\n", cm.Version,
+		elapsed.Round(time.Millisecond), cm.Timings.Features, cm.Model.Kind, cm.Timings.Fit, cm.Timings.Baseline, memoryNote())
 	fmt.Fprintf(out, "train %s..%s (%d customer-months), test %s..%s (%d), horizon %d months\n",
 		cm.TrainFrom, cm.TrainTo, cm.TrainRows, cm.TestFrom, cm.TestTo, cm.TestRows, cm.Options.Horizon)
 	printEval(out, cm.Model.Kind, cm.Test)
@@ -122,7 +123,7 @@ func printEval(out io.Writer, kind string, e risk.Evaluation) {
 func memoryNote() string {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return fmt.Sprintf("Go heap peak about %d MiB", ms.Sys>>20)
+	return fmt.Sprintf("Go runtime memory %d MiB", ms.Sys>>20)
 }
 
 func riskScore(ctx context.Context, args []string, out io.Writer) error {
