@@ -24,7 +24,7 @@ const frontCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-s
 // frontPages are the browser's page paths, each answered with the front's
 // index.html, which routes on the client. Other paths (/api, /assets,
 // /reports, /images, /healthz, /readyz) never fall back to the page.
-var frontPages = []string{"/", "/ask", "/metrics", "/metrics/:name", "/explore", "/dashboards", "/dashboards/:name"}
+var frontPages = []string{"/", "/ask", "/metrics", "/metrics/:name", "/explore", "/dashboards", "/dashboards/:name", "/watchlist", "/alerts"}
 
 // mountFront serves the browser front at its page paths, and under api the
 // routes only the front needs: who is signed in, and the dashboards.
@@ -96,6 +96,9 @@ func (s *Server) getSession(c *fiber.Ctx) error {
 		"model":   fiber.Map{"name": cat.Model.Name, "title": cat.Model.Title, "time_zone": cat.Location.String()},
 		"data":    data,
 		"version": s.cfg.Version,
+		// The pages the front shows beyond its own: the watch list reads the
+		// risk routes (always mounted), alerts only where the server runs them.
+		"features": fiber.Map{"risk": true, "alerts": s.cfg.Alerts != nil},
 	})
 }
 

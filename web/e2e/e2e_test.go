@@ -27,6 +27,7 @@ import (
 
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/metrics/metricstest"
+	"github.com/beaconbi/beacon/risk"
 	"github.com/beaconbi/beacon/models"
 	"github.com/beaconbi/beacon/queries"
 	"github.com/beaconbi/beacon/server"
@@ -37,7 +38,41 @@ import (
 // bank is the demo bank every test here reads.
 var bank *warehouse.DB
 
-func TestMain(m *testing.M) { metricstest.Main(m, 3_000, 24, &bank) }
+func TestMain(m *testing.M) {
+	db, err := warehousetest.OpenDemo(3_000, 24)
+	if err == nil {
+		err = scoreRisk(db)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "test bank:", err)
+		os.Exit(1)
+	}
+	bank = db
+	code := m.Run()
+	db.Close()
+	os.Exit(code)
+}
+
+// scoreRisk trains a small churn model and scores the last month, so the
+// watch list has customers.
+func scoreRisk(db *warehouse.DB) error {
+	ctx := context.Background()
+	o := risk.DefaultTrainOptions()
+	o.TrainMonths, o.Params.GBDT.Trees, o.Baseline = 6, 40, false
+	cm, err := risk.TrainBank(ctx, db, o, time.Unix(0, 0))
+	if err != nil {
+		return err
+	}
+	if err := risk.SaveModel(ctx, db, cm); err != nil {
+		return err
+	}
+	pb, err := risk.ParsePlaybook(models.PlaybookFile, models.Playbook)
+	if err != nil {
+		return err
+	}
+	_, err = risk.Score(ctx, db, cm, pb, time.Time{}, time.Unix(0, 0))
+	return err
+}
 
 const secret = "e2e-secret-that-is-at-least-32-bytes-long!"
 
@@ -507,7 +542,7 @@ func TestFront(t *testing.T) {
 			t.Errorf("at 820 px wide the dashboard is %d px too wide", w)
 		}
 		tt.shot(t, "dashboard-tablet")
-		tt.do(t, chromedp.EmulateReset())
+		tt.do(t, chromedp.EmulateViewport(1280, 860))
 		// A shared filter reaches every panel it can cut.
 		tt.do(t, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('db-f-segment');
 			s.value = '高净值'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`))
@@ -515,6 +550,19 @@ func TestFront(t *testing.T) {
 			"filters": []map[string]any{{"dimension": "segment", "op": "eq", "value": "高净值"}}})
 		w := want[0]["churn_rate"].(float64)
 		tt.wait(t, fmt.Sprintf(`location.search.includes('segment=') && Math.abs(Number(document.querySelector('.kpi-value[data-metric=churn_rate]').dataset.value) - %v) < 1e-12`, w))
+	})
+
+	t.Run("watch list", func(t *testing.T) {
+		tt.do(t, chromedp.Navigate(b.url+"/ask"), chromedp.WaitVisible(chromedp.ID("ask-input")))
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-nav=watchlist]")))
+		tt.wait(t, `document.querySelector('.watch table tbody tr') !== null`)
+		n := eval[int](t, tt, `document.querySelectorAll('.watch tbody tr').length`)
+		tiers := eval[[]string](t, tt, `[...new Set([...document.querySelectorAll('.watch tbody .tier')].map(e => e.className))]`)
+		want := warehousetest.Rows(t, bank, `SELECT count(*) FROM risk_scores WHERE tier = 'high' AND month = (SELECT max(month) FROM risk_scores)`)
+		if w := int(want[0][0].(float64)); n != min(w, 100) || len(tiers) != 1 || tiers[0] != "tier tier-high" {
+			t.Errorf("watch list shows %d rows of tiers %v; the scores table has %d high-risk customers", n, tiers, w)
+		}
+		tt.shot(t, "watchlist")
 	})
 }
 
@@ -605,5 +653,16 @@ func TestScopedTokenSeesOnlyItsBranch(t *testing.T) {
 		tt.do(t, chromedp.Navigate(b.url+"/metrics/churn_rate"), chromedp.WaitVisible(chromedp.ID("metric-search")))
 		tt.wait(t, `document.querySelector('.spark-box canvas') !== null`)
 		noOther(t, "Metrics")
+	})
+	t.Run("watch list", func(t *testing.T) {
+		for _, tier := range []string{"high", "medium", "low"} {
+			tt.do(t, chromedp.Navigate(b.url+"/watchlist?tier="+tier))
+			tt.wait(t, `document.querySelector('.watch table') !== null`)
+			got := eval[[]string](t, tt, `[...new Set([...document.querySelectorAll('.watch td[data-col=branch]')].map(td => td.dataset.value))]`)
+			if len(got) > 1 || (len(got) == 1 && got[0] != mine) {
+				t.Errorf("watch list (%s) shows branches %v to a token scoped to %s", tier, got, mine)
+			}
+			noOther(t, "Watch list")
+		}
 	})
 }

@@ -31,6 +31,11 @@ const words = {
     formats: { percent: '百分比', currency: '金额', count: '计数', number: '数值' },
     grainNames: { day: '日', week: '周', month: '月', quarter: '季度', year: '年' },
     pp: '个百分点', total: '合计',
+    alerts: '预警', watchlist: '高风险客户', alertsTitle: '预警规则', watchTitle: '高风险客户名单',
+    tier: '风险等级', tiers: { high: '高', medium: '中', low: '低' }, customer: '客户', branchCol: '支行', score: '流失概率',
+    reasons: '主要原因', action: '建议措施', record: '记录措施', recorded: '已记录', actionType: '措施', cost: '成本（元）', close: '关闭',
+    scoredMonth: '评分月份', condition: '条件', schedule: '计划', channels: '渠道', states: '当前状态', history: '最近变化',
+    silences: '静默', until: '至', disabled: '已停用',
   },
   en: {
     skip: 'Skip to content', brand: 'Beacon retention analytics', nav: 'Main',
@@ -62,6 +67,11 @@ const words = {
     formats: { percent: 'percent', currency: 'currency', count: 'count', number: 'number' },
     grainNames: { day: 'Day', week: 'Week', month: 'Month', quarter: 'Quarter', year: 'Year' },
     pp: 'pp', total: 'Total',
+    alerts: 'Alerts', watchlist: 'Watch list', alertsTitle: 'Alert rules', watchTitle: 'High-risk customers',
+    tier: 'Tier', tiers: { high: 'High', medium: 'Medium', low: 'Low' }, customer: 'Customer', branchCol: 'Branch', score: 'Churn probability',
+    reasons: 'Top reasons', action: 'Suggested action', record: 'Record action', recorded: 'Recorded', actionType: 'Action', cost: 'Cost (yuan)', close: 'Close',
+    scoredMonth: 'Scored month', condition: 'Condition', schedule: 'Schedule', channels: 'Channels', states: 'States', history: 'Recent changes',
+    silences: 'Silences', until: 'until', disabled: 'disabled',
   },
 };
 

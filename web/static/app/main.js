@@ -2,11 +2,13 @@
 // zone and how recent the data is) over one page at a time, routed here.
 import { html, render, useEffect, useState } from '../vendor/preact-htm.js';
 import { api, APIError, getToken, setToken, takeTokenFromURL } from './api.js';
+import { Alerts } from './alerts.js';
 import { Ask } from './ask.js';
 import { Dashboards } from './dashboards.js';
 import { Explore } from './explore.js';
 import { label, translator } from './i18n.js';
 import { Metrics } from './metrics.js';
+import { Watch } from './watch.js';
 import { ErrorBox, Progress } from './parts.js';
 
 const LANG = 'beacon.lang';
@@ -87,7 +89,7 @@ function App() {
     <header class="top">
       <a class="brand" href="/ask" onClick=${(e) => navigate(e, '/ask')}>Beacon <span class="muted">${t('brand').replace('Beacon ', '')}</span></a>
       <nav aria-label=${t('nav')}><ul>
-        ${['ask', 'metrics', 'explore', 'dashboards'].map((p) => html`<li><a href=${'/' + p} data-nav=${p}
+        ${pages(session).map((p) => html`<li><a href=${'/' + p} data-nav=${p}
           aria-current=${pageOf(loc.path) === p ? 'page' : null} onClick=${(e) => navigate(e, '/' + p)}>${t(p)}</a></li>`)}
       </ul></nav>
       <div class="who">
@@ -108,9 +110,16 @@ function App() {
     <main id="main" tabindex="-1">${body}</main>`;
 }
 
+// pages are those whose APIs this server has: alerts and the watch list
+// only where the server runs them.
+function pages(session) {
+  const f = (session && session.features) || {};
+  return ['ask', 'metrics', 'explore', 'dashboards', ...(f.risk ? ['watchlist'] : []), ...(f.alerts ? ['alerts'] : [])];
+}
+
 function pageOf(path) {
   const p = path.split('/')[1] || 'ask';
-  return ['ask', 'metrics', 'explore', 'dashboards'].includes(p) ? p : 'ask';
+  return ['ask', 'metrics', 'explore', 'dashboards', 'watchlist', 'alerts'].includes(p) ? p : 'ask';
 }
 
 function page(loc, ctx) {
@@ -118,6 +127,8 @@ function page(loc, ctx) {
   switch (first) {
     case 'metrics': return html`<${Metrics} ctx=${ctx} name=${second ? decodeURIComponent(second) : ''} />`;
     case 'explore': return html`<${Explore} ctx=${ctx} search=${loc.search} />`;
+    case 'watchlist': return html`<${Watch} ctx=${ctx} search=${loc.search} />`;
+    case 'alerts': return html`<${Alerts} ctx=${ctx} />`;
     case 'dashboards': return html`<${Dashboards} ctx=${ctx} name=${second ? decodeURIComponent(second) : ''} search=${loc.search} />`;
     default: return html`<${Ask} ctx=${ctx} />`;
   }

@@ -1,0 +1,89 @@
+// 高风险客户 Watch list: the churn early-warning list (GET /api/v1/risk/customers),
+// each customer with score, tier, reasons and the suggested action; analysts
+// record the action taken (POST /api/v1/retention/actions).
+import { html, useEffect, useState } from '../vendor/preact-htm.js';
+import { api } from './api.js';
+import { label } from './i18n.js';
+import { ErrorBox, Progress } from './parts.js';
+import { valueLabel } from './chart.js';
+
+export function Watch({ ctx, search }) {
+  const { t, lang, catalog, session } = ctx;
+  const p = new URLSearchParams(search);
+  const tier = p.get('tier') || 'high';
+  const segment = p.get('segment') || '';
+  const [res, setRes] = useState(null);
+  const [err, setErr] = useState(null);
+  const [acting, setActing] = useState(null);
+  const set = (k, v) => {
+    const np = new URLSearchParams(search);
+    if (v) np.set(k, v); else np.delete(k);
+    ctx.replace('/watchlist?' + np);
+  };
+  const load = () => {
+    setErr(null);
+    const q = new URLSearchParams({ tier, limit: '100' });
+    if (segment) q.set('segment', segment);
+    api('/risk/customers?' + q).then(setRes, setErr);
+  };
+  useEffect(load, [tier, segment]);
+  const canAct = session && ['analyst', 'admin'].includes(session.role);
+  const seg = catalog.dims.segment;
+  return html`<section class="page watch" aria-labelledby="watch-h">
+    <h1 id="watch-h">${t('watchTitle')}</h1>
+    <form class="controls" onSubmit=${(e) => e.preventDefault()}>
+      <div class="field"><label for="w-tier">${t('tier')}</label>
+        <select id="w-tier" value=${tier} onChange=${(e) => set('tier', e.target.value)}>
+          ${['high', 'medium', 'low'].map((x) => html`<option value=${x}>${t('tiers.' + x)}</option>`)}</select></div>
+      ${seg && html`<div class="field"><label for="w-seg">${label(seg.label, lang)}</label>
+        <select id="w-seg" value=${segment} onChange=${(e) => set('segment', e.target.value)}>
+          <option value="">${t('all')}</option>
+          ${(seg.values || []).map((v) => html`<option value=${v.value}>${valueLabel(catalog, 'segment', v.value, lang)}</option>`)}</select></div>`}
+    </form>
+    ${err && html`<${ErrorBox} err=${err} t=${t} onRetry=${load} />`}
+    ${!res && !err && html`<${Progress} t=${t} />`}
+    ${res && html`<p class="muted small">${t('scoredMonth')}: ${res.month} · ${t('rows', res.total)}</p>
+      <div class="table-wrap" tabindex="0" role="region" aria-label=${t('watchTitle')}><table>
+        <thead><tr><th scope="col">${t('customer')}</th><th scope="col">${t('branchCol')}</th><th scope="col">${label(seg && seg.label, lang)}</th>
+          <th scope="col" class="num">${t('score')}</th><th scope="col">${t('tier')}</th><th scope="col">${t('reasons')}</th><th scope="col">${t('action')}</th>
+          ${canAct ? html`<th scope="col"><span class="sr-only">${t('record')}</span></th>` : null}</tr></thead>
+        <tbody>${res.customers.map((c) => html`<tr>
+          <td>${c.customer_id}</td><td data-col="branch" data-value=${c.branch}>${c.branch}</td><td>${valueLabel(catalog, 'segment', c.segment, lang)}</td>
+          <td class="num">${(c.score * 100).toFixed(1)}%</td><td><span class=${'tier tier-' + c.tier}>${t('tiers.' + c.tier)}</span></td>
+          <td class="wrap">${(c.reasons || []).map((r) => (lang === 'en' ? r.en : r.zh)).join('；')}</td>
+          <td class="wrap">${c.action ? (lang === 'en' ? c.action.en : c.action.zh) : ''}</td>
+          ${canAct ? html`<td><button type="button" class="link" onClick=${() => setActing(c)}>${t('record')}</button></td>` : null}
+        </tr>`)}</tbody></table></div>`}
+    ${acting && html`<${RecordAction} c=${acting} ctx=${ctx} onClose=${() => setActing(null)} />`}
+  </section>`;
+}
+
+function RecordAction({ c, ctx, onClose }) {
+  const { t, lang, catalog } = ctx;
+  const types = (catalog.dims.action_type && catalog.dims.action_type.values) || [];
+  const [type, setType] = useState(types.length ? types[0].value : '');
+  const [cost, setCost] = useState('');
+  const [msg, setMsg] = useState(null);
+  async function submit(e) {
+    e.preventDefault();
+    try {
+      const body = { customer_id: c.customer_id, action_type: type, date: new Date().toISOString().slice(0, 10) };
+      if (cost !== '') body.cost = Number(cost);
+      await api('/retention/actions', { method: 'POST', body });
+      setMsg({ ok: true, text: t('recorded') });
+    } catch (x) { setMsg({ ok: false, text: x.message }); }
+  }
+  return html`<form class="card record" onSubmit=${submit} aria-label=${t('record')}>
+    <h2>${t('record')}: ${c.customer_id}</h2>
+    <div class="controls">
+      <div class="field"><label for="ra-type">${t('actionType')}</label>
+        <select id="ra-type" value=${type} onChange=${(e) => setType(e.target.value)}>
+          ${types.map((v) => html`<option value=${v.value}>${valueLabel(catalog, 'action_type', v.value, lang)}</option>`)}</select></div>
+      <div class="field"><label for="ra-cost">${t('cost')}</label>
+        <input id="ra-cost" type="text" inputmode="decimal" value=${cost} onInput=${(e) => setCost(e.target.value)} /></div>
+      <button type="submit" class="primary">${t('record')}</button>
+      <button type="button" onClick=${onClose}>${t('close')}</button>
+    </div>
+    ${msg && html`<p class=${msg.ok ? 'muted' : 'error'} role="status">${msg.text}</p>`}
+  </form>`;
+}
