@@ -28,7 +28,7 @@ func (o *Offline) account(r *reading) bool {
 	}
 	r.text = consume(r.text, reUnitAsked, func([]string) bool { return true })
 	w := leftover(r.text, o.lx.nouns)
-	if w != "" && !isDigits(w) && (o.adoptCount(r, w) || r.headNoun(o, w) || o.partOfMetricName(r, w) || o.rowNoun(r, w)) {
+	if w != "" && !isDigits(w) && (o.adoptCount(r, w) || r.headNoun(o, w) || o.partOfMetricName(r, w) || o.rowNoun(r, w) || r.dimensionTail(w)) {
 		return o.account(r)
 	}
 	switch {
@@ -168,6 +168,28 @@ func (o *Offline) partOfMetricName(r *reading, w string) bool {
 	}
 	r.words[at].name = best
 	return true
+}
+
+// reDimensionTail are words that close a dimension's name in speech
+// without changing it: autopay status, gender group, 城市类别.
+var reDimensionTail = regexp.MustCompile(`^(?:status|flag|type|types|group|groups|category|categories|level|levels|类别|类型|情况|状态)$`)
+
+// dimensionTail blanks such a word right after a dimension word of the
+// question: "by customer type and autopay status" groups by autopay.
+func (r *reading) dimensionTail(w string) bool {
+	if !reDimensionTail.MatchString(w) {
+		return false
+	}
+	for _, x := range r.words {
+		if x.kind != kindDimension {
+			continue
+		}
+		if loc := strings.Index(r.text[x.end:], w); loc >= 0 && strings.TrimSpace(r.text[x.end:x.end+loc]) == "" {
+			r.text = blank(r.text, x.end+loc, x.end+loc+len(w))
+			return true
+		}
+	}
+	return false
 }
 
 // rowNoun blanks a Chinese word left over that names the rows of the

@@ -91,6 +91,8 @@ func TestStagesAnswerLikeHandSQL(t *testing.T) {
 		{"不同国家的流失率", `SELECT country, ` + rate + ` FROM members GROUP BY 1`},
 		{"各国家各性别的流失率", `SELECT country, gender, ` + rate + ` FROM members GROUP BY 1, 2`},
 		{"churn rate per country and gender", `SELECT country, gender, ` + rate + ` FROM members GROUP BY 1, 2`},
+		{"churn rate by gender group and country", `SELECT gender, country, ` + rate + ` FROM members GROUP BY 1, 2`},
+		{"各国家的性别类别流失率", `SELECT country, gender, ` + rate + ` FROM members GROUP BY 1, 2`},
 		// counts of the entity
 		{"how many members are there", `SELECT count(*) FROM members`},
 		// a status count asked with the status as the verb
