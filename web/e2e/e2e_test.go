@@ -27,9 +27,9 @@ import (
 
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/metrics/metricstest"
-	"github.com/beaconbi/beacon/risk"
 	"github.com/beaconbi/beacon/models"
 	"github.com/beaconbi/beacon/queries"
+	"github.com/beaconbi/beacon/risk"
 	"github.com/beaconbi/beacon/server"
 	"github.com/beaconbi/beacon/warehouse"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
