@@ -50,7 +50,7 @@ func BenchmarkTick(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		engine.SetCatalog(engine.Catalog()) // empties the result cache
-		c.advance(24 * time.Hour)            // every rule due again
+		c.advance(24 * time.Hour)           // every rule due again
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		b.StartTimer()
