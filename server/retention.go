@@ -17,6 +17,7 @@ func (s *Server) mountRetention(api fiber.Router) {
 	ret := risk.NewRetention(s.db, s.engine)
 	api.Post("/retention/actions", s.allow(roleAnalyst), s.admit(ClassQuery), func(c *fiber.Ctx) error { return s.postAction(c, ret) })
 	api.Get("/retention/uplift", s.allow(roleViewer), s.admit(ClassQuery), func(c *fiber.Ctx) error { return s.getUplift(c, ret) })
+	api.Get("/retention/summary", s.allow(roleViewer), s.admit(ClassQuery), func(c *fiber.Ctx) error { return s.getSummary(c, ret) })
 	api.Post("/retention/whatif", s.allow(roleViewer), s.admit(ClassQuery), func(c *fiber.Ctx) error { return s.postWhatIf(c, ret) })
 }
 
@@ -64,4 +65,18 @@ func (s *Server) postWhatIf(c *fiber.Ctx, ret *risk.Retention) error {
 		return err
 	}
 	return c.JSON(w)
+}
+
+// getSummary handles GET /api/v1/retention/summary?lang=zh|en: the weekly
+// retention summary for the caller's scope, rewritten by the LLM when one
+// is configured and its text states only the computed figures.
+func (s *Server) getSummary(c *fiber.Ctx, ret *risk.Retention) error {
+	if err := utf8Params(c); err != nil {
+		return err
+	}
+	sum, err := ret.Summarize(c.UserContext(), c.Query("lang"), principalOf(c).Scope, s.cfg.SummaryLLM)
+	if err != nil {
+		return err
+	}
+	return c.JSON(sum)
 }

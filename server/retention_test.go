@@ -127,3 +127,17 @@ func TestWhatIfOverHTTP(t *testing.T) {
 		}
 	}
 }
+
+func TestSummaryOverHTTP(t *testing.T) {
+	srv := newServer(t, bank, server.AuthConfig{})
+	r := do(t, srv, "GET", "/api/v1/retention/summary?lang=en", nil)
+	if r.status != 200 {
+		t.Fatalf("got %d %s", r.status, r.body)
+	}
+	if s := r.json(t); s["source"] != "offline" || s["text"] != s["offline"] || s["text"] == "" {
+		t.Errorf("got source %v text %q", s["source"], s["text"])
+	}
+	if r := do(t, srv, "GET", "/api/v1/retention/summary?lang=fr", nil); r.status != 400 {
+		t.Errorf("lang=fr: got %d %s", r.status, r.body)
+	}
+}

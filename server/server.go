@@ -21,6 +21,7 @@ import (
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/models"
 	"github.com/beaconbi/beacon/queries"
+	"github.com/beaconbi/beacon/risk"
 	"github.com/beaconbi/beacon/reports"
 	"github.com/beaconbi/beacon/warehouse"
 )
@@ -50,6 +51,9 @@ type Config struct {
 	Conn ConnLimits
 	// Admission bounds each class of work; zero takes DefaultAdmission.
 	Admission AdmissionConfig
+	// SummaryLLM rewrites the weekly retention summary's prose; nil keeps
+	// the offline text.
+	SummaryLLM risk.Rewriter
 	// Dashboards are served to the web front; nil serves none.
 	Dashboards []models.Dashboard
 	// Alerts serves /api/v1/alerts, subscriptions and silences; nil turns them off.
