@@ -76,7 +76,9 @@ func TestSummaryOfflineFiguresAndLLMRewrite(t *testing.T) {
 	}
 
 	// A faithful rewrite (the same numbers, other words) is used.
-	faithful := fakeLLM(t, func(offline string) string { return strings.ReplaceAll(offline, "【挽留周报", "【本周挽留简报") })
+	faithful := fakeLLM(t, func(offline string) string {
+		return strings.ReplaceAll(offline, "【挽留周报", "【本周挽留简报")
+	})
 	s.Rewrite(ctx, &risk.LLMRewriter{APIKey: "k", BaseURL: faithful.URL + "/v1"})
 	if s.Source != "llm" || !strings.HasPrefix(s.Text, "【本周挽留简报") {
 		t.Errorf("got source %s (%s): %q", s.Source, s.Rejected, s.Text)

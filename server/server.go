@@ -21,8 +21,8 @@ import (
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/models"
 	"github.com/beaconbi/beacon/queries"
-	"github.com/beaconbi/beacon/risk"
 	"github.com/beaconbi/beacon/reports"
+	"github.com/beaconbi/beacon/risk"
 	"github.com/beaconbi/beacon/warehouse"
 )
 
