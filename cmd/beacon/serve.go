@@ -166,8 +166,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	srv, err := server.New(server.Config{Alerts: sched, Addr: f.addr, DB: db, Engine: engine, Chat: chat, Guard: queries.NewGuard(engine, lim.MaxRows),
 		UploadDir: uploadDir, Logger: log, Version: version, Conn: f.conn, Admission: adm, Dashboards: dashboards, Images: images.forServer(), Reports: reportSet,
-		SummaryLLM: summaryRewriter(),
-		Auth: server.AuthConfig{Secret: []byte(f.secret), PublicKeyFile: f.pubKey, Issuer: f.issuer, Audience: f.audience}})
+		SummaryLLM: summaryRewriter(), Auth: server.AuthConfig{Secret: []byte(f.secret), PublicKeyFile: f.pubKey, Issuer: f.issuer, Audience: f.audience}})
 	if err != nil {
 		return err
 	}
