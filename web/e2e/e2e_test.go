@@ -518,6 +518,18 @@ func TestFront(t *testing.T) {
 		if wantCSV := b.query(t, "", q, "csv"); !bytes.Equal(file, wantCSV) {
 			t.Errorf("downloaded CSV differs from the API's:\n%s\nwant:\n%s", file, wantCSV)
 		}
+		// XLSX, from the report renderer: a zip (Office Open XML) file.
+		tt.do(t, chromedp.Click(chromedp.CSS("button[data-download=xlsx]")))
+		var xlsx []byte
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && xlsx == nil; time.Sleep(100 * time.Millisecond) {
+			m, _ := filepath.Glob(filepath.Join(dl, "*.xlsx"))
+			if len(m) == 1 {
+				xlsx, _ = os.ReadFile(m[0])
+			}
+		}
+		if len(xlsx) < 100 || !bytes.HasPrefix(xlsx, []byte("PK")) {
+			t.Errorf("no XLSX was downloaded (%d bytes)", len(xlsx))
+		}
 	})
 
 	t.Run("dashboard", func(t *testing.T) {

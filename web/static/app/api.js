@@ -34,7 +34,9 @@ export async function api(path, { method = 'GET', body, as = 'json', signal } = 
   const t = getToken();
   if (t) headers.Authorization = 'Bearer ' + t;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch('/api/v1' + path, {
+  // Reports (/reports/...) sit beside the API and take the same token.
+  const url = path.startsWith('/reports/') ? path : '/api/v1' + path;
+  const res = await fetch(url, {
     method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!res.ok) {

@@ -85,8 +85,10 @@ export function Explore({ ctx, search }) {
   async function csv(format) {
     setDl(format);
     try {
-      const blob = await api('/query?format=' + format, { method: 'POST', body: queryOf(s), as: 'blob' });
-      download(blob, fileName([s.m, ...s.by, s.grain, s.range], 'csv'));
+      // XLSX comes from the report renderer, which takes the same query.
+      const path = format === 'xlsx' ? `/reports/query?format=xlsx&lang=${lang}` : '/query?format=' + format;
+      const blob = await api(path, { method: 'POST', body: queryOf(s), as: 'blob' });
+      download(blob, fileName([s.m, ...s.by, s.grain, s.range], format === 'xlsx' ? 'xlsx' : 'csv'));
     } catch (e) { setErr(e); } finally { setDl(''); }
   }
 
@@ -134,6 +136,7 @@ export function Explore({ ctx, search }) {
     <div class="actions">
       <button type="button" onClick=${() => csv('csv')} disabled=${!!dl} data-download="csv">${t('downloadCSV')}</button>
       <button type="button" onClick=${() => csv('excel')} disabled=${!!dl}>${t('downloadExcel')}</button>
+      <button type="button" onClick=${() => csv('xlsx')} disabled=${!!dl} data-download="xlsx">${t('downloadXLSX')}</button>
       <span class="muted small">${t('shareLink')}</span>
     </div>
     <div class="result" aria-busy=${busy ? 'true' : 'false'}>
