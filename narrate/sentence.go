@@ -173,6 +173,8 @@ func breakdownSentence(lang string, cat *metrics.Catalog, q metrics.Query, r *me
 	}
 	hi, lo := extremes(r.Rows, mi)
 	switch {
+	case len(q.Order) > 0 && len(q.Metrics) > 0 && q.Order[0].By == q.Metrics[0]+"_delta" && q.Compare != "":
+		return moverSentence(lang, cat, q, r, mi, val, period, scope, label, dl, name(r.Rows[0]))
 	case len(q.Order) > 0:
 		first := r.Rows[0]
 		word := map[bool]string{true: "最高", false: "最低"}[q.Order[0].Desc]
@@ -195,6 +197,20 @@ func breakdownSentence(lang string, cat *metrics.Catalog, q metrics.Query, r *me
 		return fmt.Sprintf("%s%s各%s的%s中，最高为%s（%s），最低为%s（%s）。", period, scope, dl, label, name(r.Rows[hi]), val(r.Rows[hi]), name(r.Rows[lo]), val(r.Rows[lo]))
 	}
 	return fmt.Sprintf("%s by %s ranged from %s (%s) to %s (%s).", enLead(period, scope, label), dl, val(r.Rows[lo]), name(r.Rows[lo]), val(r.Rows[hi]), name(r.Rows[hi]))
+}
+
+// moverSentence answers a ranking by change (top movers): the first row,
+// its value and its change.
+func moverSentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Result, mi int, val func([]any) string, period, scope, label, dl, first string) string {
+	m, _ := cat.Metric(q.Metrics[0])
+	row := r.Rows[0]
+	change := Change(lang, q.Compare, cat.Definition(m), r.Value(0, m.Name+"_delta"), r.Value(0, m.Name+"_pct_change"))
+	if lang == "zh" {
+		word := map[bool]string{true: "上升最多", false: "下降最多"}[q.Order[0].Desc]
+		return fmt.Sprintf("%s%s%s%s的%s是%s，为 %s，%s（共列出 %d 个）。", period, scope, label, word, dl, first, val(row), change, len(r.Rows))
+	}
+	word := map[bool]string{true: "rose", false: "fell"}[q.Order[0].Desc]
+	return capital(fmt.Sprintf("%sthe %s whose %s %s most was %s at %s, %s (%d listed).", enPrefix(period, scope), dl, midLabel(label), word, first, val(row), change, len(r.Rows)))
 }
 
 func compareClause(lang, mode string, def metrics.Definition, delta, pct any) string {
