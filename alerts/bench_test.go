@@ -3,6 +3,8 @@ package alerts
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"runtime"
 	"testing"
 	"time"
@@ -22,7 +24,14 @@ import (
 //
 //	go test -run '^$' -bench Tick -benchtime 1x ./alerts/
 func BenchmarkTick(b *testing.B) {
-	db, err := warehousetest.OpenDemo(50_000, 24)
+	customers, rules := 50_000, 1000
+	if v, err := strconv.Atoi(os.Getenv("BEACON_BENCH_CUSTOMERS")); err == nil {
+		customers = v // a smaller bank, to profile quickly
+	}
+	if v, err := strconv.Atoi(os.Getenv("BEACON_BENCH_RULES")); err == nil {
+		rules = v
+	}
+	db, err := warehousetest.OpenDemo(customers, 24)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -38,8 +47,7 @@ func BenchmarkTick(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rules := benchRules(b, db)
-	for _, r := range rules {
+	for _, r := range benchRules(b, db, rules) {
 		if err := sc.PutRule(context.Background(), r, OriginAPI); err != nil {
 			b.Fatalf("rule %s: %v", r.ID, err)
 		}
@@ -61,8 +69,8 @@ func BenchmarkTick(b *testing.B) {
 	}
 	b.StopTimer()
 	runtime.ReadMemStats(&after)
-	if st.Evaluated+st.Failed != len(rules) || st.Failed > 0 {
-		b.Fatalf("step evaluated %d rules, %d failed; want %d", st.Evaluated, st.Failed, len(rules))
+	if st.Evaluated+st.Failed != rules || st.Failed > 0 {
+		b.Fatalf("step evaluated %d rules, %d failed; want %d", st.Evaluated, st.Failed, rules)
 	}
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/1e6, "MB-alloc/tick")
 	b.ReportMetric(float64(after.HeapInuse)/1e6, "MB-heap")
@@ -73,12 +81,12 @@ func BenchmarkTick(b *testing.B) {
 // benchRules are 1,000 rules over the demo model: ten metrics, five
 // breakdowns, three kinds of condition, and a branch filter on half, so
 // that most queries differ.
-func benchRules(b *testing.B, db *warehouse.DB) []*Rule {
+func benchRules(b *testing.B, db *warehouse.DB, n int) []*Rule {
 	metricsList := []string{"churn_rate", "retention_rate", "aum", "net_inflow", "complaints", "complaint_rate", "deposits", "withdrawals", "churned_customers", "customers"}
 	dims := [][]string{nil, {"branch"}, {"segment"}, {"region"}, {"channel"}}
 	branches := warehousetest.Rows(b, db, `SELECT branch_name FROM branches ORDER BY branch_id`)
 	var out []*Rule
-	for i := 0; i < 1000; i++ {
+	for i := 0; i < n; i++ {
 		m := metricsList[i%len(metricsList)]
 		q := metrics.Query{Metrics: []string{m}, Dimensions: dims[(i/len(metricsList))%len(dims)], Time: &metrics.TimeSpec{Range: "last_month"}}
 		if i%2 == 1 {

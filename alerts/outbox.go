@@ -67,23 +67,27 @@ func deliveryKey(rule, group, incident, notice, channel string) string {
 	return strings.Join([]string{rule, group, incident, notice, channel}, "|")
 }
 
-// enqueue adds a notice for every channel of ref to the outbox within tx.
+// enqueue adds a notice for every channel of refs to the outbox within tx.
 // A key already there is left alone: enqueueing is idempotent.
 func enqueue(ctx context.Context, tx *sql.Tx, rule, group, incident, notice string, refs []ChannelRef, msg notify.Message, now time.Time) error {
+	b := newTickWrites().outbox
+	if err := addNotices(b, rule, group, incident, notice, refs, msg, now); err != nil {
+		return err
+	}
+	return b.flush(ctx, tx)
+}
+
+// addNotices adds a notice's outbox rows, one per channel, to a batch.
+func addNotices(b *rowBatch, rule, group, incident, notice string, refs []ChannelRef, msg notify.Message, now time.Time) error {
 	for _, ref := range refs {
 		m := msg
 		m.Key = deliveryKey(rule, group, incident, notice, ref.Name)
-		b, err := json.Marshal(m)
+		body, err := json.Marshal(m)
 		if err != nil {
 			return fmt.Errorf("encode message: %w", err)
 		}
 		rc, _ := json.Marshal(ref.Recipients)
-		_, err = tx.ExecContext(ctx, `INSERT INTO alert_outbox (key, rule_id, group_key, incident, channel, recipients, kind, message, status, attempts, next_try, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (key) DO NOTHING`,
-			m.Key, rule, group, incident, ref.Name, string(rc), notice, string(b), now, now)
-		if err != nil {
-			return fmt.Errorf("enqueue %s: %w", m.Key, err)
-		}
+		b.add(m.Key, rule, group, incident, ref.Name, string(rc), notice, string(body), now, now)
 	}
 	return nil
 }

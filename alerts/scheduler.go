@@ -204,12 +204,13 @@ func (sc *Scheduler) tick(ctx context.Context, st *StepStats) error {
 	}
 	sc.drawCharts(ctx, runs)
 	err = sc.store.write(ctx, func(tx *sql.Tx) error {
+		w := newTickWrites()
 		for _, run := range runs {
-			if err := sc.record(ctx, tx, run, now, st); err != nil {
+			if err := sc.record(ctx, tx, w, run, now, st); err != nil {
 				return err
 			}
 		}
-		return nil
+		return w.flush(ctx, tx)
 	})
 	if err != nil {
 		return fmt.Errorf("record tick: %w", err)
@@ -323,7 +324,7 @@ func (sc *Scheduler) drawCharts(ctx context.Context, runs []*ruleRun) {
 }
 
 // record writes one run's outcome within the tick's transaction.
-func (sc *Scheduler) record(ctx context.Context, tx *sql.Tx, run *ruleRun, now time.Time, st *StepStats) error {
+func (sc *Scheduler) record(ctx context.Context, tx *sql.Tx, w *tickWrites, run *ruleRun, now time.Time, st *StepStats) error {
 	id, sched := "", Schedule{}
 	if run.rule != nil {
 		id, sched = run.rule.ID, run.rule.Schedule
@@ -335,36 +336,31 @@ func (sc *Scheduler) record(ctx context.Context, tx *sql.Tx, run *ruleRun, now t
 		return err
 	}
 	// The next fire time is after now: missed ticks are not run one by one.
-	if _, err := tx.ExecContext(ctx, `UPDATE alert_schedule SET next_at = ?, last_at = ? WHERE id = ?`, next, now, id); err != nil {
-		return fmt.Errorf("reschedule %s: %w", id, err)
-	}
+	w.schedule.add(id, sched.Cron, sched.TimeZone, next, now)
 	if run.disabled() {
 		return nil
 	}
 	if run.err != nil {
 		st.Failed++
 		sc.log.Warn("alert evaluation failed", "id", id, "err", run.err)
-		return putHistory(ctx, tx, id, "", now, "", "error", "", nil, clipAnswer(run.err.Error()))
+		w.history.add(id, "", now, "", "error", "", nil, clipAnswer(run.err.Error()))
+		return nil
 	}
 	st.Evaluated++
 	if run.sub != nil {
 		st.Notices++
-		return sc.recordReport(ctx, tx, run, now)
+		return sc.recordReport(ctx, w, run, now)
 	}
 	for i, g := range run.states {
-		if err := putState(ctx, tx, g); err != nil {
-			return err
-		}
+		w.states.add(g.Rule, g.Group, g.State, g.Breaches, g.Incident, g.Since, g.NotifiedAt, g.Repeats, g.Value)
 		if run.from[i] != g.State && !(run.from[i] == "" && g.State == StateOK) {
-			if err := putHistory(ctx, tx, id, g.Group, now, run.from[i], g.State, g.Incident, g.Value, ""); err != nil {
-				return err
-			}
+			w.history.add(id, g.Group, now, run.from[i], g.State, g.Incident, g.Value, "")
 		}
 	}
 	for _, n := range run.notes {
 		msg := message(run.rule, run.ev.Result, n.obs, n.notice, now)
 		msg.Image = run.ev.image
-		if err := sc.queue(ctx, tx, run.rule, n, msg, now); err != nil {
+		if err := sc.queue(ctx, tx, w, run.rule, n, msg, now); err != nil {
 			return err
 		}
 		st.Notices++
@@ -376,7 +372,7 @@ func (sc *Scheduler) record(ctx context.Context, tx *sql.Tx, run *ruleRun, now t
 // A repeat waits while an earlier notice of the incident has not gone out
 // (a silence holds it); a resolution under a silence drops the notices
 // held and is sent only where the firing was.
-func (sc *Scheduler) queue(ctx context.Context, tx *sql.Tx, r *Rule, n note, msg notify.Message, now time.Time) error {
+func (sc *Scheduler) queue(ctx context.Context, tx *sql.Tx, w *tickWrites, r *Rule, n note, msg notify.Message, now time.Time) error {
 	g := n.state
 	var refs []ChannelRef
 	var silences []Silence
@@ -417,7 +413,7 @@ func (sc *Scheduler) queue(ctx context.Context, tx *sql.Tx, r *Rule, n note, msg
 	if notice == noticeRepeat {
 		notice = fmt.Sprintf("repeat-%d", g.Repeats)
 	}
-	return enqueue(ctx, tx, r.ID, g.Group, g.Incident, notice, refs, msg, now)
+	return addNotices(w.outbox, r.ID, g.Group, g.Incident, notice, refs, msg, now)
 }
 
 func silencesTx(ctx context.Context, tx *sql.Tx, now time.Time) ([]Silence, error) {

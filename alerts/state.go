@@ -150,20 +150,3 @@ func (s *Store) States(ctx context.Context, id string) ([]GroupState, error) {
 	sortStates(out)
 	return out, nil
 }
-
-func putState(ctx context.Context, tx *sql.Tx, g GroupState) error {
-	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO alert_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		g.Rule, g.Group, g.State, g.Breaches, g.Incident, g.Since, g.NotifiedAt, g.Repeats, g.Value)
-	if err != nil {
-		return fmt.Errorf("save state of %s %s: %w", g.Rule, g.Group, err)
-	}
-	return nil
-}
-
-func putHistory(ctx context.Context, tx *sql.Tx, rule, group string, at time.Time, from, to, incident string, value *float64, detail string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO alert_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, rule, group, at, from, to, incident, value, detail)
-	if err != nil {
-		return fmt.Errorf("record history of %s: %w", rule, err)
-	}
-	return nil
-}

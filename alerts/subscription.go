@@ -2,7 +2,6 @@ package alerts
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -175,7 +174,7 @@ func figures(res *metrics.Result, metric, lang string) []notify.Figure {
 
 // recordReport queues a due report; its key is the run's time, so the
 // same run is never queued twice.
-func (sc *Scheduler) recordReport(ctx context.Context, tx *sql.Tx, run *ruleRun, now time.Time) error {
+func (sc *Scheduler) recordReport(_ context.Context, w *tickWrites, run *ruleRun, now time.Time) error {
 	s := run.sub
-	return enqueue(ctx, tx, s.ID, "", "run-"+now.UTC().Format(time.RFC3339), "report", s.Channels, *s.msg, now)
+	return addNotices(w.outbox, s.ID, "", "run-"+now.UTC().Format(time.RFC3339), "report", s.Channels, *s.msg, now)
 }
