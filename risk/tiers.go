@@ -1,9 +1,6 @@
 package risk
 
-import (
-	"fmt"
-	"sort"
-)
+import "fmt"
 
 // Tier names.
 const (
@@ -70,5 +67,3 @@ func (t Tiers) Of(score float64) string {
 	}
 	return TierLow
 }
-
-func sortFloats(s []float64) { sort.Float64s(s) }
