@@ -7,29 +7,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/beaconbi/beacon/warehouse"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
 )
-
-var (
-	demoOnce sync.Once
-	demoDB   *warehouse.DB
-	demoErr  error
-)
-
-// demoBank is a small generated bank shared by the tests that only read it.
-func demoBank(t *testing.T) *warehouse.DB {
-	t.Helper()
-	demoOnce.Do(func() { demoDB, demoErr = warehousetest.OpenDemo(2500, 20) })
-	if demoErr != nil {
-		t.Fatal(demoErr)
-	}
-	return demoDB
-}
 
 // quickOptions keep training to a second or two.
 func quickOptions() TrainOptions {
@@ -94,7 +76,7 @@ func TestFeaturesDoNotSeeTheFuture(t *testing.T) {
 
 func TestShufflingTestOutcomesLeavesModelAlone(t *testing.T) {
 	ctx := context.Background()
-	db := demoBank(t)
+	db, _, _ := scoredBank(t) // read only: the model there is not used
 	opts := quickOptions()
 	split, err := PlanSplit(ctx, db, opts)
 	if err != nil {
