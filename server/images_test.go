@@ -127,7 +127,8 @@ func chartServer(t *testing.T, execPath string) *server.Server {
 		}
 		t.Fatal(err)
 	}
-	r := render.New(render.Config{ECharts: ec, ExecPath: execPath, Logger: quietLogger()})
+	// Generous limits: the machine is shared with every other package's tests.
+	r := render.New(render.Config{ECharts: ec, ExecPath: execPath, Logger: quietLogger(), Timeout: 2 * time.Minute})
 	if !r.Available() && execPath == "" {
 		if os.Getenv("BEACON_REQUIRE_CHROMIUM") == "" {
 			t.Skip("no headless Chromium installed (make test installs it as root)")

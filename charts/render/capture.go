@@ -69,7 +69,7 @@ func (r *Renderer) CapturePage(ctx context.Context, pageURL string, width, heigh
 		r.finish(err)
 		return nil, fmt.Errorf("capture %s: %w", u.Redacted(), err)
 	}
-	ctx, cancel := r.renderContext(ctx)
+	ctx, cancel := renderContext(ctx, r.cfg.PageTimeout)
 	defer cancel()
 	shot, err := r.capture(ctx, release, b, u, width, height)
 	r.finish(err)
@@ -154,7 +154,7 @@ func (r *Renderer) waitDrawn(ctx context.Context) (pageState, error) {
 	}
 	st, err := chromedp.Run(ctx, chromedp.Poll[pageState](
 		`window.__beaconPageState && window.__beaconPageState().ready && window.__beaconPageState()`,
-		chromedp.WithPollingTimeout(r.cfg.Timeout)))
+		chromedp.WithPollingTimeout(r.cfg.PageTimeout)))
 	if err != nil {
 		return pageState{}, fmt.Errorf("wait for the charts to finish: %w", withCause(ctx, err))
 	}
@@ -172,7 +172,8 @@ func collectErrors(t *tab) func() []string {
 			if err != nil {
 				return
 			}
-			if m.Type != chromedp.ConsoleError && !m.IsException() {
+			// Chromium asks every site for /favicon.ico; a page cannot stop it.
+			if m.Type != chromedp.ConsoleError && !m.IsException() || strings.HasSuffix(m.URL, "/favicon.ico") {
 				continue
 			}
 			mu.Lock()

@@ -34,7 +34,7 @@ func (r *Renderer) RenderOption(ctx context.Context, optionJSON []byte, width, h
 		r.finish(err)
 		return nil, fmt.Errorf("render chart: %w", err)
 	}
-	ctx, cancel := r.renderContext(ctx)
+	ctx, cancel := renderContext(ctx, r.cfg.Timeout)
 	defer cancel()
 	png, err := r.renderOption(ctx, release, b, optionJSON, width, height)
 	r.finish(err)

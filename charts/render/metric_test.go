@@ -28,8 +28,7 @@ func churnBySegment() *metrics.Result {
 var chartsOption = charts.OptionJSON
 
 func TestMetricChartsDrawsAndLinksTheChart(t *testing.T) {
-	t.Parallel()
-	r := newTestRenderer(t, Config{})
+	r := sharedRenderer(t)
 	store, err := imagestore.Open(imagestore.Config{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

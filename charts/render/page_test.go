@@ -110,8 +110,7 @@ func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
 }
 
 func TestCapturePageWaitsForChartsAndBlocksOtherHosts(t *testing.T) {
-	t.Parallel()
-	r := newTestRenderer(t, Config{})
+	r := sharedRenderer(t)
 	s := newSite(t)
 	shot, err := r.CapturePage(t.Context(), s.URL+"/charts", 600, 0)
 	if err != nil {
@@ -150,8 +149,7 @@ func TestCapturePageWaitsForChartsAndBlocksOtherHosts(t *testing.T) {
 }
 
 func TestRenderURLRefusesOtherHosts(t *testing.T) {
-	t.Parallel()
-	r := newTestRenderer(t, Config{})
+	r := newTestRenderer(t, Config{}) // never starts a browser
 	for _, u := range []string{"http://example.com/", "file:///etc/passwd", "http://10.0.0.1/", "javascript:alert(1)", "http://user:pw@127.0.0.1/"} {
 		if _, err := r.RenderURL(t.Context(), u, 800, 0); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: got %v, want ErrInvalid", u, err)
@@ -166,19 +164,12 @@ func TestRenderURLRefusesOtherHosts(t *testing.T) {
 // caller's; its tab is closed (its script terminated first), and the same
 // browser renders the next chart.
 func TestTimeoutStopsTheRenderAndTheBrowserCarriesOn(t *testing.T) {
-	t.Parallel()
-	r := newTestRenderer(t, Config{Timeout: 10 * time.Second})
+	r := newTestRenderer(t, Config{PageTimeout: 10 * time.Second})
 	s := newSite(t)
-	ctx := testContext(t, 3*time.Minute)
-	// The browser's start does not count against a render's timeout, but a
-	// tab's does: on a loaded machine, the first may need another try.
-	var err error
-	for range 3 {
-		if _, err = r.RenderOption(ctx, titleOption("warm"), 400, 300); err == nil {
-			break
-		}
-	}
-	if err != nil {
+	ctx := testContext(t, 5*time.Minute)
+	// The browser is running before the pages (its start does not count
+	// against a render's timeout anyway).
+	if _, err := r.RenderOption(ctx, titleOption("warm"), 400, 300); err != nil {
 		t.Fatal(err)
 	}
 	for _, path := range []string{"/loop", "/never"} {
@@ -219,8 +210,7 @@ func TestTimeoutStopsTheRenderAndTheBrowserCarriesOn(t *testing.T) {
 // At most Tabs renders run at once; the rest wait their turn, and every one
 // finishes. The page server counts the renders it serves at once.
 func TestConcurrentRendersAreBounded(t *testing.T) {
-	t.Parallel()
-	r := newTestRenderer(t, Config{Tabs: 2, Timeout: 2 * time.Minute})
+	r := newTestRenderer(t, Config{Tabs: 2, PageTimeout: 2 * time.Minute})
 	s := newSite(t)
 	ctx := testContext(t, 3*time.Minute)
 	const n = 5
@@ -256,8 +246,7 @@ func TestConcurrentRendersAreBounded(t *testing.T) {
 
 // A render that cannot get a slot before its context ends says so.
 func TestWaitingForASlotEndsWithTheContext(t *testing.T) {
-	t.Parallel()
-	r := newTestRenderer(t, Config{Tabs: 1, Timeout: 2 * time.Minute})
+	r := newTestRenderer(t, Config{Tabs: 1, PageTimeout: 2 * time.Minute})
 	s := newSite(t)
 	ctx := testContext(t, 3*time.Minute)
 	done := make(chan error, 1)
@@ -280,7 +269,6 @@ func TestWaitingForASlotEndsWithTheContext(t *testing.T) {
 
 // A browser that dies is started again on the next render.
 func TestBrowserIsRestartedAfterItDies(t *testing.T) {
-	t.Parallel()
 	r := newTestRenderer(t, Config{})
 	ctx := testContext(t, 3*time.Minute)
 	if _, err := r.RenderOption(ctx, titleOption("before"), 400, 300); err != nil {

@@ -49,9 +49,12 @@ type Config struct {
 	// Tabs is how many renders run at once, and how many tabs stay warm
 	// (default 2).
 	Tabs int
-	// Timeout bounds one render, from getting a tab to the PNG (default
+	// Timeout bounds one chart, from getting a tab to the PNG (default
 	// 20s); a shorter context deadline wins.
 	Timeout time.Duration
+	// PageTimeout bounds capturing one page (default 60s): a report runs
+	// its queries and draws a dozen charts.
+	PageTimeout time.Duration
 	// ECharts is the ECharts script (web.ECharts()); without it,
 	// RenderOption fails, and RenderURL still works.
 	ECharts []byte
@@ -103,6 +106,9 @@ func New(cfg Config) *Renderer {
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 20 * time.Second
+	}
+	if cfg.PageTimeout <= 0 {
+		cfg.PageTimeout = time.Minute
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -182,7 +188,10 @@ func (r *Renderer) acquire(ctx context.Context) (release func(), err error) {
 // startTimeout bounds starting the browser; a start goes on even when the
 // request that asked for it gives up, so that a slow machine still gets a
 // browser for the next one.
-const startTimeout = time.Minute
+//
+// A browser starts in a second or two; a machine under heavy load has been
+// seen to take over a minute.
+const startTimeout = 3 * time.Minute
 
 // starting is a browser start in progress, shared by the renders that wait.
 type starting struct {
@@ -292,11 +301,10 @@ func (r *Renderer) finish(err error) {
 	r.rendered.Add(1)
 }
 
-// renderContext bounds one render by the configured timeout, cancelled with
-// ctx as well.
-func (r *Renderer) renderContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeoutCause(ctx, r.cfg.Timeout,
-		fmt.Errorf("render took longer than %s: %w", r.cfg.Timeout, context.DeadlineExceeded))
+// renderContext bounds one render by timeout, cancelled with ctx as well.
+func renderContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, timeout,
+		fmt.Errorf("render took longer than %s: %w", timeout, context.DeadlineExceeded))
 }
 
 func invalid(format string, args ...any) error {

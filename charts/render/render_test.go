@@ -17,10 +17,40 @@ import (
 	"github.com/beaconbi/beacon/web"
 )
 
+// shared is one renderer for the tests that need only the defaults: each
+// browser costs seconds to start, more on a busy machine. Tests in this
+// package run one at a time; TestMain closes it.
+var shared *Renderer
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared != nil {
+		shared.Close()
+	}
+	os.Exit(code)
+}
+
+// sharedRenderer returns the shared renderer, skipping as newTestRenderer does.
+func sharedRenderer(t *testing.T) *Renderer {
+	t.Helper()
+	if shared == nil {
+		shared = New(testConfig(t, Config{}))
+	}
+	return shared
+}
+
 // newTestRenderer returns a renderer with ECharts, skipping where Chromium
 // or the built assets are missing, unless BEACON_REQUIRE_CHROMIUM is set
 // (CI sets it, so CI never skips).
 func newTestRenderer(t testing.TB, cfg Config) *Renderer {
+	t.Helper()
+	r := New(testConfig(t, cfg))
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// testConfig completes cfg for a test, or skips it.
+func testConfig(t testing.TB, cfg Config) Config {
 	t.Helper()
 	required := os.Getenv("BEACON_REQUIRE_CHROMIUM") != ""
 	ec, err := web.ECharts()
@@ -31,18 +61,24 @@ func newTestRenderer(t testing.TB, cfg Config) *Renderer {
 		t.Fatal(err)
 	}
 	cfg.ECharts = ec
+	// Generous limits: these tests share the machine with every other
+	// package's, and only the timeout test is about the limits.
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 2 * time.Minute
+	}
+	if cfg.PageTimeout == 0 {
+		cfg.PageTimeout = 3 * time.Minute
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	r := New(cfg)
-	if !r.Available() {
+	if cfg.ExecPath == "" && findChromium() == "" {
 		if !required {
 			t.Skip("no headless Chromium installed (make test installs it as root; set BEACON_REQUIRE_CHROMIUM=1 to fail instead)")
 		}
 		t.Fatal("BEACON_REQUIRE_CHROMIUM is set but no Chromium was found on PATH")
 	}
-	t.Cleanup(func() { r.Close() })
-	return r
+	return cfg
 }
 
 // titleOption is a bar chart whose title, in black 48px type at (10,10),
@@ -150,8 +186,7 @@ func cjkTitles(t *testing.T, r *Renderer) (a, b []cell, first image.Image) {
 }
 
 func TestChineseBarChartRendersWithRealGlyphs(t *testing.T) {
-	t.Parallel()
-	r := newTestRenderer(t, Config{})
+	r := sharedRenderer(t)
 	a, b, img := cjkTitles(t, r)
 	if got := img.Bounds().Size(); got != image.Pt(480, 360) {
 		t.Fatalf("image is %v, want 480x360", got)
@@ -177,7 +212,6 @@ func TestChineseBarChartRendersWithRealGlyphs(t *testing.T) {
 // The check above must fail where Chromium has no CJK font: with fontconfig
 // pointed at the DejaVu fonts only, the same titles become boxes or nothing.
 func TestTofuIsDetectedWithoutACJKFont(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	fonts := "/usr/share/fonts/truetype/dejavu"
 	if _, err := os.Stat(fonts); err != nil {
@@ -197,7 +231,6 @@ func TestTofuIsDetectedWithoutACJKFont(t *testing.T) {
 }
 
 func TestRenderOptionRefusesBadInput(t *testing.T) {
-	t.Parallel()
 	r := New(Config{ExecPath: "/nonexistent/chromium", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	for _, tc := range []struct {
 		name   string
@@ -220,7 +253,6 @@ func TestRenderOptionRefusesBadInput(t *testing.T) {
 }
 
 func TestNoBrowserGivesErrNoBrowser(t *testing.T) {
-	t.Parallel()
 	var logs bytes.Buffer
 	r := New(Config{ExecPath: "/nonexistent/chromium", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	for range 3 {
@@ -237,8 +269,8 @@ func TestNoBrowserGivesErrNoBrowser(t *testing.T) {
 }
 
 func TestRenderOptionSizes(t *testing.T) {
-	t.Parallel()
-	r := newTestRenderer(t, Config{})
+	r := sharedRenderer(t)
+	before := r.Stats()
 	opt := titleOption("Sizes")
 	for _, size := range []image.Point{{640, 400}, {300, 200}, {640, 400}, {1200, 700}} {
 		b, err := r.RenderOption(t.Context(), opt, size.X, size.Y)
@@ -249,8 +281,8 @@ func TestRenderOptionSizes(t *testing.T) {
 			t.Fatalf("asked %v, got %v", size, got)
 		}
 	}
-	if s := r.Stats(); s.Starts != 1 || s.Rendered != 4 || s.Running != 0 {
-		t.Fatalf("stats %+v: want one browser start, 4 rendered, none running", s)
+	if s := r.Stats(); s.Starts != max(before.Starts, 1) || s.Rendered-before.Rendered != 4 || s.Running != 0 {
+		t.Fatalf("stats %+v (before %+v): want one browser throughout, 4 rendered, none running", s, before)
 	}
 }
 
@@ -265,7 +297,6 @@ func testContext(t *testing.T, d time.Duration) context.Context {
 // Identical boxes (tofu) have ink but do not tell characters apart; blank
 // cells have no ink: neither passes as real glyphs.
 func TestRealGlyphsRejectsBoxesAndBlanks(t *testing.T) {
-	t.Parallel()
 	box := func() cell {
 		c := make(cell, 48*48)
 		for y := 4; y < 44; y++ {
