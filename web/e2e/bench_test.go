@@ -24,13 +24,13 @@ func benchFirstRender(b *testing.B, path, ready string) {
 	srv := startBeacon(b, "")
 	tt := openTab(b, ctxB, "")
 	load := func() float64 {
-		ctx, cancel := context.WithTimeout(tt.ctx, time.Minute)
+		ctx, cancel := context.WithTimeout(tt.ctx, 3*time.Minute)
 		defer cancel()
 		ms, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) (float64, error) {
 			if _, err := chromedp.Navigate(srv.url+path)(ctx, t); err != nil {
 				return 0, err
 			}
-			if _, err := chromedp.Poll[chromedp.Void](ready, chromedp.WithPollingTimeout(30*time.Second))(ctx, t); err != nil {
+			if _, err := chromedp.Poll[chromedp.Void](ready, chromedp.WithPollingTimeout(2*time.Minute))(ctx, t); err != nil {
 				return 0, err
 			}
 			return chromedp.Evaluate[float64](`performance.now()`)(ctx, t)

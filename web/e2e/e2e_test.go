@@ -286,7 +286,7 @@ func (tt *tab) check(tb testing.TB) {
 
 func (tt *tab) do(tb testing.TB, steps ...chromedp.Action[chromedp.Void]) {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(tt.ctx, 40*time.Second)
+	ctx, cancel := context.WithTimeout(tt.ctx, 90*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		tt.shot(tb, "failed-"+strings.ReplaceAll(tb.Name(), "/", "-"))
@@ -297,7 +297,7 @@ func (tt *tab) do(tb testing.TB, steps ...chromedp.Action[chromedp.Void]) {
 // eval evaluates a JavaScript expression in the page.
 func eval[T any](tb testing.TB, tt *tab, expr string) T {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(tt.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(tt.ctx, 60*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 	if err != nil {
@@ -310,7 +310,7 @@ func eval[T any](tb testing.TB, tt *tab, expr string) T {
 func (tt *tab) wait(tb testing.TB, cond string) {
 	tb.Helper()
 	tt.do(tb, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(30*time.Second))(ctx, t)
+		_, err := chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(75*time.Second))(ctx, t)
 		if err != nil {
 			return fmt.Errorf("waiting for %s: %w", cond, err)
 		}
@@ -324,7 +324,7 @@ func (tt *tab) shot(tb testing.TB, name string) {
 	if tt.shots == "" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(tt.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(tt.ctx, 60*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
@@ -365,7 +365,7 @@ func cellValue(tb testing.TB, tt *tab, scope, col string) float64 {
 // shifts right after the user's own input (as browsers score it).
 func layoutShift(tb testing.TB, tt *tab) float64 {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(tt.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(tt.ctx, 30*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`new Promise(done => {
 		const o = new PerformanceObserver(list => {
@@ -517,7 +517,7 @@ func TestFront(t *testing.T) {
 		tt.shot(t, "explore")
 		tt.do(t, chromedp.Click(chromedp.CSS("button[data-download=csv]")))
 		var file []byte
-		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && file == nil; time.Sleep(100 * time.Millisecond) {
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && file == nil; time.Sleep(100 * time.Millisecond) {
 			m, _ := filepath.Glob(filepath.Join(dl, "*.csv"))
 			if len(m) == 1 {
 				file, _ = os.ReadFile(m[0])
@@ -532,7 +532,7 @@ func TestFront(t *testing.T) {
 		// XLSX, from the report renderer: a zip (Office Open XML) file.
 		tt.do(t, chromedp.Click(chromedp.CSS("button[data-download=xlsx]")))
 		var xlsx []byte
-		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && xlsx == nil; time.Sleep(100 * time.Millisecond) {
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && xlsx == nil; time.Sleep(100 * time.Millisecond) {
 			m, _ := filepath.Glob(filepath.Join(dl, "*.xlsx"))
 			if len(m) == 1 {
 				xlsx, _ = os.ReadFile(m[0])
