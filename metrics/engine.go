@@ -21,7 +21,7 @@ import (
 // runs them on the warehouse's read pool with a timeout, and caches results
 // keyed by the compiled SQL, its parameters and the data version.
 type Engine struct {
-	db      *warehouse.DB
+	db      Store
 	dialect Dialect
 	catalog atomic.Pointer[Catalog]
 	now     func() time.Time
@@ -52,7 +52,7 @@ type EngineConfig struct {
 }
 
 // NewEngine returns an engine over db and catalog.
-func NewEngine(db *warehouse.DB, catalog *Catalog, cfg EngineConfig) (*Engine, error) {
+func NewEngine(db Store, catalog *Catalog, cfg EngineConfig) (*Engine, error) {
 	if cfg.Dialect == nil {
 		cfg.Dialect = DuckDB{}
 	}

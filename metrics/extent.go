@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/beaconbi/beacon/warehouse"
 )
 
 // Extent is the span of a time source's data: the earliest and latest
@@ -37,7 +35,7 @@ const extentRefreshTimeout = 10 * time.Second
 // LoadExtents reads the extent of every source that has a time column. It
 // runs at start-up, with the dimension values; the engine reads them again
 // when the data version changes.
-func (c *Catalog) LoadExtents(ctx context.Context, db *warehouse.DB) error {
+func (c *Catalog) LoadExtents(ctx context.Context, db Reader) error {
 	version := db.Version() // before reading: a load meanwhile makes the next look re-read
 	set := &extents{version: version, bySource: map[string]Extent{}}
 	for _, s := range c.Model.Sources {
@@ -57,7 +55,7 @@ func (c *Catalog) LoadExtents(ctx context.Context, db *warehouse.DB) error {
 	return nil
 }
 
-func readExtent(ctx context.Context, db *warehouse.DB, src *source, loc *time.Location) (Extent, bool, error) {
+func readExtent(ctx context.Context, db Reader, src *source, loc *time.Location) (Extent, bool, error) {
 	col := quoteIdent(src.Time.Column)
 	q := fmt.Sprintf("SELECT min(%s), max(%s) FROM %s", col, col, quoteIdent(src.Table))
 	var lo, hi any

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/beaconbi/beacon/warehouse"
 )
 
 // maxDataValues bounds the values read for one dimension.
@@ -17,7 +15,7 @@ const maxDataValues = 1000
 // with their synonym columns, so that questions can name them. Values
 // written in the model are kept and come first. It reads the time
 // sources' data extents too (LoadExtents).
-func (c *Catalog) LoadValues(ctx context.Context, db *warehouse.DB) error {
+func (c *Catalog) LoadValues(ctx context.Context, db Reader) error {
 	for _, s := range c.Model.Sources {
 		src := c.sources[s.Name]
 		if src == nil {
@@ -44,7 +42,7 @@ func (c *Catalog) LoadValues(ctx context.Context, db *warehouse.DB) error {
 	return c.LoadExtents(ctx, db)
 }
 
-func loadDimValues(ctx context.Context, db *warehouse.DB, src *source, d *Dimension) error {
+func loadDimValues(ctx context.Context, db Reader, src *source, d *Dimension) error {
 	cols := []string{dimExpr(DuckDB{}, d)}
 	// The label columns come first (s1 zh, s2 en), then the synonym columns.
 	labels := []string{d.ValueLabelColumns.ZH, d.ValueLabelColumns.EN}
@@ -149,7 +147,7 @@ func distinctExprs(dims []*Dimension) bool {
 // table a DISTINCT per dimension reads the table once each, which is most
 // of start-up. Each dimension keeps its first maxDataValues values in the
 // order of the values themselves.
-func loadSourceValues(ctx context.Context, db *warehouse.DB, src *source, dims []*Dimension) error {
+func loadSourceValues(ctx context.Context, db Reader, src *source, dims []*Dimension) error {
 	var sel, sets, raws, set, outer []string
 	// at[i][k] is where label or synonym k of dimension i is in the row
 	// (-1: none); constant NULL columns are left out of the grouping sets,
