@@ -29,7 +29,7 @@ export function takeTokenFromURL() {
 }
 
 // api calls /api/v1 + path; as 'blob' returns the body as a Blob.
-export async function api(path, { method = 'GET', body, as = 'json', signal } = {}) {
+export async function api(path, { method = 'GET', body, as = 'json', signal, retries = 3 } = {}) {
   const headers = { Accept: 'application/json' };
   const t = getToken();
   if (t) headers.Authorization = 'Bearer ' + t;
@@ -39,6 +39,13 @@ export async function api(path, { method = 'GET', body, as = 'json', signal } = 
   const res = await fetch(url, {
     method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body),
   });
+  // A busy server refuses work it has no room for (503 with Retry-After)
+  // and nothing has run: wait as it asks and try again, a few times.
+  if (res.status === 503 && retries > 0 && !(signal && signal.aborted)) {
+    const wait = Math.min(Number(res.headers.get('Retry-After')) || 1, 10);
+    await new Promise((r) => setTimeout(r, wait * 1000));
+    return api(path, { method, body, as, signal, retries: retries - 1 });
+  }
   if (!res.ok) {
     let err;
     try { err = (await res.json()).error; } catch (_) { /* not JSON */ }
