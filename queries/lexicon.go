@@ -2,6 +2,7 @@ package queries
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -112,6 +113,7 @@ func NewLexicon(cat *metrics.Catalog) *Lexicon {
 			lx.nouns[w] = true
 			lx.nouns[strings.TrimSuffix(strings.TrimSuffix(w, "s"), "ie")] = true
 			lx.nouns[strings.TrimSuffix(w, "ies")+"y"] = true
+			lx.nouns[w+"s"] = true // card_months: cards
 		}
 	}
 	for _, e := range bySurface {
@@ -173,6 +175,43 @@ func (lx *Lexicon) addEntityWords(cat *metrics.Catalog, bySurface map[string]*en
 			}
 			break
 		}
+	}
+	lx.addSynonymStems(cat, bySurface)
+}
+
+// addSynonymStems lets a count be named by the stem of a Chinese synonym
+// the model gave it (客户 of 客户数 for 付费客户数), when no other word has
+// that stem and no other count claims it: a stem two counts share is not
+// guessed between.
+func (lx *Lexicon) addSynonymStems(cat *metrics.Catalog, bySurface map[string]*entry) {
+	claims := map[string][]string{}
+	for _, name := range cat.Names() {
+		m := lx.metrics[name]
+		if m.Format != "count" || m.Type != "simple" {
+			continue
+		}
+		for _, s := range m.Synonyms.ZH {
+			for _, suffix := range []string{"数量", "人数", "数"} {
+				stem, ok := strings.CutSuffix(strings.TrimSpace(s), suffix)
+				if !ok || utf8.RuneCountInString(stem) < 2 {
+					continue
+				}
+				stem = strings.TrimSpace(normalize(stem))
+				if !slices.Contains(claims[stem], name) {
+					claims[stem] = append(claims[stem], name)
+				}
+				break
+			}
+		}
+	}
+	for stem, names := range claims {
+		if _, taken := bySurface[stem]; taken || len(names) != 1 {
+			continue
+		}
+		addSurface(bySurface, stem, target{Kind: kindMetric, Name: names[0]})
+		// A stem is cut from a count's name either way (客户情况怎么样 asks
+		// nothing in particular); it names the entity only for a plain count.
+		lx.entity[stem], lx.stem[stem] = !countsSome(cat, lx.metrics[names[0]]), true
 	}
 }
 

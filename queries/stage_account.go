@@ -197,7 +197,7 @@ func (r *reading) dimensionTail(w string) bool {
 // are 在贷笔数 and 新发放贷款笔数, 保单 beside 失效保单数. It is the subject
 // of the question (违约的贷款有多少笔), not a condition.
 func (o *Offline) rowNoun(r *reading, w string) bool {
-	if !hasHan(w) || utf8.RuneCountInString(w) < 2 {
+	if !hasHan(w) {
 		return false
 	}
 	sources := map[string]bool{}

@@ -3,6 +3,7 @@ package queries
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -388,7 +389,7 @@ func (o *Offline) findEqualities(r *reading, text string) []condition {
 
 var reMoneySubject = regexp.MustCompile(`(?:earning|earn|earns|making|make|income of|incomes?|paying|pays|pay|spending|spend|salary of)\s*$`)
 
-var reAgeSubject = regexp.MustCompile(`(?:customers|clients|people|members|users|subscribers|holders|policyholders|borrowers|those|aged|ages?)(?:\s+(?:are|is|who are|that are|aged))?\s*$`)
+var reAgeSubject = regexp.MustCompile(`(?:customers|clients|people|members|users|subscribers|holders|cardholders|policyholders|borrowers|women|men|males|females|those|aged|ages?)(?:\s+(?:are|is|who are|that are|aged))?\s*$`)
 
 // dimensionForFieldWord finds the one numeric dimension named by the
 // Chinese word right before a condition (在网不超过12个月: 在网 of 在网月数).
@@ -425,12 +426,23 @@ func (o *Offline) dimensionForUnit(unit string) (string, bool) {
 				found = append(found, name)
 			}
 		}
+		if len(found) > 1 && slices.Equal(class.units, unitClasses[0].units) {
+			// 卡龄 (card age) is a duration kept in months: 30岁以下 is
+			// about the person's 年龄. Other ties are asked back.
+			found = slices.DeleteFunc(found, o.isDuration)
+		}
 		if len(found) == 1 {
 			return found[0], true
 		}
 		return "", false
 	}
 	return "", false
+}
+
+// isDuration reports whether a dimension's words say it is kept in
+// months, years or days (tenure, card age in months).
+func (o *Offline) isDuration(name string) bool {
+	return o.dimensionSays(name, unitClasses[1].dims) || o.dimensionSays(name, unitClasses[2].dims) || o.dimensionSays(name, unitClasses[8].dims)
 }
 
 // dimensionSays reports whether a dimension's name, labels or synonyms

@@ -92,7 +92,7 @@ func (o *Offline) readExclusion(r *reading, w *word) bool {
 }
 
 // reEach asks for each member anywhere in a question (各是多少, respectively).
-var reEach = regexp.MustCompile(`各是|各有|各自|分别|每个|每一|其他|其余|\beach\b|\bevery\b|respectively|separately`)
+var reEach = regexp.MustCompile(`各是|各有|各自|各类|各种|各项|分别|每个|每一|其他|其余|\beach\b|\bevery\b|respectively|separately`)
 
 // qualifyHead marks the dimension word that heads an excluded value
 // ("product lines other than medical", 德国以外的国家) as naming the set,

@@ -86,6 +86,7 @@ func TestStagesAnswerLikeHandSQL(t *testing.T) {
 		{"余额超过10万的会员数", `SELECT count(*) FROM members WHERE balance > 100000`},
 		{"churn rate for members with 2 products", `SELECT ` + rate + ` FROM members WHERE products = 2`},
 		{"持有3个产品数的会员流失率", `SELECT ` + rate + ` FROM members WHERE products = 3`},
+		{"churn rate for women over 40", `SELECT ` + rate + ` FROM members WHERE gender = 'F' AND age > 40`},
 		{"德国50岁以上女性的流失率", `SELECT ` + rate + ` FROM members WHERE country = 'DE' AND age >= 50 AND gender = 'F'`},
 		// grouping words and two breakdowns
 		{"不同国家的流失率", `SELECT country, ` + rate + ` FROM members GROUP BY 1`},
