@@ -64,7 +64,7 @@ var currencyZH = map[string]string{"CNY": "元", "USD": "美元", "EUR": "欧元
 // not a number is "无数据" / "n/a". For a comparison's pct_change, pass
 // the definition with Format "percent".
 func FormatValue(lang string, d Definition, v any) string {
-	f, ok := number(v)
+	f, ok := Number(v)
 	if !ok {
 		if lang == "zh" {
 			return "无数据"
@@ -150,8 +150,9 @@ func isHan(s string) bool {
 	return r >= 0x2E80 && r <= 0x9FFF
 }
 
-// number reads a result cell as a float.
-func number(v any) (float64, bool) {
+// Number reads a result cell as a float: counts arrive as int64, and NaN
+// or infinity is no number.
+func Number(v any) (float64, bool) {
 	switch x := v.(type) {
 	case float64:
 		return x, !math.IsNaN(x) && !math.IsInf(x, 0)

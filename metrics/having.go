@@ -76,7 +76,7 @@ func havingNumber(v any) (float64, bool) {
 		f, err := n.Float64()
 		return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
 	}
-	return number(v)
+	return Number(v)
 }
 
 func clipAny(v any) string { return clip(fmt.Sprint(v)) }

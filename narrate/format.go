@@ -77,20 +77,5 @@ func isHan(s string) bool {
 	return r >= 0x2E80 && r <= 0x9FFF
 }
 
-// Number reads a result cell as a float: counts arrive as int64, and NaN
-// or infinity is no number.
-func Number(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
-	case float32:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	}
-	return 0, false
-}
+// Number reads a result cell as a float (metrics.Number).
+func Number(v any) (float64, bool) { return metrics.Number(v) }
