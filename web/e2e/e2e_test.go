@@ -129,7 +129,11 @@ func startBeacon(tb testing.TB, secret string) beacon {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: bank, Engine: eng, Dashboards: ds,
+	// The browser tests share the machine with every other test package: a
+	// query may wait longer for a turn than a quiet server would let it.
+	adm := server.DefaultAdmission()
+	adm.MaxWait = time.Minute
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: bank, Engine: eng, Dashboards: ds, Admission: adm,
 		Chat: queries.NewChat(eng, queries.ChatConfig{}), Auth: server.AuthConfig{Secret: []byte(secret)},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -315,11 +319,23 @@ func (tt *tab) wait(tb testing.TB, cond string) {
 	tt.do(tb, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(75*time.Second))(ctx, t)
 		if err != nil {
-			return fmt.Errorf("waiting for %s: %w", cond, err)
+			state, _ := chromedp.Evaluate[string](pageState)(ctx, t)
+			return fmt.Errorf("waiting for %s: %w\npage state:\n%s", cond, err, state)
 		}
 		return nil
 	}))
 }
+
+// pageState sums up each card of the page (waiting, an error and its text,
+// a chart drawn or not), so that a wait that times out says what it saw.
+const pageState = `[...document.querySelectorAll('article')].map(a => {
+	const err = a.querySelector('.error');
+	const what = err ? 'error: ' + err.textContent.trim()
+		: a.querySelector('.panel-wait, [aria-busy=true]') ? 'waiting'
+		: a.querySelector('.chart') ? (a.querySelector('.chart canvas') ? 'chart drawn' : 'chart not drawn')
+		: a.innerText.replace(/\s+/g, ' ').slice(0, 120);
+	return (a.getAttribute('aria-label') || a.className) + ': ' + what;
+}).join('\n') || document.body.innerText.slice(0, 2000)`
 
 // shot saves a screenshot of the viewport as NAME.png.
 func (tt *tab) shot(tb testing.TB, name string) {

@@ -29,7 +29,7 @@ export function takeTokenFromURL() {
 }
 
 // api calls /api/v1 + path; as 'blob' returns the body as a Blob.
-export async function api(path, { method = 'GET', body, as = 'json', signal, retries = 3 } = {}) {
+export async function api(path, { method = 'GET', body, as = 'json', signal, retries = 6 } = {}) {
   const headers = { Accept: 'application/json' };
   const t = getToken();
   if (t) headers.Authorization = 'Bearer ' + t;
