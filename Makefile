@@ -63,13 +63,13 @@ run: build
 test: deps browser
 	$(GO) vet ./...
 	BEACON_REQUIRE_ASSETS=1 $(GO) test -race -count=1 -timeout 30m ./...
-	$(GO) run ./cmd/beacon eval queries/testdata/eval/*.yaml queries/testdata/heldout/*.yaml queries/testdata/blind/*.yaml
+	$(GO) run ./cmd/beacon eval queries/testdata/eval/*.yaml queries/testdata/heldout/*.yaml queries/testdata/blind/demo_bank_blind*.yaml
 	$(GO) run ./cmd/beacon eval --min-accuracy 80 $(UNSEEN)
 	$(GO) run ./cmd/beacon eval --min-accuracy 0 --min-out-of-scope 90 $(UNSEEN_OPEN)
 
 # The ChatBI evaluation alone, listing every miss.
 eval: deps
-	$(GO) run ./cmd/beacon eval -v queries/testdata/eval/*.yaml queries/testdata/heldout/*.yaml queries/testdata/blind/*.yaml $(UNSEEN)
+	$(GO) run ./cmd/beacon eval -v queries/testdata/eval/*.yaml queries/testdata/heldout/*.yaml queries/testdata/blind/demo_bank_blind*.yaml $(UNSEEN)
 
 # Query latency, cache and throughput over a 1,000,000-customer x 36-month bank.
 bench: build
