@@ -10,7 +10,7 @@ UNSEEN  := queries/testdata/unseen/telecom.yaml queries/testdata/unseen/insuranc
 # Sets still below that floor: only silent wrong answers fail the build.
 UNSEEN_OPEN := queries/testdata/unseen/saas.yaml queries/testdata/unseen/utility.yaml queries/testdata/unseen/cards.yaml
 
-.PHONY: all deps assets browser build run test eval bench bench-go clean
+.PHONY: all deps assets browser clickhouse build run test eval bench bench-go clean
 
 # Browser scripts come from npm, pinned by web/package-lock.json, and are
 # embedded in the binary: pages never load from another host. ECharts draws
@@ -52,6 +52,23 @@ browser:
 		echo "  install them with: sudo apt-get install -y --no-install-recommends $(BROWSER_PKGS)"; \
 	fi
 
+# The ClickHouse engine's tests start two real clickhouse-server shards
+# (Debian's package, 18.16) on free loopback ports. As root they are
+# installed when missing; otherwise those tests skip unless
+# BEACON_REQUIRE_CLICKHOUSE is set.
+CLICKHOUSE_PKGS := clickhouse-server clickhouse-client
+
+clickhouse:
+	@if command -v clickhouse-server >/dev/null 2>&1 || [ -x /usr/sbin/clickhouse-server ]; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing $(CLICKHOUSE_PKGS) for the ClickHouse engine's tests"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(CLICKHOUSE_PKGS); \
+	else \
+		echo "clickhouse-server is missing and this is not root with apt-get: the ClickHouse tests will skip."; \
+		echo "  install it with: sudo apt-get install -y --no-install-recommends $(CLICKHOUSE_PKGS)"; \
+	fi
+
 build: deps
 	CGO_ENABLED=1 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/beacon
 
@@ -60,7 +77,7 @@ build: deps
 run: build
 	./$(BIN) serve
 
-test: deps browser
+test: deps browser clickhouse
 	$(GO) vet ./...
 	BEACON_REQUIRE_ASSETS=1 $(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) run ./cmd/beacon eval queries/testdata/eval/*.yaml queries/testdata/heldout/*.yaml queries/testdata/blind/demo_bank_blind*.yaml

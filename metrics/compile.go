@@ -62,6 +62,9 @@ func (c *Catalog) CompileTotals(d Dialect, q Query, now time.Time, scope Scope, 
 // CTE of each window (compile_combine.go), and the final select
 // (compile_sql.go). Engine syntax comes only from the Dialect.
 func (c *Catalog) compile(d Dialect, p *plan) (*Compiled, error) {
+	if ch, ok := d.(ClickHouse); ok {
+		return c.compileNested(ch, p) // no CTEs nor window functions there
+	}
 	w := &sqlWriter{d: d}
 	out := &Compiled{Time: p.time, Limit: p.limit, EstimatedRows: estimateRows(p)}
 

@@ -36,6 +36,8 @@ type Dialect interface {
 	Contains(expr, param string) string
 	// OrderBy is one ORDER BY term, NULLs last in either direction.
 	OrderBy(expr string, desc bool) string
+	// Text is expr as text, NULL staying NULL.
+	Text(expr string) string
 }
 
 // DuckDB is the dialect of DuckDB, Beacon's embedded engine.
@@ -96,9 +98,12 @@ func (DuckDB) NullSafeEqual(a, b string) string { return a + " IS NOT DISTINCT F
 func (DuckDB) NullSafeNotEqual(a, b string) string { return a + " IS DISTINCT FROM " + b }
 
 // Contains implements Dialect.
-func (DuckDB) Contains(expr, param string) string {
-	return "contains(CAST(" + expr + " AS VARCHAR), " + param + ")"
+func (d DuckDB) Contains(expr, param string) string {
+	return "contains(" + d.Text(expr) + ", " + param + ")"
 }
+
+// Text implements Dialect.
+func (DuckDB) Text(expr string) string { return "CAST(" + expr + " AS VARCHAR)" }
 
 // OrderBy implements Dialect.
 func (DuckDB) OrderBy(expr string, desc bool) string {
@@ -106,4 +111,13 @@ func (DuckDB) OrderBy(expr string, desc bool) string {
 		return expr + " DESC NULLS LAST"
 	}
 	return expr + " ASC NULLS LAST"
+}
+
+// dialectOf is the dialect of a reader that names one (another engine's
+// store), DuckDB otherwise.
+func dialectOf(db any) Dialect {
+	if x, ok := db.(interface{ Dialect() Dialect }); ok {
+		return x.Dialect()
+	}
+	return DuckDB{}
 }

@@ -27,14 +27,15 @@ func (c *Catalog) LoadValues(ctx context.Context, db Reader) error {
 				dims = append(dims, d)
 			}
 		}
-		if len(dims) > 1 && distinctExprs(dims) {
+		// One scan with grouping sets where the engine has them (DuckDB).
+		if len(dims) > 1 && distinctExprs(dims) && dialectOf(db).Name() == "duckdb" {
 			if err := loadSourceValues(ctx, db, src, dims); err != nil {
 				return fmt.Errorf("values of source %s: %w", s.Name, err)
 			}
 			continue
 		}
 		for _, d := range dims {
-			if err := loadDimValues(ctx, db, src, d); err != nil {
+			if err := loadDimValues(ctx, db, dialectOf(db), src, d); err != nil {
 				return fmt.Errorf("values of dimension %s: %w", d.Name, err)
 			}
 		}
@@ -42,8 +43,8 @@ func (c *Catalog) LoadValues(ctx context.Context, db Reader) error {
 	return c.LoadExtents(ctx, db)
 }
 
-func loadDimValues(ctx context.Context, db Reader, src *source, d *Dimension) error {
-	cols := []string{dimExpr(DuckDB{}, d)}
+func loadDimValues(ctx context.Context, db Reader, dl Dialect, src *source, d *Dimension) error {
+	cols := []string{dimExpr(dl, d)}
 	// The label columns come first (s1 zh, s2 en), then the synonym columns.
 	labels := []string{d.ValueLabelColumns.ZH, d.ValueLabelColumns.EN}
 	for _, lc := range labels {
@@ -52,15 +53,19 @@ func loadDimValues(ctx context.Context, db Reader, src *source, d *Dimension) er
 		} else {
 			lc = quoteIdent(lc)
 		}
-		cols = append(cols, "CAST("+lc+" AS VARCHAR)")
+		cols = append(cols, dl.Text(lc))
 	}
 	for _, sc := range d.ValueSynonymColumns {
-		cols = append(cols, "CAST("+quoteIdent(sc)+" AS VARCHAR)")
+		cols = append(cols, dl.Text(quoteIdent(sc)))
 	}
 	// Sorted by the values themselves, so numbers come in numeric order
 	// (tenure 0, 1, 2, … 10, not 0, 1, 10, 2), then shown as text.
-	q := fmt.Sprintf("SELECT CAST(raw AS VARCHAR) AS v, * EXCLUDE (raw) FROM (SELECT DISTINCT %s AS raw, %s FROM %s WHERE %s IS NOT NULL) ORDER BY raw LIMIT %d",
-		cols[0], strings.Join(append([]string{"NULL AS s0"}, synonymAliases(cols[1:])...), ", "), quoteIdent(src.Table), cols[0], maxDataValues)
+	aliases := []string{"s0"}
+	for i := range cols[1:] {
+		aliases = append(aliases, fmt.Sprintf("s%d", i+1))
+	}
+	q := fmt.Sprintf("SELECT %s AS v, %s FROM (SELECT DISTINCT %s AS raw, %s FROM %s WHERE %s IS NOT NULL) ORDER BY raw LIMIT %d",
+		dl.Text("raw"), strings.Join(aliases, ", "), cols[0], strings.Join(append([]string{"NULL AS s0"}, synonymAliases(cols[1:])...), ", "), quoteIdent(src.Table), cols[0], maxDataValues)
 	known := knownValues(d)
 	return db.Read(ctx, func(conn *sql.Conn) error {
 		rows, err := conn.QueryContext(ctx, q)
