@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -27,7 +28,8 @@ const frontCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-s
 var frontPages = []string{"/", "/ask", "/metrics", "/metrics/:name", "/explore", "/dashboards", "/dashboards/:name", "/watchlist", "/alerts"}
 
 // mountFront serves the browser front at its page paths, and under api the
-// routes only the front needs: who is signed in, and the dashboards.
+// routes only the front needs: who is signed in, the dashboards and the
+// user's pins.
 func (s *Server) mountFront(api fiber.Router) {
 	index, err := fs.ReadFile(web.Static(), "index.html")
 	if err != nil {
@@ -50,18 +52,22 @@ func (s *Server) mountFront(api fiber.Router) {
 		s.app.Get(p, page)
 	}
 	cheap := s.admit(ClassCheap)
-	api.Get("/session", s.allow(roleViewer), cheap, s.getSession)
+	pins := s.mountPins(api)
+	api.Get("/session", s.allow(roleViewer), cheap, func(c *fiber.Ctx) error { return s.getSession(c, pins) })
 	api.Get("/dashboards", s.allow(roleViewer), cheap, s.listDashboards)
 	api.Get("/dashboards/:name", s.allow(roleViewer), cheap, s.getDashboard)
 }
 
 // getSession handles GET /api/v1/session: whether authentication is on, who
 // the caller is and what they may see, the model's zone and how recent the
-// data is. The front shows it in its header.
-func (s *Server) getSession(c *fiber.Ctx) error {
+// data is. The front shows it in its header. pins says whether the server
+// keeps pins.
+func (s *Server) getSession(c *fiber.Ctx, pins bool) error {
 	p := principalOf(c)
 	cat := s.engine.Catalog()
-	data := fiber.Map{"version": s.db.Version()}
+	// today is the engine's date in the model's zone (a model or a test may
+	// fix it): the default date of an action the front records.
+	data := fiber.Map{"version": s.db.Version(), "today": s.engine.Now().In(cat.Location).Format(time.DateOnly)}
 	// The data's last date is the one most metrics share: a source dated by
 	// maturity (contracts) runs into the future and would overstate it.
 	var from, to string
@@ -98,7 +104,7 @@ func (s *Server) getSession(c *fiber.Ctx) error {
 		"version": s.cfg.Version,
 		// The pages the front shows beyond its own: the watch list reads the
 		// risk routes (always mounted), alerts only where the server runs them.
-		"features": fiber.Map{"risk": true, "alerts": s.cfg.Alerts != nil},
+		"features": fiber.Map{"risk": true, "alerts": s.cfg.Alerts != nil, "pins": pins},
 	})
 }
 

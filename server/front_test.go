@@ -1,18 +1,21 @@
 package server_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/valyala/fasthttp"
 
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/metrics/metricstest"
 	"github.com/beaconbi/beacon/models"
 	"github.com/beaconbi/beacon/queries"
 	"github.com/beaconbi/beacon/server"
+	"github.com/beaconbi/beacon/web"
 )
 
 func frontServer(tb testing.TB, auth server.AuthConfig, ds []models.Dashboard) (*server.Server, error) {
@@ -164,4 +167,38 @@ func mustJSON(tb testing.TB, v any) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// Assets go out compressed to a browser that accepts it (brotli first,
+// else gzip) and inflate to the embedded bytes; uncompressed otherwise.
+func TestAssetsCompressed(t *testing.T) {
+	want, err := web.ECharts()
+	if err != nil {
+		if os.Getenv("BEACON_REQUIRE_ASSETS") != "" {
+			t.Fatal(err)
+		}
+		t.Skip("assets not built: run `make assets` (make test does)")
+	}
+	srv := newServer(t, bank, server.AuthConfig{})
+	for _, c := range []struct {
+		accept, encoding string
+		inflate          func([]byte) ([]byte, error)
+	}{
+		{"gzip, deflate, br, zstd", "br", func(b []byte) ([]byte, error) { return fasthttp.AppendUnbrotliBytes(nil, b) }},
+		{"gzip", "gzip", func(b []byte) ([]byte, error) { return fasthttp.AppendGunzipBytes(nil, b) }},
+		{"", "", func(b []byte) ([]byte, error) { return b, nil }},
+	} {
+		r := do(t, srv, "GET", "/assets/vendor/echarts.min.js", nil, "Accept-Encoding", c.accept)
+		if got := r.header.Get("Content-Encoding"); r.status != 200 || got != c.encoding {
+			t.Errorf("Accept-Encoding %q: %d, Content-Encoding %q, want %q", c.accept, r.status, got, c.encoding)
+			continue
+		}
+		body, err := c.inflate(r.body)
+		if err != nil || !bytes.Equal(body, want) {
+			t.Errorf("Accept-Encoding %q: %d bytes sent do not inflate to the embedded %d (%v)", c.accept, len(r.body), len(want), err)
+		}
+		if c.encoding != "" && len(r.body) > len(want)/2 {
+			t.Errorf("%s sends %d of %d bytes", c.encoding, len(r.body), len(want))
+		}
+	}
 }

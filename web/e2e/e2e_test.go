@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -25,9 +26,12 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/beaconbi/beacon/alerts"
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/metrics/metricstest"
 	"github.com/beaconbi/beacon/models"
+	"github.com/beaconbi/beacon/notify"
+	"github.com/beaconbi/beacon/notify/webhook"
 	"github.com/beaconbi/beacon/queries"
 	"github.com/beaconbi/beacon/risk"
 	"github.com/beaconbi/beacon/server"
@@ -115,9 +119,59 @@ func assetsBuilt(tb testing.TB) {
 	}
 }
 
-// beacon is a running server on 127.0.0.1.
+// beacon is a running server on 127.0.0.1, with an alert scheduler whose
+// one channel (ops-hook) posts to a webhook receiver on 127.0.0.1.
 type beacon struct {
-	url string
+	url    string
+	alerts *alerts.Scheduler
+	hook   *hookReceiver
+}
+
+// hookReceiver counts the messages the ops-hook channel delivers.
+type hookReceiver struct {
+	mu    sync.Mutex
+	count int
+	last  []byte
+}
+
+func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	h.mu.Lock()
+	h.count++
+	h.last = body
+	h.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+func (h *hookReceiver) received() (int, string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.count, string(h.last)
+}
+
+// alertScheduler is a scheduler over db with the ops-hook channel; it is
+// not started: rules are evaluated when a test steps it or test-sends one.
+func alertScheduler(tb testing.TB, db *warehouse.DB, eng *metrics.Engine) (*alerts.Scheduler, *hookReceiver) {
+	tb.Helper()
+	rc := &hookReceiver{}
+	hook := httptest.NewServer(rc)
+	tb.Cleanup(hook.Close)
+	reg := alerts.NewRegistry(map[string]alerts.Factory{webhook.Channel: func(s map[string]any, _ []string) (notify.Notifier, error) {
+		return webhook.New(webhook.Config{URL: s["url"].(string), Secret: s["secret"].(string)}, notify.Options{})
+	}})
+	if err := reg.Add(alerts.ChannelConfig{Name: "ops-hook", Type: webhook.Channel,
+		Settings: map[string]any{"url": hook.URL, "secret": "e2e-hook-secret-0123456789"}}); err != nil {
+		tb.Fatal(err)
+	}
+	store, err := alerts.OpenStore(context.Background(), db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sc, err := alerts.New(alerts.Config{Store: store, Querier: eng, Channels: reg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sc, rc
 }
 
 // startBeacon serves the demo bank with its dashboards on 127.0.0.1:0;
@@ -133,7 +187,8 @@ func startBeacon(tb testing.TB, secret string) beacon {
 	// query may wait longer for a turn than a quiet server would let it.
 	adm := server.DefaultAdmission()
 	adm.MaxWait = time.Minute
-	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: bank, Engine: eng, Dashboards: ds, Admission: adm,
+	sc, hook := alertScheduler(tb, bank, eng)
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: bank, Engine: eng, Dashboards: ds, Admission: adm, Alerts: sc,
 		Chat: queries.NewChat(eng, queries.ChatConfig{}), Auth: server.AuthConfig{Secret: []byte(secret)},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -149,7 +204,7 @@ func startBeacon(tb testing.TB, secret string) beacon {
 		defer cancel()
 		srv.Shutdown(ctx)
 	})
-	return beacon{url: "http://" + ln.Addr().String()}
+	return beacon{url: "http://" + ln.Addr().String(), alerts: sc, hook: hook}
 }
 
 // token signs a token the way `beacon token` does.
@@ -212,7 +267,24 @@ type tab struct {
 	// allowNetErrors tolerates HTTP error statuses the browser logs (a sign-in
 	// page probes the API without a token and gets 401).
 	allowNetErrors bool
-	shots          string
+	// refusing tolerates 400 answers the browser logs while a test sends
+	// bad input on purpose, to see the API's refusal beside its field.
+	refusing bool
+	shots    string
+}
+
+// refused runs steps that send bad input on purpose: the API's 400
+// answers are expected then, and only then.
+func (tt *tab) refused(steps func()) {
+	tt.mu.Lock()
+	tt.refusing = true
+	tt.mu.Unlock()
+	defer func() {
+		tt.mu.Lock()
+		tt.refusing = false
+		tt.mu.Unlock()
+	}()
+	steps()
 }
 
 // newBrowser starts headless Chromium; tabs opened from the returned
@@ -257,7 +329,8 @@ func openTab(tb testing.TB, browserCtx context.Context, shots string) *tab {
 			// A 503 is load shedding: the page waits as Retry-After says and
 			// asks again, so it is not an error of the page.
 			shed := m.Source == "network" && strings.Contains(m.Text, "status of 503")
-			if !shed && !(tt.allowNetErrors && m.Source == "network") {
+			refusal := tt.refusing && m.Source == "network" && strings.Contains(m.Text, "status of 400")
+			if !shed && !refusal && !(tt.allowNetErrors && m.Source == "network") {
 				tt.problems = append(tt.problems, fmt.Sprintf("console %s: %s (%s)", m.Type, m.Text, m.URL))
 			}
 			tt.mu.Unlock()
@@ -535,13 +608,7 @@ func TestFront(t *testing.T) {
 		}
 		tt.shot(t, "explore")
 		tt.do(t, chromedp.Click(chromedp.CSS("button[data-download=csv]")))
-		var file []byte
-		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && file == nil; time.Sleep(100 * time.Millisecond) {
-			m, _ := filepath.Glob(filepath.Join(dl, "*.csv"))
-			if len(m) == 1 {
-				file, _ = os.ReadFile(m[0])
-			}
-		}
+		file := downloaded(dl, "*.csv", func(b []byte) bool { return bytes.HasSuffix(b, []byte("\n")) })
 		if file == nil {
 			t.Fatal("no CSV was downloaded")
 		}
@@ -550,13 +617,7 @@ func TestFront(t *testing.T) {
 		}
 		// XLSX, from the report renderer: a zip (Office Open XML) file.
 		tt.do(t, chromedp.Click(chromedp.CSS("button[data-download=xlsx]")))
-		var xlsx []byte
-		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && xlsx == nil; time.Sleep(100 * time.Millisecond) {
-			m, _ := filepath.Glob(filepath.Join(dl, "*.xlsx"))
-			if len(m) == 1 {
-				xlsx, _ = os.ReadFile(m[0])
-			}
-		}
+		xlsx := downloaded(dl, "*.xlsx", func(b []byte) bool { return len(b) >= 100 && bytes.Contains(b[len(b)-100:], []byte("PK\x05\x06")) })
 		if len(xlsx) < 100 || !bytes.HasPrefix(xlsx, []byte("PK")) {
 			t.Errorf("no XLSX was downloaded (%d bytes)", len(xlsx))
 		}
@@ -605,7 +666,260 @@ func TestFront(t *testing.T) {
 			t.Errorf("watch list shows %d rows of tiers %v; the scores table has %d high-risk customers", n, tiers, w)
 		}
 		tt.shot(t, "watchlist")
+
+		// Record the action taken for the first customer: a cost that is not
+		// a number is refused beside the field, then the action is stored.
+		customer := eval[string](t, tt, `document.querySelector('.watch tbody tr td').textContent`)
+		tt.do(t, chromedp.Click(chromedp.CSS(".watch tbody tr:first-child button")))
+		tt.wait(t, `document.querySelector('form.record #ra-cost') !== null`)
+		tt.refused(func() {
+			setField(t, tt, "#ra-cost", "一百")
+			tt.do(t, chromedp.Click(chromedp.CSS("form.record button[type=submit]")))
+			tt.wait(t, `document.querySelector('form.record [data-field=cost] .field-error') !== null`)
+		})
+		setField(t, tt, "#ra-cost", "120")
+		setField(t, tt, "#ra-channel", "wechat")
+		setField(t, tt, "#ra-note", "e2e 回访")
+		tt.do(t, chromedp.Click(chromedp.CSS("form.record button[type=submit]")))
+		tt.wait(t, `document.querySelector('form.record [data-recorded]') !== null`)
+		tt.shot(t, "watchlist-record")
+		got := warehousetest.Rows(t, bank, `SELECT count(*), any_value(cost), any_value(channel), any_value(recorded_by) FROM `+risk.RecordedActionsTable+
+			` WHERE customer_id = `+customer+` AND note = 'e2e 回访'`)
+		if len(got) != 1 || got[0][0].(float64) != 1 || got[0][1].(float64) != 120 || got[0][2] != "wechat" || got[0][3] != "local" {
+			t.Errorf("the recorded action for customer %s: %v", customer, got)
+		}
 	})
+
+	t.Run("alerts: create, edit, test-send, silence, delete", func(t *testing.T) {
+		tt.do(t, chromedp.Navigate(b.url+"/ask"), chromedp.WaitVisible(chromedp.ID("ask-input")))
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-nav=alerts]")))
+		tt.wait(t, `document.querySelector('.alerts [data-new-rule]') !== null && document.querySelector('.alerts .progress') === null`)
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-new-rule]")))
+		tt.wait(t, `document.querySelector('.rule-form input[name=channel]') !== null`)
+		setField(t, tt, "#rf-id", "e2e-branch-churn")
+		setField(t, tt, "#rf-name", "支行月流失率过高")
+		setField(t, tt, "#rf-dim", "branch")
+		setField(t, tt, "#rf-above", "3%")
+		tt.do(t, chromedp.Click(chromedp.CSS(".rule-form input[name=channel][value=ops-hook]")))
+		// The API's refusals appear beside the fields they name.
+		tt.refused(func() {
+			tt.do(t, chromedp.Click(chromedp.CSS(".rule-form button[type=submit]")))
+			tt.wait(t, `document.querySelector('[data-field=above] .field-error') !== null`)
+			if e := fieldError(t, tt, "above"); !strings.Contains(e, "above") {
+				t.Errorf("the error beside above says %q", e)
+			}
+			setField(t, tt, "#rf-above", "0.01")
+			setField(t, tt, "#rf-cron", "every morning")
+			tt.do(t, chromedp.Click(chromedp.CSS(".rule-form button[type=submit]")))
+			tt.wait(t, `document.querySelector('[data-field=cron] .field-error') !== null && document.querySelector('[data-field=above] .field-error') === null`)
+			tt.shot(t, "alerts-edit")
+		})
+		setField(t, tt, "#rf-cron", "0 9 * * *")
+		tt.do(t, chromedp.Click(chromedp.CSS(".rule-form button[type=submit]")))
+		tt.wait(t, `document.querySelector('.rule-form') === null && document.querySelector('[data-rule=e2e-branch-churn]') !== null`)
+		rule := func() map[string]any {
+			st, body := b.api(t, "GET", "/alerts/e2e-branch-churn", "", "")
+			var r map[string]any
+			if st != 200 || json.Unmarshal(body, &r) != nil {
+				t.Fatalf("GET the rule: %d %s", st, body)
+			}
+			return r
+		}
+		r := rule()
+		if q, c := r["query"].(map[string]any), r["condition"].(map[string]any); fmt.Sprint(q["dimensions"]) != "[branch]" || c["above"] != 0.01 || c["kind"] != "threshold" {
+			t.Errorf("the rule saved: query %v, condition %v", q, c)
+		}
+
+		// Edit: the threshold changes, the rest stays.
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-rule=e2e-branch-churn] [data-edit]")))
+		tt.wait(t, `document.querySelector('.rule-form #rf-above') !== null`)
+		if v := eval[string](t, tt, `document.querySelector('#rf-above').value`); v != "0.01" {
+			t.Errorf("the edit form shows above %q, want 0.01", v)
+		}
+		setField(t, tt, "#rf-above", "0.02")
+		tt.do(t, chromedp.Click(chromedp.CSS(".rule-form button[type=submit]")))
+		tt.wait(t, `document.querySelector('.rule-form') === null && document.querySelector('[data-rule=e2e-branch-churn] code').textContent.includes('0.02')`)
+		if r := rule(); r["condition"].(map[string]any)["above"] != 0.02 || r["name"] != "支行月流失率过高" {
+			t.Errorf("after editing: %v", r)
+		}
+
+		// Test send: one message reaches the receiver.
+		before, _ := b.hook.received()
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-rule=e2e-branch-churn] [data-test-send]")))
+		tt.wait(t, `document.querySelector('[data-rule=e2e-branch-churn] [data-test-result] [data-delivery]') !== null`)
+		if st := eval[string](t, tt, `document.querySelector('[data-test-result] [data-delivery]').dataset.delivery`); st != "sent" {
+			t.Errorf("test send delivery: %s", st)
+		}
+		if n, last := b.hook.received(); n != before+1 || !strings.Contains(last, "支行月流失率过高") {
+			t.Errorf("the receiver got %d messages (had %d), the last %.200s", n, before, last)
+		}
+		tt.shot(t, "alerts")
+
+		// Silence the rule: a time already past is refused beside "until".
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-rule=e2e-branch-churn] [data-silence-rule]")))
+		tt.wait(t, `document.querySelector('.silence-form #sf-until') !== null`)
+		if v := eval[string](t, tt, `document.querySelector('#sf-rule').value`); v != "e2e-branch-churn" {
+			t.Errorf("the silence form names rule %q", v)
+		}
+		tt.refused(func() {
+			setField(t, tt, "#sf-until", "2020-01-01T09:00")
+			tt.do(t, chromedp.Click(chromedp.CSS(".silence-form button[type=submit]")))
+			tt.wait(t, `document.querySelector('[data-field=until] .field-error') !== null`)
+		})
+		setField(t, tt, "#sf-until", time.Now().Add(48*time.Hour).Format("2006-01-02T15:04"))
+		setField(t, tt, "#sf-reason", "月末批处理")
+		tt.do(t, chromedp.Click(chromedp.CSS(".silence-form button[type=submit]")))
+		tt.wait(t, `document.querySelector('.silence-form') === null && document.querySelectorAll('[data-silence]').length === 1`)
+		st, body := b.api(t, "GET", "/silences", "", "")
+		var sl struct {
+			Silences []struct{ ID, Rule, Reason string } `json:"silences"`
+		}
+		if json.Unmarshal(body, &sl); st != 200 || len(sl.Silences) != 1 || sl.Silences[0].Rule != "e2e-branch-churn" || sl.Silences[0].Reason != "月末批处理" {
+			t.Fatalf("silences after adding one: %d %s", st, body)
+		}
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-end-silence]")))
+		tt.wait(t, `document.querySelector('[data-no-silences]') !== null`)
+		if _, body := b.api(t, "GET", "/silences", "", ""); !strings.Contains(string(body), `"silences":[]`) {
+			t.Errorf("after ending the silence: %s", body)
+		}
+
+		// Delete, confirmed.
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-rule=e2e-branch-churn] [data-delete]")))
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-rule=e2e-branch-churn] [data-confirm-delete]")))
+		tt.wait(t, `document.querySelector('[data-rule=e2e-branch-churn]') === null`)
+		if st, _ := b.api(t, "GET", "/alerts/e2e-branch-churn", "", ""); st != 404 {
+			t.Errorf("after deleting, GET the rule: %d", st)
+		}
+	})
+
+	t.Run("pin answers to my dashboard", func(t *testing.T) {
+		tt.do(t, chromedp.Navigate(b.url+"/ask"), chromedp.WaitVisible(chromedp.ID("ask-input")))
+		tt.ask(t, "上个月高净值客户流失率是多少？", 1)
+		tt.do(t, chromedp.Click(chromedp.CSS("article.answer:nth-child(1) button[data-pin]")))
+		tt.wait(t, `document.querySelector('article.answer:nth-child(1) [data-pinned]') !== null`)
+		tt.ask(t, "上个月各支行流失率", 2)
+		tt.wait(t, `document.querySelector('article.answer:nth-child(2) .chart canvas') !== null`)
+		tt.do(t, chromedp.Click(chromedp.CSS("article.answer:nth-child(2) button[data-pin]")))
+		tt.wait(t, `document.querySelector('article.answer:nth-child(2) [data-pinned]') !== null`)
+		pins := b.pins(t, "")
+		if len(pins) != 2 || pins[0].Kind != "kpi" || pins[1].Title != "上个月各支行流失率" {
+			t.Fatalf("pins saved: %+v", pins)
+		}
+		// To the dashboard within the page: ECharts is loaded already, and a
+		// chart mounted after it must still be drawn.
+		tt.do(t, chromedp.Click(chromedp.CSS("article.answer:nth-child(2) [data-pinned] a")))
+		tt.wait(t, `document.querySelectorAll('.pins [data-pin]').length === 2 && document.querySelectorAll('.pins .panel-wait, .pins .error').length === 0 &&
+			document.querySelector('.pins .kpi-value[data-metric=churn_rate]') !== null && document.querySelector('.pins .chart canvas') !== null`)
+		want := b.rows(t, "", map[string]any{"metrics": []string{"churn_rate"},
+			"filters": []map[string]any{{"dimension": "segment", "op": "eq", "value": "高净值"}}, "time": map[string]any{"range": "last_month"}})
+		got := eval[float64](t, tt, `Number(document.querySelector('.pins .kpi-value[data-metric=churn_rate]').dataset.value)`)
+		if w := want[0]["churn_rate"].(float64); !near(got, w) {
+			t.Errorf("the pinned KPI shows %v, the query API %v", got, w)
+		}
+		branches := warehousetest.Rows(t, bank, `SELECT count(DISTINCT branch_name) FROM branches`)
+		drawn := eval[int](t, tt, chartCategories+`.length`)
+		if w := int(branches[0][0].(float64)); drawn != w {
+			t.Errorf("the pinned chart draws %d branches; the bank has %d", drawn, w)
+		}
+		tt.do(t, chromedp.ScrollIntoView(chromedp.CSS(".pins")))
+		tt.shot(t, "pins")
+		tt.do(t, chromedp.Click(chromedp.CSS(".pins [data-unpin]")))
+		tt.wait(t, `document.querySelectorAll('.pins [data-pin]').length === 1`)
+		if pins := b.pins(t, ""); len(pins) != 1 || pins[0].Title != "上个月各支行流失率" {
+			t.Errorf("after removing the first pin the server keeps %+v", pins)
+		}
+		tt.do(t, chromedp.Click(chromedp.CSS(".pins [data-unpin]")))
+		tt.wait(t, `document.querySelectorAll('.pins [data-pin]').length === 0`)
+	})
+}
+
+// api calls the API with a token ("" for none) and returns the status and body.
+func (b beacon) api(tb testing.TB, method, path, tok, body string) (int, []byte) {
+	tb.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, b.url+"/api/v1"+path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+// setField sets a form control's value as a user would, firing input and
+// change events.
+func setField(tb testing.TB, tt *tab, sel, value string) {
+	tb.Helper()
+	eval[bool](tb, tt, fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = %q;
+		e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, sel, value))
+}
+
+// fieldError is the error shown beside a form field ("" when none).
+func fieldError(tb testing.TB, tt *tab, field string) string {
+	tb.Helper()
+	return eval[string](tb, tt, fmt.Sprintf(`(document.querySelector('[data-field=%s] .field-error') || {}).textContent || ''`, field))
+}
+
+// chartCategories reads the category axis of the first chart in the pins
+// section from its ECharts instance: what the chart draws, as text.
+const chartCategories = `(echarts.getInstanceByDom(document.querySelector('.pins .chart')).getOption().xAxis[0].data)`
+
+// pin is a pin as GET /api/v1/pins lists it.
+type pin struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Kind  string `json:"kind"`
+}
+
+// pins lists the token's pins through the API.
+func (b beacon) pins(tb testing.TB, tok string) []pin {
+	tb.Helper()
+	req, _ := http.NewRequest("GET", b.url+"/api/v1/pins", nil)
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Pins []pin `json:"pins"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != 200 {
+		tb.Fatalf("GET /api/v1/pins: %d %v", resp.StatusCode, err)
+	}
+	return v.Pins
+}
+
+// downloaded waits up to a minute for one file matching pattern in dir
+// whose contents are whole (the browser may show a file before it has
+// written all of it), and returns them; nil if none came.
+func downloaded(dir, pattern string, whole func([]byte) bool) []byte {
+	var last []byte
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		m, _ := filepath.Glob(filepath.Join(dir, pattern))
+		if len(m) != 1 {
+			continue
+		}
+		if b, err := os.ReadFile(m[0]); err == nil {
+			last = b
+			if whole(b) {
+				return b
+			}
+		}
+	}
+	return last
 }
 
 func mustFloat(tb testing.TB, s string) float64 {
@@ -696,6 +1010,67 @@ func TestScopedTokenSeesOnlyItsBranch(t *testing.T) {
 		tt.wait(t, `document.querySelector('.spark-box canvas') !== null`)
 		noOther(t, "Metrics")
 	})
+	t.Run("pins", func(t *testing.T) {
+		tt.do(t, chromedp.Navigate(b.url+"/ask"), chromedp.WaitVisible(chromedp.ID("ask-input")))
+		tt.ask(t, "上个月各支行流失率", 1)
+		tt.do(t, chromedp.Click(chromedp.CSS("article.answer:nth-child(1) button[data-pin]")))
+		tt.wait(t, `document.querySelector('article.answer:nth-child(1) [data-pinned]') !== null`)
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-nav=dashboards]")))
+		tt.wait(t, `document.querySelectorAll('.pins [data-pin]').length === 1 && document.querySelector('.pins .chart canvas') !== null`)
+		if got := eval[[]string](t, tt, chartCategories); len(got) != 1 || got[0] != mine {
+			t.Errorf("the pinned chart draws branches %v for a token scoped to %s", got, mine)
+		}
+		noOther(t, "My dashboard")
+		if p := b.pins(t, token(t, "viewer", others[0])); len(p) != 0 {
+			t.Errorf("another user's pins list shows %d pins", len(p))
+		}
+	})
+	t.Run("alerts", func(t *testing.T) {
+		admin := token(t, "admin")
+		rule := func(id, name, subject, branch string) string {
+			return fmt.Sprintf(`{"id":%q,"name":%q,"query":{"metrics":["churn_rate"],"dimensions":["branch"],"time":{"range":"last_month"}},
+				"condition":{"kind":"threshold","above":-1},"schedule":{"cron":"0 9 * * *","time_zone":"Asia/Shanghai"},
+				"channels":[{"name":"ops-hook"}],"owner":{"subject":%q,"scope":{"branch":[%q]}}}`, id, name, subject, branch)
+		}
+		for _, r := range []string{rule("e2e-mine", "本支行流失率", "e2e-executive", mine), rule("e2e-other", "流失率："+others[0], "e2e-head-2", others[0])} {
+			if st, body := b.api(t, "POST", "/alerts", admin, r); st != 201 {
+				t.Fatalf("create rule: %d %s", st, body)
+			}
+		}
+		t.Cleanup(func() {
+			b.api(t, "DELETE", "/alerts/e2e-mine", admin, "")
+			b.api(t, "DELETE", "/alerts/e2e-other", admin, "")
+		})
+		if _, err := b.alerts.Step(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		until := time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)
+		st, body := b.api(t, "POST", "/silences", admin, fmt.Sprintf(`{"rule":"e2e-other","until":%q,"reason":"%s 月末"}`, until, others[0]))
+		if st != 201 {
+			t.Fatalf("create silence: %d %s", st, body)
+		}
+		var sl struct{ ID string }
+		json.Unmarshal(body, &sl)
+		t.Cleanup(func() { b.api(t, "DELETE", "/silences/"+sl.ID, admin, "") })
+
+		tt.do(t, chromedp.Navigate(b.url+"/alerts"))
+		tt.wait(t, `document.querySelector('[data-rule=e2e-mine] .state') !== null`)
+		if n := eval[int](t, tt, `document.querySelectorAll('[data-rule]').length`); n != 1 {
+			t.Errorf("a scoped executive sees %d rules, want only their own", n)
+		}
+		states := eval[string](t, tt, `document.querySelector('[data-rule=e2e-mine] .states').textContent`)
+		if !strings.Contains(states, mine) {
+			t.Errorf("the rule's states %q do not name %s", states, mine)
+		}
+		// An executive reads; the API lets analysts and admins write.
+		if n := eval[int](t, tt, `document.querySelectorAll('[data-new-rule], [data-edit], [data-delete], [data-test-send], [data-add-silence], [data-end-silence]').length`); n != 0 {
+			t.Errorf("an executive sees %d edit controls", n)
+		}
+		if eval[bool](t, tt, `document.querySelector('[data-read-only]') === null`) {
+			t.Error("the page does not say the executive only reads")
+		}
+		noOther(t, "Alerts")
+	})
 	t.Run("watch list", func(t *testing.T) {
 		for _, tier := range []string{"high", "medium", "low"} {
 			tt.do(t, chromedp.Navigate(b.url+"/watchlist?tier="+tier))
@@ -705,6 +1080,9 @@ func TestScopedTokenSeesOnlyItsBranch(t *testing.T) {
 				t.Errorf("watch list (%s) shows branches %v to a token scoped to %s", tier, got, mine)
 			}
 			noOther(t, "Watch list")
+		}
+		if n := eval[int](t, tt, `document.querySelectorAll('.watch tbody button').length`); n != 0 {
+			t.Errorf("an executive sees %d record buttons; the API lets analysts record", n)
 		}
 	})
 }

@@ -1,10 +1,16 @@
 // 预警 Alerts: the rules the caller may see (GET /api/v1/alerts), each with
 // its current states and recent changes (GET /api/v1/alerts/{id}/history),
-// and the silences in force.
+// and the silences in force. Analysts and admins (the roles the API lets
+// write) also create, edit, delete and test-send rules and add or end
+// silences; every refusal is shown beside the field the API names.
 import { html, useEffect, useState } from '../vendor/preact-htm.js';
 import { api } from './api.js';
 import { label } from './i18n.js';
 import { ErrorBox, Progress } from './parts.js';
+
+// EDITORS are the roles the alert API lets write (analyst and above).
+const EDITORS = ['analyst', 'admin'];
+const RANGES = ['last_month', 'last_quarter', 'last_3_months', 'last_6_months', 'last_12_months', 'this_month', 'this_year'];
 
 function conditionText(c) {
   if (!c) return '';
@@ -13,16 +19,30 @@ function conditionText(c) {
   if (c.below !== undefined) parts.push('< ' + c.below);
   if (c.compare) parts.push(c.compare);
   if (c.change) parts.push(c.change);
+  if (c.kind === 'band') parts.push(`${c.periods} × ${c.grain}, k=${c.k}`);
   return parts.join(' ');
 }
 
+// visibleSilences keeps the silences of rules the caller sees and those
+// on a whole channel: another owner's rule is not the caller's business.
+function visibleSilences(silences, rules) {
+  const ids = new Set((rules || []).map((r) => r.id));
+  return silences.filter((s) => !s.rule || ids.has(s.rule));
+}
+
 export function Alerts({ ctx }) {
-  const { t, lang, catalog } = ctx;
+  const { t, session } = ctx;
+  const canEdit = !!session && EDITORS.includes(session.role);
   const [rules, setRules] = useState(null);
   const [hist, setHist] = useState({});
   const [silences, setSilences] = useState([]);
+  const [channels, setChannels] = useState([]);
   const [err, setErr] = useState(null);
-  useEffect(() => {
+  const [editing, setEditing] = useState(null); // null, {} for a new rule, or a rule
+  const [silencing, setSilencing] = useState(null); // null, or the rule id a silence starts from ('' for none)
+
+  function load() {
+    setErr(null);
     api('/alerts').then((r) => {
       setRules(r.alerts);
       for (const rule of r.alerts) {
@@ -31,29 +51,305 @@ export function Alerts({ ctx }) {
       }
     }, setErr);
     api('/silences').then((s) => setSilences(s.silences || []), () => {});
+  }
+  useEffect(() => {
+    load();
+    api('/channels').then((c) => setChannels(c.channels || []), () => {});
   }, []);
+
+  const saved = () => { setEditing(null); load(); };
+  const shown = visibleSilences(silences, rules);
   return html`<section class="page alerts" aria-labelledby="alerts-h">
-    <h1 id="alerts-h">${t('alertsTitle')}</h1>
-    ${err && html`<${ErrorBox} err=${err} t=${t} />`}
+    <div class="page-head"><h1 id="alerts-h">${t('alertsTitle')}</h1>
+      ${canEdit && !editing ? html`<button type="button" class="primary" data-new-rule onClick=${() => setEditing({})}>${t('newRule')}</button>` : null}</div>
+    ${!canEdit && session ? html`<p class="muted small" data-read-only>${t('alertsReadOnly', session.role)}</p>` : null}
+    ${editing && html`<${RuleForm} key=${editing.id || 'new'} rule=${editing.id ? editing : null} ctx=${ctx} channels=${channels}
+      onSaved=${saved} onCancel=${() => setEditing(null)} />`}
+    ${err && html`<${ErrorBox} err=${err} t=${t} onRetry=${load} />`}
     ${!rules && !err && html`<${Progress} t=${t} />`}
     ${rules && !rules.length && html`<p class="muted">${t('noData')}</p>`}
-    <div class="cards-col">${(rules || []).map((r) => {
-      const h = hist[r.id];
-      const metric = r.metric || (r.query && r.query.metrics && r.query.metrics[0]);
-      return html`<article class="card" aria-labelledby=${'al-' + r.id}>
-        <h2 id=${'al-' + r.id}>${r.name || r.id} ${r.disabled ? html`<span class="badge warn">${t('disabled')}</span>` : null}</h2>
-        <dl class="facts">
-          <div><dt>${t('metric')}</dt><dd>${label(catalog.metrics[metric] && catalog.metrics[metric].label, lang) || metric}</dd></div>
-          <div><dt>${t('condition')}</dt><dd><code>${conditionText(r.condition)}</code></dd></div>
-          <div><dt>${t('schedule')}</dt><dd><code>${r.schedule ? Object.values(r.schedule).filter(Boolean).join(' ') : ''}</code></dd></div>
-          <div><dt>${t('channels')}</dt><dd>${(r.channels || []).map((c) => c.name || c.channel || JSON.stringify(c)).join('、')}</dd></div>
-        </dl>
-        ${h ? html`<h3>${t('states')}</h3>
-          <ul class="states">${h.states.length ? h.states.map((s) => html`<li><span class=${'state state-' + s.state}>${s.state}</span> ${s.group || ''} ${s.value !== null && s.value !== undefined ? '· ' + s.value : ''}</li>`) : html`<li class="muted">${t('none')}</li>`}</ul>
-          ${h.transitions.length ? html`<h3>${t('history')}</h3><ul class="small">${h.transitions.map((x) => html`<li>${x.at.slice(0, 16).replace('T', ' ')} · ${x.from} → ${x.to}${x.detail ? ' · ' + x.detail : ''}</li>`)}</ul>` : null}` : null}
-      </article>`;
-    })}</div>
-    <h2>${t('silences')}</h2>
-    ${silences.length ? html`<ul>${silences.map((s) => html`<li>${s.rule || s.channel} · ${t('until')} ${s.until.slice(0, 16).replace('T', ' ')}${s.reason ? ' · ' + s.reason : ''}</li>`)}</ul>` : html`<p class="muted">${t('none')}</p>`}
+    <div class="cards-col">${(rules || []).map((r) => html`<${RuleCard} key=${r.id} r=${r} h=${hist[r.id]} ctx=${ctx} canEdit=${canEdit}
+      onEdit=${() => { setEditing(r); scrollTo(0, 0); }} onDeleted=${load} onSilence=${() => setSilencing(r.id)} />`)}</div>
+    <h2 class="section-h">${t('silences')}</h2>
+    ${shown.length ? html`<ul class="silences">${shown.map((s) => html`<li data-silence=${s.id}>
+        ${s.rule ? html`<code>${s.rule}</code>` : null}${s.rule && s.channel ? ' · ' : ''}${s.channel ? html`<code>${s.channel}</code>` : null}
+        · ${t('until')} ${localTime(s.until)}${s.reason ? ' · ' + s.reason : ''}${s.created_by ? html` <span class="muted small">(${s.created_by})</span>` : null}
+        ${canEdit ? html` <${EndSilence} s=${s} ctx=${ctx} onDone=${load} />` : null}</li>`)}</ul>`
+      : html`<p class="muted" data-no-silences>${t('none')}</p>`}
+    ${canEdit && silencing === null ? html`<button type="button" data-add-silence onClick=${() => setSilencing('')}>${t('addSilence')}</button>` : null}
+    ${canEdit && silencing !== null ? html`<${SilenceForm} key=${silencing} rule=${silencing} rules=${rules || []} channels=${channels} ctx=${ctx}
+      onDone=${() => { setSilencing(null); load(); }} onCancel=${() => setSilencing(null)} />` : null}
   </section>`;
+}
+
+function localTime(iso) {
+  return iso ? iso.slice(0, 16).replace('T', ' ') : '';
+}
+
+// RuleCard shows a rule, its states and recent changes, and for editors
+// its actions. Rules loaded from YAML are changed in their file.
+function RuleCard({ r, h, ctx, canEdit, onEdit, onDeleted, onSilence }) {
+  const { t, lang, catalog } = ctx;
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState(null);
+  const [err, setErr] = useState(null);
+  const metric = r.metric || (r.query && r.query.metrics && r.query.metrics[0]);
+  const fromAPI = !r.origin || r.origin === 'api';
+  async function testSend() {
+    setBusy(true); setErr(null); setResult(null);
+    try { setResult(await api('/alerts/' + encodeURIComponent(r.id) + '/test', { method: 'POST' })); } catch (e) { setErr(e); }
+    setBusy(false);
+  }
+  async function remove() {
+    setBusy(true); setErr(null);
+    try { await api('/alerts/' + encodeURIComponent(r.id), { method: 'DELETE' }); onDeleted(); } catch (e) { setErr(e); setBusy(false); }
+  }
+  return html`<article class="card" aria-labelledby=${'al-' + r.id} data-rule=${r.id}>
+    <h2 id=${'al-' + r.id}>${r.name || r.id} ${r.disabled ? html`<span class="badge warn">${t('disabled')}</span>` : null}
+      ${!fromAPI ? html`<span class="badge" title=${r.origin}>${t('fromFile')}</span>` : null}</h2>
+    <dl class="facts">
+      <div><dt>${t('metric')}</dt><dd>${label(catalog.metrics[metric] && catalog.metrics[metric].label, lang) || metric}</dd></div>
+      ${r.query && r.query.dimensions && r.query.dimensions.length ? html`<div><dt>${t('by')}</dt><dd>${r.query.dimensions.map((d) => label(catalog.dims[d] && catalog.dims[d].label, lang) || d).join('、')}</dd></div>` : null}
+      <div><dt>${t('condition')}</dt><dd><code>${conditionText(r.condition)}</code></dd></div>
+      <div><dt>${t('schedule')}</dt><dd><code>${r.schedule ? [r.schedule.cron, r.schedule.time_zone].filter(Boolean).join(' ') : ''}</code></dd></div>
+      <div><dt>${t('channels')}</dt><dd>${(r.channels || []).map((c) => c.name).join('、')}</dd></div>
+    </dl>
+    ${h ? html`<h3>${t('states')}</h3>
+      <ul class="states">${h.states && h.states.length ? h.states.map((s) => html`<li><span class=${'state state-' + s.state}>${s.state}</span> ${s.group || ''} ${s.value !== null && s.value !== undefined ? '· ' + s.value : ''}</li>`) : html`<li class="muted">${t('none')}</li>`}</ul>
+      ${h.transitions && h.transitions.length ? html`<h3>${t('history')}</h3><ul class="small">${h.transitions.map((x) => html`<li>${localTime(x.at)} · ${x.from} → ${x.to}${x.detail ? ' · ' + x.detail : ''}</li>`)}</ul>` : null}` : null}
+    ${canEdit ? html`<div class="actions rule-actions">
+      ${fromAPI ? html`<button type="button" data-edit onClick=${onEdit} disabled=${busy}>${t('edit')}</button>` : null}
+      <button type="button" data-test-send onClick=${testSend} disabled=${busy}>${t('testSend')}</button>
+      <button type="button" data-silence-rule onClick=${onSilence} disabled=${busy}>${t('silence')}</button>
+      ${fromAPI ? (confirming
+        ? html`<button type="button" class="danger" data-confirm-delete onClick=${remove} disabled=${busy}>${t('confirmDelete')}</button>
+            <button type="button" onClick=${() => setConfirming(false)}>${t('cancel')}</button>`
+        : html`<button type="button" data-delete onClick=${() => setConfirming(true)} disabled=${busy}>${t('delete')}</button>`) : null}
+    </div>` : null}
+    ${busy && !confirming ? html`<${Progress} t=${t} />` : null}
+    ${err && html`<${ErrorBox} err=${err} t=${t} />`}
+    ${result && html`<div class="test-result" role="status" data-test-result>
+      <p>${t('testSent')}</p>
+      <ul class="small">${(result.deliveries || []).map((d) => html`<li data-delivery=${d.status}>${d.channel}: <strong>${d.status}</strong>${d.http_status ? ` (HTTP ${d.http_status})` : ''}${d.answer && d.status !== 'sent' ? ' · ' + d.answer : ''}</li>`)}</ul>
+      ${result.observations ? html`<p class="muted small">${t('observations', result.observations.length)}</p>` : null}
+    </div>`}
+  </article>`;
+}
+
+// FIELDS maps each form field to the API's error fields it answers for.
+const FIELDS = [
+  ['id', ['id']], ['name', ['name']], ['metric', ['metric', 'query.metrics', 'metrics']],
+  ['dim', ['query.dimensions', 'dimensions', 'query.filters', 'filters']], ['range', ['query.time', 'time', 'query']],
+  ['above', ['condition.above']], ['below', ['condition.below']], ['compare', ['condition.compare']], ['change', ['condition.change']],
+  ['periods', ['condition.periods']], ['k', ['condition.k']], ['grain', ['condition.grain']], ['kind', ['condition']],
+  ['cron', ['schedule.cron', 'schedule']], ['tz', ['schedule.time_zone']], ['for', ['for']], ['repeat', ['repeat']],
+  ['channels', ['channels']], ['lang', ['lang']],
+];
+
+// fieldOf is the form field an API error names; '' when none matches.
+export function fieldOf(apiField) {
+  if (!apiField) return '';
+  for (const [f, prefixes] of FIELDS) {
+    if (prefixes.some((p) => apiField === p || apiField.startsWith(p + '.') || apiField.startsWith(p + '['))) return f;
+  }
+  return '';
+}
+
+// num sends a number as a number and anything else as typed, so that the
+// API says what is wrong with it, against its field.
+function num(v) {
+  const s = String(v == null ? '' : v).trim();
+  if (s === '') return undefined;
+  return Number.isFinite(Number(s)) ? Number(s) : s;
+}
+
+function ruleFields(r, zone) {
+  const c = (r && r.condition) || {};
+  const q = (r && r.query) || {};
+  const str = (v) => (v === undefined || v === null ? '' : String(v));
+  return {
+    id: (r && r.id) || '', name: (r && r.name) || '', metric: (r && r.metric) || (q.metrics || [])[0] || 'churn_rate',
+    dim: (q.dimensions || [])[0] || '', range: (q.time && q.time.range) || 'last_month',
+    kind: c.kind || 'threshold', above: str(c.above), below: str(c.below), compare: c.compare || 'previous_period',
+    change: c.change || 'percent', periods: str(c.periods || 12), k: str(c.k || 2), grain: c.grain || 'month',
+    cron: (r && r.schedule && r.schedule.cron) || '0 9 * * *', tz: (r && r.schedule && r.schedule.time_zone) || zone,
+    for: str(r && r.for), repeat: (r && r.repeat) || '24h', channels: ((r && r.channels) || []).map((x) => x.name),
+    lang: (r && r.lang) || 'zh', disabled: !!(r && r.disabled),
+  };
+}
+
+// ruleBody builds the API's rule from the form, keeping what the form does
+// not show (filters, recipients, the owner) from the rule being edited.
+function ruleBody(f, rule) {
+  const base = rule ? JSON.parse(JSON.stringify(rule)) : {};
+  delete base.origin;
+  const q = { ...(base.query || {}) };
+  q.metrics = [f.metric];
+  if (f.dim) q.dimensions = [f.dim]; else delete q.dimensions;
+  q.time = { ...(q.time || {}), range: f.range };
+  const cond = { kind: f.kind };
+  if (f.kind === 'band') Object.assign(cond, { periods: num(f.periods), k: num(f.k), grain: f.grain });
+  else {
+    if (num(f.above) !== undefined) cond.above = num(f.above);
+    if (num(f.below) !== undefined) cond.below = num(f.below);
+    if (f.kind === 'change') Object.assign(cond, { compare: f.compare, change: f.change });
+  }
+  const old = new Map((base.channels || []).map((c) => [c.name, c]));
+  const body = { ...base, id: f.id.trim(), name: f.name, query: q, condition: cond,
+    schedule: { cron: f.cron, time_zone: f.tz }, repeat: f.repeat.trim() || undefined, lang: f.lang, disabled: f.disabled || undefined,
+    channels: f.channels.map((n) => old.get(n) || { name: n }) };
+  delete body.metric;
+  const fr = num(f.for);
+  if (fr === undefined) delete body.for; else body.for = fr;
+  return body;
+}
+
+// RuleForm creates (POST /api/v1/alerts) or replaces (PUT) a rule.
+function RuleForm({ rule, ctx, channels, onSaved, onCancel }) {
+  const { t, lang, catalog, session } = ctx;
+  const [f, setF] = useState(() => ruleFields(rule, session.model.time_zone));
+  const [errs, setErrs] = useState({});
+  const [formErr, setFormErr] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.type === 'checkbox' ? e.target.checked : e.target.value });
+  const toggle = (n) => setF({ ...f, channels: f.channels.includes(n) ? f.channels.filter((x) => x !== n) : [...f.channels, n] });
+  async function submit(e) {
+    e.preventDefault();
+    setBusy(true); setErrs({}); setFormErr(null);
+    try {
+      const body = ruleBody(f, rule);
+      if (rule) await api('/alerts/' + encodeURIComponent(rule.id), { method: 'PUT', body });
+      else await api('/alerts', { method: 'POST', body });
+      onSaved();
+    } catch (x) {
+      const field = fieldOf(x.body && x.body.field);
+      if (field) setErrs({ [field]: x.message });
+      else setFormErr(x);
+      setBusy(false);
+    }
+  }
+  const dims = f.metric && catalog.metrics[f.metric] ? catalog.metrics[f.metric].dimensions || [] : [];
+  // field renders a labelled control with its error beside it.
+  const field = (k, text, control) => html`<div class=${'field' + (errs[k] ? ' invalid' : '')} data-field=${k}>
+    <label for=${'rf-' + k}>${text}</label>${control}
+    ${errs[k] ? html`<p class="field-error" id=${'rf-' + k + '-err'} role="alert">${errs[k]}</p>` : null}</div>`;
+  const aria = (k) => ({ id: 'rf-' + k, 'aria-invalid': errs[k] ? 'true' : null, 'aria-describedby': errs[k] ? 'rf-' + k + '-err' : null });
+  const input = (k, props = {}) => html`<input type="text" ...${aria(k)} value=${f[k]} onInput=${set(k)} ...${props} />`;
+  return html`<form class="card rule-form" onSubmit=${submit} aria-labelledby="rf-h" novalidate>
+    <h2 id="rf-h">${rule ? t('editRule', rule.name || rule.id) : t('newRule')}</h2>
+    <div class="controls">
+      ${field('id', t('ruleID'), input('id', { disabled: !!rule, placeholder: 'branch-churn-high', autocomplete: 'off' }))}
+      ${field('name', t('ruleName'), input('name', { size: 30 }))}
+      ${field('metric', t('metric'), html`<select ...${aria('metric')} value=${f.metric} onChange=${set('metric')}>
+        ${catalog.list.map((m) => html`<option value=${m.name}>${label(m.label, lang)}</option>`)}</select>`)}
+      ${field('dim', t('by'), html`<select ...${aria('dim')} value=${f.dim} onChange=${set('dim')}>
+        <option value="">${t('none')}</option>
+        ${dims.map((d) => html`<option value=${d}>${label(catalog.dims[d] && catalog.dims[d].label, lang) || d}</option>`)}</select>`)}
+      ${field('range', t('period'), html`<select ...${aria('range')} value=${f.range} onChange=${set('range')}>
+        ${RANGES.map((r) => html`<option value=${r}>${t('ranges.' + r)}</option>`)}</select>`)}
+    </div>
+    <div class="controls">
+      ${field('kind', t('condition'), html`<select ...${aria('kind')} value=${f.kind} onChange=${set('kind')}>
+        ${['threshold', 'change', 'band'].map((k) => html`<option value=${k}>${t('kinds.' + k)}</option>`)}</select>`)}
+      ${f.kind === 'change' ? html`
+        ${field('compare', t('compare'), html`<select ...${aria('compare')} value=${f.compare} onChange=${set('compare')}>
+          ${['previous_period', 'same_period_last_year'].map((k) => html`<option value=${k}>${t(k)}</option>`)}</select>`)}
+        ${field('change', t('changeIn'), html`<select ...${aria('change')} value=${f.change} onChange=${set('change')}>
+          ${['percent', 'absolute'].map((k) => html`<option value=${k}>${t('changes.' + k)}</option>`)}</select>`)}` : null}
+      ${f.kind === 'band' ? html`
+        ${field('periods', t('periods'), input('periods', { inputmode: 'numeric', size: 5 }))}
+        ${field('k', t('bandK'), input('k', { inputmode: 'decimal', size: 5 }))}
+        ${field('grain', t('grain'), html`<select ...${aria('grain')} value=${f.grain} onChange=${set('grain')}>
+          ${['day', 'week', 'month', 'quarter'].map((g) => html`<option value=${g}>${t('grainNames.' + g)}</option>`)}</select>`)}`
+      : html`
+        ${field('above', t('above'), input('above', { inputmode: 'decimal', size: 8 }))}
+        ${field('below', t('below'), input('below', { inputmode: 'decimal', size: 8 }))}`}
+    </div>
+    <p class="muted small">${t('conditionHelp')}</p>
+    <div class="controls">
+      ${field('cron', t('schedule'), input('cron', { size: 14, spellcheck: false }))}
+      ${field('tz', t('zone'), input('tz', { size: 16, spellcheck: false }))}
+      ${field('for', t('forN'), input('for', { inputmode: 'numeric', size: 4 }))}
+      ${field('repeat', t('repeat'), input('repeat', { size: 6 }))}
+      ${field('lang', t('msgLang'), html`<select ...${aria('lang')} value=${f.lang} onChange=${set('lang')}>
+        <option value="zh">中文</option><option value="en">English</option></select>`)}
+    </div>
+    <fieldset class=${'field' + (errs.channels ? ' invalid' : '')} data-field="channels">
+      <legend>${t('channels')}</legend>
+      <div class="checks">${channels.map((c) => html`<label class="check"><input type="checkbox" name="channel" value=${c.name}
+        checked=${f.channels.includes(c.name)} onChange=${() => toggle(c.name)} /> ${c.name} <span class="muted small">${c.type}</span></label>`)}
+        ${!channels.length ? html`<span class="muted">${t('noChannels')}</span>` : null}</div>
+      ${errs.channels ? html`<p class="field-error" role="alert">${errs.channels}</p>` : null}
+    </fieldset>
+    <label class="check"><input type="checkbox" id="rf-disabled" checked=${f.disabled} onChange=${set('disabled')} /> ${t('disableRule')}</label>
+    ${formErr && html`<${ErrorBox} err=${formErr} t=${t} />`}
+    <div class="actions">
+      <button type="submit" class="primary" disabled=${busy}>${t('save')}</button>
+      <button type="button" onClick=${onCancel}>${t('cancel')}</button>
+    </div>
+  </form>`;
+}
+
+// SilenceForm mutes a rule, a channel or a rule on a channel until a time
+// (POST /api/v1/silences).
+function SilenceForm({ rule, rules, channels, ctx, onDone, onCancel }) {
+  const { t } = ctx;
+  const [f, setF] = useState(() => ({ rule, channel: '', until: localInput(new Date(Date.now() + 24 * 3600 * 1000)), reason: '' }));
+  const [errs, setErrs] = useState({});
+  const [formErr, setFormErr] = useState(null);
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  async function submit(e) {
+    e.preventDefault();
+    setErrs({}); setFormErr(null);
+    const d = new Date(f.until);
+    const body = { rule: f.rule || undefined, channel: f.channel || undefined, reason: f.reason || undefined,
+      until: Number.isNaN(d.getTime()) ? f.until : d.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    try {
+      await api('/silences', { method: 'POST', body });
+      onDone();
+    } catch (x) {
+      const k = x.body && x.body.field;
+      if (['rule', 'channel', 'until', 'reason'].includes(k)) setErrs({ [k]: x.message });
+      else setFormErr(x);
+    }
+  }
+  const err = (k) => (errs[k] ? html`<p class="field-error" id=${'sf-' + k + '-err'} role="alert">${errs[k]}</p>` : null);
+  const aria = (k) => ({ id: 'sf-' + k, 'aria-invalid': errs[k] ? 'true' : null, 'aria-describedby': errs[k] ? 'sf-' + k + '-err' : null });
+  return html`<form class="card silence-form" onSubmit=${submit} aria-labelledby="sf-h" novalidate>
+    <h3 id="sf-h">${t('addSilence')}</h3>
+    <div class="controls">
+      <div class="field" data-field="rule"><label for="sf-rule">${t('rule')}</label>
+        <select ...${aria('rule')} value=${f.rule} onChange=${set('rule')}><option value="">${t('anyRule')}</option>
+          ${rules.map((r) => html`<option value=${r.id}>${r.name || r.id}</option>`)}</select>${err('rule')}</div>
+      <div class="field" data-field="channel"><label for="sf-channel">${t('channel')}</label>
+        <select ...${aria('channel')} value=${f.channel} onChange=${set('channel')}><option value="">${t('anyChannel')}</option>
+          ${channels.map((c) => html`<option value=${c.name}>${c.name}</option>`)}</select>${err('channel')}</div>
+      <div class="field" data-field="until"><label for="sf-until">${t('silenceUntil')}</label>
+        <input type="datetime-local" ...${aria('until')} value=${f.until} onInput=${set('until')} />${err('until')}</div>
+      <div class="field" data-field="reason"><label for="sf-reason">${t('reason')}</label>
+        <input type="text" ...${aria('reason')} size="30" value=${f.reason} onInput=${set('reason')} />${err('reason')}</div>
+    </div>
+    ${formErr && html`<${ErrorBox} err=${formErr} t=${t} />`}
+    <div class="actions">
+      <button type="submit" class="primary">${t('silence')}</button>
+      <button type="button" onClick=${onCancel}>${t('cancel')}</button>
+    </div>
+  </form>`;
+}
+
+// localInput writes a time as a datetime-local input holds it (the browser's zone).
+function localInput(d) {
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+// EndSilence ends a silence now (DELETE /api/v1/silences/{id}); the
+// notices it held are sent.
+function EndSilence({ s, ctx, onDone }) {
+  const { t } = ctx;
+  const [err, setErr] = useState(null);
+  const end = () => api('/silences/' + encodeURIComponent(s.id), { method: 'DELETE' }).then(onDone, setErr);
+  return html`<button type="button" class="link" data-end-silence=${s.id} onClick=${end}>${t('endSilence')}</button>
+    ${err ? html`<span class="error small" role="alert">${err.message}</span>` : null}`;
 }

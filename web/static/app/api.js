@@ -51,6 +51,7 @@ export async function api(path, { method = 'GET', body, as = 'json', signal, ret
     try { err = (await res.json()).error; } catch (_) { /* not JSON */ }
     throw new APIError(res.status, err);
   }
+  if (res.status === 204) return null; // deleted: no body
   return as === 'blob' ? res.blob() : res.json();
 }
 

@@ -88,6 +88,7 @@ function Answer({ entry, ctx, onAsk }) {
         ${res.chart && res.rows && res.rows.length ? html`<${Chart} option=${chartOption(res.chart)} name=${res.answer} height=${res.rows.length === 1 ? 220 : 320} />` : null}
         ${res.rows ? html`<${ResultTable} res=${res} lang=${lang} t=${t} catalog=${catalog} caption=${question} />` : null}
         <${Reading} query=${res.query} time=${res.time} lang=${lang} t=${t} catalog=${catalog} />
+        ${ctx.session && ctx.session.features && ctx.session.features.pins && res.query ? html`<${PinButton} res=${res} question=${question} ctx=${ctx} />` : null}
         ${res.sql && html`<details class="sql"><summary>${t('sql')}</summary><pre><code>${res.sql}</code></pre>
           ${res.params && res.params.length ? html`<p class="muted small">params: ${JSON.stringify(res.params)}</p>` : null}</details>`}`}
     </div>`}
@@ -111,5 +112,41 @@ function MetricButtons({ names, intro, ctx, onAsk }) {
       const l = label(catalog.metrics[n] && catalog.metrics[n].label, lang) || n;
       return html`<button type="button" class="chip" data-metric=${n} onClick=${() => onAsk(t('askAbout', l))}>${l}</button>`;
     })}
+  </div>`;
+}
+
+// pinKind is how a pinned answer is drawn on the dashboard: one figure as a
+// KPI card, otherwise as the answer's own chart, else as a table.
+function pinKind(res) {
+  const q = res.query || {};
+  const timed = q.time && q.time.grain;
+  if (!timed && !(q.dimensions && q.dimensions.length) && (res.rows || []).length <= 1) return 'kpi';
+  const s = res.chart && res.chart.series && res.chart.series[0];
+  const type = s && s.type;
+  return ['line', 'bar', 'pie'].includes(type) ? type : 'table';
+}
+
+// PinButton pins an answer's query to the viewer's own dashboard
+// (POST /api/v1/pins); the pin keeps the query, not the figures.
+function PinButton({ res, question, ctx }) {
+  const { t, navigate } = ctx;
+  const [state, setState] = useState('idle');
+  const [err, setErr] = useState(null);
+  async function pin() {
+    setState('saving');
+    setErr(null);
+    try {
+      await api('/pins', { method: 'POST', body: { title: question.slice(0, 200), kind: pinKind(res), query: res.query } });
+      setState('pinned');
+    } catch (e) {
+      setErr(e);
+      setState('idle');
+    }
+  }
+  return html`<div class="pin-row">
+    ${state === 'pinned'
+      ? html`<span class="muted" role="status" data-pinned="1">${t('pinned')} · <a href="/dashboards" onClick=${(e) => navigate(e, '/dashboards')}>${t('openPins')}</a></span>`
+      : html`<button type="button" data-pin="1" disabled=${state === 'saving'} onClick=${pin}>${t('pin')}</button>`}
+    ${err && html`<span class="error small" role="alert">${err.message}</span>`}
   </div>`;
 }

@@ -28,6 +28,12 @@ export function loadECharts() {
 export function Chart({ option, height = 320, name }) {
   const el = useRef(null);
   const inst = useRef(null);
+  // The latest option, for the instance made once ECharts is in: where
+  // ECharts was already loaded, ready starts true and setting it again
+  // re-renders nothing, so the option must be drawn here, not left to
+  // the effect below (a chart mounted after another one stayed blank).
+  const latest = useRef(option);
+  latest.current = option;
   const [ready, setReady] = useState(!!window.echarts);
   useEffect(() => {
     let gone = false;
@@ -35,10 +41,11 @@ export function Chart({ option, height = 320, name }) {
     loadECharts().then((echarts) => {
       if (gone || !el.current) return;
       inst.current = echarts.init(el.current, null, { renderer: 'canvas' });
+      if (latest.current) inst.current.setOption(latest.current, true);
       ro = new ResizeObserver(() => inst.current && inst.current.resize());
       ro.observe(el.current);
       setReady(true);
-    });
+    }, () => { /* the script failed to load: the box stays empty, no chart */ });
     return () => {
       gone = true;
       if (ro) ro.disconnect();

@@ -13,11 +13,12 @@ const WORSE_UP = ['churn_rate', 'churned_customers', 'complaints', 'complaint_ra
   'retention_cost', 'high_risk_customers', 'cumulative_churned_customers'];
 
 export function Dashboards({ ctx, name, search }) {
-  const { t, lang, navigate } = ctx;
+  const { t, lang, navigate, session } = ctx;
   const [list, setList] = useState(null);
   const [err, setErr] = useState(null);
-  useEffect(() => { api('/dashboards').then((r) => setList(r.dashboards), setErr); }, []);
+  useEffect(() => { if (!name) api('/dashboards').then((r) => setList(r.dashboards), setErr); }, [name]);
   if (name) return html`<${Dashboard} key=${name} name=${name} ctx=${ctx} search=${search} />`;
+  const pins = session && session.features && session.features.pins;
   return html`<section class="page" aria-labelledby="dash-h">
     <h1 id="dash-h">${t('dashboardsTitle')}</h1>
     ${err && html`<${ErrorBox} err=${err} t=${t} />`}
@@ -25,6 +26,29 @@ export function Dashboards({ ctx, name, search }) {
     <ul class="cards">${(list || []).map((d) => html`<li class="card">
       <h2><a href=${'/dashboards/' + d.name} onClick=${(e) => navigate(e, '/dashboards/' + d.name)}>${label(d.title, lang)}</a></h2>
       <p class="muted">${label(d.description, lang)}</p></li>`)}</ul>
+    ${pins ? html`<${Pins} ctx=${ctx} />` : null}
+  </section>`;
+}
+
+// Pins is the viewer's own dashboard: the answers they pinned from Ask
+// (GET /api/v1/pins), each run here with their token, each removable.
+function Pins({ ctx }) {
+  const { t } = ctx;
+  const [pins, setPins] = useState(null);
+  const [max, setMax] = useState(0);
+  const [err, setErr] = useState(null);
+  const load = () => { setErr(null); api('/pins').then((r) => { setPins(r.pins); setMax(r.max); }, setErr); };
+  useEffect(load, []);
+  const remove = (id) => api('/pins/' + encodeURIComponent(id), { method: 'DELETE' })
+    .then(() => setPins((ps) => ps.filter((p) => p.id !== id)), setErr);
+  const shared = { range: '', filters: {} };
+  return html`<section class="pins" aria-labelledby="pins-h">
+    <h2 id="pins-h" class="section-h">${t('myPins')} ${pins ? html`<span class="muted small" data-pins=${pins.length}>${t('pinCount', pins.length, max)}</span>` : null}</h2>
+    ${err && html`<${ErrorBox} err=${err} t=${t} onRetry=${load} />`}
+    ${!pins && !err && html`<${Progress} t=${t} />`}
+    ${pins && !pins.length && html`<p class="muted">${t('noPins')}</p>`}
+    ${pins && pins.length ? html`<div class="panels">${pins.map((p) => html`<${Panel} key=${p.id} p=${{ ...p, span: p.kind === 'table' ? 2 : 1 }}
+      shared=${shared} ctx=${ctx} pin=${p.id} onRemove=${() => remove(p.id)} />`)}</div>` : null}
   </section>`;
 }
 
@@ -82,7 +106,8 @@ function Dashboard({ name, ctx, search }) {
   </section>`;
 }
 
-function Panel({ p, shared, ctx }) {
+// Panel is one card of a dashboard; a pin's card has a button to remove it.
+function Panel({ p, shared, ctx, pin, onRemove }) {
   const { t, lang, catalog } = ctx;
   const [res, setRes] = useState(null);
   const [err, setErr] = useState(null);
@@ -98,8 +123,9 @@ function Panel({ p, shared, ctx }) {
         : p.kind === 'table' ? html`<${ResultTable} res=${res} lang=${lang} t=${t} catalog=${catalog} caption=${title} />`
           : res.rows && res.rows.length ? html`<${Chart} option=${resultOption(res, p.kind, lang, catalog)} height=${280} name=${title} />`
             : html`<p class="muted">${t('noData')}</p>`;
-  return html`<article class=${cls} data-panel=${p.kind} aria-label=${title}>
-    <h2>${title}</h2>
+  return html`<article class=${cls} data-panel=${p.kind} data-pin=${pin || null} aria-label=${title}>
+    <div class="panel-head"><h2>${title}</h2>
+      ${onRemove ? html`<button type="button" class="link" data-unpin=${pin} aria-label=${t('unpinLabel', title)} onClick=${onRemove}>${t('unpin')}</button>` : null}</div>
     ${body}
     ${res && p.kind !== 'kpi' ? html`<p class="muted small">${rangeText(res.time, t)}</p>` : null}
     ${skipped ? html`<p class="muted small">${t('notScoped')}</p>` : null}

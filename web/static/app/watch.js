@@ -58,32 +58,60 @@ export function Watch({ ctx, search }) {
   </section>`;
 }
 
+// CHANNELS are how an action reaches the customer (risk.ActionChannels).
+const CHANNELS = ['phone', 'branch', 'app', 'sms', 'wechat', 'email', 'visit'];
+
+// todayIn is today's date in a time zone, as YYYY-MM-DD (for a server
+// that does not say its own).
+function todayIn(zone) {
+  try {
+    return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  } catch (_) { return new Date().toISOString().slice(0, 10); }
+}
+
+// RecordAction records the action taken for a customer
+// (POST /api/v1/retention/actions); a refusal is shown beside its field.
 function RecordAction({ c, ctx, onClose }) {
-  const { t, lang, catalog } = ctx;
+  const { t, lang, catalog, session } = ctx;
   const types = (catalog.dims.action_type && catalog.dims.action_type.values) || [];
-  const [type, setType] = useState(types.length ? types[0].value : '');
-  const [cost, setCost] = useState('');
+  const [f, setF] = useState(() => ({ action_type: types.length ? types[0].value : '', channel: 'phone', cost: '0',
+    date: session.data.today || todayIn(session.model.time_zone), owner: session.subject || '', note: '' }));
+  const [errs, setErrs] = useState({});
   const [msg, setMsg] = useState(null);
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
   async function submit(e) {
     e.preventDefault();
+    setErrs({}); setMsg(null);
+    const cost = f.cost.trim() === '' ? undefined : Number.isFinite(Number(f.cost)) ? Number(f.cost) : f.cost;
+    const body = { customer_id: c.customer_id, action_type: f.action_type, channel: f.channel, cost, date: f.date, owner: f.owner, note: f.note || undefined };
     try {
-      const body = { customer_id: c.customer_id, action_type: type, date: new Date().toISOString().slice(0, 10) };
-      if (cost !== '') body.cost = Number(cost);
-      await api('/retention/actions', { method: 'POST', body });
-      setMsg({ ok: true, text: t('recorded') });
-    } catch (x) { setMsg({ ok: false, text: x.message }); }
+      const a = await api('/retention/actions', { method: 'POST', body });
+      setMsg({ ok: true, text: `${t('recorded')} #${a.action_id}` });
+    } catch (x) {
+      const k = x.body && x.body.field;
+      if (k && k in f) setErrs({ [k]: x.message }); else setMsg({ ok: false, text: x.message });
+    }
   }
-  return html`<form class="card record" onSubmit=${submit} aria-label=${t('record')}>
-    <h2>${t('record')}: ${c.customer_id}</h2>
+  const aria = (k) => ({ id: 'ra-' + k, 'aria-invalid': errs[k] ? 'true' : null, 'aria-describedby': errs[k] ? 'ra-' + k + '-err' : null });
+  const field = (k, text, control) => html`<div class=${'field' + (errs[k] ? ' invalid' : '')} data-field=${k}>
+    <label for=${'ra-' + k}>${text}</label>${control}
+    ${errs[k] ? html`<p class="field-error" id=${'ra-' + k + '-err'} role="alert">${errs[k]}</p>` : null}</div>`;
+  return html`<form class="card record" onSubmit=${submit} aria-labelledby="ra-h" novalidate>
+    <h2 id="ra-h">${t('record')}: ${c.customer_id}</h2>
     <div class="controls">
-      <div class="field"><label for="ra-type">${t('actionType')}</label>
-        <select id="ra-type" value=${type} onChange=${(e) => setType(e.target.value)}>
-          ${types.map((v) => html`<option value=${v.value}>${valueLabel(catalog, 'action_type', v.value, lang)}</option>`)}</select></div>
-      <div class="field"><label for="ra-cost">${t('cost')}</label>
-        <input id="ra-cost" type="text" inputmode="decimal" value=${cost} onInput=${(e) => setCost(e.target.value)} /></div>
+      ${field('action_type', t('actionType'), html`<select ...${aria('action_type')} value=${f.action_type} onChange=${set('action_type')}>
+        ${types.map((v) => html`<option value=${v.value}>${valueLabel(catalog, 'action_type', v.value, lang)}</option>`)}</select>`)}
+      ${field('channel', t('channel'), html`<select ...${aria('channel')} value=${f.channel} onChange=${set('channel')}>
+        ${CHANNELS.map((x) => html`<option value=${x}>${t('actionChannels.' + x)}</option>`)}</select>`)}
+      ${field('cost', t('cost'), html`<input type="text" inputmode="decimal" size="8" ...${aria('cost')} value=${f.cost} onInput=${set('cost')} />`)}
+      ${field('date', t('actionDate'), html`<input type="date" ...${aria('date')} value=${f.date} onInput=${set('date')} />`)}
+      ${field('owner', t('actionOwner'), html`<input type="text" size="14" ...${aria('owner')} value=${f.owner} onInput=${set('owner')} />`)}
+      ${field('note', t('note'), html`<input type="text" size="24" ...${aria('note')} value=${f.note} onInput=${set('note')} />`)}
+    </div>
+    <div class="actions">
       <button type="submit" class="primary">${t('record')}</button>
       <button type="button" onClick=${onClose}>${t('close')}</button>
     </div>
-    ${msg && html`<p class=${msg.ok ? 'muted' : 'error'} role="status">${msg.text}</p>`}
+    ${msg && html`<p class=${msg.ok ? 'muted' : 'error'} role="status" data-recorded=${msg.ok ? '1' : null}>${msg.text}</p>`}
   </form>`;
 }
