@@ -174,11 +174,16 @@ func alertScheduler(tb testing.TB, db *warehouse.DB, eng *metrics.Engine) (*aler
 	return sc, rc
 }
 
-// startBeacon serves the demo bank with its dashboards on 127.0.0.1:0;
+// startBeacon serves the test bank with its dashboards on 127.0.0.1:0;
 // with a secret, authentication is on.
 func startBeacon(tb testing.TB, secret string) beacon {
 	tb.Helper()
-	eng := metricstest.DemoEngine(tb, bank, metrics.EngineConfig{})
+	return startBeaconOn(tb, bank, metricstest.DemoEngine(tb, bank, metrics.EngineConfig{}), secret)
+}
+
+// startBeaconOn serves db through eng.
+func startBeaconOn(tb testing.TB, db *warehouse.DB, eng *metrics.Engine, secret string) beacon {
+	tb.Helper()
 	ds, err := models.DemoDashboards()
 	if err != nil {
 		tb.Fatal(err)
@@ -187,8 +192,8 @@ func startBeacon(tb testing.TB, secret string) beacon {
 	// query may wait longer for a turn than a quiet server would let it.
 	adm := server.DefaultAdmission()
 	adm.MaxWait = time.Minute
-	sc, hook := alertScheduler(tb, bank, eng)
-	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: bank, Engine: eng, Dashboards: ds, Admission: adm, Alerts: sc,
+	sc, hook := alertScheduler(tb, db, eng)
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: db, Engine: eng, Dashboards: ds, Admission: adm, Alerts: sc,
 		Chat: queries.NewChat(eng, queries.ChatConfig{}), Auth: server.AuthConfig{Secret: []byte(secret)},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
