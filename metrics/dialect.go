@@ -38,6 +38,9 @@ type Dialect interface {
 	OrderBy(expr string, desc bool) string
 	// Text is expr as text, NULL staying NULL.
 	Text(expr string) string
+	// TypeName names a result column's engine type as DuckDB does, the
+	// names the catalog and result columns read.
+	TypeName(engineType string) string
 }
 
 // DuckDB is the dialect of DuckDB, Beacon's embedded engine.
@@ -101,6 +104,9 @@ func (DuckDB) NullSafeNotEqual(a, b string) string { return a + " IS DISTINCT FR
 func (d DuckDB) Contains(expr, param string) string {
 	return "contains(" + d.Text(expr) + ", " + param + ")"
 }
+
+// TypeName implements Dialect.
+func (DuckDB) TypeName(t string) string { return t }
 
 // Text implements Dialect.
 func (DuckDB) Text(expr string) string { return "CAST(" + expr + " AS VARCHAR)" }

@@ -123,6 +123,9 @@ func (ClickHouse) Args(args []any) []any {
 	return out
 }
 
+// TypeName implements Dialect.
+func (ClickHouse) TypeName(t string) string { return ClickHouseTypeName(t) }
+
 // ClickHouseTypeName names a ClickHouse column type as DuckDB does, which
 // is how the catalog and result columns read types: Nullable and
 // LowCardinality are unwrapped; UInt8 is read as BOOLEAN, ClickHouse

@@ -398,7 +398,7 @@ func (e *Engine) RunSQL(ctx context.Context, query string, maxRows int) (*Result
 				return err
 			}
 			for _, t := range types {
-				res.Columns = append(res.Columns, Column{Name: t.Name(), Type: columnKind(t.DatabaseTypeName()), Role: "value"})
+				res.Columns = append(res.Columns, Column{Name: t.Name(), Type: columnKind(e.dialect.TypeName(t.DatabaseTypeName())), Role: "value"})
 			}
 			size, err = scanRows(rows, res, maxRows, e.budget, over)
 			return err

@@ -23,11 +23,24 @@ func load(ctx context.Context, args []string) error {
 	format := fs.String("format", "", "csv or parquet (default: by file extension)")
 	modelPath := fs.String("model", env("BEACON_MODEL", ""), "semantic model whose data checks the rows must pass (default: the embedded demo bank model)")
 	noChecks := fs.Bool("no-checks", false, "load without running the model's data checks")
+	var ef engineFlags
+	ef.register(fs, true)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := ef.check(); err != nil {
+		return err
+	}
+	if ef.all && ef.engine == "clickhouse" && fs.NArg() == 0 {
+		db, err := openDB(ctx, *dbPath)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return ef.copyToClickHouse(ctx, db, nil)
+	}
 	if *table == "" || fs.NArg() != 1 {
-		return errors.New("usage: beacon load --table NAME [--append] [--model MODEL.yaml] FILE.csv|FILE.parquet")
+		return errors.New("usage: beacon load --table NAME [--append] [--model MODEL.yaml] [--engine clickhouse --clickhouse-dsn DSN] FILE.csv|FILE.parquet, or beacon load --engine clickhouse --clickhouse-dsn DSN --all")
 	}
 	var checks []warehouse.DataCheck
 	if !*noChecks {
@@ -50,7 +63,7 @@ func load(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "loaded %d rows into %s in %s\n", st.Rows, st.Table, st.Elapsed.Round(time.Millisecond))
-	return nil
+	return ef.copyToClickHouse(ctx, db, []string{st.Table})
 }
 
 // modelChecks reads the data checks on table from the model at path, or

@@ -27,6 +27,7 @@ usage:
   beacon serve    [flags]                 serve the API (generates the demo bank on first run)
   beacon generate [flags]                 write a deterministic demo bank into a DuckDB file
   beacon load     --table NAME FILE       load a CSV or Parquet file into a table, all or nothing, checked by the model
+  beacon load     --engine clickhouse --clickhouse-dsn DSN --all   copy the DuckDB file's tables to ClickHouse (serve --engine clickhouse)
   beacon check    [--db FILE] MODEL.yaml  validate a semantic model and run its data checks on the database
   beacon bench    [flags]                 measure query latency, cache and throughput
   beacon bench burst [flags]              load a running server with concurrent uncached queries

@@ -29,6 +29,7 @@ type serveFlags struct {
 	admission                          string
 	queueWait, shutdownGrace, lockWait time.Duration
 	images                             imageFlags
+	engine                             engineFlags
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -56,6 +57,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 8*time.Second, "time from SIGTERM to exit: requests finish, then are stopped, then the database closes")
 	fs.DurationVar(&f.lockWait, "lock-wait", 15*time.Second, "how long to wait at start for another process to release the database file")
 	f.images.register(fs)
+	f.engine.register(fs, false)
 }
 
 func serve(ctx context.Context, args []string, log *slog.Logger) error {
@@ -72,6 +74,9 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	if f.secret == "" {
 		f.secret = os.Getenv("BEACON_JWT_SECRET")
+	}
+	if err := f.engine.check(); err != nil {
+		return err
 	}
 	adm, err := server.ParseAdmission(f.admission)
 	if err != nil {
@@ -128,10 +133,16 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		noon := day.Add(12 * time.Hour)
 		clock = func() time.Time { return noon }
 	}
-	engine, err := metrics.NewEngine(db, cat, metrics.EngineConfig{QueryTimeout: f.timeout, Limits: lim, Now: clock, ResultBytes: int(resultBytes)})
+	engineCfg := metrics.EngineConfig{QueryTimeout: f.timeout, Limits: lim, Now: clock, ResultBytes: int(resultBytes)}
+	engine, err := metrics.NewEngine(db, cat, engineCfg)
 	if err != nil {
 		return err
 	}
+	engine, closeEngine, err := f.engine.clickHouseEngine(ctx, engine, f.modelPath, engineCfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeEngine()
 	chatCfg := queries.ChatConfig{}
 	if key := os.Getenv("OPENAI_API_KEY"); key != "" {
 		chatCfg.LLM = queries.NewLLM(queries.LLMConfig{APIKey: key, BaseURL: os.Getenv("OPENAI_BASE_URL"), Model: os.Getenv("BEACON_LLM_MODEL")}, engine)
