@@ -25,6 +25,16 @@ func (b *rowBatch) add(vals ...any) { b.rows = append(b.rows, vals) }
 
 // flush writes the rows collected within tx.
 func (b *rowBatch) flush(ctx context.Context, tx *sql.Tx) error {
+	return b.flushSep(ctx, tx, " VALUES ")
+}
+
+// flushValues runs the statement for rows listed in a VALUES clause
+// that the head opens (an UPDATE ... FROM (VALUES ...)).
+func (b *rowBatch) flushValues(ctx context.Context, tx *sql.Tx) error {
+	return b.flushSep(ctx, tx, " ")
+}
+
+func (b *rowBatch) flushSep(ctx context.Context, tx *sql.Tx, sep string) error {
 	for len(b.rows) > 0 {
 		n := min(len(b.rows), batchRows)
 		chunk := b.rows[:n]
@@ -33,17 +43,31 @@ func (b *rowBatch) flush(ctx context.Context, tx *sql.Tx) error {
 		for _, r := range chunk {
 			args = append(args, r...)
 		}
-		q := b.head + " VALUES " + strings.TrimSuffix(strings.Repeat(b.row+", ", n), ", ") + " " + b.suffix
+		q := b.head + sep + strings.TrimSuffix(strings.Repeat(b.row+", ", n), ", ") + " " + b.suffix
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("%s: %w", strings.Fields(b.head)[len(strings.Fields(b.head))-1], err)
+			return fmt.Errorf("%s: %w", b.table(), err)
 		}
 	}
 	return nil
 }
 
+// table names the statement's table, for errors.
+func (b *rowBatch) table() string {
+	f := strings.Fields(b.head)
+	for i, w := range f {
+		if (w == "INTO" || w == "UPDATE") && i+1 < len(f) {
+			return f[i+1]
+		}
+	}
+	return b.head
+}
+
 // tickWrites are the rows one step writes, flushed at its end.
 type tickWrites struct {
 	schedule, states, history, outbox *rowBatch
+	// deliveries are attempts logged as "sending" (written by deliver,
+	// not by a tick's flush).
+	deliveries *rowBatch
 }
 
 func newTickWrites() *tickWrites {
@@ -53,6 +77,8 @@ func newTickWrites() *tickWrites {
 		history:  &rowBatch{head: `INSERT INTO alert_history (rule_id, group_key, happened_at, state_from, state_to, incident, value, detail)`, row: `(?, ?, ?, ?, ?, ?, ?, ?)`},
 		outbox: &rowBatch{head: `INSERT INTO alert_outbox (key, rule_id, group_key, incident, channel, recipients, kind, message, status, attempts, next_try, created_at)`,
 			row: `(?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`, suffix: `ON CONFLICT (key) DO NOTHING`},
+		deliveries: &rowBatch{head: `INSERT INTO alert_deliveries (key, rule_id, incident, channel, kind, attempt, happened_at, status, http_status, answer)`,
+			row: `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 	}
 }
 

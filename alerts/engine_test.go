@@ -7,12 +7,14 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/metrics/metricstest"
 	"github.com/beaconbi/beacon/notify"
+	"github.com/beaconbi/beacon/reports"
 	"github.com/beaconbi/beacon/warehouse"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
 )
@@ -32,7 +34,11 @@ func engineHarness(t *testing.T) (*Scheduler, fakeChannels, *metrics.Engine) {
 	}
 	ch := fakeChannels{"retention-dingtalk": {name: "retention-dingtalk"}}
 	c := &clock{t: warehousetest.Now()}
-	sc, err := New(Config{Store: store, Querier: engine, Channels: ch, Now: c.now})
+	set, err := reports.Demo(engine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := New(Config{Store: store, Querier: engine, Channels: ch, Now: c.now, Reports: set, BaseURL: "https://bi.bank.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,6 +204,105 @@ func TestAlertsFileErrors(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got %v, want an error containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+// optionCharts is a renderer that keeps the ECharts options it was asked
+// to draw; with none set, it has no browser.
+type optionCharts struct {
+	mu      sync.Mutex
+	options []string
+	browser bool
+}
+
+func (o *optionCharts) Chart(context.Context, *metrics.Result, string) (*notify.Image, error) {
+	return nil, errors.New("want the report's own chart, not one chosen from a result")
+}
+
+func (o *optionCharts) ChartOption(_ context.Context, opt []byte) (*notify.Image, error) {
+	if !o.browser {
+		return nil, errors.New("no browser")
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.options = append(o.options, string(opt))
+	return &notify.Image{PNG: []byte("png of " + string(opt[:20])), URL: "https://bi.bank.example/images/x.png"}, nil
+}
+
+// TestSubscriptionSendsTheReportDigest: a subscription to the weekly
+// retention report, owned by a branch head, sends the report's KPI
+// sections as its headline figures (the values the report page shows the
+// same reader), its key chart (the page's first chart, as the page draws
+// it) and the report link; without a browser, the same text and link
+// name the chart instead.
+func TestSubscriptionSendsTheReportDigest(t *testing.T) {
+	ctx := context.Background()
+	for _, browser := range []bool{true, false} {
+		t.Run(fmt.Sprintf("browser=%v", browser), func(t *testing.T) {
+			sc, ch, engine := engineHarness(t)
+			charts := &optionCharts{browser: browser}
+			sc.cfg.Renderer = charts
+			c := &clock{t: warehousetest.Now()}
+			sc.now, sc.cfg.Now = c.now, c.now
+			mine := []string{warehousetest.Rows(t, bank, `SELECT branch_name FROM branches ORDER BY branch_id LIMIT 1`)[0][0].(string)}
+			scope := metrics.Scope{"branch": mine}
+			sub := &Subscription{ID: "weekly", Name: "每周留存周报", Report: "weekly_retention", Schedule: Schedule{Cron: "0 9 * * 1", TimeZone: "Asia/Shanghai"},
+				Channels: []ChannelRef{{Name: "retention-dingtalk"}}, Owner: Owner{Subject: "branch-head", Scope: scope}}
+			if err := sc.PutSubscription(ctx, sub, OriginAPI); err != nil {
+				t.Fatal(err)
+			}
+			c.advance(8 * 24 * time.Hour) // past its first Monday 09:00
+			if _, err := sc.Step(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got := ch["retention-dingtalk"].got
+			if len(got) != 1 || got[0].Kind != notify.KindReport {
+				t.Fatalf("sent %d messages, want one report", len(got))
+			}
+			msg := got[0]
+			set, _ := reports.Demo(engine)
+			r, _ := set.Get("weekly_retention")
+			page, err := reports.Run(ctx, engine, r, scope, "zh")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The page's KPI sections, as the page writes their values.
+			var want []string
+			var key *reports.Figure
+			for i, f := range page.Sections {
+				if reports.Headline(r.Sections[i]) {
+					want = append(want, f.Title+" "+f.Table.Rows[0][0].Text)
+				} else if key == nil {
+					key = f
+				}
+			}
+			var have []string
+			for _, f := range msg.Figures {
+				have = append(have, f.Label+" "+f.Value)
+			}
+			if !slices.Equal(have, want) || len(want) != 2 {
+				t.Errorf("headline figures %q, want the page's KPI cards %q", have, want)
+			}
+			for _, f := range msg.Figures {
+				if f.Change == "" {
+					t.Errorf("figure %s has no change versus the previous period", f.Label)
+				}
+			}
+			if msg.Link != "https://bi.bank.example/reports/weekly_retention?lang=zh" {
+				t.Errorf("link %q", msg.Link)
+			}
+			body := strings.Join(msg.Lines, "\n")
+			if !strings.Contains(body, "图："+key.Title) || !strings.Contains(body, "数据范围：") || !strings.Contains(body, mine[0]) {
+				t.Errorf("lines do not name the key chart %q and the scope:\n%s", key.Title, body)
+			}
+			if browser {
+				if len(charts.options) != 1 || charts.options[0] != key.Option || msg.Image == nil || msg.Image.URL == "" {
+					t.Errorf("drew %d charts; want the page's key chart once, as an image with its link", len(charts.options))
+				}
+			} else if msg.Image != nil {
+				t.Errorf("an image without a browser")
 			}
 		})
 	}

@@ -18,6 +18,12 @@ type Renderer interface {
 	Chart(ctx context.Context, res *metrics.Result, lang string) (*notify.Image, error)
 }
 
+// OptionRenderer is a Renderer that can also draw an ECharts option as
+// given: a report's key chart, drawn as the report page draws it.
+type OptionRenderer interface {
+	ChartOption(ctx context.Context, opt []byte) (*notify.Image, error)
+}
+
 // noticeTest marks a send asked for through the test endpoint.
 const noticeTest = "test"
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -55,6 +54,9 @@ type item struct {
 	Message                                   notify.Message
 	Attempts                                  int
 	NextTry                                   time.Time
+	// FirstTry is when the first attempt began (zero before it): the
+	// retry policy bounds the time from there, across restarts.
+	FirstTry time.Time
 }
 
 // streamOf groups the notices that must reach a channel in order.
@@ -111,8 +113,9 @@ func dropUnsent(ctx context.Context, tx *sql.Tx, rule, group, incident, channel 
 func (s *Store) pending(ctx context.Context) ([]*item, error) {
 	var out []*item
 	err := s.read(ctx, func(conn *sql.Conn) error {
-		rows, err := conn.QueryContext(ctx, `SELECT key, rule_id, group_key, incident, channel, recipients, kind, message, attempts, next_try
-			FROM alert_outbox WHERE status = 'pending' ORDER BY seq`)
+		rows, err := conn.QueryContext(ctx, `SELECT o.key, o.rule_id, o.group_key, o.incident, o.channel, o.recipients, o.kind, o.message, o.attempts, o.next_try, f.first_try
+			FROM alert_outbox o LEFT JOIN (SELECT key, min(happened_at) AS first_try FROM alert_deliveries WHERE attempt > 0 AND status <> 'held' GROUP BY key) f ON f.key = o.key
+			WHERE o.status = 'pending' ORDER BY o.seq`)
 		if err != nil {
 			return err
 		}
@@ -120,9 +123,11 @@ func (s *Store) pending(ctx context.Context) ([]*item, error) {
 		for rows.Next() {
 			it := &item{}
 			var rc, msg string
-			if err := rows.Scan(&it.Key, &it.Rule, &it.Group, &it.Incident, &it.Channel, &rc, &it.Kind, &msg, &it.Attempts, &it.NextTry); err != nil {
+			var first sql.NullTime
+			if err := rows.Scan(&it.Key, &it.Rule, &it.Group, &it.Incident, &it.Channel, &rc, &it.Kind, &msg, &it.Attempts, &it.NextTry, &first); err != nil {
 				return err
 			}
+			it.FirstTry = first.Time
 			if err := json.Unmarshal([]byte(rc), &it.Recipients); err != nil {
 				return fmt.Errorf("outbox %s recipients: %w", it.Key, err)
 			}
@@ -139,23 +144,24 @@ func (s *Store) pending(ctx context.Context) ([]*item, error) {
 	return out, nil
 }
 
-// Retry policy of the outbox: exponential backoff with jitter, bounded.
-const (
-	maxAttempts = 8
-	maxBackoff  = 10 * time.Minute
-)
+// deliverBatch bounds the notices attempted together: their attempts are
+// logged as "sending" in one transaction, sent Senders at a time, and
+// their outcomes recorded in one more. A thousand notices cost a few
+// dozen transactions, not two thousand.
+const deliverBatch = 100
 
-// backoff is the wait before attempt+1: base doubled per attempt, capped,
-// with jitter, and never shorter than the provider asked.
-func backoff(base time.Duration, attempt int, asked time.Duration) time.Duration {
-	d := base << min(attempt-1, 16)
-	d = min(d, maxBackoff)
-	d = d/2 + rand.N(d/2+1) // jitter, so that a recovering provider is not hit at once by all
-	return max(d, asked)
+// outcome is how one attempt ended.
+type outcome struct {
+	status string // delSent, delRetry or delFailed; "" when stopped mid-send
+	code   int
+	answer string
+	next   time.Time // of a retry
+	at     time.Time
 }
 
-// deliver sends the outbox's due notices, each stream in order, and
-// returns how many were delivered.
+// deliver sends the outbox's due notices, each stream in order (a
+// stream's next notice waits until the one before it is sent or has
+// failed for good), and returns how many were delivered.
 func (sc *Scheduler) deliver(ctx context.Context) (int, error) {
 	items, err := sc.store.pending(ctx)
 	if err != nil || len(items) == 0 {
@@ -166,40 +172,60 @@ func (sc *Scheduler) deliver(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	blocked := map[string]bool{}
-	sent := 0
+	var order []string
+	queues := map[string][]*item{}
 	for _, it := range items {
-		if ctx.Err() != nil {
-			return sent, ctx.Err()
+		s := it.stream()
+		if _, ok := queues[s]; !ok {
+			order = append(order, s)
 		}
-		if blocked[it.stream()] {
-			continue
-		}
-		// Later notices of a stream wait for the earlier ones.
-		blocked[it.stream()] = true
-		if it.NextTry.After(now) {
-			continue
-		}
-		if it.Kind != noticeTest {
-			if until := mutedUntil(silences, it.Rule, it.Channel, now); !until.IsZero() {
-				if err := sc.hold(ctx, it, until); err != nil {
-					return sent, err
-				}
+		queues[s] = append(queues[s], it)
+	}
+	sent := 0
+	for {
+		var due []*item
+		for _, s := range order {
+			if len(due) == deliverBatch {
+				break
+			}
+			q := queues[s]
+			if len(q) == 0 {
 				continue
 			}
+			it := q[0]
+			if it.NextTry.After(now) {
+				queues[s] = nil
+				continue
+			}
+			if it.Kind != noticeTest {
+				if until := mutedUntil(silences, it.Rule, it.Channel, now); !until.IsZero() {
+					if err := sc.hold(ctx, it, until); err != nil {
+						return sent, err
+					}
+					queues[s] = nil
+					continue
+				}
+			}
+			due = append(due, it)
 		}
-		status, err := sc.attempt(ctx, it)
+		if len(due) == 0 {
+			return sent, nil
+		}
+		outs, err := sc.attempt(ctx, due)
+		for i, it := range due {
+			if i >= len(outs) || outs[i].status == "" || outs[i].status == delRetry {
+				queues[it.stream()] = nil
+				continue
+			}
+			if outs[i].status == delSent {
+				sent++
+			}
+			queues[it.stream()] = queues[it.stream()][1:]
+		}
 		if err != nil {
 			return sent, err
 		}
-		if status == delSent {
-			sent++
-		}
-		if status != delRetry {
-			delete(blocked, it.stream())
-		}
 	}
-	return sent, nil
 }
 
 // hold keeps a notice until a silence ends.
@@ -212,67 +238,151 @@ func (sc *Scheduler) hold(ctx context.Context, it *item, until time.Time) error 
 	})
 }
 
-// attempt makes one delivery attempt: it is logged as "sending" and
-// committed before the request, then its outcome is recorded.
-func (sc *Scheduler) attempt(ctx context.Context, it *item) (string, error) {
-	n := it.Attempts + 1
+// attempt makes one delivery attempt of each item: the attempts are
+// logged as "sending" and committed before any request, so that a crash
+// leaves them in doubt (to be sent again under the same idempotency key),
+// never forgotten; then they are sent, Senders at a time, and their
+// outcomes recorded. Items stopped mid-send by ctx stay "sending".
+func (sc *Scheduler) attempt(ctx context.Context, items []*item) ([]outcome, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	start := sc.now()
+	keys := make([]string, len(items))
+	log := newTickWrites().deliveries
+	for i, it := range items {
+		keys[i] = it.Key
+		it.Attempts++
+		if it.FirstTry.IsZero() {
+			it.FirstTry = start
+		}
+		log.add(it.Key, it.Rule, it.Incident, it.Channel, it.Kind, it.Attempts, start, delSending, 0, "")
+	}
 	err := sc.store.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE alert_outbox SET attempts = ? WHERE key = ?`, n, it.Key); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE alert_outbox SET attempts = attempts + 1 WHERE list_contains(?, key)`, keys); err != nil {
 			return err
 		}
-		return logAttempt(ctx, tx, it, n, sc.now(), delSending, 0, "")
+		return log.flush(ctx, tx)
 	})
 	if err != nil {
-		return "", fmt.Errorf("log attempt %s: %w", it.Key, err)
+		return nil, fmt.Errorf("log delivery attempts: %w", err)
 	}
-	receipt, sendErr := sc.send(ctx, it)
-	now := sc.now()
-	status, code, answer := delSent, receipt.Status, receipt.Answer
-	next := time.Time{}
+	outs := make([]outcome, len(items))
+	done := make(chan int, len(items))
+	// A slot is freed when its outcome is recorded, not when the request
+	// ends: at most Senders messages are ever in flight or delivered but
+	// not yet known as delivered, which bounds what a crash resends.
+	slots := make(chan struct{}, sc.cfg.Senders)
+	go func() {
+		for i, it := range items {
+			slots <- struct{}{}
+			go func() {
+				outs[i] = sc.sendOnce(ctx, it)
+				done <- i
+			}()
+		}
+	}()
+	// Group commit: each write records every outcome that came in while
+	// the previous one was being written, without a transaction per message.
+	var werr error
+	for left := len(items); left > 0; {
+		idx := []int{<-done}
+		for more := true; more; {
+			select {
+			case i := <-done:
+				idx = append(idx, i)
+			default:
+				more = false
+			}
+		}
+		left -= len(idx)
+		if werr != nil {
+			for range idx {
+				<-slots
+			}
+			continue
+		}
+		var its []*item
+		var got []outcome
+		for _, i := range idx {
+			its, got = append(its, items[i]), append(got, outs[i])
+		}
+		werr = sc.recordOutcomes(context.WithoutCancel(ctx), its, got)
+		for range idx {
+			<-slots
+		}
+	}
+	if werr != nil {
+		return outs, werr
+	}
+	return outs, ctx.Err()
+}
+
+// sendOnce makes one attempt and reads its outcome under the retry policy.
+func (sc *Scheduler) sendOnce(ctx context.Context, it *item) outcome {
+	receipt, err := sc.send(ctx, it)
+	if err != nil && ctx.Err() != nil {
+		return outcome{} // stopping: in doubt at the next start
+	}
+	o := outcome{status: delSent, code: receipt.Status, answer: receipt.Answer, at: sc.now()}
+	if err == nil {
+		return o
+	}
+	// notify's policy decides, as for any delivery: retryable failures
+	// (5xx, 429, network) come back after a jittered exponential wait (or
+	// the provider's Retry-After), within its attempts and time.
+	o.status, o.code, o.answer = delFailed, 0, err.Error()
 	var se *notify.SendError
-	switch {
-	case sendErr == nil:
-	case errors.As(sendErr, &se) && se.Retry && n < maxAttempts:
-		status, code, answer = delRetry, se.Status, se.Answer
-		next = now.Add(backoff(sc.cfg.RetryBase, n, se.RetryAfter))
-	case errors.As(sendErr, &se):
-		status, code, answer = delFailed, se.Status, se.Answer
-	case ctx.Err() != nil:
-		return "", ctx.Err() // stopping: the attempt stays "sending" and is retried at the next start
-	default:
-		status, answer = delFailed, sendErr.Error()
-		if n < maxAttempts {
-			status, next = delRetry, now.Add(backoff(sc.cfg.RetryBase, n, 0))
+	if errors.As(err, &se) {
+		o.code = se.Status
+		if se.Answer != "" {
+			o.answer = se.Answer
 		}
 	}
-	if answer == "" && sendErr != nil {
-		answer = sendErr.Error()
+	if wait, again := sc.retry.Next(it.Attempts, err, o.at.Sub(it.FirstTry)); again {
+		o.status, o.next = delRetry, o.at.Add(wait)
 	}
-	err = sc.store.write(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
-		var q string
-		var args []any
-		switch status {
-		case delSent:
-			q, args = `UPDATE alert_outbox SET status = 'sent', done_at = ? WHERE key = ?`, []any{now, it.Key}
+	if o.status != delSent {
+		sc.log.Warn("alert delivery failed", "key", it.Key, "channel", it.Channel, "attempt", it.Attempts, "status", o.status, "answer", clipAnswer(o.answer))
+	}
+	return o
+}
+
+// recordOutcomes writes the attempts' outcomes: the outbox rows' new status or
+// next try, and the delivery log's rows.
+func (sc *Scheduler) recordOutcomes(ctx context.Context, items []*item, outs []outcome) error {
+	var done, retry, logs rowBatch
+	done = rowBatch{head: `UPDATE alert_outbox SET status = v.status, done_at = v.done_at FROM (VALUES`,
+		row: `(?::VARCHAR, ?::VARCHAR, ?::TIMESTAMPTZ)`, suffix: `) v(key, status, done_at) WHERE alert_outbox.key = v.key`}
+	retry = rowBatch{head: `UPDATE alert_outbox SET next_try = v.next_try FROM (VALUES`,
+		row: `(?::VARCHAR, ?::TIMESTAMPTZ)`, suffix: `) v(key, next_try) WHERE alert_outbox.key = v.key`}
+	logs = rowBatch{head: `UPDATE alert_deliveries SET status = v.status, http_status = v.code, answer = v.answer, happened_at = v.happened FROM (VALUES`,
+		row: `(?::VARCHAR, ?::INTEGER, ?::VARCHAR, ?::INTEGER, ?::VARCHAR, ?::TIMESTAMPTZ)`,
+		suffix: `) v(key, attempt, status, code, answer, happened) WHERE alert_deliveries.key = v.key AND alert_deliveries.attempt = v.attempt AND alert_deliveries.status = 'sending'`}
+	for i, it := range items {
+		o := outs[i]
+		switch o.status {
+		case "":
+			continue
 		case delRetry:
-			q, args = `UPDATE alert_outbox SET next_try = ? WHERE key = ?`, []any{next, it.Key}
+			retry.add(it.Key, o.next)
 		default:
-			q, args = `UPDATE alert_outbox SET status = 'failed', done_at = ? WHERE key = ?`, []any{now, it.Key}
+			done.add(it.Key, o.status, o.at)
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return err
+		logs.add(it.Key, it.Attempts, o.status, o.code, clipAnswer(o.answer), o.at)
+	}
+	err := sc.store.write(ctx, func(tx *sql.Tx) error {
+		for _, b := range []*rowBatch{&done, &retry, &logs} {
+			if err := b.flushValues(ctx, tx); err != nil {
+				return err
+			}
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE alert_deliveries SET status = ?, http_status = ?, answer = ?, happened_at = ? WHERE key = ? AND attempt = ?`,
-			status, code, clipAnswer(answer), now, it.Key, n)
-		return err
+		return nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("record delivery %s: %w", it.Key, err)
+		return fmt.Errorf("record deliveries: %w", err)
 	}
-	if status != delSent {
-		sc.log.Warn("alert delivery failed", "key", it.Key, "channel", it.Channel, "attempt", n, "status", status, "answer", clipAnswer(answer))
-	}
-	return status, nil
+	return nil
 }
 
 func (sc *Scheduler) send(ctx context.Context, it *item) (notify.Receipt, error) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/beaconbi/beacon/notify"
+	"github.com/beaconbi/beacon/reports"
 )
 
 // Config is what a Scheduler needs; zero fields take defaults.
@@ -21,6 +22,10 @@ type Config struct {
 	Channels Channels
 	// Renderer draws chart images; nil sends text and links only.
 	Renderer Renderer
+	// Reports are the declared reports a subscription names: its message
+	// is the report's headline figures and key chart. Nil leaves a
+	// subscription to its own figures.
+	Reports *reports.Set
 	// BaseURL is Beacon's public address, for report links; empty leaves links out.
 	BaseURL string
 	Now     func() time.Time
@@ -35,9 +40,15 @@ type Config struct {
 	SendTimeout time.Duration
 	// Workers bounds the rule queries run at once (default 4).
 	Workers int
-	// RetryBase is the wait before a failed delivery's second attempt; it
-	// doubles at each attempt up to ten minutes (default 2s).
-	RetryBase time.Duration
+	// Senders bounds the deliveries in flight at once (default 8); a
+	// stream's notices (one rule, group and channel) still go in order.
+	Senders int
+	// Retry is the retry policy of every delivery (notify's: exponential
+	// backoff with full jitter, bounded in attempts and time); zero fields
+	// take notify.DefaultPolicy's. Each attempt is a row of the delivery
+	// log, and the waits between them are kept in the outbox, so that they
+	// survive a restart.
+	Retry notify.Policy
 }
 
 // Scheduler evaluates due rules, moves their states, queues notices in the
@@ -49,6 +60,7 @@ type Scheduler struct {
 	channels Channels
 	now      func() time.Time
 	log      *slog.Logger
+	retry    notify.Policy
 	wake     chan struct{}
 	// stepMu keeps one step at a time: the loop's and a test send's.
 	stepMu sync.Mutex
@@ -80,11 +92,12 @@ func New(cfg Config) (*Scheduler, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 4
 	}
-	if cfg.RetryBase <= 0 {
-		cfg.RetryBase = 2 * time.Second
+	if cfg.Senders <= 0 {
+		cfg.Senders = 8
 	}
+	retry := cfg.Retry.WithDefaults()
 	return &Scheduler{cfg: cfg, store: cfg.Store, q: cfg.Querier, channels: cfg.Channels, now: cfg.Now, log: cfg.Logger,
-		wake: make(chan struct{}, 1)}, nil
+		retry: retry, wake: make(chan struct{}, 1)}, nil
 }
 
 // Store is the scheduler's store.

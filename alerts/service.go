@@ -38,7 +38,7 @@ func (sc *Scheduler) CheckRule(ctx context.Context, r *Rule) error {
 
 // CheckSubscription validates a subscription without saving it.
 func (sc *Scheduler) CheckSubscription(s *Subscription) error {
-	return s.Check(sc.q, sc.channels.Names())
+	return s.Check(sc.q, sc.cfg.Reports, sc.channels.Names())
 }
 
 // Rule reads one rule.
@@ -78,7 +78,7 @@ func (sc *Scheduler) DeleteRule(ctx context.Context, id string) error {
 
 // PutSubscription validates and saves a subscription.
 func (sc *Scheduler) PutSubscription(ctx context.Context, s *Subscription, origin string) error {
-	if err := s.Check(sc.q, sc.channels.Names()); err != nil {
+	if err := s.Check(sc.q, sc.cfg.Reports, sc.channels.Names()); err != nil {
 		return err
 	}
 	s.Origin = origin
@@ -213,13 +213,13 @@ func (sc *Scheduler) sendTest(ctx context.Context, id string, refs []ChannelRef,
 	sc.stepMu.Lock()
 	items, err := sc.store.pending(ctx)
 	if err == nil {
+		var mine []*item
 		for _, it := range items {
 			if it.Incident == incident {
-				if _, err = sc.attempt(ctx, it); err != nil {
-					break
-				}
+				mine = append(mine, it)
 			}
 		}
+		_, err = sc.attempt(ctx, mine)
 	}
 	sc.stepMu.Unlock()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/notify"
+	"github.com/beaconbi/beacon/reports"
 )
 
 // Subscription sends a report on a schedule: its headline figures (each
@@ -18,10 +19,14 @@ import (
 type Subscription struct {
 	ID   string `json:"id" yaml:"id"`
 	Name string `json:"name" yaml:"name"`
-	// Report names the report page linked to (/reports/{report}).
+	// Report names the declared report (reports/, /reports/{report}): the
+	// message holds its KPI sections as headline figures and its key
+	// section's chart, run under the owner's scope.
 	Report string `json:"report" yaml:"report"`
-	// Figures are the headline metric queries; the first is the key chart.
-	Figures  []metrics.Query `json:"figures" yaml:"figures"`
+	// Figures, when given, replace the report's headline figures by these
+	// metric queries, the first drawn as the key chart; a subscription to
+	// a report Beacon does not declare must give them.
+	Figures  []metrics.Query `json:"figures,omitempty" yaml:"figures"`
 	Schedule Schedule        `json:"schedule" yaml:"schedule"`
 	Channels []ChannelRef    `json:"channels" yaml:"channels"`
 	Owner    Owner           `json:"owner" yaml:"owner"`
@@ -47,8 +52,8 @@ func (s *Subscription) Validate(channels []string) error {
 	if !reportRE.MatchString(s.Report) {
 		return invalidf("report", "name the report (letters, digits, - or _), e.g. weekly_retention")
 	}
-	if len(s.Figures) == 0 || len(s.Figures) > maxFigures {
-		return invalidf("figures", "give 1 to %d headline figures, each a metric query", maxFigures)
+	if len(s.Figures) > maxFigures {
+		return invalidf("figures", "give at most %d headline figures, each a metric query", maxFigures)
 	}
 	for i, f := range s.Figures {
 		if len(f.Metrics) != 1 {
@@ -73,10 +78,19 @@ func (s *Subscription) Validate(channels []string) error {
 	return validateOwner(s.Owner)
 }
 
-// Check validates the subscription and compiles its figures in the owner's scope.
-func (s *Subscription) Check(q Querier, channels []string) error {
+// Check validates the subscription and compiles its figures in the
+// owner's scope; without figures of its own, its report must be declared.
+func (s *Subscription) Check(q Querier, set *reports.Set, channels []string) error {
 	if err := s.Validate(channels); err != nil {
 		return err
+	}
+	if len(s.Figures) == 0 {
+		if _, ok := set.Get(s.Report); !ok {
+			return invalidf("report", "no report %q is declared (reports: %s); name one, or give figures:", clip(s.Report), strings.Join(set.Names(), ", "))
+		}
+		if _, ok := q.(reports.Runner); !ok {
+			return invalidf("figures", "give figures: this scheduler cannot run reports")
+		}
 	}
 	c, ok := q.(interface {
 		Compile(metrics.Query, metrics.Scope) (*metrics.Compiled, error)
@@ -117,6 +131,15 @@ func (sc *Scheduler) reportMessage(ctx context.Context, s *Subscription, kind no
 	if kind == notify.KindTest {
 		msg.Title = pick(zh, "【测试】", "[Test] ") + s.Name
 	}
+	if sc.cfg.BaseURL != "" {
+		msg.Link = strings.TrimRight(sc.cfg.BaseURL, "/") + "/reports/" + url.PathEscape(s.Report) + "?lang=" + s.Lang
+	}
+	if len(s.Figures) == 0 {
+		if err := sc.digestMessage(ctx, s, msg); err != nil {
+			return nil, err
+		}
+		return msg, nil
+	}
 	var key *metrics.Result
 	for i, f := range s.Figures {
 		res, err := sc.q.Run(ctx, figureQuery(f), s.Owner.Scope)
@@ -134,9 +157,6 @@ func (sc *Scheduler) reportMessage(ctx context.Context, s *Subscription, kind no
 	if len(s.Owner.Scope) > 0 {
 		msg.Lines = append(msg.Lines, pick(zh, "数据范围：", "Scope: ")+scopeText(s.Owner.Scope))
 	}
-	if sc.cfg.BaseURL != "" {
-		msg.Link = strings.TrimRight(sc.cfg.BaseURL, "/") + "/reports/" + url.PathEscape(s.Report) + "?lang=" + s.Lang
-	}
 	if sc.cfg.Renderer != nil && key != nil {
 		img, err := sc.cfg.Renderer.Chart(ctx, key, s.Lang)
 		if err != nil {
@@ -146,6 +166,61 @@ func (sc *Scheduler) reportMessage(ctx context.Context, s *Subscription, kind no
 		}
 	}
 	return msg, nil
+}
+
+// digestMessage fills msg from the subscription's declared report, run
+// under the owner's scope: its KPI sections as headline figures, the
+// period they cover, and its key section's chart (drawn as the report
+// page draws it) as the image, named in a line so that a text-only
+// channel still says which chart the link shows.
+func (sc *Scheduler) digestMessage(ctx context.Context, s *Subscription, msg *notify.Message) error {
+	zh := s.Lang != "en"
+	r, ok := sc.cfg.Reports.Get(s.Report)
+	rn, isRunner := sc.q.(reports.Runner)
+	if !ok || !isRunner {
+		return fmt.Errorf("subscription %s: report %q is not declared", s.ID, s.Report)
+	}
+	d, err := reports.RunDigest(ctx, rn, r, s.Owner.Scope, s.Lang)
+	if err != nil {
+		return fmt.Errorf("subscription %s: %w", s.ID, err)
+	}
+	for i, f := range d.Headlines {
+		for _, m := range f.Query.Metrics {
+			fs := figures(f.Result, m, s.Lang)
+			if len(f.Query.Metrics) == 1 && len(fs) == 1 && f.Title != "" {
+				fs[0].Label = f.Title
+			}
+			msg.Figures = append(msg.Figures, fs...)
+		}
+		if i == 0 && f.Result.Time.Start != "" {
+			msg.Lines = append(msg.Lines, pick(zh, "期间：", "Period: ")+f.Result.Time.Start+" – "+f.Result.Time.End+" ("+f.Result.Time.TimeZone+")")
+		}
+	}
+	if len(s.Owner.Scope) > 0 {
+		msg.Lines = append(msg.Lines, pick(zh, "数据范围：", "Scope: ")+scopeText(s.Owner.Scope))
+	}
+	if d.Key == nil {
+		return nil
+	}
+	if d.Key.Sentence != "" {
+		msg.Lines = append(msg.Lines, d.Key.Sentence)
+	}
+	msg.Lines = append(msg.Lines, pick(zh, "图：", "Chart: ")+d.Key.Title)
+	if sc.cfg.Renderer == nil || d.Key.Option == "" {
+		return nil
+	}
+	var img *notify.Image
+	if or, ok := sc.cfg.Renderer.(OptionRenderer); ok {
+		img, err = or.ChartOption(ctx, []byte(d.Key.Option))
+	} else {
+		img, err = sc.cfg.Renderer.Chart(ctx, d.Key.Result, s.Lang)
+	}
+	if err != nil {
+		sc.log.Debug("report chart not drawn; sending text and the link", "subscription", s.ID, "err", err)
+		return nil
+	}
+	msg.Image = img
+	return nil
 }
 
 // figures words a figure query's rows: one figure, or one per group.

@@ -192,7 +192,7 @@ func (f *File) Apply(ctx context.Context, sc *Scheduler) error {
 	}
 	for i, s := range f.Subscriptions {
 		item := fmt.Sprintf("subscriptions[%d]", i)
-		if err := s.Check(sc.q, names); err != nil {
+		if err := s.Check(sc.q, sc.cfg.Reports, names); err != nil {
 			errs = append(errs, f.place(item, err))
 		}
 		dup(item, s.ID)

@@ -49,13 +49,16 @@ type Attempt struct {
 	Wait  time.Duration
 }
 
-// Deliver sends msg through n, retrying retryable failures under p, and
+// Deliver sends msg through n, retrying retryable failures under p (the
+// caller waits in between: for a send that must not hold its caller, a
+// durable queue such as the alerts outbox records each attempt and asks
+// Policy.Next when to try again), and
 // reports every attempt to onAttempt (which may be nil) before waiting for
 // the next. It returns the receipt of the delivered attempt, or the last
 // error: a *SendError whose Retry field tells the caller whether trying
 // again later (after a restart, say) may still succeed.
 func Deliver(ctx context.Context, n Notifier, msg Message, p Policy, onAttempt func(Attempt)) (Receipt, error) {
-	p = p.withDefaults()
+	p = p.WithDefaults()
 	start := p.Clock.Now()
 	for num := 1; ; num++ {
 		t0 := p.Clock.Now()
@@ -69,7 +72,7 @@ func Deliver(ctx context.Context, n Notifier, msg Message, p Policy, onAttempt f
 		if errors.As(err, &se) {
 			a.Status, a.Answer = se.Status, se.Answer
 		}
-		wait, again := p.next(num, se, p.Clock.Now().Sub(start))
+		wait, again := p.Next(num, err, p.Clock.Now().Sub(start))
 		if ctx.Err() != nil {
 			again = false
 		}
@@ -87,10 +90,13 @@ func Deliver(ctx context.Context, n Notifier, msg Message, p Policy, onAttempt f
 	}
 }
 
-// next decides whether attempt num, which failed with se after elapsed, is
-// followed by another, and after how long.
-func (p Policy) next(num int, se *SendError, elapsed time.Duration) (time.Duration, bool) {
-	if se == nil || !se.Retry || num >= p.MaxAttempts {
+// Next decides whether attempt num (from 1), which failed with err when
+// elapsed had passed since the first attempt began, is followed by
+// another, and after how long. Only a *SendError marked Retry is retried;
+// p must have its defaults (WithDefaults).
+func (p Policy) Next(num int, err error, elapsed time.Duration) (time.Duration, bool) {
+	var se *SendError
+	if !errors.As(err, &se) || !se.Retry || num >= p.MaxAttempts {
 		return 0, false
 	}
 	ceiling := p.BaseDelay << (num - 1)
@@ -107,7 +113,9 @@ func (p Policy) next(num int, se *SendError, elapsed time.Duration) (time.Durati
 	return wait, true
 }
 
-func (p Policy) withDefaults() Policy {
+// WithDefaults fills in the zero fields from DefaultPolicy, the system
+// clock and math/rand.
+func (p Policy) WithDefaults() Policy {
 	d := DefaultPolicy()
 	if p.MaxAttempts < 1 {
 		p.MaxAttempts = d.MaxAttempts

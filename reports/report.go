@@ -43,6 +43,9 @@ type Section struct {
 	Query metrics.Query `yaml:"query" json:"query"`
 	Chart string        `yaml:"chart" json:"chart,omitempty"`
 	Note  metrics.Text  `yaml:"note" json:"note"`
+	// Key marks the section whose chart a subscription's message shows;
+	// by default the first section that is not a KPI card.
+	Key bool `yaml:"key" json:"key,omitempty"`
 
 	Line int `yaml:"-" json:"-"`
 }
@@ -134,8 +137,14 @@ func (r *Report) Validate(c Compiler) error {
 	if len(r.Sections) == 0 {
 		fail(r.Line, "add sections:, each with a query: of governed metrics", "report %s has no sections", r.Name)
 	}
+	keys := 0
 	for i, s := range r.Sections {
 		what := fmt.Sprintf("section %d", i+1)
+		if s.Key {
+			if keys++; keys > 1 {
+				fail(s.Line, "mark one section key: true, the chart a subscription's message shows", "%s: a second key section", what)
+			}
+		}
 		if s.Chart != "" && !slices.Contains(charts.Kinds, s.Chart) {
 			fail(s.Line, "use one of "+strings.Join(charts.Kinds, ", ")+", or leave chart: out to choose from the result", "%s: unknown chart %q", what, s.Chart)
 		}

@@ -47,6 +47,15 @@ func (m *MetricCharts) Chart(ctx context.Context, res *metrics.Result, lang stri
 	if err != nil {
 		return nil, fmt.Errorf("chart of the result: %w", err)
 	}
+	return m.ChartOption(ctx, opt)
+}
+
+// ChartOption renders an ECharts option as it is given (a report
+// section's chart, its kind chosen by the report), with its link.
+func (m *MetricCharts) ChartOption(ctx context.Context, opt []byte) (*notify.Image, error) {
+	if m == nil || m.Renderer == nil || !m.Renderer.Available() {
+		return nil, ErrNoBrowser
+	}
 	if len(opt) == 0 || bytes.Equal(opt, []byte("null")) {
 		return nil, errors.New("chart of the result: nothing to draw")
 	}

@@ -7,6 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,10 +17,12 @@ import (
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/notify"
 	"github.com/beaconbi/beacon/notify/dingtalk"
+	"github.com/beaconbi/beacon/notify/email"
 	"github.com/beaconbi/beacon/notify/feishu"
 	"github.com/beaconbi/beacon/notify/slack"
 	"github.com/beaconbi/beacon/notify/webhook"
 	"github.com/beaconbi/beacon/notify/wecom"
+	"github.com/beaconbi/beacon/reports"
 	"github.com/beaconbi/beacon/warehouse"
 )
 
@@ -26,27 +31,45 @@ type alertFlags struct {
 	files    string
 	interval time.Duration
 	backoff  time.Duration
+	attempts int
+	senders  int
+	smtp     smtpFlags
 }
 
 func (a *alertFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.files, "alerts", env("BEACON_ALERTS", ""), "alerts YAML files (channels, rules, subscriptions), comma-separated; see docs/alerts.md")
 	fs.DurationVar(&a.interval, "alerts-interval", 5*time.Second, "how often the scheduler looks for due rules and unsent notices")
-	fs.DurationVar(&a.backoff, "alerts-backoff", 2*time.Second, "wait before a failed delivery's second attempt; it doubles per attempt, up to 10m, 8 attempts in all")
+	fs.DurationVar(&a.backoff, "alerts-backoff", 2*time.Second, "longest wait before a failed delivery's second attempt (jittered); it doubles per attempt, up to 10m")
+	fs.IntVar(&a.attempts, "alerts-attempts", 8, "attempts of one delivery, the first included, within two hours")
+	fs.IntVar(&a.senders, "alerts-senders", 8, "deliveries in flight at once (a message in flight when the process dies is sent again, under the same idempotency key)")
+	a.smtp.register(fs)
+}
+
+// retryPolicy is the one retry policy of every delivery, alert or report.
+func (a alertFlags) retryPolicy() notify.Policy {
+	return notify.Policy{MaxAttempts: a.attempts, BaseDelay: a.backoff, MaxDelay: 10 * time.Minute, MaxElapsed: 2 * time.Hour}
 }
 
 // newScheduler builds the alert scheduler over the engine and loads the
 // alerts files: their channels first, then their rules and subscriptions,
 // all validated with file:line errors before serving starts.
 //
-// Charts are drawn by images (a headless browser, when one is installed)
-// and report links point at publicURL.
-func newScheduler(ctx context.Context, db *warehouse.DB, engine *metrics.Engine, a alertFlags, images *chartImages, publicURL string, log *slog.Logger) (*alerts.Scheduler, error) {
+// Charts are drawn by images (a headless browser, when one is installed),
+// report links point at publicURL, and subscriptions send the headline
+// figures and key chart of reportSet's reports.
+func newScheduler(ctx context.Context, db *warehouse.DB, engine *metrics.Engine, a alertFlags, images *chartImages, publicURL string, reportSet *reports.Set, log *slog.Logger) (*alerts.Scheduler, error) {
 	store, err := alerts.OpenStore(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	reg := alerts.NewRegistry(channelFactories(notify.Options{Limits: notify.NewLimits()}))
-	cfg := alerts.Config{Store: store, Querier: engine, Channels: reg, BaseURL: publicURL, Logger: log, Interval: a.interval, RetryBase: a.backoff}
+	if a.attempts < 1 || a.attempts > 50 {
+		return nil, fmt.Errorf("--alerts-attempts %d: want 1 to 50", a.attempts)
+	}
+	if a.senders < 1 || a.senders > 64 {
+		return nil, fmt.Errorf("--alerts-senders %d: want 1 to 64", a.senders)
+	}
+	reg := alerts.NewRegistry(channelFactories(notify.Options{Limits: notify.NewLimits()}, a.smtp))
+	cfg := alerts.Config{Store: store, Querier: engine, Channels: reg, BaseURL: publicURL, Logger: log, Interval: a.interval, Retry: a.retryPolicy(), Senders: a.senders, Reports: reportSet}
 	if images != nil && images.Charts != nil {
 		cfg.Renderer = images.Charts
 	}
@@ -110,8 +133,10 @@ func keepDemoBankCurrent(ctx context.Context, db *warehouse.DB, o demoOptions, l
 }
 
 // channelFactories are the channel types serve can configure; recipients
-// are @-mentioned where the channel can (DingTalk mobiles).
-func channelFactories(opt notify.Options) map[string]alerts.Factory {
+// are @-mentioned where the channel can (DingTalk mobiles) and added to
+// the addressees of e-mail. An e-mail channel takes the SMTP server from
+// smtp where its own settings leave it out.
+func channelFactories(opt notify.Options, smtp smtpFlags) map[string]alerts.Factory {
 	return map[string]alerts.Factory{
 		dingtalk.Channel: func(s map[string]any, recipients []string) (notify.Notifier, error) {
 			var c dingtalk.Config
@@ -149,6 +174,18 @@ func channelFactories(opt notify.Options) map[string]alerts.Factory {
 			}
 			return webhook.New(c, opt)
 		},
+		email.Channel: func(s map[string]any, recipients []string) (notify.Notifier, error) {
+			c := smtp.config()
+			if err := decodeSettings(s, &c); err != nil {
+				return nil, err
+			}
+			for _, r := range recipients {
+				if !slices.Contains(c.To, r) {
+					c.To = append(c.To, r)
+				}
+			}
+			return email.New(c, opt)
+		},
 	}
 }
 
@@ -165,4 +202,38 @@ func decodeSettings(s map[string]any, out any) error {
 		return fmt.Errorf("settings: %w", err)
 	}
 	return nil
+}
+
+// smtpFlags are the mail server e-mail channels use unless their settings
+// name another: set once for the deployment, with the password from the
+// environment only.
+type smtpFlags struct {
+	host, username, auth, tls, caFile, from string
+	port                                    int
+	password                                string
+}
+
+func (f *smtpFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.host, "smtp-host", env("BEACON_SMTP_HOST", ""), "mail server of e-mail channels that name none (or env BEACON_SMTP_HOST)")
+	fs.IntVar(&f.port, "smtp-port", envInt("BEACON_SMTP_PORT", 0), "its port (default 587, or 465 with --smtp-tls implicit; or env BEACON_SMTP_PORT)")
+	fs.StringVar(&f.username, "smtp-username", env("BEACON_SMTP_USERNAME", ""), "SMTP user; the password is read from env BEACON_SMTP_PASSWORD only")
+	fs.StringVar(&f.auth, "smtp-auth", env("BEACON_SMTP_AUTH", ""), "plain, login, cram-md5 or none (default plain with a user)")
+	fs.StringVar(&f.tls, "smtp-tls", env("BEACON_SMTP_TLS", "starttls"), "starttls, opportunistic, implicit or none")
+	fs.StringVar(&f.caFile, "smtp-ca-file", env("BEACON_SMTP_CA_FILE", ""), "PEM bundle of the mail server's private certificate authority")
+	fs.StringVar(&f.from, "smtp-from", env("BEACON_SMTP_FROM", ""), "sender address of e-mail channels that name none, e.g. Beacon <beacon@bank.example>")
+	f.password = os.Getenv("BEACON_SMTP_PASSWORD")
+}
+
+// config is the e-mail settings the flags give, which a channel's own
+// settings then override field by field.
+func (f smtpFlags) config() email.Config {
+	return email.Config{Host: f.host, Port: f.port, Username: f.username, Password: f.password, Auth: f.auth, TLS: f.tls, CAFile: f.caFile, From: f.from}
+}
+
+// envInt is the environment variable as a number, or def when it is unset or not one.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
 }

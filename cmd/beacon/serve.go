@@ -171,7 +171,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	defer images.Close()
-	sched, err := newScheduler(ctx, db, engine, af, images, f.images.publicURL, log)
+	sched, err := newScheduler(ctx, db, engine, af, images, f.images.publicURL, reportSet, log)
 	if err != nil {
 		return err
 	}

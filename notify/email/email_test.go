@@ -3,31 +3,18 @@ package email_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"mime"
 	"mime/multipart"
-	"net"
 	"net/mail"
 	"net/textproto"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/beaconbi/beacon/notify"
 	"github.com/beaconbi/beacon/notify/email"
@@ -35,210 +22,14 @@ import (
 )
 
 const (
-	user = "beacon@bank.example"
-	pass = "s3cret-app-password"
+	user = notifytest.SMTPUser
+	pass = notifytest.SMTPPassword
 )
 
-// smtpd is a small SMTP server for the tests, written on net/textproto:
-// it offers STARTTLS, then AUTH PLAIN and LOGIN only over TLS, and keeps
-// every message it accepts. Scripted replies make DATA or RCPT fail.
-type smtpd struct {
-	t        *testing.T
-	ln       net.Listener
-	tls      *tls.Config
-	noTLS    bool // do not offer STARTTLS
-	mu       sync.Mutex
-	failData []string
-	failRcpt []string
-	messages []received
-}
-
-type received struct {
-	from   string
-	rcpts  []string
-	data   []byte
-	tlsOn  bool
-	authed bool
-}
-
-func (s *smtpd) serve() {
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		go s.handle(c)
-	}
-}
-
-func (s *smtpd) pop(q *[]string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(*q) == 0 {
-		return ""
-	}
-	r := (*q)[0]
-	*q = (*q)[1:]
-	return r
-}
-
-func (s *smtpd) handle(c net.Conn) {
-	defer func() { c.Close() }()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	tp := textproto.NewConn(c)
-	_ = tp.PrintfLine("220 mx.test ESMTP")
-	var cur received
-	for {
-		line, err := tp.ReadLine()
-		if err != nil {
-			return
-		}
-		verb, arg, _ := strings.Cut(line, " ")
-		switch strings.ToUpper(verb) {
-		case "EHLO", "HELO":
-			exts := []string{"mx.test", "8BITMIME"}
-			if !cur.tlsOn && !s.noTLS {
-				exts = append(exts, "STARTTLS")
-			}
-			if cur.tlsOn {
-				exts = append(exts, "AUTH PLAIN LOGIN")
-			}
-			for i, e := range exts {
-				sep := "-"
-				if i == len(exts)-1 {
-					sep = " "
-				}
-				_ = tp.PrintfLine("250%s%s", sep, e)
-			}
-		case "STARTTLS":
-			_ = tp.PrintfLine("220 2.0.0 Ready to start TLS")
-			tc := tls.Server(c, s.tls)
-			if err := tc.Handshake(); err != nil {
-				s.t.Logf("TLS handshake: %v", err)
-				return
-			}
-			c, tp = tc, textproto.NewConn(tc)
-			cur = received{tlsOn: true}
-		case "AUTH":
-			if !cur.tlsOn {
-				_ = tp.PrintfLine("538 5.7.11 Encryption required")
-				continue
-			}
-			mech, ir, _ := strings.Cut(arg, " ")
-			var u, p string
-			switch strings.ToUpper(mech) {
-			case "PLAIN":
-				if ir == "" {
-					_ = tp.PrintfLine("334 ")
-					ir, _ = tp.ReadLine()
-				}
-				raw, _ := base64.StdEncoding.DecodeString(ir)
-				parts := strings.Split(string(raw), "\x00")
-				if len(parts) == 3 {
-					u, p = parts[1], parts[2]
-				}
-			case "LOGIN":
-				_ = tp.PrintfLine("334 %s", base64.StdEncoding.EncodeToString([]byte("Username:")))
-				l1, _ := tp.ReadLine()
-				_ = tp.PrintfLine("334 %s", base64.StdEncoding.EncodeToString([]byte("Password:")))
-				l2, _ := tp.ReadLine()
-				bu, _ := base64.StdEncoding.DecodeString(l1)
-				bp, _ := base64.StdEncoding.DecodeString(l2)
-				u, p = string(bu), string(bp)
-			}
-			if u != user || p != pass {
-				_ = tp.PrintfLine("535 5.7.8 Authentication credentials invalid")
-				continue
-			}
-			cur.authed = true
-			_ = tp.PrintfLine("235 2.7.0 Authentication successful")
-		case "MAIL":
-			if !cur.authed {
-				_ = tp.PrintfLine("530 5.7.0 Authentication required")
-				continue
-			}
-			cur.from, cur.rcpts = arg, nil
-			_ = tp.PrintfLine("250 2.1.0 Ok")
-		case "RCPT":
-			if r := s.pop(&s.failRcpt); r != "" {
-				_ = tp.PrintfLine("%s", r)
-				continue
-			}
-			cur.rcpts = append(cur.rcpts, arg)
-			_ = tp.PrintfLine("250 2.1.5 Ok")
-		case "DATA":
-			_ = tp.PrintfLine("354 End data with <CR><LF>.<CR><LF>")
-			data, err := tp.ReadDotBytes()
-			if err != nil {
-				return
-			}
-			if r := s.pop(&s.failData); r != "" {
-				_ = tp.PrintfLine("%s", r)
-				continue
-			}
-			cur.data = data
-			s.mu.Lock()
-			s.messages = append(s.messages, cur)
-			s.mu.Unlock()
-			_ = tp.PrintfLine("250 2.0.0 Ok: queued")
-		case "RSET", "NOOP":
-			_ = tp.PrintfLine("250 2.0.0 Ok")
-		case "QUIT":
-			_ = tp.PrintfLine("221 2.0.0 Bye")
-			return
-		default:
-			_ = tp.PrintfLine("502 5.5.2 Command not recognized")
-		}
-	}
-}
-
-func (s *smtpd) received() []received {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]received(nil), s.messages...)
-}
-
-// certificate makes a self-signed certificate for 127.0.0.1 and writes it
-// as the CA file the mailer trusts.
-func certificate(t *testing.T) (tls.Certificate, string) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "mx.test"},
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, path
-}
-
-func setup(t *testing.T, change func(*smtpd, *email.Config)) (*email.Mailer, *smtpd, *notifytest.Clock) {
+func setup(t *testing.T, change func(*notifytest.SMTPServer, *email.Config)) (*email.Mailer, *notifytest.SMTPServer, *notifytest.Clock) {
 	t.Helper()
-	cert, caFile := certificate(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	s := &smtpd{t: t, ln: ln, tls: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
-	go s.serve()
-	port := ln.Addr().(*net.TCPAddr).Port
-	cfg := email.Config{Host: "127.0.0.1", Port: port, Username: user, Password: pass, CAFile: caFile,
+	s := notifytest.NewSMTPServer(t)
+	cfg := email.Config{Host: "127.0.0.1", Port: s.Port, Username: user, Password: pass, CAFile: s.CAFile,
 		From: "Beacon <beacon@bank.example>", To: []string{"retention@bank.example", "branch-0101@bank.example"}}
 	if change != nil {
 		change(s, &cfg)
@@ -299,15 +90,15 @@ func TestSendHTMLWithInlineChart(t *testing.T) {
 	if rec.Status != 250 {
 		t.Errorf("receipt %+v", rec)
 	}
-	got := s.received()
+	got := s.Received()
 	if len(got) != 1 {
 		t.Fatalf("%d messages", len(got))
 	}
 	r := got[0]
-	if !r.tlsOn || !r.authed || !strings.HasPrefix(r.from, "FROM:<beacon@bank.example>") || len(r.rcpts) != 2 {
-		t.Errorf("session: tls %v auth %v from %q rcpts %v", r.tlsOn, r.authed, r.from, r.rcpts)
+	if !r.TLS || !r.Authed || !strings.HasPrefix(r.From, "FROM:<beacon@bank.example>") || len(r.Rcpts) != 2 {
+		t.Errorf("session: tls %v auth %v from %q rcpts %v", r.TLS, r.Authed, r.From, r.Rcpts)
 	}
-	em, err := mail.ReadMessage(bytes.NewReader(r.data))
+	em, err := mail.ReadMessage(bytes.NewReader(r.Data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +147,7 @@ func TestHTMLIsEscaped(t *testing.T) {
 	if _, err := m.Send(context.Background(), msg); err != nil {
 		t.Fatal(err)
 	}
-	em, _ := mail.ReadMessage(bytes.NewReader(s.received()[0].data))
+	em, _ := mail.ReadMessage(bytes.NewReader(s.Received()[0].Data))
 	for _, p := range leaves(t, textproto.MIMEHeader(em.Header), em.Body) {
 		if p.contentType == "text/html" && strings.Contains(string(p.body), "<script>") {
 			t.Errorf("script tag passed into the html")
@@ -365,33 +156,33 @@ func TestHTMLIsEscaped(t *testing.T) {
 }
 
 func TestRetries(t *testing.T) {
-	m, s, clock := setup(t, func(s *smtpd, _ *email.Config) { s.failData = []string{"451 4.3.0 Temporary local problem"} })
+	m, s, clock := setup(t, func(s *notifytest.SMTPServer, _ *email.Config) { s.FailData("451 4.3.0 Temporary local problem") })
 	var attempts []notify.Attempt
 	if _, err := notify.Deliver(context.Background(), m, notifytest.Message(), notify.Policy{Clock: clock}, func(a notify.Attempt) { attempts = append(attempts, a) }); err != nil {
 		t.Fatal(err)
 	}
-	if len(attempts) != 2 || attempts[0].Status != 451 || !attempts[0].Retry || attempts[1].Status != 250 || len(s.received()) != 1 {
-		t.Errorf("attempts %+v, %d received", attempts, len(s.received()))
+	if len(attempts) != 2 || attempts[0].Status != 451 || !attempts[0].Retry || attempts[1].Status != 250 || len(s.Received()) != 1 {
+		t.Errorf("attempts %+v, %d received", attempts, len(s.Received()))
 	}
 }
 
 func TestRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		change func(*smtpd, *email.Config)
+		change func(*notifytest.SMTPServer, *email.Config)
 		status int
 	}{
-		{"unknown recipient", func(s *smtpd, _ *email.Config) { s.failRcpt = []string{"550 5.1.1 User unknown"} }, 550},
-		{"wrong password", func(_ *smtpd, c *email.Config) { c.Password = "wrong" }, 535},
-		{"no STARTTLS offered", func(s *smtpd, _ *email.Config) { s.noTLS = true }, 0},
+		{"unknown recipient", func(s *notifytest.SMTPServer, _ *email.Config) { s.FailRcpt("550 5.1.1 User unknown") }, 550},
+		{"wrong password", func(_ *notifytest.SMTPServer, c *email.Config) { c.Password = "wrong" }, 535},
+		{"no STARTTLS offered", func(s *notifytest.SMTPServer, _ *email.Config) { s.NoTLS() }, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, s, clock := setup(t, tc.change)
 			var calls int
 			_, err := notify.Deliver(context.Background(), m, notifytest.Message(), notify.Policy{Clock: clock}, func(notify.Attempt) { calls++ })
 			var se *notify.SendError
-			if !errors.As(err, &se) || se.Retry || se.Status != tc.status || calls != 1 || len(s.received()) != 0 {
-				t.Errorf("err %v (status %v), %d calls, %d received", err, se, calls, len(s.received()))
+			if !errors.As(err, &se) || se.Retry || se.Status != tc.status || calls != 1 || len(s.Received()) != 0 {
+				t.Errorf("err %v (status %v), %d calls, %d received", err, se, calls, len(s.Received()))
 			}
 		})
 	}
