@@ -357,7 +357,7 @@ func (sc *Scheduler) recordOutcomes(ctx context.Context, items []*item, outs []o
 	retry = rowBatch{head: `UPDATE alert_outbox SET next_try = v.next_try FROM (VALUES`,
 		row: `(?::VARCHAR, ?::TIMESTAMPTZ)`, suffix: `) v(key, next_try) WHERE alert_outbox.key = v.key`}
 	logs = rowBatch{head: `UPDATE alert_deliveries SET status = v.status, http_status = v.code, answer = v.answer, happened_at = v.happened FROM (VALUES`,
-		row: `(?::VARCHAR, ?::INTEGER, ?::VARCHAR, ?::INTEGER, ?::VARCHAR, ?::TIMESTAMPTZ)`,
+		row:    `(?::VARCHAR, ?::INTEGER, ?::VARCHAR, ?::INTEGER, ?::VARCHAR, ?::TIMESTAMPTZ)`,
 		suffix: `) v(key, attempt, status, code, answer, happened) WHERE alert_deliveries.key = v.key AND alert_deliveries.attempt = v.attempt AND alert_deliveries.status = 'sending'`}
 	for i, it := range items {
 		o := outs[i]
