@@ -519,3 +519,77 @@ func TestLease(t *testing.T) {
 		t.Fatalf("after the hand-over %d messages, want 1", n)
 	}
 }
+
+// TestTwoSchedulersDeliverEachEventOnce: two schedulers on the same data
+// step at the same moments, minute after minute, while twelve branches
+// breach and clear in turn, the channel fails now and then, and one
+// scheduler stops for a while (its lease expires and the other takes
+// over). Every event (each branch's firing and resolution, counted from
+// the pattern by hand) reaches the channel exactly once.
+func TestTwoSchedulersDeliverEachEventOnce(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	b := h.scheduler(t, "b")
+	r := everyMinuteRule("shared")
+	r.Query.Dimensions = []string{"branch"}
+	if err := h.sc.PutRule(ctx, r, OriginAPI); err != nil {
+		t.Fatal(err)
+	}
+	const branches, minutes = 12, 16
+	breach := func(m, i int) bool { return m < minutes-3 && (m+i)%5 < 2 }
+	want := 0
+	for i := 0; i < branches; i++ {
+		firing := false
+		for m := 0; m < minutes; m++ {
+			if breach(m, i) != firing {
+				firing = !firing
+				want++ // a firing or a resolution
+			}
+		}
+	}
+	for m := 0; m < minutes; m++ {
+		vals := map[string]float64{}
+		for i := 0; i < branches; i++ {
+			vals[fmt.Sprintf("B%02d", i)] = map[bool]float64{true: 0.09, false: 0.01}[breach(m, i)]
+		}
+		h.q.set(vals)
+		h.clock.advance(time.Minute)
+		if m%3 == 1 {
+			h.ch["ops"].mu.Lock()
+			h.ch["ops"].fail = 2
+			h.ch["ops"].mu.Unlock()
+		}
+		var wg sync.WaitGroup
+		for i, sc := range []*Scheduler{h.sc, b} {
+			if i == 0 && m >= 5 && m < 8 {
+				continue // a is stopped: b takes over once a's lease expires
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := sc.Step(ctx); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	for m := 0; m < 3; m++ { // let retries finish
+		h.clock.advance(time.Minute)
+		if _, err := b.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]int{}
+	for _, msg := range h.ch["ops"].got {
+		seen[msg.Key]++
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("event %s delivered %d times", k, n)
+		}
+	}
+	if len(seen) != want {
+		t.Errorf("%d distinct events delivered, want %d", len(seen), want)
+	}
+}

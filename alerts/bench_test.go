@@ -75,6 +75,7 @@ func BenchmarkTick(b *testing.B) {
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/1e6, "MB-alloc/tick")
 	b.ReportMetric(float64(after.HeapInuse)/1e6, "MB-heap")
 	b.ReportMetric(float64(st.Notices), "notices")
+	b.ReportMetric(float64(st.Queries), "queries")
 	b.ReportMetric(float64(st.Delivered), "delivered")
 }
 

@@ -238,15 +238,64 @@ func (sc *Scheduler) hold(ctx context.Context, it *item, until time.Time) error 
 	})
 }
 
-// attempt makes one delivery attempt of each item: the attempts are
-// logged as "sending" and committed before any request, so that a crash
-// leaves them in doubt (to be sent again under the same idempotency key),
-// never forgotten; then they are sent, Senders at a time, and their
-// outcomes recorded. Items stopped mid-send by ctx stay "sending".
+// attempt makes one delivery attempt of each item, at most Senders in
+// flight. Each attempt is logged as "sending" and committed just before
+// its request, so that a crash leaves it in doubt (to be sent again under
+// the same idempotency key), never forgotten; its outcome is recorded when
+// it ends. The writes are grouped: the attempts started together are
+// logged in one transaction, and each outcome write records every
+// outcome that came in meanwhile. A slot is freed only when its outcome
+// is recorded, so at most Senders messages are ever in flight or
+// delivered but not yet known as delivered: all a crash can resend.
+// Items stopped mid-send by ctx stay "sending".
 func (sc *Scheduler) attempt(ctx context.Context, items []*item) ([]outcome, error) {
-	if len(items) == 0 {
-		return nil, nil
+	outs := make([]outcome, len(items))
+	done := make(chan int, len(items))
+	next, inflight := 0, 0
+	for next < len(items) || inflight > 0 {
+		if n := min(sc.cfg.Senders-inflight, len(items)-next); n > 0 && ctx.Err() == nil {
+			batch := items[next : next+n]
+			if err := sc.logSending(ctx, batch); err != nil {
+				return outs, err
+			}
+			for i := next; i < next+n; i++ {
+				go func() {
+					outs[i] = sc.sendOnce(ctx, items[i])
+					done <- i
+				}()
+			}
+			next, inflight = next+n, inflight+n
+		}
+		if inflight == 0 {
+			break // stopping: nothing started is left
+		}
+		idx := []int{<-done}
+		for more := true; more; {
+			select {
+			case i := <-done:
+				idx = append(idx, i)
+			default:
+				more = false
+			}
+		}
+		inflight -= len(idx)
+		var its []*item
+		var got []outcome
+		for _, i := range idx {
+			its, got = append(its, items[i]), append(got, outs[i])
+		}
+		if err := sc.recordOutcomes(context.WithoutCancel(ctx), its, got); err != nil {
+			for ; inflight > 0; inflight-- {
+				<-done
+			}
+			return outs, err
+		}
 	}
+	return outs, ctx.Err()
+}
+
+// logSending logs the items' next attempts as "sending", in one transaction.
+func (sc *Scheduler) logSending(ctx context.Context, items []*item) error {
 	start := sc.now()
 	keys := make([]string, len(items))
 	log := newTickWrites().deliveries
@@ -265,57 +314,9 @@ func (sc *Scheduler) attempt(ctx context.Context, items []*item) ([]outcome, err
 		return log.flush(ctx, tx)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("log delivery attempts: %w", err)
+		return fmt.Errorf("log delivery attempts: %w", err)
 	}
-	outs := make([]outcome, len(items))
-	done := make(chan int, len(items))
-	// A slot is freed when its outcome is recorded, not when the request
-	// ends: at most Senders messages are ever in flight or delivered but
-	// not yet known as delivered, which bounds what a crash resends.
-	slots := make(chan struct{}, sc.cfg.Senders)
-	go func() {
-		for i, it := range items {
-			slots <- struct{}{}
-			go func() {
-				outs[i] = sc.sendOnce(ctx, it)
-				done <- i
-			}()
-		}
-	}()
-	// Group commit: each write records every outcome that came in while
-	// the previous one was being written, without a transaction per message.
-	var werr error
-	for left := len(items); left > 0; {
-		idx := []int{<-done}
-		for more := true; more; {
-			select {
-			case i := <-done:
-				idx = append(idx, i)
-			default:
-				more = false
-			}
-		}
-		left -= len(idx)
-		if werr != nil {
-			for range idx {
-				<-slots
-			}
-			continue
-		}
-		var its []*item
-		var got []outcome
-		for _, i := range idx {
-			its, got = append(its, items[i]), append(got, outs[i])
-		}
-		werr = sc.recordOutcomes(context.WithoutCancel(ctx), its, got)
-		for range idx {
-			<-slots
-		}
-	}
-	if werr != nil {
-		return outs, werr
-	}
-	return outs, ctx.Err()
+	return nil
 }
 
 // sendOnce makes one attempt and reads its outcome under the retry policy.

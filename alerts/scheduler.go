@@ -148,9 +148,11 @@ func (sc *Scheduler) Wake() {
 type StepStats struct {
 	Leader    bool `json:"leader"`
 	Evaluated int  `json:"evaluated"`
-	Failed    int  `json:"failed"`
-	Notices   int  `json:"notices"`
-	Delivered int  `json:"delivered"`
+	// Queries is how many distinct queries the rules ran (each once).
+	Queries   int `json:"queries"`
+	Failed    int `json:"failed"`
+	Notices   int `json:"notices"`
+	Delivered int `json:"delivered"`
 }
 
 // Step renews the lease and, when this scheduler holds it, runs the due
@@ -205,7 +207,7 @@ func (sc *Scheduler) tick(ctx context.Context, st *StepStats) error {
 	if err != nil {
 		return err
 	}
-	sc.evaluate(ctx, runs)
+	st.Queries = sc.evaluate(ctx, runs)
 	states, err := sc.store.states(ctx, ids)
 	if err != nil {
 		return err
@@ -267,8 +269,10 @@ func (sc *Scheduler) load(ctx context.Context, ids []string) ([]*ruleRun, error)
 	return runs, nil
 }
 
-// evaluate runs the due rules' queries, Workers at a time.
-func (sc *Scheduler) evaluate(ctx context.Context, runs []*ruleRun) {
+// evaluate runs the due rules' queries, Workers at a time, each distinct
+// query and scope once.
+func (sc *Scheduler) evaluate(ctx context.Context, runs []*ruleRun) int {
+	q := newTickQuerier(sc.q)
 	sem := make(chan struct{}, sc.cfg.Workers)
 	var wg sync.WaitGroup
 	for _, run := range runs {
@@ -281,13 +285,14 @@ func (sc *Scheduler) evaluate(ctx context.Context, runs []*ruleRun) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			if run.rule != nil {
-				run.ev, run.err = Evaluate(ctx, sc.q, run.rule)
+				run.ev, run.err = Evaluate(ctx, q, run.rule)
 			} else {
 				run.err = sc.prepareReport(ctx, run)
 			}
 		}()
 	}
 	wg.Wait()
+	return q.distinct()
 }
 
 // advance steps every group of a rule: those observed, and those that
