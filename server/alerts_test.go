@@ -18,6 +18,7 @@ import (
 	"github.com/beaconbi/beacon/metrics/metricstest"
 	"github.com/beaconbi/beacon/notify"
 	"github.com/beaconbi/beacon/notify/webhook"
+	"github.com/beaconbi/beacon/reports"
 	"github.com/beaconbi/beacon/server"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
 )
@@ -64,7 +65,11 @@ func alertServer(t *testing.T) (*server.Server, *receiver) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := alerts.New(alerts.Config{Store: store, Querier: eng, Channels: reg, Logger: quietLogger()})
+	set, err := reports.Demo(eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := alerts.New(alerts.Config{Store: store, Querier: eng, Channels: reg, Logger: quietLogger(), Reports: set})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +126,9 @@ func TestAlertsAPI(t *testing.T) {
 		{"silence past", "POST", "/api/v1/silences", `{"rule":"churn-high","until":"2020-01-01T00:00:00Z"}`, admin, 400, "until", ""},
 		{"silence nothing", "POST", "/api/v1/silences", `{"until":"2099-01-01T00:00:00Z"}`, admin, 400, "rule", ""},
 		{"silence unknown rule", "POST", "/api/v1/silences", `{"rule":"nope","until":"` + time.Now().Add(time.Hour).Format(time.RFC3339) + `"}`, admin, 400, "rule", ""},
-		{"subscription bad figures", "POST", "/api/v1/subscriptions", `{"id":"s","name":"周报","report":"weekly","figures":[],"schedule":{"cron":"0 9 * * 1","time_zone":"Asia/Shanghai"},"channels":[{"name":"ops-hook"}]}`, admin, 400, "figures", ""},
+		{"subscription to an undeclared report without figures", "POST", "/api/v1/subscriptions", `{"id":"s","name":"周报","report":"weekly","figures":[],"schedule":{"cron":"0 9 * * 1","time_zone":"Asia/Shanghai"},"channels":[{"name":"ops-hook"}]}`, admin, 400, "report", ""},
+		{"subscription bad figure", "POST", "/api/v1/subscriptions", `{"id":"s","name":"周报","report":"weekly","figures":[{"metrics":["churn_rate","aum"]}],"schedule":{"cron":"0 9 * * 1","time_zone":"Asia/Shanghai"},"channels":[{"name":"ops-hook"}]}`, admin, 400, "figures[0].metrics", ""},
+		{"subscription to the declared report", "POST", "/api/v1/subscriptions", `{"id":"weekly-digest","name":"每周留存周报","report":"weekly_retention","schedule":{"cron":"0 9 * * 1","time_zone":"Asia/Shanghai"},"channels":[{"name":"ops-hook"}]}`, admin, 201, "", `"report":"weekly_retention"`},
 		{"subscription", "POST", "/api/v1/subscriptions", `{"id":"weekly","name":"每周留存周报","report":"weekly_retention","figures":[{"metrics":["churn_rate"],"time":{"range":"last_month"}}],"schedule":{"cron":"0 9 * * 1","time_zone":"Asia/Shanghai"},"channels":[{"name":"ops-hook"}]}`, admin, 201, "", `"report":"weekly_retention"`},
 	}
 	for _, c := range cases {
