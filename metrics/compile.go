@@ -18,6 +18,11 @@ type Compiled struct {
 	// EstimatedRows bounds the rows the SQL can return, from the
 	// dimensions' known values and the periods, before it runs.
 	EstimatedRows int
+	// UsesExtents is set when the SQL names period-end buckets from the
+	// sources' data extents read at data version ExtentsVersion: its answer
+	// is exact only when it runs on the data of that version.
+	UsesExtents    bool
+	ExtentsVersion uint64
 }
 
 // Column describes one result column.
@@ -37,7 +42,7 @@ func (c *Catalog) Compile(d Dialect, q Query, now time.Time, scope Scope, lim Li
 	if err != nil {
 		return nil, err
 	}
-	return c.compile(d, p)
+	return c.compile(d, p, c.extents.Load())
 }
 
 // CompileTotals compiles the totals of q: the same metrics, filters and
@@ -52,7 +57,7 @@ func (c *Catalog) CompileTotals(d Dialect, q Query, now time.Time, scope Scope, 
 		return nil, err
 	}
 	p.shiftGrain, p.grain, p.time.Grain = p.grain, "", ""
-	return c.compile(d, p)
+	return c.compile(d, p, c.extents.Load())
 }
 
 // compile runs the passes over a checked plan: the metrics needed, the
@@ -61,11 +66,11 @@ func (c *Catalog) CompileTotals(d Dialect, q Query, now time.Time, scope Scope, 
 // compile_semi.go), one aggregate CTE per source and window, the combine
 // CTE of each window (compile_combine.go), and the final select
 // (compile_sql.go). Engine syntax comes only from the Dialect.
-func (c *Catalog) compile(d Dialect, p *plan) (*Compiled, error) {
+func (c *Catalog) compile(d Dialect, p *plan, ext *extents) (*Compiled, error) {
 	if ch, ok := d.(ClickHouse); ok {
 		return c.compileNested(ch, p) // no CTEs nor window functions there
 	}
-	w := &sqlWriter{d: d}
+	w := &sqlWriter{d: d, extents: ext}
 	out := &Compiled{Time: p.time, Limit: p.limit, EstimatedRows: estimateRows(p)}
 
 	needed := c.neededMetrics(p)
@@ -115,5 +120,8 @@ func (c *Catalog) compile(d Dialect, p *plan) (*Compiled, error) {
 	// Final select: the current window, joined to each comparison window.
 	out.SQL = c.writeSelect(w, p, out, ctes, keys, modes, post)
 	out.Args = w.args
+	if w.usedExtents {
+		out.UsesExtents, out.ExtentsVersion = true, w.extents.version
+	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 	"slices"
+	"time"
 )
 
 // semiMode is how a source's semi-additive measures (time_aggregation
@@ -24,7 +25,113 @@ const (
 	// semiJoin: a coarser grain with a measure that cannot be aggregated
 	// twice (avg, count_distinct): the bounds are joined to every row.
 	semiJoin
+	// semiKnown: the buckets are named from the source's data extent
+	// (knownBounds), as a hand-written query names them: no bounds CTE, and
+	// with no grain a range on the time column that skips every other bucket.
+	semiKnown
 )
+
+// knownBounds are the first and last buckets, at the source's grain, that
+// hold data inside a window: with no window the data extent's own; inside
+// a window, clipped to it, which is exact where the source has a row in
+// every bucket (Extent.Dense). At a coarser grain each period's first
+// bucket is the later of the period's start and first, its last the
+// earlier of the period's last bucket and last; that too needs density
+// and periods made of whole buckets.
+type knownBounds struct{ first, last time.Time }
+
+// knownBoundsOf names the buckets of s in win from the extents in set, or
+// returns false when they must be found in the data.
+func knownBoundsOf(set *extents, p *plan, s *source, win Window) (knownBounds, bool) {
+	if set == nil || s.Time == nil {
+		return knownBounds{}, false
+	}
+	x, ok := set.bySource[s.Name]
+	if !ok {
+		return knownBounds{}, false
+	}
+	g := s.Time.Grain
+	if p.grain != "" && (!x.Dense || !nests(g, p.grain)) {
+		return knownBounds{}, false
+	}
+	b := knownBounds{first: truncate(x.First, g), last: truncate(x.Last, g)}
+	if !win.IsZero() {
+		if !truncate(win.End, g).Equal(win.End) || !truncate(win.Start, g).Equal(win.Start) {
+			return knownBounds{}, false // a bucket cut by the window: its rows decide
+		}
+		if win.Start.After(b.first) {
+			b.first = win.Start
+			if !x.Dense {
+				return knownBounds{}, false
+			}
+		}
+		if end := addDate(win.End, -1, g); end.Before(b.last) {
+			b.last = end
+			if !x.Dense {
+				return knownBounds{}, false
+			}
+		}
+	}
+	if b.first.After(b.last) {
+		return knownBounds{}, false // no data in the window
+	}
+	return b, true
+}
+
+// nests reports whether every period of grain is made of whole buckets of
+// the source grain g (months do not split into weeks).
+func nests(g, grain string) bool {
+	switch {
+	case g == grain || g == "day":
+		return true
+	case g == "week":
+		return false
+	}
+	return grainIndex(grain) >= grainIndex(g) && grain != "week"
+}
+
+// cond is the condition that the bucket expression t is the first (side
+// "first") or the last bucket of its period: equality with a parameter
+// with no grain; otherwise the later of the period's start and the first
+// known bucket, and for the last, the known last bucket or a bucket whose
+// next one starts the next period (no row's bucket is after the last).
+func (b knownBounds) cond(w *sqlWriter, p *plan, s *source, t, side string) string {
+	d := w.d
+	if side == "first" {
+		lo := d.DateParam(w.param(b.first.Format("2006-01-02")), "DATE")
+		if p.grain == "" {
+			return t + " = " + lo
+		}
+		return t + " = greatest(" + d.TruncDate(p.grain, t) + ", " + lo + ")"
+	}
+	hi := d.DateParam(w.param(b.last.Format("2006-01-02")), "DATE")
+	if p.grain == "" {
+		return t + " = " + hi
+	}
+	return "(" + t + " = " + hi + " OR " + d.AddDate(t, 1, s.Time.Grain) + " = " + d.AddDate(d.TruncDate(p.grain, t), 1, p.grain) + ")"
+}
+
+// semiCase is the value a semi-additive measure aggregates in one row:
+// v where the row's bucket is its period's first (or last), else NULL.
+func (b knownBounds) semiCase(w *sqlWriter, p *plan, s *source, m *measure, v, t string) string {
+	if m.TimeAggregation == "" {
+		return v
+	}
+	return "CASE WHEN " + b.cond(w, p, s, t, m.TimeAggregation) + " THEN " + v + " END"
+}
+
+// oneSide is "first" or "last" when every measure reads only its period's
+// first (or every one only its last) bucket, so rows of other buckets can
+// be left out instead of aggregated as NULL; otherwise "".
+func oneSide(measures []*measure) string {
+	side := measures[0].TimeAggregation
+	for _, m := range measures {
+		if m.TimeAggregation != side {
+			return ""
+		}
+	}
+	return side
+}
 
 // rollsUp are the aggregations whose per-bucket results aggregate again
 // to the period's: the outer aggregation of each.

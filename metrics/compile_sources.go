@@ -224,6 +224,15 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 		addProj(r.node, dimExpr(d, r.dim)+" AS "+col("d__"+k))
 	}
 
+	mode := semiModeOf(p, s, measures)
+	known, side := knownBounds{}, ""
+	if mode != semiNone {
+		var ok bool
+		if known, ok = knownBoundsOf(w.extents, p, s, win.win); ok {
+			mode, side = semiKnown, oneSide(measures)
+			w.usedExtents = true
+		}
+	}
 	timeFilter, tExpr, local := "", "", ""
 	if s.Time != nil {
 		local = d.LocalTime(col(s.Time.Column), s.timeType, "")
@@ -234,10 +243,20 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 			local = d.LocalTime(col(s.Time.Column), s.timeType, *tzParam)
 		}
 		tExpr = d.TruncDate(s.Time.Grain, local)
-		if !win.win.IsZero() {
+		rows := win.win
+		if mode == semiKnown && p.grain == "" && side != "" {
+			// Only the first (or last) bucket is read: a range on the time
+			// column, which DuckDB answers by skipping row groups.
+			b := known.first
+			if side == "last" {
+				b = known.last
+			}
+			rows = Window{Start: b, End: addDate(b, 1, s.Time.Grain)}
+		}
+		if !rows.IsZero() {
 			timeFilter = fmt.Sprintf(" WHERE %s >= %s AND %s < %s", local,
-				d.DateParam(w.param(win.win.Start.Format("2006-01-02")), s.timeType), local,
-				d.DateParam(w.param(win.win.End.Format("2006-01-02")), s.timeType))
+				d.DateParam(w.param(rows.Start.Format("2006-01-02")), s.timeType), local,
+				d.DateParam(w.param(rows.End.Format("2006-01-02")), s.timeType))
 		}
 		addProj(s, tExpr+" AS "+col("t__"))
 	}
@@ -265,9 +284,8 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 	}
 
 	var out []string
-	mode := semiModeOf(p, s, measures)
 	bname := name + "__bounds"
-	if mode != semiNone {
+	if mode != semiNone && mode != semiKnown {
 		// The same window's parameters again, bound anew for this CTE.
 		btf := ""
 		if !win.win.IsZero() {
@@ -311,6 +329,10 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 			v = semiValue(m, v, t, func(c string) string { return "(SELECT " + c + " FROM " + d.Quote(bname) + ")" })
 		case semiJoin:
 			v = semiValue(m, v, t, func(c string) string { return "b." + c })
+		case semiKnown:
+			if side == "" {
+				v = known.semiCase(w, p, s, m, v, t)
+			}
 		}
 		alias := col(s.Name + "__" + m.Name)
 		if mode == semiRollup {
@@ -320,6 +342,10 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 	}
 
 	var where []string
+	if mode == semiKnown && side != "" && p.grain != "" {
+		// Every measure reads one bucket per period: the other rows are left out.
+		where = append(where, known.cond(w, p, s, t, side))
+	}
 	for _, f := range p.filters {
 		r := refs[f.dim.Name]
 		where = append(where, filterSQL(w, nodeAlias(r.node, s)+"."+col("d__"+f.dim.Name), f))

@@ -10,6 +10,10 @@ import (
 type sqlWriter struct {
 	d    Dialect
 	args []any
+	// extents name the sources' first and last buckets (knownBoundsOf);
+	// usedExtents records that the SQL depends on them.
+	extents     *extents
+	usedExtents bool
 }
 
 func (w *sqlWriter) param(v any) string {

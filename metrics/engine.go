@@ -112,7 +112,8 @@ func (e *Engine) Compile(q Query, scope Scope) (*Compiled, error) {
 func (e *Engine) Run(ctx context.Context, q Query, scope Scope) (*Result, error) {
 	start := time.Now()
 	cat := e.Catalog()
-	now := e.queryNow(q) // a model's as_of fixes "today" for its data
+	now := e.queryNow(q)  // a model's as_of fixes "today" for its data
+	e.currentExtents(ctx) // period-end buckets are named from the extents of this data version
 	comp, err := cat.Compile(e.dialect, q, now, scope, e.limits)
 	if err != nil {
 		return nil, err
@@ -125,7 +126,9 @@ func (e *Engine) Run(ctx context.Context, q Query, scope Scope) (*Result, error)
 	if err := cov.outside(); err != nil {
 		return nil, err
 	}
-	res, cached, err := e.execute(ctx, comp)
+	res, cached, err := e.executeExact(ctx, comp, func() (*Compiled, error) {
+		return cat.compileFromData(e.dialect, q, now, scope, e.limits, false)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +145,9 @@ func (e *Engine) Run(ctx context.Context, q Query, scope Scope) (*Result, error)
 		if err != nil {
 			return nil, fmt.Errorf("compile totals: %w", err)
 		}
-		tot, _, err := e.execute(ctx, tc)
+		tot, _, err := e.executeExact(ctx, tc, func() (*Compiled, error) {
+			return cat.compileFromData(e.dialect, q, now, scope, e.limits, true)
+		})
 		if err != nil {
 			return nil, err
 		}

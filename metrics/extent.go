@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -14,6 +15,11 @@ import (
 type Extent struct {
 	First time.Time
 	Last  time.Time
+	// Dense is true when every bucket of the source's grain from First to
+	// Last holds at least one row. It is read only for sources with
+	// semi-additive measures, whose period-end buckets the compiler can
+	// then name from the extent instead of finding them in the data.
+	Dense bool
 }
 
 // Through is the exclusive end of the data at the source's grain: the day
@@ -70,8 +76,37 @@ func readExtent(ctx context.Context, db Reader, src *source, loc *time.Location)
 	if !ok1 || !ok2 {
 		return Extent{}, false, nil // an empty table has no extent
 	}
-	return Extent{First: first, Last: last}, true, nil
+	x := Extent{First: first, Last: last}
+	if hasSemiAdditive(src) && !strings.Contains(strings.ToUpper(src.timeType), "ZONE") && src.timeType != "TIMESTAMPTZ" {
+		var n int64
+		q := fmt.Sprintf("SELECT count(DISTINCT date_trunc('%s', %s)) FROM %s", src.Time.Grain, col, quoteIdent(src.Table))
+		if err := db.Read(ctx, func(conn *sql.Conn) error { return conn.QueryRowContext(ctx, q).Scan(&n) }); err != nil {
+			return Extent{}, false, err
+		}
+		x.Dense = n == bucketsBetween(first, last, src.Time.Grain)
+	}
+	return x, true, nil
 }
+
+// hasSemiAdditive reports whether a source has a measure read at the
+// first or last bucket of each period.
+func hasSemiAdditive(src *source) bool {
+	return slices.ContainsFunc(src.Measures, func(m *Measure) bool { return m.TimeAggregation != "" })
+}
+
+// bucketsBetween counts the buckets of a grain from first's to last's.
+func bucketsBetween(first, last time.Time, grain string) int64 {
+	var n int64
+	for t, end := truncate(first, grain), truncate(last, grain); !t.After(end); t = addDate(t, 1, grain) {
+		if n++; n > maxDenseBuckets {
+			return -1 // too long to matter: treated as not dense
+		}
+	}
+	return n
+}
+
+// maxDenseBuckets bounds the buckets counted for density (27 years of days).
+const maxDenseBuckets = 10_000
 
 // wallTime reads a scanned DATE or TIMESTAMP as wall-clock time in loc;
 // an instant (TIMESTAMP WITH TIME ZONE) is converted to loc first.

@@ -129,29 +129,40 @@ func same(a, b any) bool {
 	return math.Abs(fa-fb) <= 1e-9*math.Max(1, math.Max(math.Abs(fa), math.Abs(fb)))
 }
 
-// Timing is the p50 of a case's compiled and hand SQL, run interleaved.
+// Timing is the p50 of a case's compiled and hand SQL, run interleaved,
+// in wall time and in this process's CPU time.
 type Timing struct {
-	Case           string
-	Compiled, Hand time.Duration
+	Case                 string
+	Compiled, Hand       time.Duration
+	CompiledCPU, HandCPU time.Duration
 }
 
-// Ratio is compiled over hand.
+// Ratio is compiled over hand, in wall time.
 func (t Timing) Ratio() float64 { return float64(t.Compiled) / float64(t.Hand) }
+
+// CPURatio is compiled over hand, in CPU time (0 where not measured).
+func (t Timing) CPURatio() float64 {
+	if t.HandCPU == 0 {
+		return 0
+	}
+	return float64(t.CompiledCPU) / float64(t.HandCPU)
+}
 
 // Measure runs the compiled and the hand SQL of a case n times each,
 // alternating (which goes first alternates too), and returns their p50s.
 func Measure(ctx context.Context, db *warehouse.DB, c Case, comp *metrics.Compiled, n int) (Timing, error) {
-	var tc, th []time.Duration
-	run := func(q string, args []any, into *[]time.Duration) error {
-		t0 := time.Now()
+	var tc, th, cc, ch []time.Duration
+	run := func(q string, args []any, wall, cpu *[]time.Duration) error {
+		t0, c0 := time.Now(), cpuTime()
 		if _, err := Rows(ctx, db, q, args...); err != nil {
 			return fmt.Errorf("%s: %w", c.Name, err)
 		}
-		*into = append(*into, time.Since(t0))
+		*wall = append(*wall, time.Since(t0))
+		*cpu = append(*cpu, cpuTime()-c0)
 		return nil
 	}
 	for i := 0; i < n; i++ {
-		first, second := func() error { return run(comp.SQL, comp.Args, &tc) }, func() error { return run(c.Hand, nil, &th) }
+		first, second := func() error { return run(comp.SQL, comp.Args, &tc, &cc) }, func() error { return run(c.Hand, nil, &th, &ch) }
 		if i%2 == 1 {
 			first, second = second, first
 		}
@@ -162,7 +173,7 @@ func Measure(ctx context.Context, db *warehouse.DB, c Case, comp *metrics.Compil
 			return Timing{}, err
 		}
 	}
-	return Timing{Case: c.Name, Compiled: p50(tc), Hand: p50(th)}, nil
+	return Timing{Case: c.Name, Compiled: p50(tc), Hand: p50(th), CompiledCPU: p50(cc), HandCPU: p50(ch)}, nil
 }
 
 func p50(d []time.Duration) time.Duration {

@@ -1,6 +1,5 @@
-WITH "cur__customer_months__bounds" AS (SELECT CAST(date_trunc('month', min("month")) AS DATE) AS first_t, CAST(date_trunc('month', max("month")) AS DATE) AS last_t FROM "customer_months" WHERE "month" >= CAST($3 AS DATE) AND "month" < CAST($4 AS DATE)),
-"cur__customer_months" AS (
-  SELECT f."d__segment" AS "segment", sum(CASE WHEN f."t__" = (SELECT last_t FROM "cur__customer_months__bounds") THEN f."m__aum_end" END) AS "customer_months__aum_end"
+WITH "cur__customer_months" AS (
+  SELECT f."d__segment" AS "segment", sum(f."m__aum_end") AS "customer_months__aum_end"
   FROM (SELECT "segment" AS "d__segment", CAST(date_trunc('month', "month") AS DATE) AS "t__", ("aum") AS "m__aum_end" FROM "customer_months" WHERE "month" >= CAST($1 AS DATE) AND "month" < CAST($2 AS DATE)) AS f
   GROUP BY 1),
 "cur" AS (
@@ -8,7 +7,7 @@ WITH "cur__customer_months__bounds" AS (SELECT CAST(date_trunc('month', min("mon
   FROM "cur__customer_months")
 SELECT c."segment", c."segment_contribution"
 FROM "cur" AS c
-WHERE c."segment" = $5
+WHERE c."segment" = $3
 ORDER BY "segment" ASC NULLS LAST
 LIMIT 10001
--- args: [2026-10-01 2026-11-01 2026-10-01 2026-11-01 高净值]
+-- args: [2026-10-01 2026-11-01 高净值]

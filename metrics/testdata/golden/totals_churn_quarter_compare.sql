@@ -1,13 +1,11 @@
-WITH "cur__customer_months__bounds" AS (SELECT CAST(date_trunc('month', min("month")) AS DATE) AS first_t, CAST(date_trunc('month', max("month")) AS DATE) AS last_t FROM "customer_months" WHERE "month" >= CAST($3 AS DATE) AND "month" < CAST($4 AS DATE)),
-"cur__customer_months" AS (
-  SELECT sum(f."m__churned_customers") AS "customer_months__churned_customers", sum(CASE WHEN f."t__" = (SELECT first_t FROM "cur__customer_months__bounds") THEN f."m__customers_at_start" END) AS "customer_months__customers_at_start", sum(CASE WHEN f."t__" = (SELECT last_t FROM "cur__customer_months__bounds") THEN f."m__aum_end" END) AS "customer_months__aum_end"
+WITH "cur__customer_months" AS (
+  SELECT sum(f."m__churned_customers") AS "customer_months__churned_customers", sum(CASE WHEN f."t__" = CAST($3 AS DATE) THEN f."m__customers_at_start" END) AS "customer_months__customers_at_start", sum(CASE WHEN f."t__" = CAST($4 AS DATE) THEN f."m__aum_end" END) AS "customer_months__aum_end"
   FROM (SELECT CAST(date_trunc('month', "month") AS DATE) AS "t__", (CAST(churned AS INTEGER)) AS "m__churned_customers", (CAST(active_at_start AS INTEGER)) AS "m__customers_at_start", ("aum") AS "m__aum_end" FROM "customer_months" WHERE "month" >= CAST($1 AS DATE) AND "month" < CAST($2 AS DATE)) AS f),
 "cur" AS (
   SELECT CAST("customer_months__churned_customers" AS DOUBLE) / NULLIF("customer_months__customers_at_start", 0) AS "churn_rate", "customer_months__aum_end" AS "aum"
   FROM "cur__customer_months"),
-"prev_previous_period__customer_months__bounds" AS (SELECT CAST(date_trunc('month', min("month")) AS DATE) AS first_t, CAST(date_trunc('month', max("month")) AS DATE) AS last_t FROM "customer_months" WHERE "month" >= CAST($7 AS DATE) AND "month" < CAST($8 AS DATE)),
 "prev_previous_period__customer_months" AS (
-  SELECT sum(f."m__churned_customers") AS "customer_months__churned_customers", sum(CASE WHEN f."t__" = (SELECT first_t FROM "prev_previous_period__customer_months__bounds") THEN f."m__customers_at_start" END) AS "customer_months__customers_at_start", sum(CASE WHEN f."t__" = (SELECT last_t FROM "prev_previous_period__customer_months__bounds") THEN f."m__aum_end" END) AS "customer_months__aum_end"
+  SELECT sum(f."m__churned_customers") AS "customer_months__churned_customers", sum(CASE WHEN f."t__" = CAST($7 AS DATE) THEN f."m__customers_at_start" END) AS "customer_months__customers_at_start", sum(CASE WHEN f."t__" = CAST($8 AS DATE) THEN f."m__aum_end" END) AS "customer_months__aum_end"
   FROM (SELECT CAST(date_trunc('month', "month") AS DATE) AS "t__", (CAST(churned AS INTEGER)) AS "m__churned_customers", (CAST(active_at_start AS INTEGER)) AS "m__customers_at_start", ("aum") AS "m__aum_end" FROM "customer_months" WHERE "month" >= CAST($5 AS DATE) AND "month" < CAST($6 AS DATE)) AS f),
 "prev_previous_period" AS (
   SELECT CAST("customer_months__churned_customers" AS DOUBLE) / NULLIF("customer_months__customers_at_start", 0) AS "churn_rate", "customer_months__aum_end" AS "aum"
@@ -17,4 +15,4 @@ FROM "cur" AS c
 CROSS JOIN "prev_previous_period" AS p_previous_period
 ORDER BY 1
 LIMIT 2
--- args: [2026-04-01 2026-10-01 2026-04-01 2026-10-01 2026-01-01 2026-07-01 2026-01-01 2026-07-01]
+-- args: [2026-04-01 2026-10-01 2026-04-01 2026-09-01 2026-01-01 2026-07-01 2026-01-01 2026-06-01]

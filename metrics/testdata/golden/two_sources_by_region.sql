@@ -3,14 +3,10 @@ WITH "cur__contracts" AS (
   FROM (SELECT "branch_id" AS "k__branch_id", CAST(date_trunc('day', "maturity_date") AS DATE) AS "t__", (CASE WHEN (renewed) THEN (1) END) AS "m__renewed_contracts", (CASE WHEN (renewed IS NOT NULL) THEN (1) END) AS "m__matured_contracts" FROM "contracts" WHERE "maturity_date" >= CAST($1 AS DATE) AND "maturity_date" < CAST($2 AS DATE)) AS f
   LEFT JOIN (SELECT "branch_id" AS "k__branch_id", "region" AS "d__region" FROM "branches") AS j_branches ON f."k__branch_id" = j_branches."k__branch_id"
   GROUP BY 1, 2),
-"cur__customer_months__bounds" AS (SELECT CAST(date_trunc('quarter', t) AS DATE) AS bucket, min(t) AS first_t, max(t) AS last_t FROM (SELECT CAST(date_trunc('month', raw) AS DATE) AS t FROM (SELECT DISTINCT "month" AS raw FROM "customer_months" WHERE "month" >= CAST($5 AS DATE) AND "month" < CAST($6 AS DATE))) GROUP BY 1),
 "cur__customer_months" AS (
-  SELECT CAST(date_trunc('quarter', f."t__") AS DATE) AS "period", f."region" AS "region", sum(f."m__churned_customers") AS "customer_months__churned_customers", sum(CASE WHEN f."t__" = b.first_t THEN f."m__customers_at_start" END) AS "customer_months__customers_at_start"
-  FROM (SELECT f."t__" AS "t__", j_branches."d__region" AS "region", sum(f."m__churned_customers") AS "m__churned_customers", sum(f."m__customers_at_start") AS "m__customers_at_start"
-    FROM (SELECT "branch_id" AS "k__branch_id", CAST(date_trunc('month', "month") AS DATE) AS "t__", (CAST(churned AS INTEGER)) AS "m__churned_customers", (CAST(active_at_start AS INTEGER)) AS "m__customers_at_start" FROM "customer_months" WHERE "month" >= CAST($3 AS DATE) AND "month" < CAST($4 AS DATE)) AS f
-    LEFT JOIN (SELECT "branch_id" AS "k__branch_id", "region" AS "d__region" FROM "branches") AS j_branches ON f."k__branch_id" = j_branches."k__branch_id"
-    GROUP BY 1, 2) AS f
-  JOIN "cur__customer_months__bounds" AS b ON b.bucket = CAST(date_trunc('quarter', f."t__") AS DATE)
+  SELECT CAST(date_trunc('quarter', f."t__") AS DATE) AS "period", j_branches."d__region" AS "region", sum(f."m__churned_customers") AS "customer_months__churned_customers", sum(CASE WHEN f."t__" = greatest(CAST(date_trunc('quarter', f."t__") AS DATE), CAST($5 AS DATE)) THEN f."m__customers_at_start" END) AS "customer_months__customers_at_start"
+  FROM (SELECT "branch_id" AS "k__branch_id", CAST(date_trunc('month', "month") AS DATE) AS "t__", (CAST(churned AS INTEGER)) AS "m__churned_customers", (CAST(active_at_start AS INTEGER)) AS "m__customers_at_start" FROM "customer_months" WHERE "month" >= CAST($3 AS DATE) AND "month" < CAST($4 AS DATE)) AS f
+  LEFT JOIN (SELECT "branch_id" AS "k__branch_id", "region" AS "d__region" FROM "branches") AS j_branches ON f."k__branch_id" = j_branches."k__branch_id"
   GROUP BY 1, 2),
 "cur" AS (
   SELECT "period", "region", CAST("contracts__renewed_contracts" AS DOUBLE) / NULLIF("contracts__matured_contracts", 0) AS "renewal_rate", CAST("customer_months__churned_customers" AS DOUBLE) / NULLIF("customer_months__customers_at_start", 0) AS "churn_rate"
@@ -20,4 +16,4 @@ SELECT c."period", c."region", c."renewal_rate", c."churn_rate"
 FROM "cur" AS c
 ORDER BY "period" ASC NULLS LAST, "region" ASC NULLS LAST
 LIMIT 10001
--- args: [2026-04-01 2026-10-01 2026-04-01 2026-10-01 2026-04-01 2026-10-01]
+-- args: [2026-04-01 2026-10-01 2026-04-01 2026-10-01 2026-04-01]
