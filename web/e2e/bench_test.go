@@ -27,6 +27,7 @@ import (
 //
 //	go test -run XXX -bench FirstRender -benchtime 20x ./web/e2e/
 //	BEACON_BENCH_DB=/tmp/demo.duckdb go test -run XXX -bench FirstRender -benchtime 20x ./web/e2e/
+//	BEACON_BENCH_DB=/tmp/demo.duckdb BEACON_BENCH_NOCACHE=1 go test -run XXX -bench FirstRender -benchtime 20x ./web/e2e/
 func benchFirstRender(b *testing.B, path, ready string) {
 	ctxB := newBrowser(b)
 	srv := benchBeacon(b)
@@ -118,7 +119,8 @@ func BenchmarkEmbeddedAssets(b *testing.B) {
 }
 
 // benchBeacon serves the bank BEACON_BENCH_DB names, its "today" the
-// bank's as-of date, or else the test bank.
+// bank's as-of date (with BEACON_BENCH_NOCACHE set, without the result
+// cache), or else the test bank.
 func benchBeacon(b *testing.B) beacon {
 	path := os.Getenv("BEACON_BENCH_DB")
 	if path == "" {
@@ -138,6 +140,10 @@ func benchBeacon(b *testing.B) beacon {
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng := metricstest.DemoEngine(b, db, metrics.EngineConfig{Now: func() time.Time { return day.Add(12 * time.Hour) }})
+	cfg := metrics.EngineConfig{Now: func() time.Time { return day.Add(12 * time.Hour) }}
+	if os.Getenv("BEACON_BENCH_NOCACHE") != "" {
+		cfg.CacheEntries = -1 // every load's queries reach DuckDB
+	}
+	eng := metricstest.DemoEngine(b, db, cfg)
 	return startBeaconOn(b, db, eng, "")
 }
