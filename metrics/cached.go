@@ -8,20 +8,20 @@ func (e *Engine) Cached(q Query, scope Scope) bool {
 	if e.cache == nil {
 		return false
 	}
-	cat, now, version := e.Catalog(), e.now(), e.db.Version()
-	comp, err := cat.Compile(e.dialect, q, now, scope, e.limits)
+	cat, now, avail := e.Catalog(), e.now(), e.availableRollups()
+	comp, err := cat.CompileRouted(e.dialect, q, now, scope, e.limits, avail)
 	if err != nil {
 		return true
 	}
-	if !e.cache.Contains(cacheKey(e.dialect.Name(), comp, version)) {
+	if !e.cache.Contains(cacheKey(e.dialect.Name(), comp, e.dataKey(comp))) {
 		return false
 	}
 	if q.Totals {
-		tc, err := cat.CompileTotals(e.dialect, q, now, scope, e.limits)
+		tc, err := cat.CompileTotalsRouted(e.dialect, q, now, scope, e.limits, avail)
 		if err != nil {
 			return true
 		}
-		return e.cache.Contains(cacheKey(e.dialect.Name(), tc, version))
+		return e.cache.Contains(cacheKey(e.dialect.Name(), tc, e.dataKey(tc)))
 	}
 	return true
 }

@@ -35,6 +35,7 @@ type Catalog struct {
 	dimNames   []string
 	names      []string // metric names in model order
 	defs       map[string]Definition
+	rollups    []*rollupDef
 
 	// extents are the time sources' data extents, re-read when the data
 	// version changes (the one part of a catalog that follows the data).
@@ -191,6 +192,7 @@ func (v *validator) build() *Catalog {
 	}
 	sort.Strings(c.dimNames)
 	v.metrics(c)
+	v.rollups(c)
 	return c
 }
 
@@ -439,6 +441,8 @@ func aggSQL(agg, expr string) string {
 	switch agg {
 	case "count_distinct":
 		return "count(DISTINCT " + expr + ")"
+	case "sum0": // a rollup's stored counts (rollup.go)
+		return "coalesce(sum(" + expr + "), 0)"
 	default:
 		return agg + "(" + expr + ")"
 	}

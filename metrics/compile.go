@@ -23,6 +23,12 @@ type Compiled struct {
 	// is exact only when it runs on the data of that version.
 	UsesExtents    bool
 	ExtentsVersion uint64
+	// Rollups are the rollups the SQL reads instead of base tables,
+	// ServedFrom says whether any or all sources were, and Tables are the
+	// base tables the answer depends on (rollup.go).
+	Rollups    []string
+	ServedFrom string
+	Tables     []string
 }
 
 // Column describes one result column.
@@ -87,6 +93,8 @@ func (c *Catalog) compile(d Dialect, p *plan, ext *extents) (*Compiled, error) {
 	if err != nil {
 		return nil, err
 	}
+	out.Tables = c.tablesRead(srcs)
+	srcs, bySource = c.routeRollups(p, srcs, bySource, windows, out)
 
 	keys := []string{}
 	if p.grain != "" {

@@ -28,7 +28,7 @@ func (c *Catalog) compileFromData(d Dialect, q Query, now time.Time, scope Scope
 // compiled again without them and run once more.
 func (e *Engine) executeExact(ctx context.Context, comp *Compiled, fromData func() (*Compiled, error)) (*Result, bool, error) {
 	res, cached, err := e.execute(ctx, comp)
-	if err != nil || !comp.UsesExtents || res.DataVersion == comp.ExtentsVersion {
+	if err != nil || !comp.UsesExtents || e.extentsHold(res, comp) {
 		return res, cached, err
 	}
 	if comp, err = fromData(); err != nil {

@@ -135,7 +135,7 @@ func oneSide(measures []*measure) string {
 
 // rollsUp are the aggregations whose per-bucket results aggregate again
 // to the period's: the outer aggregation of each.
-var rollsUp = map[string]string{"sum": "sum", "count": "sum", "min": "min", "max": "max"}
+var rollsUp = map[string]string{"sum": "sum", "count": "sum", "min": "min", "max": "max", "sum0": "sum"}
 
 // semiModeOf picks the semi-additive plan of one source's measures.
 func semiModeOf(p *plan, s *source, measures []*measure) semiMode {
@@ -190,7 +190,7 @@ func rollupAgg(m *measure, v string) string {
 	if m.TimeAggregation == "" {
 		return rollsUp[m.Agg] + "(" + v + ")"
 	}
-	if m.Agg == "count" || m.Agg == "count_distinct" {
+	if m.Agg == "count" || m.Agg == "count_distinct" || m.Agg == "sum0" {
 		return "coalesce(sum(" + v + "), 0)"
 	}
 	return "sum(" + v + ")"

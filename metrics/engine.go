@@ -35,6 +35,9 @@ type Engine struct {
 	// has not yet stopped.
 	overdue atomic.Int64
 	memory  memoryReturn
+	// rollups are the built, current rollups queries may be routed to
+	// (rollup_engine.go); nil routes everything to base tables.
+	rollups atomic.Pointer[RollupAvailability]
 }
 
 // EngineConfig configures an Engine; zero fields take defaults.
@@ -89,6 +92,7 @@ func (e *Engine) Catalog() *Catalog { return e.catalog.Load() }
 // SetCatalog swaps the catalog (after a model reload) and drops the cache.
 func (e *Engine) SetCatalog(c *Catalog) {
 	e.catalog.Store(c)
+	e.rollups.Store(nil) // the new model's rollups are checked anew
 	if e.cache != nil {
 		e.cache.Purge()
 	}
@@ -105,7 +109,7 @@ func (e *Engine) Now() time.Time { return e.now() }
 
 // Compile compiles q for the caller's scope without running it.
 func (e *Engine) Compile(q Query, scope Scope) (*Compiled, error) {
-	return e.Catalog().Compile(e.dialect, q, e.queryNow(q), scope, e.limits)
+	return e.Catalog().CompileRouted(e.dialect, q, e.queryNow(q), scope, e.limits, e.availableRollups())
 }
 
 // Run answers q for a caller with the given row scope.
@@ -114,7 +118,7 @@ func (e *Engine) Run(ctx context.Context, q Query, scope Scope) (*Result, error)
 	cat := e.Catalog()
 	now := e.queryNow(q)  // a model's as_of fixes "today" for its data
 	e.currentExtents(ctx) // period-end buckets are named from the extents of this data version
-	comp, err := cat.Compile(e.dialect, q, now, scope, e.limits)
+	comp, err := cat.CompileRouted(e.dialect, q, now, scope, e.limits, e.availableRollups())
 	if err != nil {
 		return nil, err
 	}
@@ -140,8 +144,9 @@ func (e *Engine) Run(ctx context.Context, q Query, scope Scope) (*Result, error)
 	out.Cached = cached
 	out.Definitions = cat.definitionsOf(comp.Definitions)
 	out.Partial = cov.partial(&out)
+	out.ServedFrom, out.Rollups, out.Tables = comp.ServedFrom, comp.Rollups, e.tableStatuses(ctx, comp)
 	if q.Totals {
-		tc, err := cat.CompileTotals(e.dialect, q, now, scope, e.limits)
+		tc, err := cat.CompileTotalsRouted(e.dialect, q, now, scope, e.limits, e.availableRollups())
 		if err != nil {
 			return nil, fmt.Errorf("compile totals: %w", err)
 		}
@@ -165,8 +170,8 @@ func (e *Engine) Run(ctx context.Context, q Query, scope Scope) (*Result, error)
 // execute runs compiled SQL through the cache; identical concurrent
 // queries share one execution.
 func (e *Engine) execute(ctx context.Context, comp *Compiled) (*Result, bool, error) {
-	version := e.db.Version()
-	key := cacheKey(e.dialect.Name(), comp, version)
+	version, data := e.db.Version(), e.dataKey(comp)
+	key := cacheKey(e.dialect.Name(), comp, data)
 	if e.cache != nil {
 		if r, ok := e.cache.Get(key); ok {
 			return r, true, nil
@@ -177,9 +182,9 @@ func (e *Engine) execute(ctx context.Context, comp *Compiled) (*Result, bool, er
 		if err != nil {
 			return nil, err
 		}
-		r.DataVersion = version
+		r.DataVersion, r.reads = version, comp.Tables
 		// A load that finished meanwhile makes this result stale: do not keep it.
-		if e.cache != nil && e.db.Version() == version {
+		if e.cache != nil && e.dataKey(comp) == data {
 			e.cache.Add(key, r)
 		}
 		return r, nil
@@ -193,9 +198,9 @@ func (e *Engine) execute(ctx context.Context, comp *Compiled) (*Result, bool, er
 	return r, false, nil
 }
 
-func cacheKey(dialect string, comp *Compiled, version uint64) string {
+func cacheKey(dialect string, comp *Compiled, data string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\x00%d\x00%s", dialect, version, comp.SQL)
+	fmt.Fprintf(&b, "%s\x00%s\x00%s", dialect, data, comp.SQL)
 	for _, a := range comp.Args {
 		// Length-prefixed, so no value can be spelled to look like two.
 		v := fmt.Sprint(a)

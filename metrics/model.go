@@ -24,6 +24,8 @@ type Model struct {
 	TimeZone    string    `yaml:"time_zone"`
 	Sources     []*Source `yaml:"sources"`
 	Metrics     []*Metric `yaml:"metrics"`
+	// Rollups are pre-aggregations queries are routed to (rollup.go).
+	Rollups []*Rollup `yaml:"rollups"`
 
 	// Currency is the ISO 4217 code of every money metric that sets none.
 	Currency string `yaml:"currency"`

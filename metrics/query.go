@@ -124,6 +124,8 @@ type plan struct {
 	compare    string
 	order      []Order
 	limit      int
+	// rollups are those the query may be routed to (rollup.go).
+	rollups RollupAvailability
 }
 
 func invalid(field string, valid []string, format string, args ...any) error {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/beaconbi/beacon/warehouse"
 )
 
 // Result is the answer to a metric query: typed columns, rows, optional
@@ -32,6 +34,16 @@ type Result struct {
 
 	// Partial lists the periods the data does not wholly cover (coverage.go).
 	Partial []PartialPeriod `json:"partial,omitempty"`
+
+	// ServedFrom is base, rollup or mixed; Rollups names the rollups read
+	// (rollup.go). Tables are the versions and last load times of the
+	// tables the answer depends on.
+	ServedFrom string                  `json:"served_from,omitempty"`
+	Rollups    []string                `json:"rollups,omitempty"`
+	Tables     []warehouse.TableStatus `json:"tables,omitempty"`
+	// reads are the tables the answer read, for dropping it from the
+	// cache when one of them is loaded.
+	reads []string
 }
 
 // MarshalJSON writes rows as objects keyed by column name, in column order,

@@ -107,6 +107,11 @@ func Generate(ctx context.Context, db *DB, opts GenerateOptions) (GenerateStats,
 		if err := countGenerated(ctx, tx, &stats); err != nil {
 			return err
 		}
+		// Rollups built on the tables replaced here are not used again until rebuilt.
+		if err := MarkTablesChanged(ctx, tx, "branches", "customers", "products", "contracts", "customer_months",
+			"transactions", "complaints", "retention_actions"); err != nil {
+			return err
+		}
 		now := time.Now
 		if opts.Now != nil {
 			now = opts.Now

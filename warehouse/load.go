@@ -35,6 +35,13 @@ type LoadOptions struct {
 	// the staged rows before they replace the live table; any breach
 	// rejects the whole file.
 	Checks []DataCheck
+	// Partitioning, from the model, names the time partitions an append
+	// writes; rows in partitions already loaded are refused unless
+	// ReplacePartitions, which replaces those partitions (append.go).
+	Partitioning      *Partitioning
+	ReplacePartitions bool
+	// AfterLoad runs in the load's transaction (rollup refresh).
+	AfterLoad AfterLoad
 }
 
 // LoadStats report a successful load.
@@ -42,6 +49,8 @@ type LoadStats struct {
 	Table   string
 	Rows    int64
 	Elapsed time.Duration
+	// Partitions are the time partitions an append wrote.
+	Partitions []time.Time
 }
 
 // RowError is one rejected row of an input file.
@@ -169,7 +178,7 @@ func (db *DB) Load(ctx context.Context, opts LoadOptions) (LoadStats, error) {
 	}
 	var stats LoadStats
 	stats.Table = opts.Table
-	err = db.Write(ctx, func(tx *sql.Tx) error {
+	err = db.writeTables(ctx, []string{opts.Table}, func(tx *sql.Tx) error {
 		progress("reading "+filepath.Base(opts.Path), 0, 3)
 		if _, err := tx.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE beacon_load_staging AS SELECT * FROM "+reader); err != nil {
 			return fmt.Errorf("read %s: %w", opts.Path, err)
@@ -191,6 +200,11 @@ func (db *DB) Load(ctx context.Context, opts LoadOptions) (LoadStats, error) {
 		progress("writing "+opts.Table, 2, 3)
 		q := "CREATE OR REPLACE TABLE " + QuoteIdent(opts.Table) + " AS SELECT * FROM beacon_load_staging"
 		if opts.Append {
+			parts, err := appendPartitions(ctx, tx, opts)
+			if err != nil {
+				return err
+			}
+			stats.Partitions = parts
 			q = "INSERT INTO " + QuoteIdent(opts.Table) + " BY NAME SELECT * FROM beacon_load_staging"
 		}
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -199,8 +213,16 @@ func (db *DB) Load(ctx context.Context, opts LoadOptions) (LoadStats, error) {
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM beacon_load_staging").Scan(&stats.Rows); err != nil {
 			return fmt.Errorf("count rows: %w", err)
 		}
-		_, err := tx.ExecContext(ctx, "DROP TABLE beacon_load_staging")
-		return err
+		if _, err := tx.ExecContext(ctx, "DROP TABLE beacon_load_staging"); err != nil {
+			return err
+		}
+		if err := MarkTablesChanged(ctx, tx, opts.Table); err != nil {
+			return err
+		}
+		if opts.AfterLoad != nil {
+			return opts.AfterLoad(ctx, tx, Change{Table: opts.Table, Append: opts.Append, Partitions: stats.Partitions})
+		}
+		return nil
 	})
 	if err != nil {
 		return LoadStats{}, err

@@ -27,6 +27,8 @@ type DB struct {
 	write     *sql.DB
 	writeMu   sync.Mutex
 	version   atomic.Uint64
+	// tables holds each table's data version (append.go).
+	tables tableState
 
 	// health is one connection of its own for Ping, so that readiness does
 	// not wait behind a busy read pool.
@@ -208,21 +210,5 @@ func (db *DB) DeparseSQL(ctx context.Context, parsed []byte) (string, error) {
 // commits if fn returns nil and rolls back otherwise, and bumps the data
 // version after a commit.
 func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	db.writeMu.Lock()
-	defer db.writeMu.Unlock()
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin write: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit write: %w", err)
-	}
-	db.version.Add(1)
-	return nil
+	return db.writeTables(ctx, nil, fn)
 }
