@@ -159,3 +159,59 @@ func filterDims(fs []metrics.Filter) []string {
 	}
 	return out
 }
+
+// A query goes to the smallest rollup that answers it exactly, and to
+// the base tables where none does.
+func TestRollupRouting(t *testing.T) {
+	_, e := rollupDemo(t)
+	ctx := context.Background()
+	months := &metrics.TimeSpec{Grain: "month", Start: "2025-01-01", End: "2025-12-31"}
+	cases := []struct {
+		name   string
+		q      metrics.Query
+		rollup string // empty: base tables
+	}{
+		{"churn by segment by month", metrics.Query{Metrics: []string{"churn_rate"}, Dimensions: []string{"segment"}, Time: months}, "segment_month"},
+		{"churn by month, no breakdown: the smallest", metrics.Query{Metrics: []string{"churn_rate"}, Time: months}, "bank_month"},
+		{"churn by region by quarter", metrics.Query{Metrics: []string{"churn_rate"}, Dimensions: []string{"region"},
+			Time: &metrics.TimeSpec{Grain: "quarter", Start: "2025-01-01", End: "2025-12-31"}}, "branch_segment_month"},
+		{"distinct customers by segment by month", metrics.Query{Metrics: []string{"customers"}, Dimensions: []string{"segment"}, Time: months}, "segment_month"},
+		{"distinct customers by segment by quarter: not additive over months", metrics.Query{Metrics: []string{"customers"}, Dimensions: []string{"segment"},
+			Time: &metrics.TimeSpec{Grain: "quarter", Start: "2025-01-01", End: "2025-12-31"}}, ""},
+		{"distinct customers by month filtered to one segment: groups are not rows", metrics.Query{Metrics: []string{"customers"}, Time: months,
+			Filters: []metrics.Filter{{Dimension: "segment", Op: "eq", Value: "退休"}}}, ""},
+		{"churn by channel: no rollup keeps channel", metrics.Query{Metrics: []string{"churn_rate"}, Dimensions: []string{"channel"}, Time: months}, ""},
+		{"renewals by day: finer than the rollup", metrics.Query{Metrics: []string{"renewal_rate"},
+			Time: &metrics.TimeSpec{Grain: "day", Start: "2025-03-01", End: "2025-03-31"}}, ""},
+		{"renewals over part of a month", metrics.Query{Metrics: []string{"renewal_rate"}, Dimensions: []string{"product_type"},
+			Time: &metrics.TimeSpec{Start: "2025-03-10", End: "2025-04-20"}}, ""},
+		{"renewals by product over whole months", metrics.Query{Metrics: []string{"renewal_rate"}, Dimensions: []string{"product_type"},
+			Time: &metrics.TimeSpec{Start: "2025-03-01", End: "2025-04-30"}}, "contracts_month"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e.DisableRollups()
+			base, err := e.Run(ctx, c.q, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.RefreshRollupState(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.Run(ctx, c.q, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, wantFrom := []string(nil), metrics.ServedBase
+			if c.rollup != "" {
+				want, wantFrom = []string{c.rollup}, metrics.ServedRollup
+			}
+			if got.ServedFrom != wantFrom || !slices.Equal(got.Rollups, want) {
+				t.Fatalf("served from %s %v, want %s %v\n%s", got.ServedFrom, got.Rollups, wantFrom, want, got.SQL)
+			}
+			if err := sameRows(got, base); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/warehouse"
 )
 
@@ -53,6 +54,10 @@ func (s *Server) postTable(c *fiber.Ctx) error {
 	if mode != "replace" && mode != "append" {
 		return beacon.Invalid("mode", []string{"replace", "append"}, "unknown mode %q", clipParam(mode))
 	}
+	replaceParts, err := loadFlag(c, "replace_partitions")
+	if err != nil {
+		return err
+	}
 	if len(c.Request().Body()) == 0 {
 		return beacon.Invalid("body", nil, "the body is empty; send the file's bytes")
 	}
@@ -68,20 +73,30 @@ func (s *Server) postTable(c *fiber.Ctx) error {
 	cat := s.engine.Catalog()
 	modelTable := slices.ContainsFunc(cat.Tables(), func(t string) bool { return strings.EqualFold(t, name) })
 	// The model's data checks run over the staged rows: a breach refuses the whole file.
+	// Appends are checked against the periods already loaded, and the
+	// rollups reading the table refresh in the load's transaction (append.go).
+	var built []metrics.RollupBuild
 	st, err := s.db.Load(c.UserContext(), warehouse.LoadOptions{Table: name, Path: path, Format: format, Append: mode == "append",
-		KeepColumns: modelTable, Checks: cat.DataChecks(name)})
+		KeepColumns: modelTable, Checks: cat.DataChecks(name), Partitioning: partitioning(cat, name), ReplacePartitions: replaceParts,
+		AfterLoad: cat.AfterLoadHook(&built)})
 	var le *warehouse.LoadError
+	var overlap *warehouse.OverlapError
 	switch {
 	case errors.As(err, &le):
 		return err
+	case errors.As(err, &overlap):
+		return overlap.Beacon()
 	case err != nil:
 		// DuckDB's own read errors (not CSV, wrong Parquet schema) are the client's file at fault.
 		// Name the upload as the client knows it, never the server's temporary path.
 		msg := strings.ReplaceAll(firstLine(err.Error()), path, name+"."+format)
 		return &beacon.Error{Code: beacon.EINVALID, Field: "body", Message: "the file could not be loaded: " + strings.ReplaceAll(msg, dir, "upload"), Err: err}
 	}
+	if err := s.engine.Loaded(c.UserContext(), name); err != nil {
+		s.log.Error("after load", "table", name, "err", err)
+	}
 	s.log.Info("table loaded", "table", name, "rows", st.Rows, "mode", mode, "by", principalOf(c).Subject)
-	return c.JSON(fiber.Map{"table": name, "rows": st.Rows, "mode": mode, "data_version": s.db.Version(), "elapsed_ms": st.Elapsed.Milliseconds()})
+	return c.JSON(loadAnswer(name, mode, st, s.db.Version(), built))
 }
 
 func firstLine(s string) string {

@@ -19,7 +19,8 @@ func load(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	dbPath := fs.String("db", env("BEACON_DB", "data/beacon.duckdb"), "DuckDB file to load into")
 	table := fs.String("table", "", "table to create or replace (required)")
-	appendRows := fs.Bool("append", false, "append to the table instead of replacing it")
+	appendRows := fs.Bool("append", false, "append to the table instead of replacing it; rows in periods already loaded are refused")
+	replaceParts := fs.Bool("replace-partitions", false, "with --append, replace the periods (months, days) the file holds instead of refusing them")
 	format := fs.String("format", "", "csv or parquet (default: by file extension)")
 	modelPath := fs.String("model", env("BEACON_MODEL", ""), "semantic model whose data checks the rows must pass (default: the embedded demo bank model)")
 	noChecks := fs.Bool("no-checks", false, "load without running the model's data checks")
@@ -57,12 +58,21 @@ func load(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	var built []metrics.RollupBuild
+	part, after := loadHooks(ctx, db, *modelPath, *table, &built)
 	st, err := db.Load(ctx, warehouse.LoadOptions{Table: *table, Path: fs.Arg(0), Format: *format, Append: *appendRows,
-		Checks: checks, Progress: progressPrinter(os.Stderr)})
+		Checks: checks, Progress: progressPrinter(os.Stderr), Partitioning: part, ReplacePartitions: *replaceParts, AfterLoad: after})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "loaded %d rows into %s in %s\n", st.Rows, st.Table, st.Elapsed.Round(time.Millisecond))
+	for _, b := range built {
+		what := "rebuilt"
+		if len(b.Periods) > 0 {
+			what = fmt.Sprintf("refreshed %d period(s) of", len(b.Periods))
+		}
+		fmt.Fprintf(os.Stderr, "%s rollup %s (%d rows)\n", what, b.Name, b.Rows)
+	}
 	return ef.copyToClickHouse(ctx, db, []string{st.Table})
 }
 

@@ -29,6 +29,7 @@ usage:
   beacon load     --table NAME FILE       load a CSV or Parquet file into a table, all or nothing, checked by the model
   beacon load     --engine clickhouse --clickhouse-dsn DSN --all   copy the DuckDB file's tables to ClickHouse (serve --engine clickhouse)
   beacon check    [--db FILE] MODEL.yaml  validate a semantic model and run its data checks on the database
+  beacon rollups  build [NAME...]         build the model's rollups (pre-aggregated tables queries are routed to)
   beacon bench    [flags]                 measure query latency, cache and throughput
   beacon bench burst [flags]              load a running server with concurrent uncached queries
   beacon bench shapes [flags]             time compiled metric SQL against hand-written SQL, shape by shape
@@ -60,6 +61,8 @@ func main() {
 		err = load(ctx, args)
 	case "check":
 		err = check(ctx, args)
+	case "rollups":
+		err = rollupsCmd(ctx, args)
 	case "bench":
 		err = bench(ctx, args, log)
 	case "eval":

@@ -138,6 +138,9 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if err := startRollups(ctx, db, engine, log); err != nil {
+		return err
+	}
 	engine, closeEngine, err := f.engine.clickHouseEngine(ctx, engine, f.modelPath, engineCfg, log)
 	if err != nil {
 		return err
