@@ -40,15 +40,22 @@ func TestUploadIsAllOrNothing(t *testing.T) {
 		t.Fatalf("scores has %v rows after a rejected upload, want 2", n)
 	}
 
-	// Loading data drops cached results.
+	// Loading a table drops the cached results that read it, and only those.
 	q := []byte(`{"metrics":["customers"]}`)
 	do(t, srv, "POST", "/api/v1/query", q)
 	if c := do(t, srv, "POST", "/api/v1/query", q); c.header.Get("X-Beacon-Cached") != "true" {
 		t.Fatal("second query not cached")
 	}
 	do(t, srv, "POST", "/api/v1/tables/scores?mode=append", []byte("id,name,score\n9,zed,1\n"))
+	if c := do(t, srv, "POST", "/api/v1/query", q); c.header.Get("X-Beacon-Cached") != "true" {
+		t.Fatal("a load of a table the answer does not read dropped it from the cache")
+	}
+	branch := "branch_id,branch_name,branch_name_en,city,city_en,region,region_en\n999,新区支行,New District,上海,Shanghai,华东,East China\n"
+	if r := do(t, srv, "POST", "/api/v1/tables/branches?mode=append", []byte(branch)); r.status != 200 {
+		t.Fatalf("append a branch: %d %s", r.status, r.body)
+	}
 	if c := do(t, srv, "POST", "/api/v1/query", q); c.header.Get("X-Beacon-Cached") != "false" {
-		t.Fatal("a load did not invalidate the cache")
+		t.Fatal("a load of a table the answer reads did not drop it from the cache")
 	}
 
 	// A model table may be refreshed but not stripped of the columns the model uses.
