@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/valyala/fasthttp"
@@ -15,6 +16,7 @@ import (
 	"github.com/beaconbi/beacon/models"
 	"github.com/beaconbi/beacon/queries"
 	"github.com/beaconbi/beacon/server"
+	"github.com/beaconbi/beacon/warehouse/warehousetest"
 	"github.com/beaconbi/beacon/web"
 )
 
@@ -144,6 +146,14 @@ func TestSessionSaysWhoAndWhether(t *testing.T) {
 	}
 	if to := s["data"].(map[string]any)["to"]; to != "2026-11-01" {
 		t.Errorf("data to %v, want 2026-11-01 (the last month of the test bank)", to)
+	}
+	// Today is the engine's date in the model's zone (the test clock's).
+	today := warehousetest.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	if got := s["data"].(map[string]any)["today"]; got != today {
+		t.Errorf("data today %v, want %s", got, today)
+	}
+	if f := s["features"].(map[string]any); f["pins"] != true || f["alerts"] != false || f["risk"] != true {
+		t.Errorf("features %v, want pins and risk, no alerts (no scheduler)", f)
 	}
 	on, err := frontServer(t, server.AuthConfig{Secret: secret}, nil)
 	if err != nil {
