@@ -40,6 +40,9 @@ var (
 	reEnCondPrefix = regexp.MustCompile(`\b(over|above|more than|greater than|older than|higher than|exceeding|at least|no less than|not less than|a minimum of|under|below|less than|fewer than|younger than|lower than|at most|no more than|not more than|up to)\s+` + numRE + unitRE + perRE)
 	reEnCondSuffix = regexp.MustCompile(`\b` + numRE + unitRE + `\s*(or more|or older|or above|and above|and over|and older|or higher|plus|or less|or fewer|or younger|or below|and below|and under|and younger|or lower)\b` + perRE)
 	reEnBetween    = regexp.MustCompile(`\b(?:between|from|aged|ages)\s+` + numRE + unitRE + `\s+(?:and|to)\s+` + numRE + unitRE)
+	// A bare range (20 to 50 seats), standing alone between spaces so that
+	// dates (2025-01 to 2025-03) are not read as one.
+	reEnRange = regexp.MustCompile(`(?:^|[\s,(])` + numRE + unitRE + `\s+to\s+` + numRE + unitRE + `(?:\s|$|[,?.!;)])`)
 	// A bare number next to a numeric dimension is an equality (2 products,
 	// 3个产品, tenure of 5).
 	reNumberBefore = regexp.MustCompile(`(?:^|[^\d.])` + numRE + `\s*(?:个|种|款|项|张|笔|次|位)?\s*$`)
@@ -80,8 +83,11 @@ type condition struct {
 // fields are found once the catalog's words are read.
 func (o *Offline) findComparisons(r *reading) bool {
 	for _, c := range findConditions(r.text) {
-		year := c.values[0] >= 1900 && c.values[0] <= 2100
-		if c.unit == "年" && year || c.unit == "月" || c.unit == "" && year && c.opWord == "over" {
+		year := isYear(c.values[0])
+		if c.op == "between" && c.unit == "" && year && isYear(c.values[1]) {
+			continue // from 2023 to 2024: a period, for the time stage
+		}
+		if c.unit == "年" && year || c.unit == "月" || c.unit == "" && year && (c.opWord == "over" || c.opWord == "to") {
 			continue // 2024年以上, 3月到5月, over 2025: calendar words, for the time stage
 		}
 		r.pending = append(r.pending, c)
@@ -92,11 +98,16 @@ func (o *Offline) findComparisons(r *reading) bool {
 	return false
 }
 
+func isYear(v float64) bool { return v >= 1900 && v <= 2100 && v == math.Trunc(v) }
+
 // readConditions finds the numeric dimension of each comparison, and reads
 // bare numbers next to a numeric dimension as equalities.
 func (o *Offline) readConditions(r *reading) bool {
 	for _, c := range append(r.pending, o.findEqualities(r, r.text)...) {
 		dim, factor, ok := o.conditionDimension(r, c)
+		if !ok && c.dim == "" {
+			dim, ok = o.rowCondition(r, c)
+		}
 		for i := range c.values {
 			c.values[i] *= factor
 		}
@@ -207,6 +218,11 @@ func findConditions(text string) []condition {
 	}
 	add(reZhBetween, func(m []string) (condition, bool) { return between(m[1], m[2], m[4], m[5], firstOf(m[3], m[6])) })
 	add(reEnBetween, func(m []string) (condition, bool) { return between(m[1], m[2], m[4], m[5], firstOf(m[3], m[6])) })
+	add(reEnRange, func(m []string) (condition, bool) {
+		c, ok := between(m[1], m[2], m[4], m[5], firstOf(m[3], m[6]))
+		c.opWord = "to"
+		return c, ok
+	})
 	add(reZhCondPrefix, func(m []string) (condition, bool) { return single(zhCondOps[m[1]], m[1], m[2], m[3], m[4]) })
 	add(reZhCondSuffix, func(m []string) (condition, bool) { return single(zhCondOps[m[4]], m[4], m[1], m[2], m[3]) })
 	add(reEnCondPrefix, func(m []string) (condition, bool) { return single(enCondOps[m[1]], m[1], m[2], m[3], m[4]) })
@@ -336,18 +352,19 @@ func (o *Offline) unitFits(unit, dim string) bool {
 	if containsString(unitClasses[2].units, unit) && o.dimensionSays(dim, unitClasses[1].dims) {
 		return true // years of a field kept in months (unitFactor converts)
 	}
-	other := false
+	other, known := false, false
 	for _, class := range unitClasses {
 		says := o.dimensionSays(dim, class.dims)
 		if containsString(class.units, unit) {
 			if says {
 				return true
 			}
+			known = true
 			continue
 		}
 		other = other || says
 	}
-	return !other || unit == ""
+	return !other || !known
 }
 
 // unitFactor converts years to a dimension kept in months (tenure under 2

@@ -86,6 +86,12 @@ func TestStagesAnswerLikeHandSQL(t *testing.T) {
 		{"余额超过10万的会员数", `SELECT count(*) FROM members WHERE balance > 100000`},
 		{"churn rate for members with 2 products", `SELECT ` + rate + ` FROM members WHERE products = 2`},
 		{"持有3个产品数的会员流失率", `SELECT ` + rate + ` FROM members WHERE products = 3`},
+		// a condition on a summed column, about each row, unless it picks groups
+		{"存款超过15万的会员数", `SELECT count(*) FROM members WHERE balance > 150000`},
+		{"how many members have deposits of at least 150k", `SELECT count(*) FROM members WHERE balance >= 150000`},
+		{"members with 2 to 3 products", `SELECT count(*) FROM members WHERE products BETWEEN 2 AND 3`},
+		{"countries with deposits above 130 million", `SELECT country, sum(balance) FROM members GROUP BY 1 HAVING sum(balance) > 130e6`},
+		{"存款超过1.3亿的国家", `SELECT country, sum(balance) FROM members GROUP BY 1 HAVING sum(balance) > 130e6`},
 		{"churn rate for women over 40", `SELECT ` + rate + ` FROM members WHERE gender = 'F' AND age > 40`},
 		{"德国50岁以上女性的流失率", `SELECT ` + rate + ` FROM members WHERE country = 'DE' AND age >= 50 AND gender = 'F'`},
 		// grouping words and two breakdowns

@@ -16,6 +16,7 @@ import (
 func normalize(s string) string {
 	s = reThousands.ReplaceAllString(s, "$1$2")
 	s = reISOMonth.ReplaceAllString(s, "${1}年${2}月")
+	s = reYearDash.ReplaceAllString(s, "${1}~${2}")
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -38,6 +39,10 @@ func normalize(s string) string {
 	}
 	return " " + strings.Join(strings.Fields(b.String()), " ") + " "
 }
+
+// reYearDash finds a span of years written 2023-2024, which would
+// otherwise read as two numbers once "-" is a space.
+var reYearDash = regexp.MustCompile(`\b((?:19|20)\d{2})\s*[-–—]\s*((?:19|20)\d{2})\b`)
 
 // reISOMonth finds a month written 2025-09 (not a day 2025-09-30), which
 // would otherwise read as two numbers once "-" is a space.

@@ -63,3 +63,27 @@ func TestNumber(t *testing.T) {
 		}
 	}
 }
+
+// Spans of whole months and years read as start and end dates.
+func TestReadTimeSpans(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, sh)
+	cases := []struct{ q, start, end string }{
+		{"2025年1月到9月的流失率", "2025-01-01", "2025-09-30"},
+		{"churn rate from 2024-01 to 2024-06", "2024-01-01", "2024-06-30"},
+		{"tickets from 2023 to 2024", "2023-01-01", "2024-12-31"},
+		{"2023年到2024年的工单数", "2023-01-01", "2024-12-31"},
+		{"2023-2024年新签客户数", "2023-01-01", "2024-12-31"},
+		{"new logos 2023 through 2024", "2023-01-01", "2024-12-31"},
+	}
+	for _, tc := range cases {
+		tr, _ := readTime(normalize(tc.q), now)
+		if tr.Start != tc.start || tr.End != tc.end {
+			t.Errorf("%q: got %+v, want %s to %s", tc.q, tr, tc.start, tc.end)
+		}
+	}
+	// A span backwards is not a span.
+	if tr, _ := readTime(normalize("from 2025 to 2023"), now); tr.Start != "" {
+		t.Errorf("from 2025 to 2023 read as %+v", tr)
+	}
+}
