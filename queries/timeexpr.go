@@ -41,10 +41,10 @@ var (
 	reMoM = regexp.MustCompile(`(?:和|与|跟|较|比|对比)\s*(?:上个月|上月|上一个月|上期|上一期|上季度|上个季度|上一季度|前一个月|前一季度)\s*(?:相比|比较|对比|比)?|环比(?:上个月|上月|上期|上季度|上个季度|\s*(?:\d{1,2}|[一二三四五六七八九十]+)\s*月(?:份)?)?|较上月|比上月|比上个月|与上月相比|和上月相比|较上期|比上期|与上期相比|和上期相比|较上季度|比上季度|与上季度相比|month over month|quarter over quarter|\bmom\b|\bqoq\b|\bm/m\b|(?:vs\.?|versus|compared? (?:to|with)|comparing (?:to|with)|against) (?:the )?(?:previous|prior|last|preceding) (?:period|month|quarter)|(?:the )?(?:month|quarter|period) before|period over period`)
 
 	// Spans of months: 2025年1月到9月, 2025年前三季度, from January to September 2025.
-	reZhMonthSpan   = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)\s*月?\s*(?:到|至|~|—|–|\bto\b|\bthrough\b|\buntil\b|\btill\b)\s*(?:(\d{4})\s*年\s*)?(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:份)?(?:之间)?`)
+	reZhMonthSpan = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)\s*月?\s*(?:到|至|~|—|–|\bto\b|\bthrough\b|\buntil\b|\btill\b)\s*(?:(\d{4})\s*年\s*)?(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:份)?(?:之间)?`)
 	// Spans of whole years: 2023年到2024年, 2023-2024年, from 2023 to 2024.
-	reZhYearSpan = regexp.MustCompile(`(\d{4})\s*年?\s*(?:到|至|~|—|–|-)\s*(\d{4})\s*年(?:度)?`)
-	reEnYearSpan = regexp.MustCompile(`\bfrom\s+(\d{4})\s*(?:to|through|until|till|-|–)\s*(\d{4})\b|\b(\d{4})\s*(?:through|until|till|–|~)\s*(\d{4})\b`)
+	reZhYearSpan    = regexp.MustCompile(`(\d{4})\s*年?\s*(?:到|至|~|—|–|-)\s*(\d{4})\s*年(?:度)?`)
+	reEnYearSpan    = regexp.MustCompile(`\bfrom\s+(\d{4})\s*(?:to|through|until|till|-|–)\s*(\d{4})\b|\b(\d{4})\s*(?:through|until|till|–|~)\s*(\d{4})\b`)
 	reZhFirstQs     = regexp.MustCompile(`(\d{4})\s*年\s*前\s*([一二三两1-3])\s*(?:个)?季度`)
 	reZhFirstMonths = regexp.MustCompile(`(\d{4})\s*年\s*前\s*(\d{1,2}|[一二三四五六七八九十]+)\s*个月`)
 	reEnMonthSpan   = regexp.MustCompile(`\b(?:from|between)\s+(` + enMonthNames + `)\.?\s+(?:(\d{4})\s+)?(?:to|and|through|until|till)\s+(` + enMonthNames + `)\.?\s*,?\s*(\d{4})\b`)
