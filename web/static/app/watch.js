@@ -1,7 +1,7 @@
 // 高风险客户 Watch list: the churn early-warning list (GET /api/v1/risk/customers),
 // each customer with score, tier, reasons and the suggested action; analysts
 // record the action taken (POST /api/v1/retention/actions).
-import { html, useEffect, useState } from '../vendor/preact-htm.js';
+import { html, useEffect, useRef, useState } from '../vendor/preact-htm.js';
 import { api } from './api.js';
 import { label } from './i18n.js';
 import { ErrorBox, Progress } from './parts.js';
@@ -54,7 +54,7 @@ export function Watch({ ctx, search }) {
           <td class="wrap">${c.action ? (lang === 'en' ? c.action.en : c.action.zh) : ''}</td>
           ${canAct ? html`<td><button type="button" class="link" onClick=${() => setActing(c)}>${t('record')}</button></td>` : null}
         </tr>`)}</tbody></table></div>`}
-    ${acting && html`<${RecordAction} c=${acting} ctx=${ctx} onClose=${() => setActing(null)} />`}
+    ${acting && html`<${RecordAction} key=${acting.customer_id} c=${acting} ctx=${ctx} onClose=${() => setActing(null)} />`}
   </section>`;
 }
 
@@ -78,6 +78,14 @@ function RecordAction({ c, ctx, onClose }) {
     date: session.data.today || todayIn(session.model.time_zone), owner: session.subject || '', note: '' }));
   const [errs, setErrs] = useState({});
   const [msg, setMsg] = useState(null);
+  const form = useRef(null);
+  // The form opens below the list: bring it into view, focus on its first field.
+  useEffect(() => {
+    if (!form.current) return;
+    form.current.scrollIntoView({ block: 'nearest' });
+    const first = form.current.querySelector('select, input');
+    if (first) first.focus({ preventScroll: true });
+  }, [c.customer_id]);
   const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
   async function submit(e) {
     e.preventDefault();
@@ -96,7 +104,7 @@ function RecordAction({ c, ctx, onClose }) {
   const field = (k, text, control) => html`<div class=${'field' + (errs[k] ? ' invalid' : '')} data-field=${k}>
     <label for=${'ra-' + k}>${text}</label>${control}
     ${errs[k] ? html`<p class="field-error" id=${'ra-' + k + '-err'} role="alert">${errs[k]}</p>` : null}</div>`;
-  return html`<form class="card record" onSubmit=${submit} aria-labelledby="ra-h" novalidate>
+  return html`<form class="card record" ref=${form} onSubmit=${submit} aria-labelledby="ra-h" novalidate>
     <h2 id="ra-h">${t('record')}: ${c.customer_id}</h2>
     <div class="controls">
       ${field('action_type', t('actionType'), html`<select ...${aria('action_type')} value=${f.action_type} onChange=${set('action_type')}>
