@@ -113,7 +113,7 @@ export function resultOption(res, kind, lang, catalog) {
     return { ...base, xAxis: { type: 'category', data: periods.map((p) => p.slice(0, 7)) }, yAxis, series };
   }
   if (dimCols.length) {
-    return { ...base, xAxis: { type: 'category', data: rows.map(groupOf), axisLabel: { interval: 0, rotate: rows.length > 6 ? 30 : 0 } },
+    return { ...base, xAxis: { type: 'category', data: rows.map(groupOf), axisLabel: { interval: rows.length > 12 ? 'auto' : 0, rotate: rows.length > 12 ? 45 : rows.length > 6 ? 30 : 0 } },
       yAxis, series: metricCols.map((m) => ({ name: label(m.label, lang), type: 'bar', data: rows.map((r) => (r[m.name] === null ? null : r[m.name] * scale(m))) })) };
   }
   return { ...base, xAxis: { type: 'category', data: metricCols.map((m) => label(m.label, lang)) }, yAxis,
