@@ -18,6 +18,8 @@ import (
 
 	"github.com/beaconbi/beacon"
 	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/risk"
+	"github.com/beaconbi/beacon/warehouse"
 )
 
 // Planner turns a question, with the previous query of its conversation
@@ -34,6 +36,10 @@ type Chat struct {
 	offline *Offline
 	llm     Planner
 	convs   *expirable.LRU[string, metrics.Query]
+	// db and retention answer the risk-list, uplift and what-if routes;
+	// nil leaves them unanswered (route.go).
+	db        *warehouse.DB
+	retention *risk.Retention
 }
 
 // ChatConfig configures a Chat.
@@ -44,6 +50,9 @@ type ChatConfig struct {
 	// Conversations bounds the follow-up memory; TTL is how long it lasts.
 	Conversations int
 	TTL           time.Duration
+	// DB, when set, answers questions routed to the risk list, the uplift
+	// view and the what-if estimate.
+	DB *warehouse.DB
 }
 
 // NewChat returns a chat service over the engine's catalog.
@@ -54,12 +63,17 @@ func NewChat(engine *metrics.Engine, cfg ChatConfig) *Chat {
 	if cfg.TTL == 0 {
 		cfg.TTL = 2 * time.Hour
 	}
-	return &Chat{
+	c := &Chat{
 		engine:  engine,
 		offline: NewOffline(engine.Catalog(), engine.Now).WithDataTime(engine),
 		llm:     cfg.LLM,
 		convs:   expirable.NewLRU[string, metrics.Query](cfg.Conversations, nil, cfg.TTL),
+		db:      cfg.DB,
 	}
+	if cfg.DB != nil {
+		c.retention = risk.NewRetention(cfg.DB, engine)
+	}
+	return c
 }
 
 // Offline returns the offline planner, for evaluation.
@@ -82,6 +96,12 @@ type Answer struct {
 	Result         *metrics.Result       `json:"-"`
 	Chart          map[string]any        `json:"chart,omitempty"`
 	ElapsedMS      float64               `json:"elapsed_ms"`
+	// Route is what the question was routed to (metric, explain,
+	// risk_list, uplift, whatif), Request the request made of it and
+	// RouteResult what that capability returned.
+	Route       string        `json:"route"`
+	Request     *RouteRequest `json:"request,omitempty"`
+	RouteResult any           `json:"route_result,omitempty"`
 }
 
 var convIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
@@ -116,14 +136,22 @@ func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope 
 	if err != nil {
 		return nil, err
 	}
-	a := &Answer{ConversationID: convID, Question: question, Plan: plan, Status: plan.Status, Answer: plan.Message}
+	a := &Answer{ConversationID: convID, Question: question, Plan: plan, Status: plan.Status, Answer: plan.Message, Route: RouteMetric}
 	if plan.Status == "answer" {
 		if word := c.hiddenValue(plan, scope); word != "" {
 			// A name outside the caller's scope reads as an unknown word, so the
 			// answer does not tell that it exists.
 			c.offline.refuse(plan, word, nil)
+			plan.Route, plan.Request = "", nil
 			a.Status, a.Answer = plan.Status, plan.Message
 		}
+	}
+	if plan.Status == "answer" && plan.Route != "" && plan.Route != RouteMetric {
+		if err := c.routeAnswer(ctx, a, plan, scope); err != nil {
+			return nil, err
+		}
+		a.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
+		return a, nil
 	}
 	if plan.PremiseQuery != nil {
 		a.Answer += c.premiseCheck(ctx, plan, scope)
@@ -164,7 +192,7 @@ func (c *Chat) hiddenValue(plan *Plan, scope metrics.Scope) string {
 	if len(scope) == 0 {
 		return ""
 	}
-	for _, f := range plan.Query.Filters {
+	for _, f := range append(slices.Clone(plan.Query.Filters), routeFilters(plan)...) {
 		allowed, scoped := scope[f.Dimension]
 		if !scoped {
 			continue

@@ -9,9 +9,9 @@ import (
 	"github.com/beaconbi/beacon/queries"
 )
 
-// A why is never answered with a bare level, and the direction it asserts
-// is checked against the two months, each run on its own.
-func TestWhyIsRefusedAndItsPremiseChecked(t *testing.T) {
+// A why goes to explain, never to a bare level, and the direction it
+// asserts is checked against the two months, each run on its own.
+func TestWhyIsExplainedAndItsPremiseChecked(t *testing.T) {
 	ctx := context.Background()
 	engine := demoEngine(t)
 	chat := queries.NewChat(engine, queries.ChatConfig{})
@@ -25,24 +25,23 @@ func TestWhyIsRefusedAndItsPremiseChecked(t *testing.T) {
 	last := engine.Now().AddDate(0, -1, 0)
 	before := engine.Now().AddDate(0, -2, 0)
 	rose := month(last.Format("2006-01")) > month(before.Format("2006-01"))
-	for _, tc := range []struct{ question, falseWord, trueWord string }{
-		{"为什么上个月流失率上升了？", "前提与数据不符", "数据显示"},
-		{"why did churn rate rise last month?", "premise does not match", "The data shows"},
-		{"为什么上个月流失率下降了？", "数据显示", "前提与数据不符"},
+	for _, tc := range []struct {
+		question, correction string
+		assertsRise          bool
+	}{
+		{"为什么上个月流失率上升了？", "前提与数据不符", true},
+		{"why did churn rate rise last month?", "premise does not match", true},
+		{"为什么上个月流失率下降了？", "前提与数据不符", false},
 	} {
 		a, err := chat.Ask(ctx, tc.question, "", "t", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a.Status != "refuse" || a.Result != nil {
-			t.Errorf("%s: status %s, want a refusal with no result", tc.question, a.Status)
+		if a.Status != "answer" || a.Route != queries.RouteExplain || a.Result != nil || a.Request == nil || a.Request.Explain.Metric != "churn_rate" {
+			t.Fatalf("%s: status %s route %s, want an explanation of churn_rate and no metric rows", tc.question, a.Status, a.Route)
 		}
-		want := tc.falseWord
-		if rose {
-			want = tc.trueWord
-		}
-		if !strings.Contains(a.Answer, want) {
-			t.Errorf("%s (churn rose: %v): answer %q does not say %q", tc.question, rose, a.Answer, want)
+		if wrong := tc.assertsRise != rose; strings.Contains(a.Answer, tc.correction) != wrong {
+			t.Errorf("%s (churn rose: %v): answer %q, correction expected: %v", tc.question, rose, a.Answer, wrong)
 		}
 	}
 }

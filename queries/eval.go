@@ -54,18 +54,22 @@ type EvalCase struct {
 	// an analyst could read two ways.
 	AlsoOK       string     `yaml:"also_ok"`
 	Conversation []EvalTurn `yaml:"conversation"`
+	// A route case (route_eval.go) names the capability and request instead.
+	RouteExpect `yaml:",inline"`
 }
 
 // EvalTurn is one turn of a conversation case.
 type EvalTurn struct {
-	Question string         `yaml:"question"`
-	Query    *metrics.Query `yaml:"query"`
-	SQL      string         `yaml:"sql"`
+	Question    string         `yaml:"question"`
+	Query       *metrics.Query `yaml:"query"`
+	SQL         string         `yaml:"sql"`
+	Expect      string         `yaml:"expect"`
+	RouteExpect `yaml:",inline"`
 }
 
 // expected reports whether the turn is due an answer (a reference query
 // or hand SQL) rather than a refusal.
-func (t EvalTurn) expected() bool { return t.Query != nil || t.SQL != "" }
+func (t EvalTurn) expected() bool { return t.Query != nil || t.SQL != "" || t.routed() }
 
 // ReadEvalSet reads an evaluation file.
 func ReadEvalSet(path string) (*EvalSet, error) {
@@ -93,12 +97,14 @@ func (s *EvalSet) Now(loc *time.Location) (time.Time, error) {
 // EvalOutcome is the verdict on one question.
 type EvalOutcome struct {
 	ID, Lang, Question string
-	Status             string // the planner's status
-	Exact              bool   // the resolved query equals the reference
-	Correct            bool   // rows equal the reference's, or a required refusal/clarification
-	SilentWrong        bool   // a number was given that is not the reference's (or none was due)
-	Got, Want          string
-	Detail             string
+	// Route is the case's: the route expected, or refuse or clarify.
+	Route       string
+	Status      string // the planner's status
+	Exact       bool   // the resolved query equals the reference
+	Correct     bool   // rows equal the reference's, or a required refusal/clarification
+	SilentWrong bool   // a number was given that is not the reference's (or none was due)
+	Got, Want   string
+	Detail      string
 }
 
 // EvalReport sums outcomes by language.
@@ -175,7 +181,7 @@ func Evaluate(ctx context.Context, set *EvalSet, engine *metrics.Engine, offline
 	for _, c := range set.Cases {
 		turns := c.Conversation
 		if len(turns) == 0 {
-			turns = []EvalTurn{{Question: c.Question, Query: c.Query, SQL: c.SQL}}
+			turns = []EvalTurn{{Question: c.Question, Query: c.Query, SQL: c.SQL, RouteExpect: c.RouteExpect}}
 		}
 		var prev *metrics.Query
 		for i, t := range turns {
@@ -214,11 +220,34 @@ func evaluateTurn(ctx context.Context, engine *metrics.Engine, offline *Offline,
 	}
 	if !t.expected() {
 		o.Want = c.Expect
+		if t.Expect != "" {
+			o.Want = t.Expect
+		}
 		if o.Want == "" {
 			o.Want = "refuse"
 		}
+		o.Route = o.Want
 		o.Correct = p.Status != "answer"
 		o.SilentWrong = p.Status == "answer"
+		if p.Route != "" {
+			o.Got = "route " + p.Route + " " + requestText(p)
+		}
+		return o, prev, took, nil
+	}
+	if t.routed() {
+		o.Route = t.Route
+		judgeRoute(ctx, engine, p, t.RouteExpect, &o)
+		return o, prev, took, nil
+	}
+	if c.Route != "" || t.Route != "" {
+		o.Route = RouteMetric
+	}
+	if p.Status == "answer" && p.Route != "" && p.Route != RouteMetric {
+		// A metric question sent to another capability: its numbers are not
+		// the ones asked.
+		o.Want = "route metric"
+		o.Got = "route " + p.Route + " " + requestText(p)
+		o.SilentWrong = true
 		return o, prev, took, nil
 	}
 	want, err := referenceRows(ctx, engine, hand, t)
@@ -396,6 +425,12 @@ func (r *EvalReport) Print(w io.Writer, name string, misses bool) {
 			oos = fmt.Sprintf("%d/%d", s.OutOfScopeHandled, s.OutOfScope)
 		}
 		fmt.Fprintf(w, "%-4s %9d %11.1f%% %11.1f%% %9d %12d %14s\n", s.Lang, s.Questions, pct(s.Exact, s.Questions), pct(s.Correct, s.Questions), s.Refused, s.SilentWrong, oos)
+	}
+	if r.hasRoutes() {
+		fmt.Fprintf(w, "%-9s %9s %9s %9s %12s\n", "route", "questions", "correct", "refused", "silent wrong")
+		for _, s := range r.RouteStats() {
+			fmt.Fprintf(w, "%-9s %9d %9d %9d %12d\n", s.Route, s.Questions, s.Correct, s.Refused, s.SilentWrong)
+		}
 	}
 	fmt.Fprintf(w, "planner p50 %s, p99 %s over %d questions\n", r.PlanningPercentile(50), r.PlanningPercentile(99), len(r.Planning))
 	for _, o := range r.Outcomes {

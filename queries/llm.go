@@ -78,6 +78,9 @@ type llmReply struct {
 	Status  string         `json:"status"`
 	Query   *metrics.Query `json:"query"`
 	Message string         `json:"message"`
+	// Route and Request propose a capability beside the metrics (route_llm.go).
+	Route   string    `json:"route"`
+	Request *llmRoute `json:"request"`
 }
 
 const planToolName = "plan_metric_query"
@@ -96,7 +99,7 @@ var planToolParams = json.RawMessage(`{"type":"object","required":["status"],"pr
     "time":{"type":"object","properties":{"grain":{"type":"string","enum":["day","week","month","quarter","year"]},"range":{"type":"string"},"start":{"type":"string"},"end":{"type":"string"}}},
     "compare":{"type":"string","enum":["previous_period","same_period_last_year"]},
     "order":{"type":"array","items":{"type":"object","properties":{"by":{"type":"string"},"desc":{"type":"boolean"}}}},
-    "limit":{"type":"integer"}}}}}`)
+    "limit":{"type":"integer"}}}` + routeToolParams + `}}`)
 
 // Plan asks the model, admits its query (see llmcheck.go), retries once
 // with the reason it was rejected, and otherwise returns an error so that
@@ -230,6 +233,17 @@ func (l *LLM) validate(r *llmReply, lang string, adm *admission, scope metrics.S
 	p := &Plan{Planner: "llm", Lang: lang, Status: r.Status}
 	switch r.Status {
 	case "answer":
+		if r.Route != "" && r.Route != RouteMetric {
+			req, err := adm.admitRoute(r.Route, r.Request, l.engine.Now())
+			if err != nil {
+				return nil, err
+			}
+			p.Route, p.Request = r.Route, req
+			if req.Explain != nil {
+				p.Premise = adm.premise
+			}
+			return p, nil
+		}
 		if r.Query == nil {
 			return nil, errors.New("status answer needs a query")
 		}
@@ -305,7 +319,7 @@ last_N_days, last_N_weeks, last_N_months, last_N_quarters, YYYY, YYYY-MM, YYYY-Q
 Use the named ranges for relative periods (去年 is last_year); write a number only when the question states it (top 5, 近30天, 2025年3月).
 Use time.grain only when a series is asked for. compare: same_period_last_year (同比) or previous_period (环比).
 Ranking: order by the first metric, desc for highest/top, with limit only for a top N the question states.
-`)
+` + routePrompt)
 	if prev != nil {
 		pj, _ := json.Marshal(visibleQuery(cat, *prev, scope))
 		b.WriteString("\nThe previous question of this conversation became this query; a follow-up refines it:\n")

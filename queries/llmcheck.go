@@ -40,10 +40,13 @@ type admission struct {
 	cat     *metrics.Catalog
 	scope   metrics.Scope
 	numbers map[float64]bool
+	// premise is the direction the question asserts (为什么上升了), for an
+	// explain route: the answer corrects it when the data disagrees.
+	premise string
 }
 
 func newAdmission(engine *metrics.Engine, question string, scope metrics.Scope) *admission {
-	return &admission{engine: engine, cat: engine.Catalog(), scope: scope, numbers: questionNumbers(question, engine.Now())}
+	return &admission{engine: engine, cat: engine.Catalog(), scope: scope, numbers: questionNumbers(question, engine.Now()), premise: premiseWord(question)}
 }
 
 // questionNumbers lists the numbers a question states, in digits, Chinese

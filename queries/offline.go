@@ -32,6 +32,12 @@ type Plan struct {
 	// checks it, so that the answer can correct a false premise.
 	Premise      string         `json:"premise,omitempty"`
 	PremiseQuery *metrics.Query `json:"-"`
+	// PremiseActual is the direction the data shows, once checked.
+	PremiseActual string `json:"premise_actual,omitempty"`
+	// Route is what the question asks of Beacon (RouteMetric when empty)
+	// and Request the request made of that capability (route.go).
+	Route   string        `json:"route,omitempty"`
+	Request *RouteRequest `json:"request,omitempty"`
 }
 
 // Grounding is one word of the question and what it was taken to mean.
@@ -101,6 +107,7 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 		o.readTimeWords,    // ranges, comparisons, grains
 		o.readRanking,      // top 5, 最高, 排名
 		o.ground,           // metrics, dimensions, values
+		o.readRoute,        // explain, risk list, uplift, what-if (stage_route.go)
 		o.readIntent,       // why, the future
 		o.readConditions,   // the fields of comparisons; 2 products
 		o.readValueLists,   // A和B, A vs B, 除了A, A以外
@@ -130,7 +137,7 @@ var (
 	reNarrow   = regexp.MustCompile(`只看|只|仅|\bonly\b|\bjust\b`)
 	reShare    = regexp.MustCompile(`占比|比重|份额|构成|\bshare\b|\bproportion\b|\bcontribution\b|percent of total`)
 	// Requests to change or leave the data, and attempts to steer the planner: never answered.
-	reAction = regexp.MustCompile(`删除|删掉|清空|清除|修改|更新|插入|写入|导出|下载|发给|发送|转发|忽略|系统提示|提示词|指令|drop\s+table|\bdelete\b|\bdrop\b|\btruncate\b|\bupdate\b|\binsert\b|\bexport\b|\bdownload\b|\bsend\b|\bemail\b|\bignore\b|system prompt|\binstructions?\b|\bjailbreak\b|\balter\b|\bgrant\b`)
+	reAction = regexp.MustCompile(`删除|删掉|清空|清除|修改|更新|插入|写入|导出|下载|发给|发送|转发|忽略|系统提示|提示词|指令|drop\s+table|\bdelete\b|\bdrop\b(?:\s+(?:the\s+|all\s+|this\s+|that\s+)?(?:table|database|schema|columns?|list|data|rows?|it|them|all|everything|customers?|records?)\b)|\btruncate\b|\bupdate\b|\binsert\b|\bexport\b|\bdownload\b|\bsend\b|\bemail\b|\bignore\b|system prompt|\binstructions?\b|\bjailbreak\b|\balter\b|\bgrant\b`)
 )
 
 // shareOf returns the share metric defined over metric, or "".

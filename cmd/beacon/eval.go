@@ -109,6 +109,10 @@ func evalEngine(ctx context.Context, set *queries.EvalSet, examples string, cust
 			db.Close()
 			return nil, nil, err
 		}
+		if err := scoreEvalBank(ctx, db, set, asOf); err != nil {
+			db.Close()
+			return nil, nil, err
+		}
 	case set.Model == "bankchurners":
 		dir := filepath.Join(examples, "bankchurners")
 		if _, err := db.Load(ctx, warehouse.LoadOptions{Table: "bank_churners", Path: filepath.Join(dir, "BankChurners.csv")}); err != nil {

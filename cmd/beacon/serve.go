@@ -146,7 +146,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	defer closeEngine()
-	chatCfg := queries.ChatConfig{}
+	chatCfg := queries.ChatConfig{DB: db}
 	if key := os.Getenv("OPENAI_API_KEY"); key != "" {
 		chatCfg.LLM = queries.NewLLM(queries.LLMConfig{APIKey: key, BaseURL: os.Getenv("OPENAI_BASE_URL"), Model: os.Getenv("BEACON_LLM_MODEL")}, engine)
 		log.Info("LLM planner on, offline planner as fallback", "base_url", os.Getenv("OPENAI_BASE_URL"), "model", os.Getenv("BEACON_LLM_MODEL"))
