@@ -16,6 +16,9 @@ func bench(ctx context.Context, args []string, log *slog.Logger) error {
 	if len(args) > 0 && args[0] == "burst" {
 		return burst(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "rollups" {
+		return benchRollups(ctx, args[1:])
+	}
 	if len(args) > 0 && args[0] == "shapes" {
 		return benchShapes(ctx, args[1:])
 	}

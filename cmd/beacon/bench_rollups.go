@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/metrics/metricsbench"
+	"github.com/beaconbi/beacon/warehouse"
+)
+
+// benchRollups times churn_rate by segment by month on the flat
+// customer_month table from the base table, from a rollup and from the
+// result cache, next to DuckDB running the same SQL directly, runs
+// interleaved; then an append of one month with its rollup refresh
+// against rebuilding the rollup whole and rewriting the table.
+func benchRollups(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench rollups", flag.ContinueOnError)
+	flatPath := fs.String("flat-db", "data/flat.duckdb", "DuckDB file of the flat table (written when missing or of another size)")
+	customers := fs.Int("customers", 1_000_000, "customers in the flat table")
+	months := fs.Int("months", 36, "months in the flat table")
+	runs := fs.Int("runs", 30, "timed runs of each path")
+	show := fs.Bool("show", false, "print the compiled SQL of both routes")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *flatPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	size := fmt.Sprintf("%dx%d", *customers, *months)
+	if have, _, _ := db.Meta(ctx, metricsbench.FlatSizeKey); have != size {
+		fmt.Printf("writing customer_month (%s) into %s\n", size, *flatPath)
+		if err := metricsbench.CreateFlat(ctx, db, *customers, *months); err != nil {
+			return err
+		}
+	}
+	if err := dropBenchMonth(ctx, db, *months); err != nil {
+		return err
+	}
+	m, err := metrics.ParseModel(metricsbench.FlatModelFile, metricsbench.FlatModel)
+	if err != nil {
+		return err
+	}
+	m.Rollups = append(m.Rollups, &metrics.Rollup{Name: "segment_month", Source: "customer_month", Grain: "month", Dimensions: []string{"segment"},
+		Measures: []string{"churned_customers", "customers_at_start", "balance_total", "customer_months", "balance_end"}})
+	cat, err := metrics.NewCatalog(ctx, m, db)
+	if err != nil {
+		return err
+	}
+	if err := cat.LoadValues(ctx, db); err != nil {
+		return err
+	}
+	fmt.Printf("flat table customer_month: %d customers x %d months; load average %s\n", *customers, *months, loadAverage())
+	start := time.Now()
+	built, err := metrics.BuildRollups(ctx, db, cat, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("rollup segment_month built whole: %d rows in %s\n", built[0].Rows, time.Since(start).Round(time.Millisecond))
+
+	base, err := metrics.NewEngine(db, cat, metrics.EngineConfig{CacheEntries: -1, QueryTimeout: 5 * time.Minute})
+	if err != nil {
+		return err
+	}
+	rolled, err := metrics.NewEngine(db, cat, metrics.EngineConfig{CacheEntries: -1, QueryTimeout: 5 * time.Minute})
+	if err != nil {
+		return err
+	}
+	cached, err := metrics.NewEngine(db, cat, metrics.EngineConfig{QueryTimeout: 5 * time.Minute})
+	if err != nil {
+		return err
+	}
+	for _, e := range []*metrics.Engine{rolled, cached} {
+		if _, err := e.RefreshRollupState(ctx); err != nil {
+			return err
+		}
+	}
+	end := metricsbench.FlatStart.AddDate(0, *months, -1)
+	q := metrics.Query{Metrics: []string{"churn_rate"}, Dimensions: []string{"segment"},
+		Time: &metrics.TimeSpec{Grain: "month", Start: metricsbench.FlatStart.Format(time.DateOnly), End: end.Format(time.DateOnly)}}
+	baseComp, err := base.Compile(q, nil)
+	if err != nil {
+		return err
+	}
+	rollComp, err := rolled.Compile(q, nil)
+	if err != nil {
+		return err
+	}
+	if len(rollComp.Rollups) == 0 {
+		return fmt.Errorf("the query was not routed to the rollup")
+	}
+	if *show {
+		fmt.Printf("base-table SQL:\n%s\n%v\nrollup SQL:\n%s\n%v\n", baseComp.SQL, baseComp.Args, rollComp.SQL, rollComp.Args)
+	}
+	direct := func(comp *metrics.Compiled) func() error {
+		return func() error {
+			return db.Read(ctx, func(c *sql.Conn) error {
+				rows, err := c.QueryContext(ctx, comp.SQL, comp.Args...)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				for rows.Next() {
+				}
+				return rows.Err()
+			})
+		}
+	}
+	run := func(e *metrics.Engine, want string) func() error {
+		return func() error {
+			r, err := e.Run(ctx, q, nil)
+			if err == nil && r.ServedFrom != want && !(want == "cache" && r.Cached) {
+				err = fmt.Errorf("served from %s (cached %v), want %s", r.ServedFrom, r.Cached, want)
+			}
+			return err
+		}
+	}
+	paths := []struct {
+		name string
+		fn   func() error
+	}{
+		{"Beacon, base table", run(base, metrics.ServedBase)},
+		{"DuckDB direct, base-table SQL", direct(baseComp)},
+		{"Beacon, rollup", run(rolled, metrics.ServedRollup)},
+		{"DuckDB direct, rollup SQL", direct(rollComp)},
+		{"Beacon, result cache", run(cached, "cache")},
+	}
+	// One run of each first, unmeasured, the cache filled before.
+	if _, err := cached.Run(ctx, q, nil); err != nil {
+		return err
+	}
+	for _, p := range paths {
+		if err := p.fn(); err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+	}
+	times := make([][]time.Duration, len(paths))
+	for i := 0; i < *runs; i++ {
+		for j, p := range paths {
+			t0 := time.Now()
+			if err := p.fn(); err != nil {
+				return fmt.Errorf("%s: %w", p.name, err)
+			}
+			times[j] = append(times[j], time.Since(t0))
+		}
+	}
+	fmt.Printf("churn_rate by segment by month, %d months x 6 segments, %d interleaved runs; load average %s\n", *months, *runs, loadAverage())
+	fmt.Printf("%-32s %10s %10s\n", "path", "p50", "p99")
+	for j, p := range paths {
+		fmt.Printf("%-32s %10s %10s\n", p.name, msOf(pct(times[j], 50)), msOf(pct(times[j], 99)))
+	}
+	return benchAppend(ctx, db, cat, rolled, *months)
+}
+
+// benchAppend appends one month (the last month again, a month later) with
+// its rollup refresh, then times what a load without incremental refresh
+// costs: the rollup rebuilt whole, and the table rewritten.
+func benchAppend(ctx context.Context, db *warehouse.DB, cat *metrics.Catalog, e *metrics.Engine, months int) error {
+	last := metricsbench.FlatStart.AddDate(0, months-1, 0)
+	dir, err := os.MkdirTemp("", "beacon-bench-append-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "month.parquet")
+	if err := db.WriteState(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, fmt.Sprintf(`COPY (SELECT * REPLACE (CAST(month + INTERVAL 1 MONTH AS DATE) AS month)
+			FROM customer_month WHERE month = DATE '%s') TO '%s' (FORMAT parquet)`, last.Format(time.DateOnly), file))
+		return err
+	}); err != nil {
+		return err
+	}
+	var built []metrics.RollupBuild
+	col, grain, _ := cat.TimePartitioning("customer_month")
+	t0 := time.Now()
+	st, err := db.Load(ctx, warehouse.LoadOptions{Table: "customer_month", Path: file, Append: true,
+		Partitioning: &warehouse.Partitioning{Column: col, Grain: grain}, AfterLoad: cat.AfterLoadHook(&built)})
+	if err != nil {
+		return err
+	}
+	incremental := time.Since(t0)
+	if err := e.Loaded(ctx, "customer_month"); err != nil {
+		return err
+	}
+	var refresh time.Duration
+	for _, b := range built {
+		refresh += b.Elapsed
+	}
+	t0 = time.Now()
+	if _, err := metrics.BuildRollups(ctx, db, cat, nil); err != nil {
+		return err
+	}
+	rebuild := time.Since(t0)
+	t0 = time.Now()
+	if err := db.WriteState(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "CREATE TABLE beacon_bench_rewrite AS SELECT * FROM customer_month"); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "DROP TABLE beacon_bench_rewrite")
+		return err
+	}); err != nil {
+		return err
+	}
+	rewrite := time.Since(t0)
+	fmt.Printf("append one month (%d rows, partitions %v) with its rollup refresh: %s (of which the rollup's %d period(s): %s); load average %s\n",
+		st.Rows, dates(st.Partitions), msOf(incremental), len(built[0].Periods), msOf(refresh), loadAverage())
+	fmt.Printf("without incremental refresh: rollup rebuilt whole %s; rewriting the %d-month table %s\n", msOf(rebuild), months+1, msOf(rewrite))
+	return dropBenchMonth(ctx, db, months)
+}
+
+// dropBenchMonth removes the month benchAppend adds, so the bench can run again.
+func dropBenchMonth(ctx context.Context, db *warehouse.DB, months int) error {
+	next := metricsbench.FlatStart.AddDate(0, months, 0)
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM customer_month WHERE month >= ?", next); err != nil {
+			return err
+		}
+		return warehouse.MarkTablesChanged(ctx, tx, "customer_month")
+	})
+}
+
+func msOf(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+
+func dates(ts []time.Time) string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Format("2006-01")
+	}
+	return strings.Join(out, ",")
+}
+
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
