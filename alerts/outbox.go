@@ -242,79 +242,96 @@ func (sc *Scheduler) hold(ctx context.Context, it *item, until time.Time) error 
 // flight. Each attempt is logged as "sending" and committed just before
 // its request, so that a crash leaves it in doubt (to be sent again under
 // the same idempotency key), never forgotten; its outcome is recorded when
-// it ends. The writes are grouped: the attempts started together are
-// logged in one transaction, and each outcome write records every
-// outcome that came in meanwhile. A slot is freed only when its outcome
-// is recorded, so at most Senders messages are ever in flight or
-// delivered but not yet known as delivered: all a crash can resend.
-// Items stopped mid-send by ctx stay "sending".
+// it ends. The writes are grouped: one transaction records every outcome
+// that came in since the last and logs the attempts that take their
+// slots. A slot is freed only when its outcome is recorded, so at most
+// Senders messages are ever in flight or delivered but not yet known as
+// delivered: all a crash can resend. Items stopped mid-send by ctx stay
+// "sending".
 func (sc *Scheduler) attempt(ctx context.Context, items []*item) ([]outcome, error) {
 	outs := make([]outcome, len(items))
 	done := make(chan int, len(items))
 	next, inflight := 0, 0
-	for next < len(items) || inflight > 0 {
+	var ended []int // outcomes not yet recorded
+	for {
+		var start []*item
 		if n := min(sc.cfg.Senders-inflight, len(items)-next); n > 0 && ctx.Err() == nil {
-			batch := items[next : next+n]
-			if err := sc.logSending(ctx, batch); err != nil {
+			start = items[next : next+n]
+		}
+		if len(start) > 0 || len(ended) > 0 {
+			if err := sc.writeAttempts(context.WithoutCancel(ctx), items, outs, ended, start); err != nil {
+				for ; inflight > 0; inflight-- {
+					<-done
+				}
 				return outs, err
 			}
-			for i := next; i < next+n; i++ {
-				go func() {
-					outs[i] = sc.sendOnce(ctx, items[i])
-					done <- i
-				}()
-			}
-			next, inflight = next+n, inflight+n
 		}
+		for i := next; i < next+len(start); i++ {
+			go func() {
+				outs[i] = sc.sendOnce(ctx, items[i])
+				done <- i
+			}()
+		}
+		next, inflight, ended = next+len(start), inflight+len(start), nil
 		if inflight == 0 {
-			break // stopping: nothing started is left
+			return outs, ctx.Err()
 		}
-		idx := []int{<-done}
+		ended = append(ended, <-done)
 		for more := true; more; {
 			select {
 			case i := <-done:
-				idx = append(idx, i)
+				ended = append(ended, i)
 			default:
 				more = false
 			}
 		}
-		inflight -= len(idx)
-		var its []*item
-		var got []outcome
-		for _, i := range idx {
-			its, got = append(its, items[i]), append(got, outs[i])
-		}
-		if err := sc.recordOutcomes(context.WithoutCancel(ctx), its, got); err != nil {
-			for ; inflight > 0; inflight-- {
-				<-done
-			}
-			return outs, err
-		}
+		inflight -= len(ended)
 	}
-	return outs, ctx.Err()
 }
 
-// logSending logs the items' next attempts as "sending", in one transaction.
-func (sc *Scheduler) logSending(ctx context.Context, items []*item) error {
-	start := sc.now()
-	keys := make([]string, len(items))
-	log := newTickWrites().deliveries
-	for i, it := range items {
+// writeAttempts records the outcomes of items[ended] and logs the next
+// attempts of start as "sending", in one transaction.
+func (sc *Scheduler) writeAttempts(ctx context.Context, items []*item, outs []outcome, ended []int, start []*item) error {
+	w := outcomeWrites()
+	for _, i := range ended {
+		it, o := items[i], outs[i]
+		switch o.status {
+		case "":
+			continue
+		case delRetry:
+			w.retry.add(it.Key, o.next)
+		default:
+			w.done.add(it.Key, o.status, o.at)
+		}
+		w.logs.add(it.Key, it.Attempts, o.status, o.code, clipAnswer(o.answer), o.at)
+	}
+	now := sc.now()
+	keys := make([]string, len(start))
+	sending := newTickWrites().deliveries
+	for i, it := range start {
 		keys[i] = it.Key
 		it.Attempts++
 		if it.FirstTry.IsZero() {
-			it.FirstTry = start
+			it.FirstTry = now
 		}
-		log.add(it.Key, it.Rule, it.Incident, it.Channel, it.Kind, it.Attempts, start, delSending, 0, "")
+		sending.add(it.Key, it.Rule, it.Incident, it.Channel, it.Kind, it.Attempts, now, delSending, 0, "")
 	}
 	err := sc.store.write(ctx, func(tx *sql.Tx) error {
+		for _, b := range []*rowBatch{w.done, w.retry, w.logs} {
+			if err := b.flushValues(ctx, tx); err != nil {
+				return err
+			}
+		}
+		if len(start) == 0 {
+			return nil
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE alert_outbox SET attempts = attempts + 1 WHERE list_contains(?, key)`, keys); err != nil {
 			return err
 		}
-		return log.flush(ctx, tx)
+		return sending.flush(ctx, tx)
 	})
 	if err != nil {
-		return fmt.Errorf("log delivery attempts: %w", err)
+		return fmt.Errorf("record delivery attempts: %w", err)
 	}
 	return nil
 }
@@ -349,41 +366,21 @@ func (sc *Scheduler) sendOnce(ctx context.Context, it *item) outcome {
 	return o
 }
 
-// recordOutcomes writes the attempts' outcomes: the outbox rows' new status or
-// next try, and the delivery log's rows.
-func (sc *Scheduler) recordOutcomes(ctx context.Context, items []*item, outs []outcome) error {
-	var done, retry, logs rowBatch
-	done = rowBatch{head: `UPDATE alert_outbox SET status = v.status, done_at = v.done_at FROM (VALUES`,
-		row: `(?::VARCHAR, ?::VARCHAR, ?::TIMESTAMPTZ)`, suffix: `) v(key, status, done_at) WHERE alert_outbox.key = v.key`}
-	retry = rowBatch{head: `UPDATE alert_outbox SET next_try = v.next_try FROM (VALUES`,
-		row: `(?::VARCHAR, ?::TIMESTAMPTZ)`, suffix: `) v(key, next_try) WHERE alert_outbox.key = v.key`}
-	logs = rowBatch{head: `UPDATE alert_deliveries SET status = v.status, http_status = v.code, answer = v.answer, happened_at = v.happened FROM (VALUES`,
-		row:    `(?::VARCHAR, ?::INTEGER, ?::VARCHAR, ?::INTEGER, ?::VARCHAR, ?::TIMESTAMPTZ)`,
-		suffix: `) v(key, attempt, status, code, answer, happened) WHERE alert_deliveries.key = v.key AND alert_deliveries.attempt = v.attempt AND alert_deliveries.status = 'sending'`}
-	for i, it := range items {
-		o := outs[i]
-		switch o.status {
-		case "":
-			continue
-		case delRetry:
-			retry.add(it.Key, o.next)
-		default:
-			done.add(it.Key, o.status, o.at)
-		}
-		logs.add(it.Key, it.Attempts, o.status, o.code, clipAnswer(o.answer), o.at)
+// attemptWrites are the statements that record attempts' outcomes.
+type attemptWrites struct {
+	done, retry, logs *rowBatch
+}
+
+func outcomeWrites() attemptWrites {
+	return attemptWrites{
+		done: &rowBatch{head: `UPDATE alert_outbox SET status = v.status, done_at = v.done_at FROM (VALUES`,
+			row: `(?::VARCHAR, ?::VARCHAR, ?::TIMESTAMPTZ)`, suffix: `) v(key, status, done_at) WHERE alert_outbox.key = v.key`},
+		retry: &rowBatch{head: `UPDATE alert_outbox SET next_try = v.next_try FROM (VALUES`,
+			row: `(?::VARCHAR, ?::TIMESTAMPTZ)`, suffix: `) v(key, next_try) WHERE alert_outbox.key = v.key`},
+		logs: &rowBatch{head: `UPDATE alert_deliveries SET status = v.status, http_status = v.code, answer = v.answer, happened_at = v.happened FROM (VALUES`,
+			row:    `(?::VARCHAR, ?::INTEGER, ?::VARCHAR, ?::INTEGER, ?::VARCHAR, ?::TIMESTAMPTZ)`,
+			suffix: `) v(key, attempt, status, code, answer, happened) WHERE alert_deliveries.key = v.key AND alert_deliveries.attempt = v.attempt AND alert_deliveries.status = 'sending'`},
 	}
-	err := sc.store.write(ctx, func(tx *sql.Tx) error {
-		for _, b := range []*rowBatch{&done, &retry, &logs} {
-			if err := b.flushValues(ctx, tx); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("record deliveries: %w", err)
-	}
-	return nil
 }
 
 func (sc *Scheduler) send(ctx context.Context, it *item) (notify.Receipt, error) {
