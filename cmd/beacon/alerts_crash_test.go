@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beaconbi/beacon/notify/notifytest"
 	"github.com/beaconbi/beacon/notify/webhook"
 	"github.com/beaconbi/beacon/warehouse"
 )
@@ -29,6 +32,8 @@ type crashReceiver struct {
 	failed   int
 	badSig   int
 	accepted map[string]int // idempotency key → 2xx answers given
+	mails    map[string]int // Message-ID → mails accepted
+	mailFail int
 	// kill, when set, SIGKILLs the current server; it is called from
 	// within a request, so the server dies mid-delivery.
 	kill      func()
@@ -68,6 +73,24 @@ func (rc *crashReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.accepted[key]++
 }
 
+// judgeMail is the mail server's answer to a message: like the webhook,
+// it refuses a third of them for now (451), and counts the others by
+// their Message-ID, which Beacon derives from the delivery key.
+func (rc *crashReceiver) judgeMail(data []byte) string {
+	m, err := mail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		return "554 5.6.0 unreadable message"
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.rng.IntN(3) == 0 {
+		rc.mailFail++
+		return "451 4.3.0 Try again later"
+	}
+	rc.mails[m.Header.Get("Message-ID")]++
+	return ""
+}
+
 func (rc *crashReceiver) killCount() int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
@@ -77,25 +100,31 @@ func (rc *crashReceiver) killCount() int {
 const crashSecret = "crash-test-secret-0123456789"
 
 // TestAlertDeliveryAcrossCrashes: a real beacon serve delivers one event
-// per breaching branch of four rules to a receiver that fails a third of
-// the time, and is killed with SIGKILL mid-delivery and restarted four
-// times. Every event arrives, and the receiver, keyed by the
-// Idempotency-Key header, counts each exactly once.
+// per breaching branch of four rules to a webhook receiver and to a mail
+// server, each failing a third of the time, and is killed with SIGKILL
+// mid-delivery and restarted four times. Every event arrives on both
+// channels, and each is counted exactly once: the webhook's by its
+// Idempotency-Key header, the mail's by its Message-ID.
 func TestAlertDeliveryAcrossCrashes(t *testing.T) {
 	db := copyBank(t)
 	branches := countBranches(t, db)
-	rc := &crashReceiver{rng: rand.New(rand.NewPCG(1, 2)), accepted: map[string]int{}, killEvery: 17, maxKills: 4}
+	rc := &crashReceiver{rng: rand.New(rand.NewPCG(1, 2)), accepted: map[string]int{}, mails: map[string]int{}, killEvery: 17, maxKills: 4}
 	hook := httptest.NewServer(rc)
 	defer hook.Close()
+	smtp := notifytest.NewSMTPServer(t)
+	smtp.OnData(rc.judgeMail)
+	t.Setenv("BEACON_SMTP_PASSWORD", notifytest.SMTPPassword)
 
 	const rules, senders = 4, 2
 	var b strings.Builder
-	fmt.Fprintf(&b, "channels:\n  - {name: receiver, type: webhook, url: %q, secret: \"${BEACON_TEST_HOOK_SECRET}\"}\nrules:\n", hook.URL)
+	fmt.Fprintf(&b, "channels:\n  - {name: receiver, type: webhook, url: %q, secret: \"${BEACON_TEST_HOOK_SECRET}\"}\n"+
+		"  - {name: mail, type: email, host: 127.0.0.1, port: %d, username: %s, ca_file: %q, from: beacon@bank.example, to: [ops@bank.example]}\nrules:\n",
+		hook.URL, smtp.Port, notifytest.SMTPUser, smtp.CAFile)
 	for i := 0; i < rules; i++ {
 		// Every branch breaches: one event per branch and rule.
 		fmt.Fprintf(&b, "  - id: r%d\n    name: rule %d\n    query: {metrics: [churn_rate], dimensions: [branch], time: {range: last_month}}\n"+
 			"    condition: {kind: threshold, above: -%d}\n    schedule: {cron: \"0 9 1 1 *\", time_zone: Asia/Shanghai}\n"+
-			"    channels: [{name: receiver}]\n    owner: {subject: ops}\n", i, i, i+1)
+			"    channels: [{name: receiver}, {name: mail}]\n    owner: {subject: ops}\n", i, i, i+1)
 	}
 	file := filepath.Join(t.TempDir(), "alerts.yaml")
 	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
@@ -122,7 +151,7 @@ func TestAlertDeliveryAcrossCrashes(t *testing.T) {
 			restarts++
 		}
 		rc.mu.Lock()
-		done := len(rc.accepted) == want && rc.kills == rc.maxKills
+		done := len(rc.accepted) == want && len(rc.mails) == want && rc.kills == rc.maxKills
 		rc.mu.Unlock()
 		if done {
 			break
@@ -143,8 +172,16 @@ func TestAlertDeliveryAcrossCrashes(t *testing.T) {
 		}
 		lost--
 	}
-	t.Logf("events %d, kills %d, starts %d, requests %d (failed on purpose %d), distinct events received %d (counted once each by Idempotency-Key), lost %d, resends after a kill left the answer unread %d",
-		want, rc.kills, restarts, rc.requests, rc.failed, len(rc.accepted), lost, redelivered)
+	mailAgain := 0
+	for _, n := range rc.mails {
+		mailAgain += n - 1
+	}
+	t.Logf("events %d per channel, kills %d, starts %d; webhook: requests %d (failed on purpose %d), distinct events received %d (counted once each by Idempotency-Key), lost %d, resends after a kill left the answer unread %d; e-mail: refused on purpose %d, distinct mails %d (by Message-ID), resent %d",
+		want, rc.kills, restarts, rc.requests, rc.failed, len(rc.accepted), lost, redelivered, rc.mailFail, len(rc.mails), mailAgain)
+	if len(rc.mails) != want {
+		t.Errorf("the mail server received %d distinct mails, want %d", len(rc.mails), want)
+	}
+	redelivered += mailAgain
 	if rc.badSig > 0 {
 		t.Errorf("%d requests were not signed correctly", rc.badSig)
 	}
@@ -156,7 +193,8 @@ func TestAlertDeliveryAcrossCrashes(t *testing.T) {
 	}
 	// A resend happens only for a message whose answer the killed server
 	// never read or never recorded: the one the kill landed in, when after
-	// acceptance (every other kill), and at most the other senders' slots.
+	// acceptance (every other kill), and at most the other senders' slots
+	// (webhook or mail).
 	if most := rc.kills/2 + rc.kills*(senders-1); redelivered > most {
 		t.Errorf("%d messages were accepted more than once; at most %d could be in doubt", redelivered, most)
 	}

@@ -45,6 +45,7 @@ type SMTPServer struct {
 	failData []string
 	failRcpt []string
 	messages []Mail
+	onData   func(data []byte) string
 }
 
 // Mail is one message the server accepted, with its session.
@@ -90,6 +91,14 @@ func (s *SMTPServer) FailRcpt(replies ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failRcpt = append(s.failRcpt, replies...)
+}
+
+// OnData has f judge each message before it is accepted: a reply such as
+// "451 4.3.0 Try again later" refuses it, "" accepts it.
+func (s *SMTPServer) OnData(f func(data []byte) string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onData = f
 }
 
 // Received returns the messages accepted so far.
@@ -198,6 +207,15 @@ func (s *SMTPServer) handle(c net.Conn) {
 			if r := s.pop(&s.failData); r != "" {
 				_ = tp.PrintfLine("%s", r)
 				continue
+			}
+			s.mu.Lock()
+			judge := s.onData
+			s.mu.Unlock()
+			if judge != nil {
+				if r := judge(data); r != "" {
+					_ = tp.PrintfLine("%s", r)
+					continue
+				}
 			}
 			cur.Data = data
 			s.mu.Lock()
