@@ -114,7 +114,9 @@ func BenchmarkChartCold(b *testing.B) {
 	}
 	var lat latencies
 	for b.Loop() {
-		r := New(Config{ECharts: ec})
+		// A browser's cold start on a loaded machine can take longer
+		// than the default render timeout.
+		r := New(Config{ECharts: ec, Timeout: 2 * time.Minute})
 		start := time.Now()
 		if _, err := r.RenderOption(b.Context(), titleOption("流失率"), ChartWidth, ChartHeight); err != nil {
 			b.Fatal(err)
