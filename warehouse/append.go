@@ -257,8 +257,19 @@ func stagedPartitions(ctx context.Context, tx *sql.Tx, table string, part *Parti
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the periods of the file (column %s): %w", part.Column, err)
 	}
+	if len(staged) == 0 {
+		return nil, nil, nil
+	}
+	// The table's rows are read only between the file's first and last
+	// periods, bounds given as constants so that DuckDB skips the row
+	// groups outside them instead of scanning the whole history.
+	lo, hi := staged[0], staged[len(staged)-1]
+	hi = map[string]time.Time{"day": hi.AddDate(0, 0, 1), "week": hi.AddDate(0, 0, 7), "month": hi.AddDate(0, 1, 0),
+		"quarter": hi.AddDate(0, 3, 0), "year": hi.AddDate(1, 0, 0)}[part.Grain]
+	col := QuoteIdent(part.Column)
 	overlap, err = read("SELECT DISTINCT " + trunc(part.Column) + " AS p FROM " + QuoteIdent(table) +
-		" WHERE " + trunc(part.Column) + " IN (SELECT DISTINCT " + trunc(part.Column) + " FROM beacon_load_staging) ORDER BY 1")
+		" WHERE " + col + " >= DATE '" + lo.Format(time.DateOnly) + "' AND " + col + " < DATE '" + hi.Format(time.DateOnly) + "'" +
+		" AND " + trunc(part.Column) + " IN (SELECT DISTINCT " + trunc(part.Column) + " FROM beacon_load_staging) ORDER BY 1")
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the periods %s holds: %w", table, err)
 	}
