@@ -495,7 +495,7 @@ func (v *validator) metricShapes(c *Catalog) {
 			case (mt.Type == "share" || mt.Type == "cumulative") && (d.Type == "share" || d.Type == "cumulative"):
 				v.fail(mt.Line, "build it on the underlying metric", "metric %s (%s) is built on %s (%s): windows cannot be nested", mt.Name, mt.Type, d.Name, d.Type)
 			case mt.Type == "cumulative" && d.Type != "simple":
-				v.fail(mt.Line, "give cumulative a measure: (a sum or count), not a "+d.Type+" metric", "metric %s would add up %s, a %s metric, over time", mt.Name, d.Name, d.Type)
+				v.fail(mt.Line, "give cumulative a measure: (a sum or count), not a "+string(d.Type)+" metric", "metric %s would add up %s, a %s metric, over time", mt.Name, d.Name, d.Type)
 			}
 		}
 	}
@@ -506,8 +506,8 @@ func (v *validator) metric(c *Catalog, mt *Metric) {
 	if mt.Type == "" {
 		mt.Type = "simple"
 	}
-	if !slices.Contains(metricTypes, mt.Type) {
-		v.fail(mt.Line, suggest(mt.Type, metricTypes), "%s: unknown type %q", what, mt.Type)
+	if !slices.Contains(metricTypes, string(mt.Type)) {
+		v.fail(mt.Line, suggest(string(mt.Type), metricTypes), "%s: unknown type %q", what, mt.Type)
 		return
 	}
 	if mt.Format == "" {

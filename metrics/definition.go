@@ -98,7 +98,7 @@ func (c *Catalog) Definition(m *Metric) Definition {
 
 func (c *Catalog) define(m *Metric) Definition {
 	d := Definition{Name: m.Name, Label: m.Label, Description: strings.TrimSpace(m.Description), Synonyms: m.Synonyms,
-		Owner: m.Owner, Format: m.Format, Version: m.Version, Type: m.Type}
+		Owner: m.Owner, Format: m.Format, Version: m.Version, Type: string(m.Type)}
 	var srcs []*source
 	addMeasure := func(ref string) string {
 		ms := c.measures[ref]

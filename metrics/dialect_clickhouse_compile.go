@@ -65,12 +65,12 @@ func indent(s string) string { return "\n  " + strings.ReplaceAll(s, "\n", "\n  
 // clickHouseRefusal names what the nested writer cannot compile.
 func (c *Catalog) clickHouseRefusal(needed []*Metric) error {
 	for _, m := range needed {
-		if m.Type != "derived" {
+		if m.Type != MetricDerived {
 			continue
 		}
 		e, _ := parseExpr(m.Expr)
 		for _, ref := range e.refs() {
-			if dep := c.metrics[ref]; dep != nil && dep.Type == "period_over_period" {
+			if dep := c.metrics[ref]; dep != nil && dep.Type == MetricPoP {
 				return beacon.Errorf(beacon.EINVALID, "metric %s is computed from the period-over-period metric %s, which the ClickHouse engine cannot compile; ask for %s itself", m.Name, ref, ref)
 			}
 		}
@@ -338,14 +338,14 @@ func (c *Catalog) nestedCombine(d Dialect, p *plan, parts []relation, keys, dimK
 	}
 	for _, m := range needed {
 		switch m.Type {
-		case "simple":
+		case MetricSimple:
 			extend(measureCol(m.Measure), m.Name)
-		case "ratio":
+		case MetricRatio:
 			extend(d.Divide(measureCol(m.Numerator), measureCol(m.Denominator)), m.Name)
-		case "derived":
+		case MetricDerived:
 			e, _ := parseExpr(m.Expr)
 			extend(e.sql(func(ref string) string { return "(" + d.Quote(ref) + ")" }), m.Name)
-		case "share":
+		case MetricShare:
 			x, tot := d.Quote(m.Metric), "tot__"+m.Name
 			var totKeys []string
 			totSQL := fmt.Sprintf("SELECT sum(%s) AS %s FROM (%s)", x, d.Quote(tot), indent(r.sql))
@@ -358,7 +358,7 @@ func (c *Catalog) nestedCombine(d Dialect, p *plan, parts []relation, keys, dimK
 			totals.sql = totSQL
 			r = joinUsing(d, r, "LEFT", totals, totKeys)
 			extend(d.Divide(x, d.Quote(tot)), m.Name)
-		case "cumulative":
+		case MetricCumulative:
 			x := ""
 			if m.Measure != "" {
 				x = measureCol(m.Measure)
@@ -441,13 +441,13 @@ func (c *Catalog) nestedSelect(w *sqlWriter, p *plan, rels map[string]relation, 
 	}
 	for _, m := range p.metrics {
 		q := d.Quote(m.Name)
-		if m.Type == "period_over_period" {
+		if m.Type == MetricPoP {
 			prev := d.Quote("p_" + m.Compare + "__" + m.Metric)
 			cols = append(cols, compareSQL(d, m.Output, d.Quote(m.Metric), prev)+" AS "+q)
 		} else {
 			cols = append(cols, q)
 		}
-		if p.compare == "" || m.Type == "period_over_period" {
+		if p.compare == "" || m.Type == MetricPoP {
 			continue
 		}
 		prev := d.Quote("p_" + p.compare + "__" + m.Name)

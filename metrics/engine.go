@@ -57,7 +57,7 @@ type EngineConfig struct {
 // NewEngine returns an engine over db and catalog.
 func NewEngine(db Store, catalog *Catalog, cfg EngineConfig) (*Engine, error) {
 	if cfg.Dialect == nil {
-		cfg.Dialect = DuckDB{}
+		cfg.Dialect = dialectOf(db) // a store on another engine names its dialect
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -31,7 +33,12 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	db, err := warehousetest.OpenDemo(1_500, 24)
+	// Benchmarks may ask for a larger bank (BEACON_CH_BENCH_CUSTOMERS).
+	customers := 1_500
+	if n, err := strconv.Atoi(os.Getenv("BEACON_CH_BENCH_CUSTOMERS")); err == nil && n > 0 {
+		customers = n
+	}
+	db, err := warehousetest.OpenDemo(customers, 24)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "generate test bank:", err)
 		os.Exit(1)
@@ -48,24 +55,29 @@ func TestMain(m *testing.M) {
 // shards starts two ClickHouse shards once and loads the bank into them;
 // the test skips where ClickHouse is missing, unless
 // BEACON_REQUIRE_CLICKHOUSE is set (CI sets it).
-func shards(t *testing.T) *clickhousetest.Cluster {
+func shards(t testing.TB) *clickhousetest.Cluster {
 	t.Helper()
 	clusterOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		wait := 90 * time.Second
+		if os.Getenv("BEACON_CH_BENCH_CUSTOMERS") != "" {
+			wait = 20 * time.Minute // a benchmark's larger bank
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
 		defer cancel()
 		cluster, clusterErr = clickhousetest.Start(ctx, 2)
 		if clusterErr != nil {
 			return
 		}
-		tables, err := bank.Tables(ctx)
+		// The tables the demo model reads.
+		m, err := metrics.ParseModel(models.DemoBankFile, models.DemoBank)
 		if err != nil {
 			clusterErr = err
 			return
 		}
 		var names []string
-		for n := range tables {
-			if warehouse.ValidTableName(n) == nil {
-				names = append(names, n)
+		for _, s := range m.Sources {
+			if !slices.Contains(names, s.Table) {
+				names = append(names, s.Table)
 			}
 		}
 		_, clusterErr = clickhouse.Copy(ctx, bank, names, clickhouse.Target{DSN: cluster.Admin, Shards: cluster.Shards, Cluster: cluster.Name})
@@ -80,7 +92,7 @@ func shards(t *testing.T) *clickhousetest.Cluster {
 }
 
 // engines are the demo model over DuckDB and over ClickHouse's read-only user.
-func engines(t *testing.T) (duck, house *metrics.Engine, store *clickhouse.Store) {
+func engines(t testing.TB) (duck, house *metrics.Engine, store *clickhouse.Store) {
 	c := shards(t)
 	ctx := context.Background()
 	store, err := clickhouse.Open(ctx, c.Reader)
@@ -119,7 +131,9 @@ func equalCell(a, b any) bool {
 }
 
 // sameResult fails t unless both engines returned the same columns and rows.
-func sameResult(t *testing.T, a, b *metrics.Result) {
+func sameResult(t *testing.T, a, b *metrics.Result) { t.Helper(); sameResultTB(t, a, b) }
+
+func sameResultTB(t testing.TB, a, b *metrics.Result) {
 	t.Helper()
 	if len(a.Columns) != len(b.Columns) {
 		t.Fatalf("columns: duckdb %d, clickhouse %d", len(a.Columns), len(b.Columns))

@@ -71,6 +71,16 @@ func TestFreeSQLOnClickHouse(t *testing.T) {
 	if err == nil || !strings.Contains(strings.ToLower(err.Error()), "readonly") {
 		t.Fatalf("the read-only user created a table: %v", err)
 	}
+	err = store.Read(ctx, func(conn *sql.Conn) error {
+		rows, err := conn.QueryContext(ctx, "SELECT * FROM numbers(2)")
+		if err == nil {
+			rows.Close()
+		}
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "readonly") {
+		t.Fatalf("the read-only user ran a table function: %v", err)
+	}
 	_ = duck
 }
 

@@ -1,0 +1,24 @@
+SELECT `period`, `active_customers`, `aum`
+FROM (
+  SELECT `period`, `customer_months__active_customer_count`, `customer_months__aum_end`, `active_customers`, `customer_months__aum_end` AS `aum` FROM (
+    SELECT `period`, `customer_months__active_customer_count`, `customer_months__aum_end`, `customer_months__active_customer_count` AS `active_customers` FROM (
+      SELECT toStartOfQuarter(`t__`) AS `period`, count(DISTINCT `m__active_customer_count`) AS `customer_months__active_customer_count`, sum(CASE WHEN `t__` = last_t THEN `m__aum_end` END) AS `customer_months__aum_end`
+      FROM (
+        SELECT `t__`, `m__active_customer_count`, `m__aum_end`, `bucket__`, `first_t`, `last_t`
+        FROM (
+          SELECT `t__`, `m__active_customer_count`, `m__aum_end`, toStartOfQuarter(`t__`) AS `bucket__` FROM (
+            SELECT toStartOfMonth(`month`) AS `t__`, (CASE WHEN (tx_count > 0) THEN ("customer_id") END) AS `m__active_customer_count`, ("aum") AS `m__aum_end` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2)
+          )
+        )
+        ALL INNER JOIN (
+          SELECT toStartOfQuarter(t) AS `bucket__`, min(t) AS first_t, max(t) AS last_t FROM (SELECT toStartOfMonth(raw) AS t FROM (SELECT DISTINCT `month` AS raw FROM `customer_months` WHERE `month` >= toDate($3) AND `month` < toDate($4))) GROUP BY `bucket__`
+        ) USING `bucket__`
+      )
+      GROUP BY `period`
+    )
+  )
+)
+ORDER BY `period` ASC NULLS LAST
+LIMIT 10001
+SETTINGS join_use_nulls = 1
+-- args: [2025-10-01 2026-10-01 2025-10-01 2026-10-01]
