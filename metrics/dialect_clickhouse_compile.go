@@ -243,15 +243,25 @@ func (c *Catalog) nestedSource(w *sqlWriter, p *plan, s *source, measures []*mea
 		r.sql = fmt.Sprintf("SELECT %s FROM %s%s", strings.Join(sel, ", "), col(n.Table), where)
 		return r
 	}
-	rows := nodeRel(s, timeFilter())
-	for i, st := range steps {
-		rows = joinUsing(d, rows, "LEFT", nodeRel(st.to, ""), []string{fmt.Sprintf("k%d__", i)})
+	mode := semiModeOf(p, s, measures)
+	// A source read alone (no joined dimension, no first/last bounds) is
+	// aggregated in the SELECT that reads its table, so that on a
+	// Distributed table each shard aggregates its own rows and sends only
+	// partial aggregates. Its key aliases are prefixed (g__), since an
+	// alias equal to a column name it reads fails on 18.16, and renamed
+	// outside. Otherwise the rows are read, joined, then aggregated.
+	direct := len(steps) == 0 && mode == semiNone
+	var rows relation
+	if !direct {
+		rows = nodeRel(s, timeFilter())
+		for i, st := range steps {
+			rows = joinUsing(d, rows, "LEFT", nodeRel(st.to, ""), []string{fmt.Sprintf("k%d__", i)})
+		}
 	}
 
 	// First/last measures: with no grain the window's first and last
 	// bucket are scalar subqueries; with a grain coarser than the source's
 	// each row is joined to its period's bounds.
-	mode := semiModeOf(p, s, measures)
 	t := col("t__")
 	period := ""
 	if p.grain != "" {
@@ -277,20 +287,40 @@ func (c *Catalog) nestedSource(w *sqlWriter, p *plan, s *source, measures []*mea
 		bound = func(which string) string { return which }
 	}
 
-	var sel, group []string
+	ref, alias := col, func(name string) string { return name }
+	var from string
+	var where []string
+	if !direct {
+		from = "(" + indent(rows.sql) + ")"
+	} else {
+		exprs := map[string]string{}
+		for _, x := range projs[s] {
+			exprs[x.name] = x.expr
+		}
+		ref = func(name string) string { return "(" + exprs[name] + ")" }
+		alias = func(name string) string { return "g__" + name }
+		from = col(s.Table)
+		if tf := timeFilter(); tf != "" {
+			where = append(where, strings.TrimPrefix(tf, " WHERE "))
+		}
+		if period != "" {
+			period = strings.ReplaceAll(period, t, ref("t__"))
+		}
+	}
+	var sel, group, rename []string
 	out := relation{}
 	if period != "" {
-		sel = append(sel, d.AddDate(period, win.shiftN, win.unit)+" AS "+col("period"))
-		group = append(group, col("period"))
+		sel = append(sel, d.AddDate(period, win.shiftN, win.unit)+" AS "+col(alias("period")))
+		group = append(group, col(alias("period")))
 		out.cols = append(out.cols, "period")
 	}
 	for _, dm := range p.dims {
-		sel = append(sel, col("d__"+dm.Name)+" AS "+col(dm.Name))
-		group = append(group, col(dm.Name))
+		sel = append(sel, ref("d__"+dm.Name)+" AS "+col(alias(dm.Name)))
+		group = append(group, col(alias(dm.Name)))
 		out.cols = append(out.cols, dm.Name)
 	}
 	for _, m := range measures {
-		v := col("m__" + m.Name)
+		v := ref("m__" + m.Name)
 		if mode != semiNone {
 			v = semiValue(m, v, t, bound)
 		}
@@ -298,19 +328,25 @@ func (c *Catalog) nestedSource(w *sqlWriter, p *plan, s *source, measures []*mea
 		sel = append(sel, aggSQL(m.Agg, v)+" AS "+col(name))
 		out.cols = append(out.cols, name)
 	}
-	var where []string
+	for i, c := range out.cols {
+		if i < len(group) {
+			rename = append(rename, col(alias(c))+" AS "+col(c))
+		} else {
+			rename = append(rename, col(c))
+		}
+	}
 	for _, f := range p.filters {
-		where = append(where, filterSQL(w, col("d__"+f.dim.Name), f))
+		where = append(where, filterSQL(w, ref("d__"+f.dim.Name), f))
 	}
 	for _, k := range scopeDims {
 		vals := make([]any, len(p.scope[k]))
 		for i, v := range p.scope[k] {
 			vals[i] = v
 		}
-		where = append(where, filterSQL(w, col("d__"+k), filterPlan{op: "in", values: vals}))
+		where = append(where, filterSQL(w, ref("d__"+k), filterPlan{op: "in", values: vals}))
 	}
 	var q strings.Builder
-	fmt.Fprintf(&q, "SELECT %s\nFROM (%s)", strings.Join(sel, ", "), indent(rows.sql))
+	fmt.Fprintf(&q, "SELECT %s\nFROM %s", strings.Join(sel, ", "), from)
 	if len(where) > 0 {
 		fmt.Fprintf(&q, "\nWHERE %s", strings.Join(where, " AND "))
 	}
@@ -318,6 +354,9 @@ func (c *Catalog) nestedSource(w *sqlWriter, p *plan, s *source, measures []*mea
 		fmt.Fprintf(&q, "\nGROUP BY %s", strings.Join(group, ", "))
 	}
 	out.sql = q.String()
+	if direct {
+		out.sql = fmt.Sprintf("SELECT %s FROM (%s)", strings.Join(rename, ", "), indent(out.sql))
+	}
 	return out, nil
 }
 

@@ -1,11 +1,12 @@
 SELECT `period`, `segment`, `churn_rate`
 FROM (
   SELECT `period`, `segment`, `customer_months__churned_customers`, `customer_months__customers_at_start`, toFloat64(`customer_months__churned_customers`) / nullIf(`customer_months__customers_at_start`, 0) AS `churn_rate` FROM (
-    SELECT `t__` AS `period`, `d__segment` AS `segment`, sum(`m__churned_customers`) AS `customer_months__churned_customers`, sum(`m__customers_at_start`) AS `customer_months__customers_at_start`
-    FROM (
-      SELECT toNullable(`segment`) AS `d__segment`, toStartOfMonth(`month`) AS `t__`, (CAST(churned AS INTEGER)) AS `m__churned_customers`, (CAST(active_at_start AS INTEGER)) AS `m__customers_at_start` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2)
+    SELECT `g__period` AS `period`, `g__segment` AS `segment`, `customer_months__churned_customers`, `customer_months__customers_at_start` FROM (
+      SELECT (toStartOfMonth(`month`)) AS `g__period`, (toNullable(`segment`)) AS `g__segment`, sum(((CAST(churned AS INTEGER)))) AS `customer_months__churned_customers`, sum(((CAST(active_at_start AS INTEGER)))) AS `customer_months__customers_at_start`
+      FROM `customer_months`
+      WHERE `month` >= toDate($1) AND `month` < toDate($2)
+      GROUP BY `g__period`, `g__segment`
     )
-    GROUP BY `period`, `segment`
   )
 )
 ORDER BY `period` ASC NULLS LAST, `segment` ASC NULLS LAST

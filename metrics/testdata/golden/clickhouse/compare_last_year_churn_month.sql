@@ -3,21 +3,23 @@ FROM (
   SELECT `period`, `customer_months__churned_customers`, `customer_months__customers_at_start`, `churn_rate`, `p_same_period_last_year__churn_rate`
   FROM (
     SELECT `period`, `customer_months__churned_customers`, `customer_months__customers_at_start`, toFloat64(`customer_months__churned_customers`) / nullIf(`customer_months__customers_at_start`, 0) AS `churn_rate` FROM (
-      SELECT `t__` AS `period`, sum(`m__churned_customers`) AS `customer_months__churned_customers`, sum(`m__customers_at_start`) AS `customer_months__customers_at_start`
-      FROM (
-        SELECT toStartOfMonth(`month`) AS `t__`, (CAST(churned AS INTEGER)) AS `m__churned_customers`, (CAST(active_at_start AS INTEGER)) AS `m__customers_at_start` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2)
+      SELECT `g__period` AS `period`, `customer_months__churned_customers`, `customer_months__customers_at_start` FROM (
+        SELECT (toStartOfMonth(`month`)) AS `g__period`, sum(((CAST(churned AS INTEGER)))) AS `customer_months__churned_customers`, sum(((CAST(active_at_start AS INTEGER)))) AS `customer_months__customers_at_start`
+        FROM `customer_months`
+        WHERE `month` >= toDate($1) AND `month` < toDate($2)
+        GROUP BY `g__period`
       )
-      GROUP BY `period`
     )
   )
   ALL LEFT JOIN (
     SELECT `period`, `churn_rate` AS `p_same_period_last_year__churn_rate` FROM (
       SELECT `period`, `customer_months__churned_customers`, `customer_months__customers_at_start`, toFloat64(`customer_months__churned_customers`) / nullIf(`customer_months__customers_at_start`, 0) AS `churn_rate` FROM (
-        SELECT addYears(`t__`, 1) AS `period`, sum(`m__churned_customers`) AS `customer_months__churned_customers`, sum(`m__customers_at_start`) AS `customer_months__customers_at_start`
-        FROM (
-          SELECT toStartOfMonth(`month`) AS `t__`, (CAST(churned AS INTEGER)) AS `m__churned_customers`, (CAST(active_at_start AS INTEGER)) AS `m__customers_at_start` FROM `customer_months` WHERE `month` >= toDate($3) AND `month` < toDate($4)
+        SELECT `g__period` AS `period`, `customer_months__churned_customers`, `customer_months__customers_at_start` FROM (
+          SELECT addYears((toStartOfMonth(`month`)), 1) AS `g__period`, sum(((CAST(churned AS INTEGER)))) AS `customer_months__churned_customers`, sum(((CAST(active_at_start AS INTEGER)))) AS `customer_months__customers_at_start`
+          FROM `customer_months`
+          WHERE `month` >= toDate($3) AND `month` < toDate($4)
+          GROUP BY `g__period`
         )
-        GROUP BY `period`
       )
     )
   ) USING `period`

@@ -1,11 +1,12 @@
 SELECT `period`, `segment`, `churned_customers`
 FROM (
   SELECT `period`, `segment`, `customer_months__churned_customers`, `customer_months__churned_customers` AS `churned_customers` FROM (
-    SELECT `t__` AS `period`, `d__segment` AS `segment`, sum(`m__churned_customers`) AS `customer_months__churned_customers`
-    FROM (
-      SELECT toNullable(`segment`) AS `d__segment`, toStartOfMonth(`month`) AS `t__`, (CAST(churned AS INTEGER)) AS `m__churned_customers` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2)
+    SELECT `g__period` AS `period`, `g__segment` AS `segment`, `customer_months__churned_customers` FROM (
+      SELECT (toStartOfMonth(`month`)) AS `g__period`, (toNullable(`segment`)) AS `g__segment`, sum(((CAST(churned AS INTEGER)))) AS `customer_months__churned_customers`
+      FROM `customer_months`
+      WHERE `month` >= toDate($1) AND `month` < toDate($2)
+      GROUP BY `g__period`, `g__segment`
     )
-    GROUP BY `period`, `segment`
   )
 )
 ORDER BY `period` ASC NULLS LAST, `segment` ASC NULLS LAST
