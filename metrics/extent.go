@@ -79,7 +79,7 @@ func readExtent(ctx context.Context, db Reader, src *source, loc *time.Location)
 	x := Extent{First: first, Last: last}
 	if hasSemiAdditive(src) && !strings.Contains(strings.ToUpper(src.timeType), "ZONE") && src.timeType != "TIMESTAMPTZ" {
 		var n int64
-		q := fmt.Sprintf("SELECT count(DISTINCT date_trunc('%s', %s)) FROM %s", src.Time.Grain, col, quoteIdent(src.Table))
+		q := fmt.Sprintf("SELECT count(DISTINCT %s) FROM %s", dialectOf(db).TruncDate(src.Time.Grain, col), quoteIdent(src.Table))
 		if err := db.Read(ctx, func(conn *sql.Conn) error { return conn.QueryRowContext(ctx, q).Scan(&n) }); err != nil {
 			return Extent{}, false, err
 		}
