@@ -141,6 +141,7 @@ func (s *Server) run(c *fiber.Ctx, q metrics.Query) error {
 	if err != nil {
 		return err
 	}
+	c.Locals(localSQL, res.SQL)
 	return sendResult(c, res)
 }
 

@@ -63,6 +63,9 @@ type Config struct {
 	// Reports are the declared reports under /reports/{name}; nil serves
 	// only the report of a query (/reports/query).
 	Reports *reports.Set
+	// SlowQuery logs requests that take longer at WARN with their SQL
+	// (0: DefaultSlowQuery; negative: off).
+	SlowQuery time.Duration
 }
 
 // ConnLimits are the connection-level bounds.
@@ -357,6 +360,7 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 	}
 	s.log.Info("request", "method", c.Method(), "path", c.Path(), "status", status,
 		"ms", float64(time.Since(start).Microseconds())/1000, "request_id", requestID(c))
+	s.logSlow(c, status, time.Since(start))
 	return err
 }
 

@@ -22,6 +22,9 @@ func bench(ctx context.Context, args []string, log *slog.Logger) error {
 	if len(args) > 0 && args[0] == "shapes" {
 		return benchShapes(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "load" {
+		return benchLoad(ctx, args[1:])
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	dbPath := fs.String("db", "data/bench.duckdb", "DuckDB file of the bench bank (generated when missing or different)")
 	iterations := fs.Int("iterations", 50, "timed runs per query and path")

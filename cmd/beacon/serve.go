@@ -28,6 +28,7 @@ type serveFlags struct {
 	conn                               server.ConnLimits
 	admission                          string
 	queueWait, shutdownGrace, lockWait time.Duration
+	slowQuery                          time.Duration
 	images                             imageFlags
 	engine                             engineFlags
 }
@@ -56,6 +57,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.queueWait, "queue-wait", 10*time.Second, "longest a request waits for a turn before a 503")
 	fs.DurationVar(&f.shutdownGrace, "shutdown-grace", 8*time.Second, "time from SIGTERM to exit: requests finish, then are stopped, then the database closes")
 	fs.DurationVar(&f.lockWait, "lock-wait", 15*time.Second, "how long to wait at start for another process to release the database file")
+	fs.DurationVar(&f.slowQuery, "slow-query", server.DefaultSlowQuery, "log requests slower than this at WARN with their SQL (negative: off)")
 	f.images.register(fs)
 	f.engine.register(fs, false)
 }
@@ -180,7 +182,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	}
 	srv, err := server.New(server.Config{Alerts: sched, Addr: f.addr, DB: db, Engine: engine, Chat: chat, Guard: queries.NewGuard(engine, lim.MaxRows),
 		UploadDir: uploadDir, Logger: log, Version: version, Conn: f.conn, Admission: adm, Dashboards: dashboards, Images: images.forServer(), Reports: reportSet,
-		SummaryLLM: summaryRewriter(), Auth: server.AuthConfig{Secret: []byte(f.secret), PublicKeyFile: f.pubKey, Issuer: f.issuer, Audience: f.audience}})
+		SummaryLLM: summaryRewriter(), SlowQuery: f.slowQuery, Auth: server.AuthConfig{Secret: []byte(f.secret), PublicKeyFile: f.pubKey, Issuer: f.issuer, Audience: f.audience}})
 	if err != nil {
 		return err
 	}
