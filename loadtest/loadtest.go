@@ -58,6 +58,10 @@ type Config struct {
 	PID int
 	// Timeout bounds one request (default 60s).
 	Timeout time.Duration
+	// Offset numbers this run's requests after another's, so that a
+	// second run against the same server sends uncached queries the first
+	// did not.
+	Offset int
 }
 
 // DefaultWeights: mostly dashboards answered from the cache, then ad hoc
@@ -137,7 +141,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 					return
 				}
 				kind := plan[i%len(plan)]
-				req, err := request(ctx, cfg, kind, i)
+				req, err := request(ctx, cfg, kind, cfg.Offset+i)
 				if err != nil {
 					mu.Lock()
 					rep.Failures = append(rep.Failures, err.Error())

@@ -34,20 +34,21 @@ func benchLoad(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	failed := 0
+	failed, sent := 0, 0
 	for _, c := range strings.Split(*clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(c))
 		if err != nil {
 			return fmt.Errorf("--clients: %q is not a number", c)
 		}
 		rep, err := loadtest.Run(ctx, loadtest.Config{BaseURL: *base, Token: *token, Clients: n, Requests: *requests,
-			Duration: *duration, Weights: weights, AsOf: *asOf, PID: *pid})
+			Duration: *duration, Weights: weights, AsOf: *asOf, PID: *pid, Offset: sent})
 		if err != nil {
 			return err
 		}
 		rep.Print(os.Stdout)
 		fmt.Println()
 		failed += len(rep.Failures)
+		sent += *requests
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d answers were server errors other than the documented 503", failed)
