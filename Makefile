@@ -86,12 +86,14 @@ test: deps browser clickhouse
 	$(GO) vet ./...
 	BEACON_REQUIRE_ASSETS=1 $(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) run ./cmd/beacon eval $(METRIC_SETS)
+	$(GO) run ./cmd/beacon eval --customers 5000 --min-accuracy 60 $(ROUTES)
 	$(GO) run ./cmd/beacon eval --min-accuracy 80 $(UNSEEN)
 	$(GO) run ./cmd/beacon eval --min-accuracy 0 --min-out-of-scope 90 $(UNSEEN_OPEN)
 
 # The ChatBI evaluation alone, listing every miss.
 eval: deps
 	$(GO) run ./cmd/beacon eval -v $(METRIC_SETS) $(UNSEEN)
+	$(GO) run ./cmd/beacon eval -v --customers 5000 --min-accuracy 0 $(ROUTES)
 
 # Query latency, cache and throughput over a 1,000,000-customer x 36-month bank.
 bench: build

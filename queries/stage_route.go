@@ -16,16 +16,16 @@ import (
 var (
 	// What-if: a condition (如果, if we) and something kept (挽回, keep).
 	reIf   = regexp.MustCompile(`如果|假如|假设|要是|倘若|若是|\bwhat if\b|\bif\b|\bsuppose\b|\bsupposing\b|\bimagine\b|\bwere to\b`)
-	reKeep = regexp.MustCompile(`挽回|留住|挽留|保住|留下|救回|\bkeep\b|\bkept\b|\bsave[ds]?\b|\bretain(?:ed)?\b|\bwin(?:s)? back\b|\bwon back\b|\bhold on to\b|\bhang on to\b|\brescue[ds]?\b`)
+	reKeep = regexp.MustCompile(`挽回|留住|挽留|保住|留下|救回|\bstay(?:ed)?\b|\bkeep\b|\bkept\b|\bsave[ds]?\b|\bretain(?:ed)?\b|\bwin(?:s)? back\b|\bwon back\b|\bhold on to\b|\bhang on to\b|\brescue[ds]?\b`)
 	// Uplift: whether retention actions worked.
-	reUplift = regexp.MustCompile(`效果|成效|有没有用|有用吗|有用没|管不管用|管用|起作用|奏效|见效|\buplift\b|\bwork(?:ed|s|ing)?\b|\beffective(?:ness)?\b|\beffects?\b|\bpa(?:y|id) off\b|\bmake a difference\b|\bmade a difference\b|\bimpact\b|\bhelp(?:ed)?\b`)
+	reUplift = regexp.MustCompile(`效果|成效|有效|值不值|值得|划算|\bworth (?:it|the money|the cost)\b|\bcost per\b|\bdid\b.*\b(?:keep|retain|save|stop|prevent|reduce)\b|有没有用|有用吗|有用没|管不管用|管用|起作用|奏效|见效|\buplift\b|\bwork(?:ed|s|ing)?\b|\beffective(?:ness)?\b|\beffects?\b|\bpa(?:y|id) off\b|\bmake a difference\b|\bmade a difference\b|\bimpact\b|\bhelp(?:ed)?\b`)
 	// Actions whose effect is asked: a retention word must be there for
 	// 效果 to mean the uplift view.
 	reRetentionWord = regexp.MustCompile(`挽留|挽回|回访|措施|活动|电话|外呼|优惠|减免|理财|\bretention\b|\bcalls?\b|\bcalling\b|\bactions?\b|\boffers?\b|\bwaivers?\b|\bcampaigns?\b|\boutreach\b|\binterventions?\b|\bsave desk\b`)
 	// The early-warning list: who is at risk of leaving.
-	reRiskList = regexp.MustCompile(`最可能流失|最有可能流失|可能流失|可能会流失|容易流失|有流失风险|流失风险|流失预警|预警|风险客户|高风险|中风险|低风险|失联|沉睡|休眠|不活跃|没有交易|无交易|没交易|没有动账|没有活动|无活动|\blikely to (?:leave|churn|go|close)\b|\bat risk\b|\bat-risk\b|\brisk list\b|\bwatch ?list\b|\bearly warning\b|\bflight risk\b|\babout to (?:leave|churn)\b|\bgoing to (?:leave|churn)\b|\b(?:might|could|may) (?:leave|churn)\b|\bhigh risk\b|\bhighest risk\b|\binactive\b|\bdormant\b|\bno activity\b|\bno transactions?\b|\bgone quiet\b|\bgone silent\b|\bdisengaged\b`)
+	reRiskList = regexp.MustCompile(`最可能流失|最有可能流失|可能流失|可能会流失|容易流失|快要流失|即将流失|要流失|有流失风险|流失风险|没动过账|没动账|没有动过|未动账|\bchurn risk\b|\brisk of (?:leaving|churn\w*)\b|\bmedium risk\b|\blow risk\b|\bmoderate risk\b|流失预警|预警|风险客户|高风险|中风险|低风险|失联|沉睡|休眠|不活跃|没有交易|无交易|没交易|没有动账|没有活动|无活动|\blikely to (?:leave|churn|go|close)\b|\bat risk\b|\bat-risk\b|\brisk list\b|\bwatch ?list\b|\bearly warning\b|\bflight risk\b|\babout to (?:leave|churn)\b|\bgoing to (?:leave|churn)\b|\b(?:might|could|may) (?:leave|churn)\b|\bhigh risk\b|\bhighest risk\b|\binactive\b|\bdormant\b|\bno activity\b|\bno transactions?\b|\bgone quiet\b|\bgone silent\b|\bdisengaged\b`)
 	// A count asked: 多少, how many.
-	reCountAsked = regexp.MustCompile(`多少|几个|几位|几人|数量|人数|总数|\bhow many\b|\bnumber of\b|\bcount\b|\btotal\b`)
+	reCountAsked = regexp.MustCompile(`多少|几个|几位|几人|数量|人数|总数|客户数|户数|\bhow many\b|\bnumber of\b|\bcount\b|\btotal\b`)
 	// A list asked: 哪些, 名单, who.
 	reListAsked = regexp.MustCompile(`哪些|哪几|名单|清单|列表|明细|是谁|有谁|\bwho\b|\bwhich\b|\blist\b|\bnames?\b|\bshow me the\b`)
 	// Expected churn: the future count of leavers the scores foresee.
@@ -37,15 +37,15 @@ var (
 	reTierLow    = regexp.MustCompile(`低风险|\blow risk\b|\blow tier\b`)
 	// N months without activity: 3个月没有交易, inactive for 6 months.
 	reInactiveZH  = regexp.MustCompile(`(` + countPattern + `)\s*个?月(?:以上|及以上|或以上|或更久|多)?\s*(?:都|均|一直|内|里|以来)?\s*(?:没有|没|无|未|不)`)
-	reInactiveZH2 = regexp.MustCompile(`(?:失联|沉睡|休眠|不活跃|没有交易|无交易|没有活动|无活动|没有动账)\s*(?:超过|达到|满|已)?\s*(` + countPattern + `)\s*个?月`)
+	reInactiveZH2 = regexp.MustCompile(`(?:失联|沉睡|休眠|不活跃|没有交易|无交易|没有活动|无活动|没有动账|没动过账)\s*(?:超过|达到|满|已)?\s*(` + countPattern + `)\s*个?月`)
 	reInactiveEN  = regexp.MustCompile(`(?:inactive|dormant|no activity|no transactions?|not transacted|gone quiet|silent|without (?:any )?(?:activity|transactions?))\s+(?:for|in|over)?\s*(?:the\s+)?(?:last\s+|past\s+)?(?:at least\s+|more than\s+|over\s+)?(` + countPattern + `)\+?\s*months?`)
 	reInactiveEN2 = regexp.MustCompile(`(` + countPattern + `)\+?\s*months?\s+(?:or more\s+)?(?:of\s+)?(?:inactivity|without (?:any )?(?:activity|transactions?)|with no (?:activity|transactions?)|inactive|dormant)`)
-	reInactive    = regexp.MustCompile(`失联|沉睡|休眠|不活跃|没有交易|无交易|没交易|没有活动|无活动|没有动账|\binactive\b|\bdormant\b|\bno activity\b|\bno transactions?\b|\bgone quiet\b|\bgone silent\b`)
+	reInactive    = regexp.MustCompile(`失联|沉睡|休眠|不活跃|没有交易|无交易|没交易|没有活动|无活动|没有动账|没动过账|没动账|没有动过|未动账|\binactive\b|\bdormant\b|\bno activity\b|\bno transactions?\b|\bgone quiet\b|\bgone silent\b`)
 	// A count of customers: top 20, 前20名, 20个客户.
-	reRouteN = regexp.MustCompile(`(?:前|top\s*|first\s+|最高的\s*|highest\s+|riskiest\s+)(` + countPattern + `)\b|(` + countPattern + `)\s*(?:名|个|位|户|家)?\s*(?:客户|customers|clients|people)|(` + countPattern + `)\s*(?:名|位|户)|(` + countPattern + `)\s*个\s*[^月\s]|\b(` + countPattern + `)\s+(?:[a-z]+\s+){0,4}(?:customers|clients|people|accounts)\b`)
+	reRouteN = regexp.MustCompile(`(?:前|top\s*|first\s+|最高的\s*|highest\s+|riskiest\s+)(` + countPattern + `)\b|(` + countPattern + `)\s*(?:名|个|位|户|家)?\s*(?:客户|customers|clients|people)|(` + countPattern + `)\s*(?:名|位|户)|(` + countPattern + `)\s*个\s*[^月\s]|\b(` + countPattern + `)\s+(?:[a-z]+\s+){0,4}(?:customers|clients|people|accounts|members|users|ones)\b`)
 	// The words of the routes themselves, blanked before the account.
-	reRouteWords = regexp.MustCompile(`如果|假如|假设|要是|倘若|若是|我们|咱们|能|能够|可以|会|将会|将|大概|大约|预计|预期|预测|估计|挽回|留住|挽留|保住|留下|救回|效果|成效|有没有用|有用吗|有用没|管不管用|管用|有用|没用|用|起作用|奏效|见效|怎么样|如何|好不好|到底|究竟|流失|离开|走掉|销户|可能|有可能|最|风险|预警|名单|清单|列表|明细|客户|客群|最近|之后|以后|接下来|打电话|打给|致电|联系|回访|外呼|采取|开展|做|给|对|把|他们|她们|这些|那些|谁|哪些|人|位|名|户|个|多少|几|金额|资产|钱|失联|沉睡|休眠|不活跃|没有|没|无|未|交易|动账|活动|以上|超过|达到|满|都|一直|内|里|以来|及|或更久|月|个月|措施|活动|行动|电话|提升|带来|的|了|吗|呢|什么|导致|造成|引起|原因|为什么|为何|怎么回事|怎么会|归因|驱动因素|分析|解释|说明|变化|变动|变了|变|拆开|拆分|拆|分解|细分|看|主要|来自|贡献|` +
-		`\bwhat if\b|\bif\b|\bsuppose\b|\bsupposing\b|\bimagine\b|\bwere to\b|\bwe\b|\bour\b|\bcall(?:ed|ing|s)?\b|\bphone(?:d)?\b|\bcontact(?:ed)?\b|\breach(?:ed)? out to\b|\boffer(?:ed)?\b|\btarget(?:ed)?\b|\bgive\b|\bwould\b|\bcould\b|\bcan\b|\bshould\b|\bwill\b|\bhow many\b|\bhow much\b|\bkeep\b|\bkept\b|\bsave[ds]?\b|\bretain(?:ed)?\b|\bwin(?:s)? back\b|\bwon back\b|\bhold on to\b|\brescue[ds]?\b|\bat risk\b|\bat-risk\b|\brisk(?:iest|y)?\b|\blikely\b|\bto\b|\bleav(?:e|ing)\b|\bchurn(?:ed|ing|ers)?\b|\bgo\b|\bclose\b|\bleavers\b|\bdid\b|\bdo\b|\bdoes\b|\bwork(?:ed|s|ing)?\b|\beffective(?:ness)?\b|\beffects?\b|\buplift\b|\bpa(?:y|id) off\b|\bmake a difference\b|\bmade a difference\b|\bimpact\b|\bhelp(?:ed)?\b|\bretention\b|\bactions?\b|\bcampaigns?\b|\boutreach\b|\binterventions?\b|\bwaivers?\b|\bcustomers?\b|\bclients?\b|\bpeople\b|\bwho\b|\bwhich\b|\blist\b|\bnames?\b|\bwatch ?list\b|\bearly warning\b|\bflight\b|\babout\b|\bgoing\b|\bmight\b|\bmay\b|\bhigh(?:est)?\b|\bmedium\b|\bmoderate\b|\blow\b|\btier\b|\bmost\b|\bthe\b|\bthem\b|\bthose\b|\bthese\b|\binactive\b|\bdormant\b|\bno\b|\bactivity\b|\binactivity\b|\btransactions?\b|\btransacted\b|\bnot\b|\bwithout\b|\bany\b|\bgone\b|\bquiet\b|\bsilent\b|\bdisengaged\b|\bfor\b|\bin\b|\bover\b|\blast\b|\bpast\b|\bat least\b|\bmore than\b|\bor more\b|\bmonths?\b|\bof\b|\baum\b|\bassets?\b|\bmoney\b|\bdeposits?\b|\bexpected\b|\bexpect\b|\bforecast\w*|\bpredict\w*|\bproject(?:ed|ion)\b|\bnext\b|\bwhy\b|\bwhat\b|\bcaused?\b|\bdrove\b|\bdriv(?:e|ing|ers?)\b|\bbehind\b|\breasons?\b|\bexplain\b|\bbreak\b|\bmove[ds]?\b|\bchange[ds]?\b|\bwent\b|\bso\b|\bmuch\b`)
+	reRouteWords = regexp.MustCompile(`如果|假如|假设|要是|倘若|若是|我们|咱们|能|能够|可以|会|将会|将|大概|大约|预计|预期|预测|估计|挽回|留住|挽留|保住|留下|救回|效果|成效|有没有用|有用吗|有用没|管不管用|管用|有用|没用|用|有效|值不值|值得|划算|反而|快要|即将|要|任何|一份|份|给我|挑|选|最危险|危险|一遍|遍|联系|列一下|列|动过账|动过|动账|过|哪种|对比|一下|起作用|奏效|见效|怎么样|如何|好不好|到底|究竟|流失|离开|走掉|销户|可能|有可能|最|风险|预警|名单|清单|列表|明细|客户|客群|最近|之后|以后|接下来|打电话|打给|致电|联系|回访|外呼|采取|开展|做|给|对|把|他们|她们|这些|那些|谁|哪些|人|位|名|户|个|多少|几|金额|资产|钱|失联|沉睡|休眠|不活跃|没有|没|无|未|交易|动账|活动|以上|超过|达到|满|都|一直|内|里|以来|及|或更久|月|个月|措施|活动|行动|电话|提升|带来|的|了|吗|呢|什么|导致|造成|引起|原因|为什么|为何|怎么回事|怎么会|归因|驱动因素|分析|解释|说明|变化|变动|变了|变|拆开|拆分|拆|分解|细分|看|主要|来自|贡献|` +
+		`\bwhat if\b|\bif\b|\bsuppose\b|\bsupposing\b|\bimagine\b|\bwere to\b|\bwe\b|\bour\b|\bcall(?:ed|ing|s)?\b|\bphone(?:d)?\b|\bcontact(?:ed)?\b|\breach(?:ed)? out to\b|\boffer(?:ed)?\b|\btarget(?:ed)?\b|\bgive\b|\bwould\b|\bcould\b|\bcan\b|\bshould\b|\bwill\b|\bhow many\b|\bhow much\b|\bkeep\b|\bkept\b|\bsave[ds]?\b|\bretain(?:ed)?\b|\bwin(?:s)? back\b|\bwon back\b|\bhold on to\b|\brescue[ds]?\b|\bat risk\b|\bat-risk\b|\brisk(?:iest|y)?\b|\blikely\b|\bto\b|\bleav(?:e|ing)\b|\bchurn(?:ed|ing|ers)?\b|\bgo\b|\bclose\b|\bleavers\b|\bdid\b|\bdo\b|\bdoes\b|\bwork(?:ed|s|ing)?\b|\beffective(?:ness)?\b|\beffects?\b|\buplift\b|\bpa(?:y|id) off\b|\bmake a difference\b|\bmade a difference\b|\bimpact\b|\bhelp(?:ed)?\b|\bretention\b|\bactions?\b|\bcampaigns?\b|\boutreach\b|\binterventions?\b|\bwaivers?\b|\bcustomers?\b|\bclients?\b|\bpeople\b|\bwho\b|\bwhich\b|\blist\b|\bnames?\b|\bwatch ?list\b|\bearly warning\b|\bflight\b|\babout\b|\bgoing\b|\bmight\b|\bmay\b|\bhigh(?:est)?\b|\bmedium\b|\bmoderate\b|\blow\b|\btier\b|\bmost\b|\bthe\b|\bthem\b|\bthose\b|\bthese\b|\binactive\b|\bdormant\b|\bno\b|\bactivity\b|\binactivity\b|\btransactions?\b|\btransacted\b|\bnot\b|\bwithout\b|\bany\b|\bgone\b|\bquiet\b|\bsilent\b|\bdisengaged\b|\bfor\b|\bin\b|\bover\b|\blast\b|\bpast\b|\bat least\b|\bmore than\b|\bor more\b|\bmonths?\b|\bof\b|\baum\b|\bassets?\b|\bmoney\b|\bdeposits?\b|\bexpected\b|\bexpect\b|\bforecast\w*|\bpredict\w*|\bproject(?:ed|ion)\b|\bnext\b|\bwhy\b|\bwhat\b|\bactually\b|\breally\b|\befforts?\b|\bprogram(?:me)?s?\b|\binitiatives?\b|\bworth\b|\bmoney\b|\bextra\b|\beach\b|\bus\b|\bcosts?\b|\bstay(?:ed)?\b|\bstop\b|\bprevent\b|\bfrom\b|\bbased on\b|\bscores?\b|\bmembers?\b|\bits\b|\bplease\b|\bphone[ds]?\b|\bimprov\w*|\bworsen\w*|\breason\b|\bbehind\b|\blose\b|\bmore\b|\bfewer\b|\bless\b|\bhigher\b|\blower\b|\bcaused?\b|\bdrove\b|\bdriv(?:e|ing|ers?)\b|\bbehind\b|\breasons?\b|\bexplain\b|\bbreak\b|\bmove[ds]?\b|\bchange[ds]?\b|\bwent\b|\bso\b|\bmuch\b`)
 )
 
 // Metrics a route question may name as part of its intent: 流失 in
@@ -71,7 +71,7 @@ const (
 func (o *Offline) readRoute(r *reading) bool {
 	n := routeText(r)
 	switch {
-	case reIf.MatchString(n) && reKeep.MatchString(n):
+	case reKeep.MatchString(n) && (reIf.MatchString(n) || reWould.MatchString(n) && routeCount(n) > 0):
 		return o.routeWhatIf(r)
 	case reActNow.MatchString(n) && !reIf.MatchString(n):
 		o.refuse(r.plan, "", nil)
@@ -84,7 +84,15 @@ func (o *Offline) readRoute(r *reading) bool {
 		return o.routeUplift(r)
 	case o.expectedChurn(r):
 		return false
-	case reRiskList.MatchString(n) && !o.highRiskCount(r):
+	case reTierHigh.MatchString(n) && reCountAsked.MatchString(n) && !reListAsked.MatchString(n):
+		// How many are at high risk is the governed count, with its
+		// breakdowns, not the list's total.
+		if o.highRiskCount(r) {
+			return false
+		}
+		return r.clarify(r.say("「%s」的数量需要指标「high_risk_customers」，目录中还没有它；可以问高风险客户名单，名单会给出总数。",
+			"Counting %q needs the metric high_risk_customers, which the catalog does not have yet; you can ask for the high-risk list, which gives its total.", strings.TrimSpace(reTierHigh.FindString(n))))
+	case reRiskList.MatchString(n):
 		return o.routeRiskList(r)
 	}
 	return false
@@ -262,9 +270,6 @@ func inactiveMonths(text string) int {
 // high risk, and sends it to the high_risk_customers metric.
 func (o *Offline) highRiskCount(r *reading) bool {
 	n := r.norm
-	if !reTierHigh.MatchString(n) || !reCountAsked.MatchString(n) || reListAsked.MatchString(n) {
-		return false
-	}
 	if _, ok := o.cat.Metric(metricHighRisk); !ok {
 		return false
 	}
@@ -321,7 +326,10 @@ func (o *Offline) routeExplain(r *reading) bool {
 	why := strings.TrimSpace(reWhy.FindString(r.text) + reCause.FindString(r.text))
 	premise := premiseWord(r.question)
 	periods := r.time.ExtraRange != "" || r.time.Compare != ""
-	moved := reRose.MatchString(r.norm) || reFell.MatchString(r.norm) || reSurge.MatchString(r.norm) || reSlump.MatchString(r.norm) || reMove.MatchString(r.norm)
+	// A comparative with one period named (lose more customers last month)
+	// is a move against the period before.
+	compared := (reHigher.MatchString(r.norm) || reLower.MatchString(r.norm)) && (r.time.Range != "" || r.time.Start != "")
+	moved := compared || reGoodBad.MatchString(r.norm) || reRose.MatchString(r.norm) || reFell.MatchString(r.norm) || reSurge.MatchString(r.norm) || reSlump.MatchString(r.norm) || reMove.MatchString(r.norm)
 	if !moved && !periods {
 		// Why a level is what it is (为什么这么高) is not a change between
 		// two periods, which is what explain decomposes.
@@ -345,6 +353,19 @@ func (o *Offline) routeExplain(r *reading) bool {
 			"%q: the change of which metric? Name it (for example \"why did churn rate rise last month\").", why))
 	case len(names) > 1:
 		return r.clarify(r.say("一次只解释一个指标的变化：%s，请选一个。", "I explain one metric's change at a time: %s. Pick one.", strings.Join(o.labels(r.plan.Lang, names), "、")), names...)
+	}
+	if m := reGoodBad.FindString(r.norm); m != "" && premise == "" {
+		// The catalog does not say which way is better for a metric, so a
+		// premise of "improved" cannot be checked: ask for the direction.
+		return r.clarify(r.say("「%s」是指上升还是下降？Beacon 不知道这个指标哪个方向更好，请写明（例如「为什么上个月流失率下降了」）。",
+			"%q: did it rise or fall? Beacon does not know which way is better for this metric; say which (for example \"why did churn fall last month\").", strings.TrimSpace(m)))
+	}
+	for _, w := range r.words {
+		if w.kind == kindMetric && w.entity && reChurnWord.MatchString(r.norm) {
+			// "lose more customers": customers names what is counted, and
+			// losing them is another count; ask rather than explain the wrong one.
+			return r.clarify(r.say("「%s」要解释的是哪个数：客户数，还是流失客户数？请写明指标。", "%q: explain which count, customers or customers lost? Name the metric.", w.surface))
+		}
 	}
 	m, _ := o.cat.Metric(names[0])
 	if m == nil || !o.timed[names[0]] {
@@ -498,13 +519,17 @@ func (o *Offline) explainPeriods(r *reading, req *risk.ExplainRequest) bool {
 }
 
 var (
+	// Better or worse: which way that is depends on the metric.
+	reGoodBad = regexp.MustCompile(`改善|好转|恶化|变差|变好|\bimprov\w*|\bworsen\w*|\bdeteriorat\w*|\bgot (?:better|worse)\b`)
+	// A hypothetical without 如果: 能挽回多少, how many would stay.
+	reWould = regexp.MustCompile(`能|可以|\bwould\b|\bcould\b|\bcan we\b`)
 	// A move asked about without a direction: 变化, change.
 	reMove = regexp.MustCompile(`变化|变动|变了|波动|突然|异动|\bchang(?:e|ed|es|ing)\b|\bmov(?:e|ed|es|ing)\b|\bswings?\b|\bshift(?:ed|s)?\b`)
 	// Moves with a direction beyond the guard's words.
-	reSurge = regexp.MustCompile(`飙升|激增|猛增|暴涨|\bspik\w*|\bsurg\w*|\bsoar\w*|\bclimb\w*`)
-	reSlump = regexp.MustCompile(`骤降|暴跌|锐减|\bplung\w*|\bplummet\w*|\bslump\w*|\bdips?\b|\bdipped\b|\bshr[iu]nk\w*`)
+	reSurge = regexp.MustCompile(`变多|增多|多了|上去了?|上来了|走高|飙升|激增|猛增|暴涨|\bspik\w*|\bsurg\w*|\bsoar\w*|\bclimb\w*`)
+	reSlump = regexp.MustCompile(`变少|少了|下来了|骤降|暴跌|锐减|\bplung\w*|\bplummet\w*|\bslump\w*|\bdips?\b|\bdipped\b|\bshr[iu]nk\w*`)
 	// Asking what caused a move: 什么导致, what drove.
-	reCause = regexp.MustCompile(`什么导致|导致了?|造成了?|引起了?|是什么让|\bwhat (?:led to|is behind|was behind|explains)\b|\bbehind the\b|\bexplain\b`)
+	reCause = regexp.MustCompile(`怎么反而|怎么又|怎么突然|怎么就|什么导致|导致了?|造成了?|引起了?|是什么让|\bwhat (?:led to|is behind|was behind|explains)\b|\bbehind the\b|\bexplain\b`)
 	// An order to act on customers now, not a question.
 	reActNow = regexp.MustCompile(`^\s*(?:please\s+)?(?:call|phone|ring|contact|text|message|notify|email|reach out to)\b|马上|立刻|立即|现在就|赶紧|^\s*(?:请)?(?:给|对)\S*(?:打电话|发短信|发消息)`)
 	// A comparison that states a direction: 比9月高, higher than.
@@ -515,7 +540,7 @@ var (
 	// 按风险等级, by tier: the uplift view's third grouping.
 	reByTier = regexp.MustCompile(`风险等级|风险层级|\btiers?\b`)
 	// Calling customers names the call action of the catalog, if any.
-	reCalls = regexp.MustCompile(`打电话|电话|致电|外呼|\bcalls?\b|\bcalled\b|\bcalling\b|\bphone(?:d)?\b|\bring\b`)
+	reCalls = regexp.MustCompile(`打电话|电话|致电|外呼|\bcalls?\b|\bcalled\b|\bcalling\b|\bphone(?:d|s)?\b|\bring\b`)
 )
 
 func (o *Offline) routeUplift(r *reading) bool {
