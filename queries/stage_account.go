@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/beaconbi/beacon/metrics"
 )
 
 var reGroup = regexp.MustCompile(`分布|拆开|拆分|细分|分开|分别|按|分|(?:这|那)?[两三四五六七八九十几]+\s*(?:种|个|类|家|项|大)|各个|各|每个|每一个|每家|不同|\bby\b|\bper\b|for each|broken down by|across|split by|each`)
@@ -28,7 +30,8 @@ func (o *Offline) account(r *reading) bool {
 	}
 	r.text = consume(r.text, reUnitAsked, func([]string) bool { return true })
 	w := leftover(r.text, o.lx.nouns)
-	if w != "" && !isDigits(w) && (o.adoptCount(r, w) || r.headNoun(o, w) || o.partOfMetricName(r, w) || o.rowNoun(r, w) || r.dimensionTail(w)) {
+	if w != "" && !isDigits(w) && (o.adoptCount(r, w) || r.headNoun(o, w) || o.partOfMetricName(r, w) || o.rowNoun(r, w) || r.dimensionTail(w) ||
+		o.echoOfMetric(r, w) || o.verbOfValue(r, w) || r.countedNoun(o, w)) {
 		return o.account(r)
 	}
 	switch {
@@ -59,7 +62,7 @@ var zhFillers = []string{
 	"全年", "整年", "咱们", "咱", "开户", "办理", "排", "只看", "只", "仅", "换成", "改成", "换", "再", "呢", "如何了", "给", "出", "来", "把", "按照", "按着",
 	"帮忙", "麻烦", "劳驾", "您好", "你好", "谢谢", "辛苦", "拉一下", "拉", "看下", "瞧瞧", "瞅瞅", "想看", "需要", "我要", "要",
 	"区", "地区", "那边", "这边", "一带", "花了", "花", "钱", "多少钱", "带来", "带上", "持有", "拥有", "通过", "这段时间", "那段时间", "段时间", "其他", "其余", "剩下", "用户", "会员", "人群", "群体", "的话", "件", "张", "笔", "带", "到期", "收到", "产生", "列出来", "列出", "附上", "加上",
-	"地", "城", "那些", "这些", "仍然", "依然", "至今", "它们", "他们", "一共", "多大", "多高", "多低", "怎么回事", "走", "了吗", "没有", "吧", "哦", "嗯", "拉", "出来",
+	"提交", "提出", "发起", "地", "城", "那些", "这些", "仍然", "依然", "至今", "它们", "他们", "一共", "多大", "多高", "多低", "怎么回事", "走", "了吗", "没有", "吧", "哦", "嗯", "拉", "出来",
 }
 
 var enFillers = strings.Fields(`compared ones placed place placing separately individually whole during earning earn earns pay pays paying paid made make makes use uses using used users user members member people persons aged filed file files sold sell sells selling issued written belong belongs belonging respectively what whats what's is are was were be been the a an of in on at for to from and or with our my we us me i you
@@ -72,7 +75,7 @@ if then also too only just any some more less much many most top bottom among en
 which what whose has had across within inside out into as at by vs instead about how now same give me please kindly let see view trend
 hi hello hey thanks thank quick quickly pull fetch grab check need needs want wanted wondering question pls plz kindly team
 hold holds holding holder holders who whom acquired acquire onboarded joined combined together sum summed through via changing take took taken taking look looks looked looking like
-breakdowns along plus with including included ranked rank ranking biggest smallest highest lowest best worst do did does doing done get got result results report reports right present moment`)
+came come comes submitted lodged logged breakdowns along plus with including included ranked rank ranking biggest smallest highest lowest best worst do did does doing done get got result results report reports right present moment`)
 
 // leftover returns the first word of text that is neither a filler nor
 // punctuation, or "".
@@ -234,7 +237,13 @@ func (o *Offline) sourcesOf(metric string) []string {
 // 贷款有多少笔, how many loans defaulted) as the one count metric whose
 // label holds it (违约笔数, Defaulted loans), and blanks it.
 func (o *Offline) adoptCount(r *reading, w string) bool {
-	if !reCountCue.MatchString(r.norm) || len([]rune(w)) < 2 || !r.onlyEntityWords(o.lx) {
+	han, orig := hasHan(w), w
+	if han {
+		// 销了, 发过: the verb of a count's label (销卡数, 发卡量), one
+		// character being enough where only one count's label holds it.
+		w = reAspect.ReplaceAllString(w, "")
+	}
+	if !reCountCue.MatchString(r.norm) || w == "" || !han && len(w) < 2 || !r.onlyEntityWords(o.lx) {
 		return false
 	}
 	stem := strings.TrimSuffix(strings.TrimSuffix(w, "ed"), "s")
@@ -259,11 +268,11 @@ func (o *Offline) adoptCount(r *reading, w string) bool {
 	if found == "" {
 		return false
 	}
-	i := strings.Index(r.text, w)
-	if !r.blankWord(w) {
+	i := strings.Index(r.text, orig)
+	if !r.blankWord(orig) {
 		return false
 	}
-	r.words = append(r.words, word{kind: kindMetric, name: found, surface: w, start: i, end: i + len(w)})
+	r.words = append(r.words, word{kind: kindMetric, name: found, surface: orig, start: i, end: i + len(orig)})
 	r.understood(w, "metric", found)
 	return true
 }
@@ -288,4 +297,98 @@ func (r *reading) blankWord(w string) bool {
 // isDigits reports whether w holds a digit: a number the question gave.
 func isDigits(w string) bool {
 	return strings.IndexFunc(w, unicode.IsDigit) >= 0
+}
+
+// reAspect closes a Chinese verb without changing it: 发过, 销了.
+var reAspect = regexp.MustCompile(`(?:过|了|着)+$`)
+
+// echoOfMetric blanks a Chinese word left over that repeats, as a verb,
+// part of the label of a metric the question named: 销 of 销卡数 in 一共销了
+// 多少张, 发过 of 累计发卡量, 还 of 最低还款占比. It names the same figure.
+func (o *Offline) echoOfMetric(r *reading, w string) bool {
+	stem := reAspect.ReplaceAllString(w, "")
+	if !hasHan(w) || stem == "" {
+		return false
+	}
+	for _, x := range r.words {
+		if x.kind != kindMetric {
+			continue
+		}
+		m := o.lx.metrics[x.name]
+		if m != nil && slices.ContainsFunc(append([]string{m.Label.ZH}, m.Synonyms.ZH...), func(l string) bool { return strings.Contains(l, stem) }) {
+			return r.blankWord(w)
+		}
+	}
+	return false
+}
+
+// Verbs of having a feature, which a flag's value names on its own:
+// 开通了自动还款的卡, cards enrolled in autopay, autopay enabled.
+var (
+	zhFeatureVerbs = []string{"开通", "开通了", "已开通", "开了", "启用", "启用了", "已启用", "绑定", "绑定了", "已绑定", "签约", "签约了", "已签约",
+		"办理了", "使用", "使用了", "用了", "参加", "参加了", "加入", "加入了", "订阅", "订阅了", "设置", "设置了"}
+	enFeatureVerbs  = []string{"enrolled", "enabled", "activated", "subscribed", "opted", "registered", "signed"}
+	reFeatureBefore = regexp.MustCompile(`^\s*(?:了|in|into|for|to|up|up for|on)?\s*(?:the\s+)?$`)
+)
+
+// verbOfValue blanks such a verb standing right before (or, in English,
+// right after) a value word or a flag's name in the question.
+func (o *Offline) verbOfValue(r *reading, w string) bool {
+	if !slices.Contains(zhFeatureVerbs, w) && !slices.Contains(enFeatureVerbs, w) {
+		return false
+	}
+	i := strings.Index(r.text, w)
+	if i < 0 {
+		return false
+	}
+	for k := range r.words {
+		x := &r.words[k]
+		if _, flag := o.flagOn(x.name); x.kind != kindValue && (x.kind != kindDimension || !flag) {
+			continue
+		}
+		after := x.start >= i+len(w) && reFeatureBefore.MatchString(r.norm[i+len(w):x.start])
+		before := !hasHan(w) && x.end <= i && strings.TrimSpace(r.norm[x.end:i]) == ""
+		if !after && !before {
+			continue
+		}
+		if x.kind == kindDimension {
+			// 开通了自动还款, enrolled in autopay: the flag is on.
+			on, _ := o.flagOn(x.name)
+			x.kind, x.value = kindValue, on
+			r.filters = append(r.filters, metrics.Filter{Dimension: x.name, Op: "eq", Value: on})
+			r.understood(strings.TrimSpace(w+" "+x.surface), "value", x.name+"="+on)
+		}
+		return r.blankWord(w)
+	}
+	return false
+}
+
+// flagOn returns the value meaning "yes" of a dimension holding a flag.
+func (o *Offline) flagOn(dim string) (string, bool) {
+	d, ok := o.cat.Dimension(dim)
+	if !ok {
+		return "", false
+	}
+	for _, v := range d.Values {
+		switch strings.ToLower(v.Value) {
+		case "true", "1", "yes", "y", "是":
+			return v.Value, true
+		}
+	}
+	return "", false
+}
+
+// countedNoun blanks a Chinese noun that a count question counts, next to
+// its classifier (多少张信用卡, 信用卡有多少张), once a count metric was
+// read: it is the subject of the count, not a condition on it.
+func (r *reading) countedNoun(o *Offline, w string) bool {
+	if !hasHan(w) || !slices.ContainsFunc(r.words, func(x word) bool {
+		m := o.lx.metrics[x.name]
+		return x.kind == kindMetric && m != nil && m.Format == "count"
+	}) {
+		return false
+	}
+	q := regexp.QuoteMeta(w)
+	re := regexp.MustCompile(`(?:多少|几)\s*[张个笔件位名户家份单条台辆]\s*` + q + `|` + q + `\s*(?:一共|总共|共)?\s*有?\s*(?:多少|几)\s*[张个笔件位名户家份单条台辆]`)
+	return re.MatchString(r.norm) && r.blankWord(w)
 }

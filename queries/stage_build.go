@@ -17,7 +17,7 @@ var reWhole = regexp.MustCompile(`全行|全部|所有客户|整体|总体|全�
 // query of the conversation for a follow-up.
 func (o *Offline) build(r *reading) bool {
 	p := r.plan
-	if r.prev == nil && (reAnaphor.MatchString(r.norm) || reFollowUp.MatchString(r.norm) && reFollowUpOnly.MatchString(r.norm)) {
+	if r.prev == nil && (r.pointsBack() || reFollowUp.MatchString(r.norm) && reFollowUpOnly.MatchString(r.norm)) {
 		word := reAnaphor.FindString(r.norm)
 		if word == "" {
 			word = reFollowUpOnly.FindString(r.norm)
@@ -71,6 +71,34 @@ func (o *Offline) build(r *reading) bool {
 	r.applyBreakdown()
 	r.applyFilters()
 	return o.applyHaving(r)
+}
+
+// pointsBack reports whether the question points back to an earlier one.
+// "their" and "them" after the question's own subject (customers younger
+// than 30 who closed their card) point to that subject instead.
+func (r *reading) pointsBack() bool {
+	for _, loc := range reAnaphor.FindAllStringIndex(r.norm, -1) {
+		w := strings.TrimSpace(r.norm[loc[0]:loc[1]])
+		if (w == "their" || w == "them") && r.subjectBefore(loc[0]) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// reSubjectNoun names people or things a question may be about.
+var reSubjectNoun = regexp.MustCompile(`\b(?:customers|clients|members|users|subscribers|cardholders|holders|borrowers|policyholders|accounts|people|households|companies|women|men)\b`)
+
+// subjectBefore reports whether a catalog word or a plural subject stands
+// before position i.
+func (r *reading) subjectBefore(i int) bool {
+	for _, w := range r.words {
+		if w.end <= i && (w.kind == kindMetric || w.kind == kindValue) {
+			return true
+		}
+	}
+	return reSubjectNoun.MatchString(r.norm[:i])
 }
 
 var (

@@ -289,16 +289,18 @@ func (o *Offline) conditionDimension(r *reading, c condition) (dim string, facto
 	if r.metricBefore(c.start) {
 		return "", 1, false
 	}
-	// The nearest named numeric dimension, before or after the condition.
+	// The nearest named numeric dimension, before or after the condition,
+	// that is not nearer another condition (members over 60 with a balance
+	// above 150000: balance goes with the second).
 	best, gap := -1, 1<<30
 	for _, i := range named {
 		w := r.words[i]
 		if !o.unitFits(c.unit, w.name) {
 			continue // 不超过12个月 is not about 月费 (a fee), though it stands next to it
 		}
-		d := c.start - w.end
-		if w.start >= c.end {
-			d = w.start - c.end
+		d := distance(w, c)
+		if slices.ContainsFunc(r.pending, func(o condition) bool { return o.start != c.start && distance(w, o) >= 0 && distance(w, o) < d }) {
+			continue
 		}
 		if d >= 0 && d < gap && (d <= 12 || len(named) == 1) {
 			best, gap = i, d
@@ -332,6 +334,18 @@ func (o *Offline) conditionDimension(r *reading, c condition) (dim string, facto
 		}
 	}
 	return "", 1, false
+}
+
+// distance is the gap in bytes between a word and a condition, or -1
+// when they overlap.
+func distance(w word, c condition) int {
+	if w.start >= c.end {
+		return w.start - c.end
+	}
+	if c.start >= w.end {
+		return c.start - w.end
+	}
+	return -1
 }
 
 // metricBefore reports whether a metric word ends right before position i.

@@ -25,7 +25,10 @@ func (o *Offline) applyTime(r *reading) bool {
 		}
 		return false
 	}
-	if tr.Extra != "" && (o.comparedPeriods(r) || o.listOfPeriods(r)) {
+	r.inheritYear()
+	// 二季度对比一季度 compares; 二季度与三季度的…对比 lists both when they
+	// are consecutive, else compares them.
+	if tr.Extra != "" && (o.comparedPeriods(r, true) || o.listOfPeriods(r) || o.comparedPeriods(r, false)) {
 		tr = r.time
 	}
 	if tr.Extra != "" {
@@ -88,6 +91,23 @@ func (o *Offline) applyTime(r *reading) bool {
 
 var reEndOf = regexp.MustCompile(`\bend of\b|\bclose of\b|年末|年底|季末|季度末|月末|月底|期末`)
 
+// reYearWord gives a period its year: 2025, 今年, last year.
+var reYearWord = regexp.MustCompile(`\d{4}|今年|去年|前年|明年|本年|上年|this year|last year|next year`)
+
+// reRangeYear splits a calendar range into its year and the rest.
+var reRangeYear = regexp.MustCompile(`^(\d{4})(-(?:Q[1-4]|H[12]|\d{2}))$`)
+
+// inheritYear gives a second period named without a year the year of the
+// first, as speech does: 2025年第二季度与第三季度 is Q2 and Q3 of 2025.
+func (r *reading) inheritYear() {
+	tr := &r.time
+	first, second := reRangeYear.FindStringSubmatch(tr.Range), reRangeYear.FindStringSubmatch(tr.ExtraRange)
+	if first == nil || second == nil || reYearWord.MatchString(tr.Extra) || first[1] == second[1] {
+		return
+	}
+	tr.ExtraRange = first[1] + second[2]
+}
+
 // reListWord joins two periods as a list (2023年和2024年, 2023 and 2024).
 var reListWord = regexp.MustCompile(`和|与|及|、|对比|分别|\band\b|\bvs\b|\bversus\b|\bcompare`)
 
@@ -139,9 +159,14 @@ var rePeriodContrast = regexp.MustCompile(`对比|相比|比较|较|比|\bvs\.?|
 // comparison of the later with the earlier, when the earlier is the same
 // period a year before (same_period_last_year) or the period right before
 // it (previous_period); any other pair stays two periods, asked back.
-func (o *Offline) comparedPeriods(r *reading) bool {
+// With between, the contrast word must stand between the two periods.
+func (o *Offline) comparedPeriods(r *reading, between bool) bool {
 	tr := &r.time
-	if tr.Compare != "" || !rePeriodContrast.MatchString(r.norm) {
+	words := r.norm
+	if between {
+		words = betweenPeriods(r.norm, tr.Text, tr.Extra)
+	}
+	if tr.Compare != "" || !rePeriodContrast.MatchString(words) {
 		return false
 	}
 	a, errA := metrics.ResolveRange(tr.Range, r.now)
@@ -166,6 +191,23 @@ func (o *Offline) comparedPeriods(r *reading) bool {
 	tr.Range, tr.Text = laterRange, tr.Text+"、"+tr.Extra
 	tr.Extra, tr.ExtraRange = "", ""
 	return true
+}
+
+// betweenPeriods returns the words between two period phrases (对比 in
+// 二季度对比一季度; 与 in 二季度与三季度的…对比, which lists them), or the
+// whole question when either phrase cannot be found in it.
+func betweenPeriods(norm, a, b string) string {
+	i, j := strings.Index(norm, a), strings.Index(norm, b)
+	if i < 0 || j < 0 || a == "" || b == "" {
+		return norm
+	}
+	if j < i {
+		i, j, a = j, i, b
+	}
+	if i+len(a) > j {
+		return norm
+	}
+	return norm[i+len(a) : j]
 }
 
 // sameLength reports whether two windows are the same number of calendar

@@ -20,6 +20,7 @@ SELECT i AS id,
   ['FR','DE','ES'][(1 + hash(i, 'c') % 3)::BIGINT] AS country,
   ['M','F'][(1 + hash(i, 'g') % 2)::BIGINT] AS gender,
   (hash(i, 'a') % 2)::INTEGER AS active,
+  (hash(i, 'n') % 3 = 0)::INTEGER AS newsletter,
   (18 + hash(i, 'age') % 63)::INTEGER AS age,
   (hash(i, 't') % 120)::INTEGER AS tenure_months,
   (1 + hash(i, 'p') % 4)::INTEGER AS products,
@@ -92,6 +93,11 @@ func TestStagesAnswerLikeHandSQL(t *testing.T) {
 		{"members with 2 to 3 products", `SELECT count(*) FROM members WHERE products BETWEEN 2 AND 3`},
 		{"countries with deposits above 130 million", `SELECT country, sum(balance) FROM members GROUP BY 1 HAVING sum(balance) > 130e6`},
 		{"存款超过1.3亿的国家", `SELECT country, sum(balance) FROM members GROUP BY 1 HAVING sum(balance) > 130e6`},
+		// a verb of having a feature, before a flag's name: the flag is on
+		{"订阅了电子报的会员流失率", `SELECT ` + rate + ` FROM members WHERE newsletter = 1`},
+		{"churn rate for members subscribed to the newsletter", `SELECT ` + rate + ` FROM members WHERE newsletter = 1`},
+		// "their" after the question's own subject is that subject
+		{"how many members over 60 have their balance above 150000", `SELECT count(*) FROM members WHERE age > 60 AND balance > 150000`},
 		{"churn rate for women over 40", `SELECT ` + rate + ` FROM members WHERE gender = 'F' AND age > 40`},
 		{"德国50岁以上女性的流失率", `SELECT ` + rate + ` FROM members WHERE country = 'DE' AND age >= 50 AND gender = 'F'`},
 		// grouping words and two breakdowns
