@@ -334,6 +334,11 @@ func (sc *Scheduler) Silences(ctx context.Context) ([]Silence, error) {
 	return sc.store.Silences(ctx, sc.now())
 }
 
+// Silence reads one silence by id, ended or not (ENOTFOUND when absent).
+func (sc *Scheduler) Silence(ctx context.Context, id string) (*Silence, error) {
+	return sc.store.Silence(ctx, id)
+}
+
 // Now is the scheduler's clock.
 func (sc *Scheduler) Now() time.Time { return sc.now() }
 

@@ -3,6 +3,7 @@ package alerts
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -116,6 +117,22 @@ func (s *Store) Silences(ctx context.Context, now time.Time) ([]Silence, error) 
 		return nil, fmt.Errorf("list silences: %w", err)
 	}
 	return out, nil
+}
+
+// Silence reads one stored silence, ended or not.
+func (s *Store) Silence(ctx context.Context, id string) (*Silence, error) {
+	var sl Silence
+	err := s.read(ctx, func(conn *sql.Conn) error {
+		return conn.QueryRowContext(ctx, `SELECT id, rule_id, channel, until_at, reason, created_by, created_at
+			FROM alert_silences WHERE id = ?`, id).Scan(&sl.ID, &sl.Rule, &sl.Channel, &sl.Until, &sl.Reason, &sl.CreatedBy, &sl.CreatedAt)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, beacon.Errorf(beacon.ENOTFOUND, "no silence with id %q", clip(id))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read silence %s: %w", clip(id), err)
+	}
+	return &sl, nil
 }
 
 // mutedUntil is when the last silence covering rule on channel ends, or

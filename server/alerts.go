@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -331,13 +332,62 @@ func (s *Server) testSubscription(c *fiber.Ctx) error {
 	return c.JSON(res)
 }
 
-// listSilences handles GET /api/v1/silences: those in force.
+// listSilences handles GET /api/v1/silences: those in force that the
+// caller may see (seesSilence).
 func (s *Server) listSilences(c *fiber.Ctx) error {
 	sl, err := s.cfg.Alerts.Silences(c.UserContext())
 	if err != nil {
 		return err
 	}
+	rules, err := s.cfg.Alerts.Rules(c.UserContext())
+	if err != nil {
+		return err
+	}
+	owners := make(map[string]alerts.Owner, len(rules))
+	for _, r := range rules {
+		owners[r.ID] = r.Owner
+	}
+	p := principalOf(c)
+	sl = slices.DeleteFunc(sl, func(x alerts.Silence) bool {
+		owner, ok := owners[x.Rule]
+		return !seesSilence(p, x, owner, ok)
+	})
 	return c.JSON(fiber.Map{"silences": nonNil(sl)})
+}
+
+// seesSilence reports whether p may see (and, with the role, end) sl.
+// A silence on a rule follows the rule's visibility (sees); one on a
+// rule that no longer exists, or on a whole channel, reaches rules of
+// every owner, so only a caller without a row scope sees it. owner is the
+// rule's owner and known whether the rule exists.
+func seesSilence(p *Principal, sl alerts.Silence, owner alerts.Owner, known bool) bool {
+	if sl.Rule == "" || !known {
+		return p.Scope == nil
+	}
+	return sees(p, owner)
+}
+
+// visibleSilence reads the silence the path names if the caller may see
+// it; another branch's answers 404, as an absent one does.
+func (s *Server) visibleSilence(c *fiber.Ctx) (*alerts.Silence, error) {
+	id := c.Params("id")
+	hidden := &beacon.Error{Code: beacon.ENOTFOUND, Field: "id", Message: fmt.Sprintf("no silence with id %q", clipParam(id))}
+	sl, err := s.cfg.Alerts.Silence(c.UserContext(), id)
+	if beacon.ErrorCode(err) == beacon.ENOTFOUND {
+		return nil, hidden
+	}
+	if err != nil {
+		return nil, err
+	}
+	var owner alerts.Owner
+	r, err := s.cfg.Alerts.Rule(c.UserContext(), sl.Rule)
+	if err == nil {
+		owner = r.Owner
+	}
+	if !seesSilence(principalOf(c), *sl, owner, sl.Rule != "" && err == nil) {
+		return nil, hidden
+	}
+	return sl, nil
 }
 
 // silenceBody is what POST /api/v1/silences takes.
@@ -362,11 +412,8 @@ func (s *Server) createSilence(c *fiber.Ctx) error {
 		}
 		sl.Until = t
 	}
-	if sl.Rule != "" {
-		r, err := s.cfg.Alerts.Rule(c.UserContext(), sl.Rule)
-		if err != nil || !sees(principalOf(c), r.Owner) {
-			return beacon.Invalid("rule", nil, "no rule with id %q", clipParam(sl.Rule))
-		}
+	if err := s.checkSilenceTarget(c, sl); err != nil {
+		return err
 	}
 	if err := s.cfg.Alerts.AddSilence(c.UserContext(), &sl); err != nil {
 		return err
@@ -374,10 +421,34 @@ func (s *Server) createSilence(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(sl)
 }
 
+// checkSilenceTarget refuses a silence the caller could not see once made:
+// on a rule it may not see (404, as for an absent rule, so that another
+// branch's rule ids do not leak) or, for a caller with a row scope, on a
+// whole channel, which would mute other owners' rules too (403).
+func (s *Server) checkSilenceTarget(c *fiber.Ctx, sl alerts.Silence) error {
+	p := principalOf(c)
+	if sl.Rule == "" {
+		if sl.Channel != "" && p.Scope != nil {
+			return &beacon.Error{Code: beacon.EFORBIDDEN, Field: "rule",
+				Message: "a caller with a row scope silences its own rules; name one in rule (a whole channel mutes other owners' rules too)"}
+		}
+		return nil
+	}
+	r, err := s.cfg.Alerts.Rule(c.UserContext(), sl.Rule)
+	if err != nil || !sees(p, r.Owner) {
+		return &beacon.Error{Code: beacon.ENOTFOUND, Field: "rule", Message: fmt.Sprintf("no rule with id %q", clipParam(sl.Rule))}
+	}
+	return nil
+}
+
 // deleteSilence handles DELETE /api/v1/silences/{id}: the silence ends now
-// and the notices it held are sent.
+// and the notices it held are sent. The caller must see the silence.
 func (s *Server) deleteSilence(c *fiber.Ctx) error {
-	if err := s.cfg.Alerts.DeleteSilence(c.UserContext(), c.Params("id")); err != nil {
+	sl, err := s.visibleSilence(c)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Alerts.DeleteSilence(c.UserContext(), sl.ID); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

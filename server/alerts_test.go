@@ -125,7 +125,7 @@ func TestAlertsAPI(t *testing.T) {
 		{"silence bad until", "POST", "/api/v1/silences", `{"rule":"churn-high","until":"tomorrow"}`, admin, 400, "until", ""},
 		{"silence past", "POST", "/api/v1/silences", `{"rule":"churn-high","until":"2020-01-01T00:00:00Z"}`, admin, 400, "until", ""},
 		{"silence nothing", "POST", "/api/v1/silences", `{"until":"2099-01-01T00:00:00Z"}`, admin, 400, "rule", ""},
-		{"silence unknown rule", "POST", "/api/v1/silences", `{"rule":"nope","until":"` + time.Now().Add(time.Hour).Format(time.RFC3339) + `"}`, admin, 400, "rule", ""},
+		{"silence unknown rule", "POST", "/api/v1/silences", `{"rule":"nope","until":"` + time.Now().Add(time.Hour).Format(time.RFC3339) + `"}`, admin, 404, "rule", ""},
 		{"subscription to an undeclared report without figures", "POST", "/api/v1/subscriptions", `{"id":"s","name":"周报","report":"weekly","figures":[],"schedule":{"cron":"0 9 * * 1","time_zone":"Asia/Shanghai"},"channels":[{"name":"ops-hook"}]}`, admin, 400, "report", ""},
 		{"subscription bad figure", "POST", "/api/v1/subscriptions", `{"id":"s","name":"周报","report":"weekly","figures":[{"metrics":["churn_rate","aum"]}],"schedule":{"cron":"0 9 * * 1","time_zone":"Asia/Shanghai"},"channels":[{"name":"ops-hook"}]}`, admin, 400, "figures[0].metrics", ""},
 		{"subscription to the declared report", "POST", "/api/v1/subscriptions", `{"id":"weekly-digest","name":"每周留存周报","report":"weekly_retention","schedule":{"cron":"0 9 * * 1","time_zone":"Asia/Shanghai"},"channels":[{"name":"ops-hook"}]}`, admin, 201, "", `"report":"weekly_retention"`},
