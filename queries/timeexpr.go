@@ -61,15 +61,18 @@ var (
 	reZhToDate      = regexp.MustCompile(`年初至今|今年以来|年初以来|本年至今|本月至今|本月以来|月初至今|本季度至今|本季至今|本季度以来|季初至今|本周至今`)
 	reZhNamed       = regexp.MustCompile(`今天|今日|昨天|昨日|本周|这周|这个星期|本星期|上周|上个星期|上星期|本月|这个月|当月|上个月|上月|本季度|这个季度|本季|当季|上季度|上个季度|上一季度|上季|今年|本年度|本年|去年|上一年|上年|前年`)
 
-	reEnQuarter   = regexp.MustCompile(`\bq([1-4])\s*,?\s*(\d{4})\b|\b(\d{4})\s*-?\s*q([1-4])\b|\b(first|second|third|fourth|1st|2nd|3rd|4th) quarter(?: of)? (\d{4})\b`)
-	reEnHalf      = regexp.MustCompile(`\bh([12])\s*(\d{4})\b|\b(\d{4})\s*h([12])\b|\b(first|second) half(?: of)? (\d{4})\b`)
-	reEnMonthYear = regexp.MustCompile(`\b(` + enMonthNames + `)\.?\s*,?\s*(\d{4})\b`)
-	reEnRolling   = regexp.MustCompile(`\b(?:last|past|previous|trailing|recent)\s+(` + numPattern + `)\s+(day|week|month|quarter|year)s?\b`)
-	reEnToDate    = regexp.MustCompile(`\b(?:ytd|mtd|qtd|year to date|month to date|quarter to date|so far this year|this year so far)\b`)
-	reEnHalfRel   = regexp.MustCompile(`\b(?:the )?(first|second) half(?:(?: of)?(?: the| this)? year)?\b|\bh([12])(?: this year)?\b`)
-	reEnPast      = regexp.MustCompile(`\b(?:the )?(?:past|trailing|last) (year|twelve months)\b|\b(?:the )?(?:past|trailing) (quarter|month|week)\b`)
-	reEnNamed     = regexp.MustCompile(`\b(today|yesterday|this week|last week|previous week|this month|last month|previous month|this quarter|last quarter|previous quarter|this year|last year|previous year)\b`)
-	reEnYear      = regexp.MustCompile(`\b(?:in|for|during|of)\s+(\d{4})\b|\b(\d{4})\b`)
+	// A quarter without its year (Q2, the third quarter): this year's, or
+	// the year of another period named with it.
+	reEnQuarterOnly = regexp.MustCompile(`(?:\bq([1-4])\b|\b(first|second|third|fourth|1st|2nd|3rd|4th) quarter\b)(?:\s+(?:of\s+)?(this|last) year\b)?`)
+	reEnQuarter     = regexp.MustCompile(`\bq([1-4])\s*,?\s*(\d{4})\b|\b(\d{4})\s*-?\s*q([1-4])\b|\b(first|second|third|fourth|1st|2nd|3rd|4th) quarter(?: of)? (\d{4})\b`)
+	reEnHalf        = regexp.MustCompile(`\bh([12])\s*(\d{4})\b|\b(\d{4})\s*h([12])\b|\b(first|second) half(?: of)? (\d{4})\b`)
+	reEnMonthYear   = regexp.MustCompile(`\b(` + enMonthNames + `)\.?\s*,?\s*(\d{4})\b`)
+	reEnRolling     = regexp.MustCompile(`\b(?:last|past|previous|trailing|recent)\s+(` + numPattern + `)\s+(day|week|month|quarter|year)s?\b`)
+	reEnToDate      = regexp.MustCompile(`\b(?:ytd|mtd|qtd|year to date|month to date|quarter to date|so far this year|this year so far)\b`)
+	reEnHalfRel     = regexp.MustCompile(`\b(?:the )?(first|second) half(?:(?: of)?(?: the| this)? year)?\b|\bh([12])(?: this year)?\b`)
+	reEnPast        = regexp.MustCompile(`\b(?:the )?(?:past|trailing|last) (year|twelve months)\b|\b(?:the )?(?:past|trailing) (quarter|month|week)\b`)
+	reEnNamed       = regexp.MustCompile(`\b(today|yesterday|this week|last week|previous week|this month|last month|previous month|this quarter|last quarter|previous quarter|this year|last year|previous year)\b`)
+	reEnYear        = regexp.MustCompile(`\b(?:in|for|during|of)\s+(\d{4})\b|\b(\d{4})\b`)
 
 	reGrain = []struct {
 		re    *regexp.Regexp
@@ -278,6 +281,17 @@ func readTime(text string, now time.Time) (timeRead, string) {
 			return set(m[3] + "-Q" + m[4])
 		}
 		return set(fmt.Sprintf("%s-Q%d", m[6], ordinals[m[5]]))
+	})
+	text = consume(text, reEnQuarterOnly, func(m []string) bool {
+		matched = m[0]
+		y := year
+		if m[3] == "last" {
+			y--
+		}
+		if m[1] != "" {
+			return set(fmt.Sprintf("%d-Q%s", y, m[1]))
+		}
+		return set(fmt.Sprintf("%d-Q%d", y, ordinals[m[2]]))
 	})
 	text = consume(text, reEnHalf, func(m []string) bool {
 		matched = m[0]

@@ -47,6 +47,9 @@ func TestReadTime(t *testing.T) {
 		{"aum trend over the last twelve months", "last_12_months", "", "", true},
 		{"win-back rate quarter over quarter", "", "", "previous_period", false},
 		{"H1 2025", "2025-H1", "", "", false},
+		{"churn in Q2", "2026-Q2", "", "", false},
+		{"churn in the third quarter of last year", "2025-Q3", "", "", false},
+		{"churn rate Q3 last year", "2025-Q3", "", "", false},
 	}
 	for _, tc := range cases {
 		tr, _ := readTime(normalize(tc.q), now)
