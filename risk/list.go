@@ -231,6 +231,14 @@ func Customer(ctx context.Context, db *warehouse.DB, id int64, scope metrics.Sco
 			return err
 		}
 		if len(out.History) == 0 {
+			// A generated bank has the table, empty until first scored.
+			var scored bool
+			if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM risk_scores)`).Scan(&scored); err != nil {
+				return err
+			}
+			if !scored {
+				return beacon.Errorf(beacon.ENOTFOUND, "no customer has been scored yet: run 'beacon risk score'")
+			}
 			return beacon.Errorf(beacon.ENOTFOUND, "customer %d has no risk score", id)
 		}
 		ok, err := tableExists(ctx, conn, "retention_actions")

@@ -12,17 +12,9 @@ import (
 	"github.com/beaconbi/beacon/warehouse"
 )
 
-// schemaSQL creates the tables that hold trained models and scores.
-const schemaSQL = `
-CREATE TABLE IF NOT EXISTS risk_models (
-	version VARCHAR, kind VARCHAR, trained_at TIMESTAMP,
-	train_from VARCHAR, train_to VARCHAR, test_from VARCHAR, test_to VARCHAR,
-	test_auc DOUBLE, model_json VARCHAR);
-CREATE TABLE IF NOT EXISTS risk_scores (
-	month DATE, customer_id BIGINT, branch_id INTEGER, segment VARCHAR,
-	model_version VARCHAR, score DOUBLE, tier VARCHAR, months_inactive INTEGER,
-	reasons VARCHAR, action_code VARCHAR, action_zh VARCHAR, action_en VARCHAR,
-	scored_at TIMESTAMP);`
+// schemaSQL creates the tables that hold trained models and scores; a
+// generated bank already has them (empty).
+const schemaSQL = warehouse.RiskSchemaSQL
 
 // ErrNoModel is returned when no model has been trained yet.
 var ErrNoModel = beacon.Errorf(beacon.ENOTFOUND, "no churn model has been trained yet: run 'beacon risk train'")

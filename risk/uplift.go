@@ -217,6 +217,16 @@ func (r *Retention) sources(ctx context.Context) (upliftSources, error) {
 		return slices.ContainsFunc(cols, func(c warehouse.Column) bool { return c.Name == name })
 	}
 	s.scores = hasCol("customer_id") && hasCol("month") && hasCol("tier")
+	if s.scores {
+		// A generated bank has the table from the start, empty until the
+		// first scoring run: until then the stand-in flag is used.
+		err := r.db.Read(ctx, func(conn *sql.Conn) error {
+			return conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+ScoresTable+`)`).Scan(&s.scores)
+		})
+		if err != nil {
+			return upliftSources{}, fmt.Errorf("retention: read %s: %w", ScoresTable, err)
+		}
+	}
 	return s, nil
 }
 

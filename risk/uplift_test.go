@@ -166,11 +166,12 @@ func TestUpliftUsesScoresWhenTheyExist(t *testing.T) {
 	}
 	// Scores by a hand rule: high when the balance fell over the month, so
 	// every action month has a tier from the month before.
-	exec(`CREATE TABLE risk_scores AS
+	exec(`CREATE OR REPLACE TABLE risk_scores AS
 		SELECT now.month, now.customer_id, CASE WHEN now.balance < 0.9 * before.balance THEN 'high' ELSE 'low' END AS tier
 		FROM customer_months now JOIN customer_months before ON before.customer_id = now.customer_id AND before.month = now.month - INTERVAL 1 MONTH
 		WHERE NOT now.churned`)
-	t.Cleanup(func() { exec(`DROP TABLE IF EXISTS risk_scores`) })
+	// The generated bank's empty table comes back for the other tests.
+	t.Cleanup(func() { exec(`DROP TABLE IF EXISTS risk_scores;` + warehouse.RiskSchemaSQL) })
 	v, err := ret.Uplift(ctx, risk.UpliftRequest{By: []string{"tier"}, Language: "en"}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/beaconbi/beacon"
 	"github.com/beaconbi/beacon/risk"
+	"github.com/beaconbi/beacon/warehouse"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
 )
 
@@ -58,13 +59,14 @@ func TestWhatIfUsesScores(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	exec(`CREATE TABLE risk_scores AS
+	exec(`CREATE OR REPLACE TABLE risk_scores AS
 		SELECT now.month, now.customer_id,
 			least(0.9, greatest(0.01, 1 - now.balance / before.balance)) AS score,
 			CASE WHEN now.balance < 0.9 * before.balance THEN 'high' ELSE 'low' END AS tier
 		FROM customer_months now JOIN customer_months before ON before.customer_id = now.customer_id AND before.month = now.month - INTERVAL 1 MONTH
 		WHERE NOT now.churned AND before.balance > 0`)
-	t.Cleanup(func() { exec(`DROP TABLE IF EXISTS risk_scores`) })
+	// The generated bank's empty table comes back for the other tests.
+	t.Cleanup(func() { exec(`DROP TABLE IF EXISTS risk_scores;` + warehouse.RiskSchemaSQL) })
 	w, err := ret.WhatIf(ctx, risk.WhatIfRequest{Segment: "大众富裕", TopN: 40, Language: "en"}, nil)
 	if err != nil {
 		t.Fatal(err)

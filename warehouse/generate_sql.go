@@ -378,6 +378,7 @@ func (p *genParams) steps() ([]genStep, error) {
 		{"complaints", []string{complaintsSQL}},
 		{"retention_actions", []string{retentionActionsSQL}},
 		{"cleanup", []string{cleanupSQL}},
+		{"risk_scores", []string{riskResetSQL}},
 	}
 	steps := make([]genStep, 0, len(plan))
 	for _, s := range plan {
@@ -828,6 +829,26 @@ SELECT (first_tx + i + 1)::BIGINT AS tx_id, customer_id, branch_id,
 	{{.Cases.txChannel}} AS channel
 FROM v
 ORDER BY tx_id`
+
+// RiskSchemaSQL creates the tables of the churn early-warning scores (risk/)
+// when missing. They live here because a generated bank must hold them
+// (empty until scored): the demo model's governed risk metrics read
+// risk_scores, and a model's tables must exist when it is loaded.
+const RiskSchemaSQL = `
+CREATE TABLE IF NOT EXISTS risk_models (
+	version VARCHAR, kind VARCHAR, trained_at TIMESTAMP,
+	train_from VARCHAR, train_to VARCHAR, test_from VARCHAR, test_to VARCHAR,
+	test_auc DOUBLE, model_json VARCHAR);
+CREATE TABLE IF NOT EXISTS risk_scores (
+	month DATE, customer_id BIGINT, branch_id INTEGER, segment VARCHAR,
+	model_version VARCHAR, score DOUBLE, tier VARCHAR, months_inactive INTEGER,
+	reasons VARCHAR, action_code VARCHAR, action_zh VARCHAR, action_en VARCHAR,
+	scored_at TIMESTAMP);`
+
+// riskResetSQL empties the scores of a new bank (they were about other
+// customers) but keeps trained models: a model scores any bank of the
+// same layout, and the server scores the new bank with the latest one.
+const riskResetSQL = `DROP TABLE IF EXISTS risk_scores;` + RiskSchemaSQL
 
 const cleanupSQL = `DROP TABLE _gen_months; DROP TABLE _gen_draw; DROP TABLE _gen_events;
 DROP TABLE _gen_people; DROP TABLE _gen_signal`

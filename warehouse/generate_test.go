@@ -377,6 +377,9 @@ func TestGenerateSchema(t *testing.T) {
 		"complaints":        "complaint_id BIGINT, customer_id BIGINT, branch_id INTEGER, complaint_date DATE, category VARCHAR",
 		"retention_actions": "action_id BIGINT, customer_id BIGINT, branch_id INTEGER, segment VARCHAR, action_date DATE, action_type VARCHAR, cost DOUBLE, outcome VARCHAR, stayed_90d BOOLEAN",
 		"beacon_meta":       "key VARCHAR, value VARCHAR",
+		// Empty until scored (risk/), so that the demo model's risk metrics load.
+		"risk_models": "version VARCHAR, kind VARCHAR, trained_at TIMESTAMP, train_from VARCHAR, train_to VARCHAR, test_from VARCHAR, test_to VARCHAR, test_auc DOUBLE, model_json VARCHAR",
+		"risk_scores": "month DATE, customer_id BIGINT, branch_id INTEGER, segment VARCHAR, model_version VARCHAR, score DOUBLE, tier VARCHAR, months_inactive INTEGER, reasons VARCHAR, action_code VARCHAR, action_zh VARCHAR, action_en VARCHAR, scored_at TIMESTAMP",
 	}
 	tables, err := db.Tables(context.Background())
 	if err != nil {

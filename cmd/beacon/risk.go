@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/beaconbi/beacon/models"
 	"github.com/beaconbi/beacon/risk"
+	"github.com/beaconbi/beacon/warehouse"
 )
 
 const riskUsage = `usage:
@@ -185,4 +187,60 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// riskKeepInterval is how often serve looks for new data to score.
+const riskKeepInterval = time.Minute
+
+// prepareRiskScores creates the score tables of a bank that has none (one
+// generated before they existed), so that the demo model, which reads
+// risk_scores, loads. It reports whether the database is a bank the churn
+// model can score.
+func prepareRiskScores(ctx context.Context, db *warehouse.DB) (bool, error) {
+	ok, err := risk.IsBank(ctx, db)
+	if err != nil || !ok {
+		return false, err
+	}
+	return true, risk.EnsureSchema(ctx, db)
+}
+
+// keepRiskScores keeps the bank's churn scores current while serving, in
+// the background: at start, and whenever the data changed (a load, the
+// demo bank moving to a new month), it trains a model if none is stored
+// and scores every month of history not yet scored with the latest model
+// (the last 12 months of a bank never scored). Queries are served
+// meanwhile; the governed risk metrics read the scores once they commit.
+func keepRiskScores(ctx context.Context, db *warehouse.DB, log *slog.Logger) {
+	pb, err := readPlaybook(env("BEACON_PLAYBOOK", ""))
+	if err != nil {
+		log.Error("churn scores: playbook", "err", err)
+		return
+	}
+	o := risk.KeepOptions{Train: risk.DefaultTrainOptions(), Playbook: pb, Backfill: risk.DefaultBackfill}
+	t := time.NewTicker(riskKeepInterval)
+	defer t.Stop()
+	var seen uint64
+	for first := true; ; first = false {
+		if v := db.Version(); first || v != seen {
+			rep, err := risk.EnsureScored(ctx, db, o)
+			switch {
+			case ctx.Err() != nil:
+				return
+			case err != nil:
+				log.Error("churn scores", "err", err)
+			case rep.Trained != "" || len(rep.Scored) > 0:
+				months := make([]string, len(rep.Scored))
+				for i, s := range rep.Scored {
+					months[i] = s.Month
+				}
+				log.Info("churn scores updated", "trained", rep.Trained, "months", strings.Join(months, ","))
+			}
+			seen = db.Version()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -118,6 +118,10 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 			return err
 		}
 	}
+	scoreRisk, err := prepareRiskScores(ctx, db)
+	if err != nil {
+		return err
+	}
 	cat, err := loadCatalog(ctx, db, f.modelPath)
 	if err != nil {
 		return err
@@ -189,6 +193,9 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen() }()
 	go runScheduler(ctx, sched, db, o, f.modelPath == "" && o.asOf == "", log)
+	if scoreRisk {
+		go keepRiskScores(ctx, db, log)
+	}
 	select {
 	case err := <-errc:
 		return err
