@@ -37,9 +37,9 @@ type Model struct {
 	// One of the two is set, by Kind.
 	GBDT     *GBDT     `json:"gbdt,omitempty"`
 	Logistic *Logistic `json:"logistic,omitempty"`
-	// Calibration maps the raw log-odds to a probability; fitted on the
-	// validation part.
-	Calibration Platt       `json:"calibration"`
+	// Calibration maps the raw log-odds to a probability; chosen and
+	// fitted on the validation part.
+	Calibration Calibration `json:"calibration"`
 	Params      TrainParams `json:"params"`
 	// Valid is the evaluation on the validation part (calibrated).
 	Valid Evaluation `json:"valid"`
@@ -110,7 +110,7 @@ func Fit(d *Dataset, p TrainParams) (*Model, error) {
 	for i := range margins {
 		margins[i] = m.Margin(valid.Row(i, row))
 	}
-	m.Calibration = FitPlatt(margins, valid.Y)
+	m.Calibration = FitCalibration(margins, valid.Y, p.Seed)
 	scores := m.Score(valid)
 	m.Valid = Evaluate(scores, valid.Y)
 	slices.Sort(scores)
