@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	beacon "github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/export"
 	"github.com/beaconbi/beacon/risk"
 )
 
@@ -40,6 +41,9 @@ func (s *Server) listRisk(c *fiber.Ctx) error {
 	page, err := risk.List(c.UserContext(), s.db, q)
 	if err != nil {
 		return err
+	}
+	if c.Query("format") == "xlsx" {
+		return sendRiskXLSX(c, page)
 	}
 	if wantsCSV(c) {
 		return sendRiskCSV(c, page)
@@ -86,19 +90,20 @@ func riskListQuery(c *fiber.Ctx) (risk.ListQuery, error) {
 	return q, nil
 }
 
-// sendRiskCSV writes a page of the risk list as CSV, reasons and action in
-// the language asked for (lang=zh by default).
-func sendRiskCSV(c *fiber.Ctx, page *risk.ListPage) error {
-	en := c.Query("lang") == "en"
-	var buf bytes.Buffer
-	if c.Query("format") == "excel" {
-		buf.WriteString("\ufeff") // Excel reads UTF-8 only after a byte-order mark
-	}
-	w := csv.NewWriter(&buf)
-	_ = w.Write([]string{"customer_id", "month", "branch", "region", "segment", "score", "tier", "months_inactive",
-		"reason_1", "reason_2", "reason_3", "action", "model_version"})
+// riskColumns are the columns of the risk list as a file, with the
+// format of their cells in a workbook.
+var riskColumns = []export.TableColumn{{Header: "customer_id", Format: "text"}, {Header: "month", Format: "text"},
+	{Header: "branch", Format: "text"}, {Header: "region", Format: "text"}, {Header: "segment", Format: "text"},
+	{Header: "score", Format: "number"}, {Header: "tier", Format: "text"}, {Header: "months_inactive", Format: "count"},
+	{Header: "reason_1", Format: "text"}, {Header: "reason_2", Format: "text"}, {Header: "reason_3", Format: "text"},
+	{Header: "action", Format: "text"}, {Header: "model_version", Format: "text"}}
+
+// riskRecords are a page of the risk list as rows of riskColumns, reasons
+// and action in the language asked for (lang=zh by default).
+func riskRecords(page *risk.ListPage, en bool) [][]any {
+	out := make([][]any, 0, len(page.Customers))
 	for _, r := range page.Customers {
-		reasons := make([]string, 3)
+		reasons := []any{"", "", ""}
 		for i, why := range r.Reasons {
 			if i < 3 {
 				reasons[i] = why.ZH
@@ -111,12 +116,36 @@ func sendRiskCSV(c *fiber.Ctx, page *risk.ListPage) error {
 		if en {
 			action = r.Action.EN
 		}
-		rec := []string{strconv.FormatInt(r.CustomerID, 10), r.Month, r.Branch, r.Region, r.Segment,
-			strconv.FormatFloat(r.Score, 'f', 6, 64), r.Tier, strconv.Itoa(r.MonthsInactive)}
+		rec := []any{strconv.FormatInt(r.CustomerID, 10), r.Month, r.Branch, r.Region, r.Segment, r.Score, r.Tier, r.MonthsInactive}
 		rec = append(rec, reasons...)
-		rec = append(rec, action, r.ModelVersion)
-		for i := range rec {
-			rec[i] = csvSafe(rec[i])
+		out = append(out, append(rec, action, r.ModelVersion))
+	}
+	return out
+}
+
+// sendRiskCSV writes a page of the risk list as CSV.
+func sendRiskCSV(c *fiber.Ctx, page *risk.ListPage) error {
+	var buf bytes.Buffer
+	if c.Query("format") == "excel" {
+		buf.WriteString("\ufeff") // Excel reads UTF-8 only after a byte-order mark
+	}
+	w := csv.NewWriter(&buf)
+	head := make([]string, len(riskColumns))
+	for i, col := range riskColumns {
+		head[i] = col.Header
+	}
+	_ = w.Write(head)
+	for _, r := range riskRecords(page, c.Query("lang") == "en") {
+		rec := make([]string, len(r))
+		for i, v := range r {
+			switch x := v.(type) {
+			case float64:
+				rec[i] = strconv.FormatFloat(x, 'f', 6, 64)
+			case int:
+				rec[i] = strconv.Itoa(x)
+			default:
+				rec[i] = csvSafe(fmt.Sprint(x))
+			}
 		}
 		_ = w.Write(rec)
 	}
@@ -127,6 +156,24 @@ func sendRiskCSV(c *fiber.Ctx, page *risk.ListPage) error {
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set("X-Beacon-Total", strconv.Itoa(page.Total))
 	return c.Send(buf.Bytes())
+}
+
+// sendRiskXLSX writes a page of the risk list as an Excel workbook: typed
+// cells (the score a number), the header frozen.
+func sendRiskXLSX(c *fiber.Ctx, page *risk.ListPage) error {
+	en := c.Query("lang") == "en"
+	name, title := "风险客户名单", "流失预警名单 "+page.Month
+	if en {
+		name, title = "Risk list", "Churn risk list "+page.Month
+	}
+	b, err := export.Table(name, title, riskColumns, riskRecords(page, en))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, xlsxType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="risk-`+page.Month+`.xlsx"`)
+	c.Set("X-Beacon-Total", strconv.Itoa(page.Total))
+	return c.Send(b)
 }
 
 // getCustomerRisk handles GET /api/v1/risk/customers/:id: one customer's
