@@ -25,6 +25,9 @@ func bench(ctx context.Context, args []string, log *slog.Logger) error {
 	if len(args) > 0 && args[0] == "load" {
 		return benchLoad(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "risk" {
+		return benchRisk(ctx, args[1:], os.Stdout)
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	dbPath := fs.String("db", "data/bench.duckdb", "DuckDB file of the bench bank (generated when missing or different)")
 	iterations := fs.Int("iterations", 50, "timed runs per query and path")
@@ -58,6 +61,9 @@ func bench(ctx context.Context, args []string, log *slog.Logger) error {
 			return err
 		}
 		fmt.Printf("generation: %s (%d customer-months)\n", st.Elapsed.Round(time.Millisecond), st.CustomerMonths)
+	}
+	if _, err := prepareRiskScores(ctx, db); err != nil { // a bank older than the risk tables
+		return err
 	}
 	cat, err := loadCatalog(ctx, db, "")
 	if err != nil {

@@ -35,6 +35,7 @@ usage:
   beacon bench shapes [flags]             time compiled metric SQL against hand-written SQL, shape by shape
   beacon bench rollups [flags]            time a query from base tables, a rollup and the cache; append a month
   beacon bench load [flags]               load test a running server: cached, uncached, chat and CSV requests at 32 and 128 clients
+  beacon bench risk [flags]               time churn-model training and scoring on a large bank, with peak memory
   beacon eval     [flags] SET.yaml...     score the ChatBI planner on question sets
   beacon risk     train|score [flags]     train the churn early-warning model, score every customer
   beacon health    [--url URL]             exit 0 if the server answers /readyz (for container health checks)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/beaconbi/beacon/models"
@@ -243,4 +244,107 @@ func keepRiskScores(ctx context.Context, db *warehouse.DB, log *slog.Logger) {
 		case <-t.C:
 		}
 	}
+}
+
+// benchRisk measures training and scoring on a large generated bank (by
+// default 1,000,000 customers x 36 months): wall and CPU time, and the
+// process's peak resident memory, with the machine's load average beside
+// them, since on a shared machine wall time says more about the others.
+func benchRisk(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("bench risk", flag.ContinueOnError)
+	dbPath := fs.String("db", "data/bench.duckdb", "DuckDB file of the bench bank (generated when missing or different)")
+	var o demoOptions
+	o.register(fs, 1_000_000)
+	fs.Lookup("months").DefValue = "36"
+	o.months = 36
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	opts, err := o.generateOptions(time.Now())
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	have, _, err := db.Meta(ctx, warehouse.MetaDemoCustomers)
+	if err != nil {
+		return err
+	}
+	months, _, _ := db.Meta(ctx, warehouse.MetaDemoMonths)
+	if have != fmt.Sprint(opts.Customers) || months != fmt.Sprint(opts.Months) {
+		fmt.Fprintf(out, "generating %d customers x %d months into %s\n", opts.Customers, opts.Months, *dbPath)
+		m := measure(func() error { _, err := warehouse.Generate(ctx, db, opts); return err })
+		if m.err != nil {
+			return m.err
+		}
+		fmt.Fprintln(out, "generate:", m)
+	}
+	var cm *risk.ChurnModel
+	m := measure(func() error {
+		var err error
+		if cm, err = risk.TrainBank(ctx, db, risk.DefaultTrainOptions(), time.Now()); err == nil {
+			err = risk.SaveModel(ctx, db, cm)
+		}
+		return err
+	})
+	if m.err != nil {
+		return m.err
+	}
+	fmt.Fprintf(out, "train: %s; %d training and %d test customer-months; features %d ms, %s fit %d ms, logistic %d ms\n",
+		m, cm.TrainRows, cm.TestRows, cm.Timings.Features, cm.Model.Kind, cm.Timings.Fit, cm.Timings.Baseline)
+	printEval(out, cm.Model.Kind, cm.Test)
+	if cm.Baseline != nil {
+		printEval(out, risk.KindLogistic, *cm.Baseline)
+	}
+	pb, err := readPlaybook("")
+	if err != nil {
+		return err
+	}
+	var st risk.ScoreStats
+	m = measure(func() error { st, err = risk.Score(ctx, db, cm, pb, time.Time{}, time.Now()); return err })
+	if m.err != nil {
+		return m.err
+	}
+	fmt.Fprintf(out, "score: %s; %d customers of %s\n", m, st.Customers, st.Month)
+	return nil
+}
+
+// measured is one step's wall and CPU time, the process's peak resident
+// memory so far and the 1-minute load average before and after.
+type measured struct {
+	wall, cpu     time.Duration
+	peakMiB       int64
+	before, after string
+	err           error
+}
+
+func (m measured) String() string {
+	return fmt.Sprintf("wall %s, CPU %s, peak RSS %d MiB, load average %s -> %s",
+		m.wall.Round(time.Second), m.cpu.Round(time.Second), m.peakMiB, m.before, m.after)
+}
+
+func measure(fn func() error) measured {
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	load := func() string {
+		b, err := os.ReadFile("/proc/loadavg")
+		if err != nil {
+			return "?"
+		}
+		return strings.Fields(string(b))[0]
+	}
+	m := measured{before: load()}
+	start, c0 := time.Now(), cpu()
+	m.err = fn()
+	m.wall, m.cpu, m.after = time.Since(start), cpu()-c0, load()
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	m.peakMiB = ru.Maxrss >> 10 // KiB on Linux
+	return m
 }
