@@ -152,15 +152,15 @@ func TestSignalAndRiskMetricsMatchHandSQL(t *testing.T) {
 					WHEN balance / prev - 1 <= -0.3 THEN '余额降30%以上' WHEN balance / prev - 1 <= -0.1 THEN '余额降10%-30%'
 					WHEN balance / prev - 1 < 0.1 THEN '余额变动10%以内' ELSE '余额升10%以上' END, count(*)
 				FROM m WHERE month = DATE '2026-10-01' GROUP BY 1`},
-		{name: "high_risk_customers and expected_churn by month", query: metrics.Query{Metrics: []string{"high_risk_customers", "expected_churn"}, Time: &metrics.TimeSpec{Grain: "month", Range: "last_12_months"}},
-			keys: 1, columns: []string{"high_risk_customers", "expected_churn"},
-			hand: `SELECT month, count(*) FILTER (WHERE tier = 'high'), sum(score) FROM risk_scores WHERE month < DATE '2026-11-01' GROUP BY 1`},
-		{name: "high_risk_customers of a quarter is its last scored month", query: metrics.Query{Metrics: []string{"high_risk_customers", "expected_churn"}, Dimensions: []string{"segment"}, Time: &metrics.TimeSpec{Range: "this_quarter"}},
-			keys: 1, columns: []string{"high_risk_customers", "expected_churn"},
-			hand: `SELECT segment, count(*) FILTER (WHERE tier = 'high'), sum(score) FROM risk_scores WHERE month = DATE '2026-11-01' GROUP BY 1`},
-		{name: "risk by region for a branch head", query: last(metrics.Query{Metrics: []string{"high_risk_customers", "expected_churn"}, Dimensions: []string{"risk_tier"}}),
-			scope: metrics.Scope{"branch": {branch}}, keys: 1, columns: []string{"high_risk_customers", "expected_churn"},
-			hand: fmt.Sprintf(`SELECT s.tier, count(*) FILTER (WHERE s.tier = 'high'), sum(s.score) FROM risk_scores s JOIN branches b USING (branch_id)
+		{name: "expected_churn by month", query: metrics.Query{Metrics: []string{"expected_churn"}, Time: &metrics.TimeSpec{Grain: "month", Range: "last_12_months"}},
+			keys: 1, columns: []string{"expected_churn"},
+			hand: `SELECT month, sum(score) FROM risk_scores WHERE month < DATE '2026-11-01' GROUP BY 1`},
+		{name: "expected_churn of a quarter is its last scored month", query: metrics.Query{Metrics: []string{"expected_churn"}, Dimensions: []string{"segment"}, Time: &metrics.TimeSpec{Range: "this_quarter"}},
+			keys: 1, columns: []string{"expected_churn"},
+			hand: `SELECT segment, sum(score) FROM risk_scores WHERE month = DATE '2026-11-01' GROUP BY 1`},
+		{name: "expected_churn by risk tier for a branch head", query: last(metrics.Query{Metrics: []string{"expected_churn"}, Dimensions: []string{"risk_tier"}}),
+			scope: metrics.Scope{"branch": {branch}}, keys: 1, columns: []string{"expected_churn"},
+			hand: fmt.Sprintf(`SELECT s.tier, sum(s.score) FROM risk_scores s JOIN branches b USING (branch_id)
 				WHERE s.month = DATE '2026-10-01' AND b.branch_name = '%s' GROUP BY 1`, branch)},
 	}
 	for _, tc := range cases {
