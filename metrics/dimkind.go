@@ -33,3 +33,10 @@ func (c *Catalog) RowDimension(metric string) (string, bool) {
 	}
 	return "", false
 }
+
+// BooleanDimension reports whether a dimension holds true and false, so
+// that a question may name it as a flag (持有联名卡, without autopay).
+func (c *Catalog) BooleanDimension(name string) bool {
+	d, ok := c.dims[name]
+	return ok && c.dimType(d) == "BOOLEAN"
+}

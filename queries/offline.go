@@ -110,6 +110,7 @@ func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
 		o.readRoute,        // explain, risk list, uplift, what-if (stage_route.go)
 		o.readIntent,       // why, the future
 		o.readConditions,   // the fields of comparisons; 2 products
+		o.readFlags,        // 持有联名卡, without autopay: a flag on or off
 		o.readValueLists,   // A和B, A vs B, 除了A, A以外
 		o.readGrouping,     // 按, 各, 不同, by, per
 		o.account,          // every word left must be a filler

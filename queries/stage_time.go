@@ -244,7 +244,9 @@ func (o *Offline) defaultRange(r *reading, t *metrics.TimeSpec, now, last time.T
 		r.plan.Notes = append(r.plan.Notes, r.say("未指定时间，按模型设定的默认区间", "no period given: using the model's default range"))
 		return
 	}
-	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location())
+	// Against the server's clock, not the model's as_of: with as_of: latest
+	// "now" is the data's last day, and its last month would never be read.
+	thisMonth := time.Date(r.now.Year(), r.now.Month(), 1, 0, 0, 0, 0, r.now.Location())
 	if spanned && last.Before(thisMonth.AddDate(0, -1, 0)) {
 		// The data ends before last month: read its own last month.
 		end := time.Date(last.Year(), last.Month(), 1, 0, 0, 0, 0, r.now.Location())
