@@ -19,6 +19,9 @@ var (
 
 // readFlags turns such a flag's name into its value "on" or "off".
 func (o *Offline) readFlags(r *reading) bool {
+	if reShare.MatchString(r.norm) {
+		return false // what share of subscribers have a bundle: the flag's share, not a filter
+	}
 	for i := range r.words {
 		w := &r.words[i]
 		if w.kind != kindDimension || w.condition || w.qualifier {

@@ -25,7 +25,11 @@ func (o *Offline) guard(r *reading) bool {
 		o.refuse(p, "", nil)
 		return true
 	}
-	if m := reAction.FindString(r.text); m != "" {
+	m := reAction.FindString(r.text)
+	if m == "" {
+		m = reImperative.FindString(r.text)
+	}
+	if m != "" {
 		o.refuse(p, "", nil)
 		p.Message = r.say("Beacon 只回答指标问题，不执行「%s」这类操作，也不会改变或导出数据。", "Beacon answers metric questions only; it does not act on %q and never changes or exports data.", strings.TrimSpace(m))
 		return true

@@ -286,6 +286,9 @@ func (o *Offline) expectedChurn(r *reading) bool {
 	if !reExpected.MatchString(n) || !reChurnWord.MatchString(n) || reListAsked.MatchString(n) && !reCountAsked.MatchString(n) {
 		return false
 	}
+	if reRateAsked.MatchString(n) {
+		return false // 下个月流失率会是多少: a future rate, which no score states
+	}
 	if _, ok := o.cat.Metric(metricExpectedChurn); !ok {
 		return false
 	}
@@ -299,6 +302,9 @@ func (o *Offline) expectedChurn(r *reading) bool {
 	o.asMetric(r, metricExpectedChurn, surface)
 	return true
 }
+
+// reRateAsked asks for a rate rather than a number of customers.
+var reRateAsked = regexp.MustCompile(`率|比例|占比|\brate\b|\bpercent(?:age)?\b|%`)
 
 // asMetric makes name the question's metric in place of the churn words
 // that stated it, and reads it over the latest scores.
