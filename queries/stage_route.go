@@ -51,9 +51,9 @@ var (
 // Metrics a route question may name as part of its intent: 流失 in
 // 哪些客户最可能流失 is the subject of the list, not a figure asked.
 var routeMetricWords = map[string][]string{
-	RouteRiskList: {"churn_rate", "churned_customers", "customers", "active_customers", "retention_rate"},
+	RouteRiskList: {"churn_rate", "churned_customers", "customers", "active_customers", "retention_rate", "high_risk_customers"},
 	RouteUplift:   {"churn_rate", "churned_customers", "customers", "retention_rate", "retention_actions", "win_back_rate", "retention_cost"},
-	RouteWhatIf:   {"churn_rate", "churned_customers", "customers", "retention_rate", "retention_actions", "aum", "retention_cost", "win_back_rate"},
+	RouteWhatIf:   {"churn_rate", "churned_customers", "customers", "retention_rate", "retention_actions", "aum", "retention_cost", "win_back_rate", "high_risk_customers"},
 }
 
 // Governed metrics over the early-warning scores (models/demo_bank.yaml):

@@ -158,6 +158,13 @@ func TestSignalAndRiskMetricsMatchHandSQL(t *testing.T) {
 		{name: "expected_churn of a quarter is its last scored month", query: metrics.Query{Metrics: []string{"expected_churn"}, Dimensions: []string{"segment"}, Time: &metrics.TimeSpec{Range: "this_quarter"}},
 			keys: 1, columns: []string{"expected_churn"},
 			hand: `SELECT segment, sum(score) FROM risk_scores WHERE month = DATE '2026-11-01' GROUP BY 1`},
+		{name: "high_risk_customers by segment this month", query: metrics.Query{Metrics: []string{"high_risk_customers"}, Dimensions: []string{"segment"}, Time: &metrics.TimeSpec{Range: "this_month"}},
+			keys: 1, columns: []string{"high_risk_customers"},
+			hand: `SELECT segment, count(*) FROM risk_scores WHERE month = DATE '2026-11-01' AND tier = 'high' GROUP BY 1`},
+		{name: "high_risk_customers for a branch head", query: metrics.Query{Metrics: []string{"high_risk_customers"}, Time: &metrics.TimeSpec{Range: "this_month"}},
+			scope: metrics.Scope{"branch": {branch}}, keys: 0, columns: []string{"high_risk_customers"},
+			hand: fmt.Sprintf(`SELECT count(*) FROM risk_scores s JOIN branches b USING (branch_id)
+				WHERE s.month = DATE '2026-11-01' AND s.tier = 'high' AND b.branch_name = '%s'`, branch)},
 		{name: "expected_churn by risk tier for a branch head", query: last(metrics.Query{Metrics: []string{"expected_churn"}, Dimensions: []string{"risk_tier"}}),
 			scope: metrics.Scope{"branch": {branch}}, keys: 1, columns: []string{"expected_churn"},
 			hand: fmt.Sprintf(`SELECT s.tier, sum(s.score) FROM risk_scores s JOIN branches b USING (branch_id)

@@ -632,12 +632,18 @@ func TestFront(t *testing.T) {
 		tt.do(t, chromedp.Navigate(b.url+"/dashboards/executive_retention"))
 		// Six KPI cards with a value and five charts drawn, no error card.
 		tt.wait(t, `document.querySelectorAll('.panel').length > 0 && document.querySelectorAll('.panel .panel-wait, .panel .error').length === 0 &&
-			document.querySelectorAll('.kpi-value[data-metric]').length === 6 &&
+			document.querySelectorAll('.kpi-value[data-metric]').length === 7 &&
 			[...document.querySelectorAll('.panel .chart')].filter(c => c.querySelector('canvas')).length === 5`)
 		want := b.rows(t, "", map[string]any{"metrics": []string{"churn_rate"}, "time": map[string]any{"range": "last_month"}, "compare": "previous_period"})
 		got := eval[float64](t, tt, `Number(document.querySelector('.kpi-value[data-metric=churn_rate]').dataset.value)`)
 		if w := want[0]["churn_rate"].(float64); !near(got, w) {
 			t.Errorf("churn KPI %v, the query API %v", got, w)
+		}
+		// High-risk customers: the latest scored month's high tier, as the
+		// scores table counts it.
+		hr := warehousetest.Rows(t, bank, `SELECT count(*) FROM risk_scores WHERE tier = 'high' AND month = (SELECT max(month) FROM risk_scores)`)
+		if got, w := eval[float64](t, tt, `Number(document.querySelector('.kpi-value[data-metric=high_risk_customers]').dataset.value)`), hr[0][0].(float64); got != w || w == 0 {
+			t.Errorf("high-risk KPI %v, the scores table %v", got, w)
 		}
 		if cls := layoutShift(t, tt); cls >= 0.1 {
 			t.Errorf("dashboard: cumulative layout shift %.3f while its panels loaded; want < 0.1", cls)
@@ -1007,6 +1013,11 @@ func TestScopedTokenSeesOnlyItsBranch(t *testing.T) {
 		got1 := eval[float64](t, tt, `Number(document.querySelector('.kpi-value[data-metric=churn_rate]').dataset.value)`)
 		if w := want[0]["churn_rate"].(float64); !near(got1, w) {
 			t.Errorf("scoped churn KPI %v, the scoped query API %v", got1, w)
+		}
+		hr := warehousetest.Rows(t, bank, `SELECT count(*) FROM risk_scores s JOIN customers c USING (customer_id) JOIN branches b ON b.branch_id = c.branch_id
+			WHERE s.tier = 'high' AND s.month = (SELECT max(month) FROM risk_scores) AND b.branch_name = '`+mine+`'`)
+		if got, w := eval[float64](t, tt, `Number(document.querySelector('.kpi-value[data-metric=high_risk_customers]').dataset.value)`), hr[0][0].(float64); got != w {
+			t.Errorf("scoped high-risk KPI %v, the scores table %v for %s", got, w, mine)
 		}
 		noOther(t, "Dashboard")
 	})
