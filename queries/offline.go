@@ -138,8 +138,9 @@ var (
 	reNarrow   = regexp.MustCompile(`只看|只|仅|\bonly\b|\bjust\b`)
 	reShare    = regexp.MustCompile(`占比|比重|份额|构成|\bshare\b|\bproportion\b|\bcontribution\b|percent of total`)
 	// An order given to the bank's data rather than a question (Upgrade all
-	// gold members to platinum, call them all now): never answered.
-	reImperative = regexp.MustCompile(`^\s*(?:please\s+)?(?:upgrade|downgrade|cancel|block|freeze|unfreeze|activate|deactivate|enroll|remove|assign|notify|call|contact|reset|approve|reject)\b`)
+	// gold members to platinum, call them all now): never answered. The verb
+	// must take an object, so that "upgrade rate by gender" is a question.
+	reImperative = regexp.MustCompile(`^\s*(?:please\s+)?(?:upgrade|downgrade|cancel|block|freeze|unfreeze|activate|deactivate|enroll|remove|assign|notify|call|contact|reset|approve|reject)\s+(?:all|every|each|the|them|these|those|our|this|that|his|her|their)\b`)
 	// Requests to change or leave the data, and attempts to steer the planner: never answered.
 	reAction = regexp.MustCompile(`删除|删掉|清空|清除|修改|更新|插入|写入|导出|下载|发给|发送|转发|忽略|系统提示|提示词|指令|drop\s+table|\bdelete\b|\bdrop\b(?:\s+(?:the\s+|all\s+|this\s+|that\s+)?(?:table|database|schema|columns?|list|data|rows?|it|them|all|everything|customers?|records?)\b)|\btruncate\b|\bupdate\b|\binsert\b|\bexport\b|\bdownload\b|\bsend\b|\bemail\b|\bignore\b|system prompt|\binstructions?\b|\bjailbreak\b|\balter\b|\bgrant\b`)
 )
