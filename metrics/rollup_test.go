@@ -88,6 +88,10 @@ func TestRollupsAnswerEveryMetricExactly(t *testing.T) {
 	}
 	routed, total := 0, 0
 	for _, name := range cat.Names() {
+		if _, _, has := e.MetricExtent(name); !has {
+			t.Logf("%s: its table is empty in this bank (risk scores are written by the server), nothing to compare", name)
+			continue
+		}
 		def := cat.Definition(mustMetric(t, cat, name))
 		for _, grain := range []string{"month", "quarter", "year", ""} {
 			for vi, v := range variants {

@@ -201,6 +201,9 @@ func TestGovernedMetricsEqualDuckDB(t *testing.T) {
 	ctx := context.Background()
 	for name, q := range governedQueries(duck.Catalog()) {
 		t.Run(name, func(t *testing.T) {
+			if _, _, has := duck.MetricExtent(q.Metrics[0]); !has {
+				t.Skipf("%s: its table is empty in this bank (risk scores are written by the server)", q.Metrics[0])
+			}
 			a, errA := duck.Run(ctx, q, nil)
 			b, errB := house.Run(ctx, q, nil)
 			if errA != nil || errB != nil {

@@ -652,9 +652,9 @@ func TestFront(t *testing.T) {
 		tt.shot(t, "dashboard")
 		// On a tablet the page fits its width: nothing scrolls sideways.
 		tt.do(t, chromedp.EmulateViewport(820, 1180))
-		if w := eval[int](t, tt, `document.documentElement.scrollWidth - innerWidth`); w > 0 {
-			t.Errorf("at 820 px wide the dashboard is %d px too wide", w)
-		}
+		// Charts redraw at the new width when their resize observers fire,
+		// which a loaded machine may delay: wait for the layout to settle.
+		tt.wait(t, `document.documentElement.scrollWidth <= innerWidth`)
 		tt.shot(t, "dashboard-tablet")
 		tt.do(t, chromedp.EmulateViewport(1280, 860))
 		// A shared filter reaches every panel it can cut.
