@@ -62,6 +62,14 @@ func (o *Offline) applyTime(r *reading) bool {
 		}
 	}
 	first, last, spanned := o.dataSpan(q.Metrics)
+	if o.data != nil && !spanned {
+		// A timed metric whose table holds no rows yet (scores still being
+		// computed): a count of nothing would read as 0, which nobody computed.
+		o.refuse(r.plan, "", q.Metrics)
+		r.plan.Message = r.say("这个指标的数据表目前还没有数据，因此不给出数字；数据载入或计算完成后再问。",
+			"This metric's table holds no data yet, so I give no number; ask again once it is loaded or computed.")
+		return true
+	}
 	now := o.asOf(r, q.Metrics)
 	if t.Range == "" && t.Start == "" {
 		o.defaultRange(r, &t, now, last, spanned)
