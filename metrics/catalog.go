@@ -49,6 +49,8 @@ type source struct {
 	exprTypes map[string]string // expression dimension → DuckDB type
 	dims      map[string]*Dimension
 	timeType  string
+	// rollup is the rollup this source reads, nil for a base table.
+	rollup *rollupDef
 }
 
 type measure struct {

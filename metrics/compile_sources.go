@@ -307,7 +307,9 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 		fmt.Fprintf(&from, "\n  JOIN %s AS b ON b.bucket = %s", d.Quote(bname), period)
 	}
 
-	// Rows are grouped by period (or, to roll up, by bucket) and dimensions.
+	// Rows are grouped by period (or, to roll up, by bucket) and
+	// dimensions, except where each group is one row of a rollup already.
+	oneRow := s.rollup != nil && mode == semiNone && len(steps) == 0 && s.rollup.rowPerGroup(p)
 	var sel, group []string
 	switch {
 	case mode == semiRollup:
@@ -337,6 +339,10 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 		alias := col(s.Name + "__" + m.Name)
 		if mode == semiRollup {
 			alias = col("m__" + m.Name)
+		}
+		if oneRow {
+			sel = append(sel, oneRowSQL(m.Agg, v)+" AS "+alias)
+			continue
 		}
 		sel = append(sel, aggSQL(m.Agg, v)+" AS "+alias)
 	}
@@ -379,7 +385,7 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 	if len(where) > 0 {
 		fmt.Fprintf(&q, "\n  WHERE %s", strings.Join(where, " AND "))
 	}
-	if len(group) > 0 {
+	if len(group) > 0 && !oneRow {
 		fmt.Fprintf(&q, "\n  GROUP BY %s", strings.Join(group, ", "))
 	}
 	q.WriteString(")")

@@ -248,6 +248,31 @@ func (r *rollupDef) distinctExact(p *plan) bool {
 	return true
 }
 
+// rowPerGroup reports whether each group of plan p is exactly one row
+// of r: p groups by r's grain and by all of r's dimensions (routing has
+// checked it names no others), so re-aggregating would only cost time.
+// Filters and scope then pick whole rows.
+func (r *rollupDef) rowPerGroup(p *plan) bool {
+	if p.grain == "" || grainIndex(p.grain) != grainIndex(r.Grain) || len(p.dims) != len(r.dims) {
+		return false
+	}
+	for _, d := range r.dims {
+		if !slices.Contains(p.dims, d) {
+			return false
+		}
+	}
+	return true
+}
+
+// oneRowSQL is aggregation agg over the single stored value expr: the
+// value itself, a count's NULL read as 0.
+func oneRowSQL(agg, expr string) string {
+	if agg == "sum0" {
+		return "coalesce(" + expr + ", 0)"
+	}
+	return expr
+}
+
 func isZoned(t string) bool {
 	t = strings.ToUpper(t)
 	return t == "TIMESTAMP WITH TIME ZONE" || t == "TIMESTAMPTZ"
@@ -260,7 +285,7 @@ func isZoned(t string) bool {
 func (r *rollupDef) asSource(s *source, measures []*measure) (*source, []*measure) {
 	vs := &source{
 		Source: &Source{Name: s.Name, Table: r.Table(), Time: &TimeColumn{Column: "period", Grain: r.Grain}, Line: s.Line},
-		dims:   map[string]*Dimension{}, timeType: "DATE",
+		dims:   map[string]*Dimension{}, timeType: "DATE", rollup: r,
 	}
 	for _, d := range r.dims {
 		vs.dims[d.Name] = &Dimension{Name: d.Name, Column: d.Name, Label: d.Label}
