@@ -25,7 +25,7 @@ const frontCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-s
 // frontPages are the browser's page paths, each answered with the front's
 // index.html, which routes on the client. Other paths (/api, /assets,
 // /reports, /images, /healthz, /readyz) never fall back to the page.
-var frontPages = []string{"/", "/ask", "/metrics", "/metrics/:name", "/explore", "/dashboards", "/dashboards/:name", "/watchlist", "/alerts"}
+var frontPages = []string{"/", "/ask", "/metrics", "/metrics/:name", "/explore", "/dashboards", "/dashboards/:name", "/watchlist", "/alerts", "/subscriptions"}
 
 // mountFront serves the browser front at its page paths, and under api the
 // routes only the front needs: who is signed in, the dashboards and the
@@ -90,6 +90,14 @@ func (s *Server) getSession(c *fiber.Ctx, pins bool) error {
 	if at, ok, err := s.db.Meta(c.UserContext(), warehouse.MetaDemoGeneratedAt); err == nil && ok {
 		data["loaded_at"] = at
 	}
+	// The declared reports, so the front can link to their pages and
+	// offer them to a subscription.
+	reps := []fiber.Map{}
+	for _, n := range s.cfg.Reports.Names() {
+		if r, ok := s.cfg.Reports.Get(n); ok {
+			reps = append(reps, fiber.Map{"name": r.Name, "title": r.Title})
+		}
+	}
 	scope := p.Scope
 	if scope == nil {
 		scope = metrics.Scope{}
@@ -102,6 +110,7 @@ func (s *Server) getSession(c *fiber.Ctx, pins bool) error {
 		"model":   fiber.Map{"name": cat.Model.Name, "title": cat.Model.Title, "time_zone": cat.Location.String()},
 		"data":    data,
 		"version": s.cfg.Version,
+		"reports": reps,
 		// The pages the front shows beyond its own: the watch list reads the
 		// risk routes (always mounted), alerts only where the server runs them.
 		"features": fiber.Map{"risk": true, "alerts": s.cfg.Alerts != nil, "pins": pins},

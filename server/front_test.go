@@ -155,6 +155,9 @@ func TestSessionSaysWhoAndWhether(t *testing.T) {
 	if f := s["features"].(map[string]any); f["pins"] != true || f["alerts"] != false || f["risk"] != true {
 		t.Errorf("features %v, want pins and risk, no alerts (no scheduler)", f)
 	}
+	if r, ok := s["reports"].([]any); !ok || len(r) != 0 {
+		t.Errorf("reports %v, want an empty list (no report declared)", s["reports"])
+	}
 	on, err := frontServer(t, server.AuthConfig{Secret: secret}, nil)
 	if err != nil {
 		t.Fatal(err)

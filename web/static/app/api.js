@@ -66,3 +66,14 @@ export function download(blob, name) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
+
+// reportURL is the address of a declared report's page (/reports/{name}).
+// A browser opening a link sends no Authorization header, so with a token
+// the link carries it as access_token, which the report routes accept
+// (their pages send no Referer and are not cached).
+export function reportURL(name, lang) {
+  const q = new URLSearchParams({ lang: lang === 'en' ? 'en' : 'zh' });
+  const t = getToken();
+  if (t) q.set('access_token', t);
+  return '/reports/' + encodeURIComponent(name) + '?' + q;
+}

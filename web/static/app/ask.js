@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { Chart } from './chart.js';
 import { label } from './i18n.js';
 import { ErrorBox, Progress, Reading, ResultTable } from './parts.js';
+import { RouteAnswer, RouteReading } from './routes.js';
 
 // suggestions are questions built from the catalog's own words.
 function suggestions(catalog, lang, t) {
@@ -84,7 +85,9 @@ function Answer({ entry, ctx, onAsk }) {
         ? html`<${MetricButtons} names=${res.interpretation.suggestions} intro=${t('tryInstead')} ctx=${ctx} onAsk=${onAsk} />` : null}
       ${res.status === 'clarify' && res.interpretation && res.interpretation.candidates && res.interpretation.candidates.length
         ? html`<${MetricButtons} names=${res.interpretation.candidates} intro=${t('clarifyPick')} ctx=${ctx} onAsk=${onAsk} />` : null}
-      ${res.status === 'answer' && html`
+      ${res.status !== 'answer' && res.route ? html`<${RouteReading} res=${res} ctx=${ctx} />` : null}
+      ${res.status === 'answer' && routed(res) ? html`<${RouteAnswer} res=${res} ctx=${ctx} />` : null}
+      ${res.status === 'answer' && !routed(res) && html`
         ${res.chart && res.rows && res.rows.length ? html`<${Chart} option=${chartOption(res.chart)} name=${res.answer} height=${res.rows.length === 1 ? 220 : 320} />` : null}
         ${res.rows ? html`<${ResultTable} res=${res} lang=${lang} t=${t} catalog=${catalog} caption=${question} />` : null}
         <${Reading} query=${res.query} time=${res.time} lang=${lang} t=${t} catalog=${catalog} />
@@ -93,6 +96,12 @@ function Answer({ entry, ctx, onAsk }) {
           ${res.params && res.params.length ? html`<p class="muted small">params: ${JSON.stringify(res.params)}</p>` : null}</details>`}`}
     </div>`}
   </article>`;
+}
+
+// routed says whether an answer came from a capability other than a
+// metric query (explain, the risk list, uplift, the what-if).
+function routed(res) {
+  return !!(res.route && res.route !== 'metric' && res.route_result);
 }
 
 // chartOption takes the server's option, without its title (the question

@@ -8,6 +8,7 @@ import { Dashboards } from './dashboards.js';
 import { Explore } from './explore.js';
 import { label, translator } from './i18n.js';
 import { Metrics } from './metrics.js';
+import { Subscriptions } from './subscriptions.js';
 import { Watch } from './watch.js';
 import { ErrorBox, Progress } from './parts.js';
 
@@ -114,12 +115,12 @@ function App() {
 // only where the server runs them.
 function pages(session) {
   const f = (session && session.features) || {};
-  return ['ask', 'metrics', 'explore', 'dashboards', ...(f.risk ? ['watchlist'] : []), ...(f.alerts ? ['alerts'] : [])];
+  return ['ask', 'metrics', 'explore', 'dashboards', ...(f.risk ? ['watchlist'] : []), ...(f.alerts ? ['alerts', 'subscriptions'] : [])];
 }
 
 function pageOf(path) {
   const p = path.split('/')[1] || 'ask';
-  return ['ask', 'metrics', 'explore', 'dashboards', 'watchlist', 'alerts'].includes(p) ? p : 'ask';
+  return ['ask', 'metrics', 'explore', 'dashboards', 'watchlist', 'alerts', 'subscriptions'].includes(p) ? p : 'ask';
 }
 
 function page(loc, ctx) {
@@ -129,6 +130,7 @@ function page(loc, ctx) {
     case 'explore': return html`<${Explore} ctx=${ctx} search=${loc.search} />`;
     case 'watchlist': return html`<${Watch} ctx=${ctx} search=${loc.search} />`;
     case 'alerts': return html`<${Alerts} ctx=${ctx} />`;
+    case 'subscriptions': return html`<${Subscriptions} ctx=${ctx} />`;
     case 'dashboards': return html`<${Dashboards} ctx=${ctx} name=${second ? decodeURIComponent(second) : ''} search=${loc.search} />`;
     default: return html`<${Ask} ctx=${ctx} />`;
   }
