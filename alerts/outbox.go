@@ -57,6 +57,9 @@ type item struct {
 	// FirstTry is when the first attempt began (zero before it): the
 	// retry policy bounds the time from there, across restarts.
 	FirstTry time.Time
+	// InDoubt says an earlier attempt was cut off by a crash: it may have
+	// arrived. A chat robot's resend is marked as such (resentLine).
+	InDoubt bool
 }
 
 // streamOf groups the notices that must reach a channel in order.
@@ -113,8 +116,9 @@ func dropUnsent(ctx context.Context, tx *sql.Tx, rule, group, incident, channel 
 func (s *Store) pending(ctx context.Context) ([]*item, error) {
 	var out []*item
 	err := s.read(ctx, func(conn *sql.Conn) error {
-		rows, err := conn.QueryContext(ctx, `SELECT o.key, o.rule_id, o.group_key, o.incident, o.channel, o.recipients, o.kind, o.message, o.attempts, o.next_try, f.first_try
-			FROM alert_outbox o LEFT JOIN (SELECT key, min(happened_at) AS first_try FROM alert_deliveries WHERE attempt > 0 AND status <> 'held' GROUP BY key) f ON f.key = o.key
+		rows, err := conn.QueryContext(ctx, `SELECT o.key, o.rule_id, o.group_key, o.incident, o.channel, o.recipients, o.kind, o.message, o.attempts, o.next_try, f.first_try, coalesce(f.in_doubt, false)
+			FROM alert_outbox o LEFT JOIN (SELECT key, min(happened_at) AS first_try, bool_or(status = 'in_doubt') AS in_doubt
+				FROM alert_deliveries WHERE attempt > 0 AND status <> 'held' GROUP BY key) f ON f.key = o.key
 			WHERE o.status = 'pending' ORDER BY o.seq`)
 		if err != nil {
 			return err
@@ -124,7 +128,7 @@ func (s *Store) pending(ctx context.Context) ([]*item, error) {
 			it := &item{}
 			var rc, msg string
 			var first sql.NullTime
-			if err := rows.Scan(&it.Key, &it.Rule, &it.Group, &it.Incident, &it.Channel, &rc, &it.Kind, &msg, &it.Attempts, &it.NextTry, &first); err != nil {
+			if err := rows.Scan(&it.Key, &it.Rule, &it.Group, &it.Incident, &it.Channel, &rc, &it.Kind, &msg, &it.Attempts, &it.NextTry, &first, &it.InDoubt); err != nil {
 				return err
 			}
 			it.FirstTry = first.Time
@@ -239,24 +243,38 @@ func (sc *Scheduler) hold(ctx context.Context, it *item, until time.Time) error 
 }
 
 // attempt makes one delivery attempt of each item, at most Senders in
-// flight. Each attempt is logged as "sending" and committed just before
-// its request, so that a crash leaves it in doubt (to be sent again under
-// the same idempotency key), never forgotten; its outcome is recorded when
-// it ends. The writes are grouped: one transaction records every outcome
-// that came in since the last and logs the attempts that take their
-// slots. A slot is freed only when its outcome is recorded, so at most
+// flight, and at most one per chat robot (see lanes). Each attempt is
+// logged as "sending" and committed just before its request, so that a
+// crash leaves it in doubt (to be sent again under the same idempotency
+// key), never forgotten; its outcome is recorded when it ends. The writes
+// are grouped: one transaction records every outcome that came in since
+// the last and logs the attempts that take their slots. A slot (and a
+// robot's lane) is freed only when its outcome is recorded, so at most
 // Senders messages are ever in flight or delivered but not yet known as
-// delivered: all a crash can resend. Items stopped mid-send by ctx stay
-// "sending".
+// delivered, and at most one per robot: all a crash can resend. Items
+// stopped mid-send by ctx stay "sending".
 func (sc *Scheduler) attempt(ctx context.Context, items []*item) ([]outcome, error) {
 	outs := make([]outcome, len(items))
+	lanes := sc.lanes(items)
+	started := make([]bool, len(items))
+	busy := map[string]bool{} // robots with a message in flight or unrecorded
 	done := make(chan int, len(items))
-	next, inflight := 0, 0
+	inflight := 0
 	var ended []int // outcomes not yet recorded
 	for {
-		var start []*item
-		if n := min(sc.cfg.Senders-inflight, len(items)-next); n > 0 && ctx.Err() == nil {
-			start = items[next : next+n]
+		for _, i := range ended {
+			delete(busy, lanes[i]) // recorded in the write below
+		}
+		var start []int
+		for i := 0; i < len(items) && inflight+len(start) < sc.cfg.Senders && ctx.Err() == nil; i++ {
+			if started[i] || busy[lanes[i]] {
+				continue
+			}
+			if lanes[i] != "" {
+				busy[lanes[i]] = true
+			}
+			started[i] = true
+			start = append(start, i)
 		}
 		if len(start) > 0 || len(ended) > 0 {
 			if err := sc.writeAttempts(context.WithoutCancel(ctx), items, outs, ended, start); err != nil {
@@ -266,13 +284,13 @@ func (sc *Scheduler) attempt(ctx context.Context, items []*item) ([]outcome, err
 				return outs, err
 			}
 		}
-		for i := next; i < next+len(start); i++ {
+		for _, i := range start {
 			go func() {
 				outs[i] = sc.sendOnce(ctx, items[i])
 				done <- i
 			}()
 		}
-		next, inflight, ended = next+len(start), inflight+len(start), nil
+		inflight, ended = inflight+len(start), nil
 		if inflight == 0 {
 			return outs, ctx.Err()
 		}
@@ -289,9 +307,26 @@ func (sc *Scheduler) attempt(ctx context.Context, items []*item) ([]outcome, err
 	}
 }
 
+// lanes gives each item's chat robot ("" for a channel that takes an
+// idempotency key, which any number may share). Chat robots take no key,
+// so a message resent after a crash shows twice; sending one message at a
+// time per robot bounds that to one per robot, and costs little, since a
+// robot takes only about 20 messages a minute anyway. Channels and other
+// robots still go in parallel.
+func (sc *Scheduler) lanes(items []*item) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		n, err := sc.channels.Notifier(it.Channel, it.Recipients)
+		if k, ok := n.(notify.Keyless); ok && err == nil {
+			out[i] = k.Destination()
+		}
+	}
+	return out
+}
+
 // writeAttempts records the outcomes of items[ended] and logs the next
 // attempts of start as "sending", in one transaction.
-func (sc *Scheduler) writeAttempts(ctx context.Context, items []*item, outs []outcome, ended []int, start []*item) error {
+func (sc *Scheduler) writeAttempts(ctx context.Context, items []*item, outs []outcome, ended, start []int) error {
 	w := outcomeWrites()
 	for _, i := range ended {
 		it, o := items[i], outs[i]
@@ -308,8 +343,9 @@ func (sc *Scheduler) writeAttempts(ctx context.Context, items []*item, outs []ou
 	now := sc.now()
 	keys := make([]string, len(start))
 	sending := newTickWrites().deliveries
-	for i, it := range start {
-		keys[i] = it.Key
+	for j, i := range start {
+		it := items[i]
+		keys[j] = it.Key
 		it.Attempts++
 		if it.FirstTry.IsZero() {
 			it.FirstTry = now
@@ -390,7 +426,32 @@ func (sc *Scheduler) send(ctx context.Context, it *item) (notify.Receipt, error)
 	}
 	ctx, cancel := context.WithTimeout(ctx, sc.cfg.SendTimeout)
 	defer cancel()
-	return n.Send(ctx, it.Message)
+	msg := it.Message
+	if _, keyless := n.(notify.Keyless); keyless && it.InDoubt {
+		msg = markResent(msg)
+	}
+	return n.Send(ctx, msg)
+}
+
+// markResent puts a first line on a chat robot's message whose earlier
+// attempt was cut off by a crash. The robot cannot be asked whether that
+// attempt arrived, and takes no key to drop a second copy: sending again
+// may show the message twice, not sending may lose an alert. A repeat is
+// the lesser harm, so the message goes again, saying why, and a reader
+// who already has it knows to ignore it.
+func markResent(msg notify.Message) notify.Message {
+	line := resentLine["en"]
+	if msg.Lang != "en" {
+		line = resentLine["zh"]
+	}
+	msg.Lines = append([]string{line}, msg.Lines...)
+	return msg
+}
+
+// resentLine is markResent's line, by language.
+var resentLine = map[string]string{
+	"zh": "（补发：服务重启前的一次发送结果未知，如已收到本条请忽略）",
+	"en": "(Sent again: an attempt before a restart may have arrived; ignore this copy if you already have it.)",
 }
 
 func logAttempt(ctx context.Context, tx *sql.Tx, it *item, attempt int, at time.Time, status string, code int, answer string) error {

@@ -6,6 +6,8 @@ package notify
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 	"time"
 )
@@ -102,3 +104,29 @@ func (e *SendError) Error() string {
 }
 
 func (e *SendError) Unwrap() error { return e.Err }
+
+// Keyless is implemented by the notifiers of providers that take no
+// idempotency key: the chat robots (DingTalk, WeCom, Feishu, Slack). A
+// message sent again after an outcome that was never read (the sender
+// died while the provider answered) shows twice in the group, so a
+// sender keeps at most one message per destination in flight, and a
+// crash leaves at most one in doubt per robot.
+type Keyless interface {
+	Notifier
+	// Destination names the robot: the same for every notifier that
+	// posts to it, whatever the channel is called or whom it @s. It is a
+	// digest, never the address, which holds the robot's token.
+	Destination() string
+}
+
+// DestinationOf digests a channel type and the parts of a robot's address
+// that identify it into a Keyless destination.
+func DestinationOf(channel string, address ...string) string {
+	h := sha256.New()
+	h.Write([]byte(channel))
+	for _, a := range address {
+		h.Write([]byte{0})
+		h.Write([]byte(a))
+	}
+	return channel + ":" + hex.EncodeToString(h.Sum(nil)[:12])
+}

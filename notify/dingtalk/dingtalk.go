@@ -116,6 +116,16 @@ func New(cfg Config, opt notify.Options) (*Robot, error) {
 // Channel names the channel.
 func (r *Robot) Channel() string { return Channel }
 
+// The provider takes no idempotency key.
+var _ notify.Keyless = (*Robot)(nil)
+
+// Destination names the robot (by host and access token) for senders that
+// keep one message per robot in flight: DingTalk takes no idempotency key.
+func (r *Robot) Destination() string {
+	u, _ := url.Parse(r.cfg.URL)
+	return notify.DestinationOf(Channel, u.Host, r.token)
+}
+
 // String prints the redacted configuration.
 func (r *Robot) String() string { return r.cfg.String() }
 

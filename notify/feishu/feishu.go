@@ -122,6 +122,14 @@ func New(cfg Config, opt notify.Options) (*Bot, error) {
 // Channel names the channel.
 func (b *Bot) Channel() string { return Channel }
 
+// The provider takes no idempotency key.
+var _ notify.Keyless = (*Bot)(nil)
+
+// Destination names the bot (by its hook URL) for senders that keep one
+// message per bot in flight: a custom bot takes no idempotency key (the
+// uuid of Feishu's message API is for app bots, not custom bots).
+func (b *Bot) Destination() string { return notify.DestinationOf(Channel, b.cfg.URL) }
+
 // String prints the redacted configuration.
 func (b *Bot) String() string { return b.cfg.String() }
 

@@ -79,6 +79,13 @@ func New(cfg Config, opt notify.Options) (*Webhook, error) {
 // Channel names the channel.
 func (w *Webhook) Channel() string { return Channel }
 
+// The provider takes no idempotency key.
+var _ notify.Keyless = (*Webhook)(nil)
+
+// Destination names the incoming webhook (by its URL) for senders that
+// keep one message per webhook in flight: Slack takes no idempotency key.
+func (w *Webhook) Destination() string { return notify.DestinationOf(Channel, w.cfg.URL) }
+
 // String prints the redacted configuration.
 func (w *Webhook) String() string { return w.cfg.String() }
 

@@ -115,6 +115,16 @@ func New(cfg Config, opt notify.Options) (*Robot, error) {
 // Channel names the channel.
 func (r *Robot) Channel() string { return Channel }
 
+// The provider takes no idempotency key.
+var _ notify.Keyless = (*Robot)(nil)
+
+// Destination names the robot (by host and key) for senders that keep one
+// message per robot in flight: WeCom takes no idempotency key.
+func (r *Robot) Destination() string {
+	u, _ := url.Parse(r.cfg.URL)
+	return notify.DestinationOf(Channel, u.Host, u.Query().Get("key"))
+}
+
 // String prints the redacted configuration.
 func (r *Robot) String() string { return r.cfg.String() }
 
