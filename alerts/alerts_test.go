@@ -271,7 +271,7 @@ func TestBreakdownFiresPerGroup(t *testing.T) {
 	h.step(t)
 	var titles []string
 	for _, m := range h.ch["ops"].got {
-		titles = append(titles, m.Title)
+		titles = append(titles, m.Subject())
 	}
 	sort.Strings(titles)
 	want := []string{"【告警】流失率过高：A", "【告警】流失率过高：C"}

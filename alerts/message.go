@@ -58,21 +58,23 @@ func message(r *Rule, res *metrics.Result, o Observation, notice string, at time
 	def := definition(res, r.metric())
 	name := label(def, r.Lang)
 	group := groupText(o)
+	// The heading's bracketed word is the kind's (notify.Message.Subject
+	// adds it to the title), worded here more finely than the kinds.
 	kind := notify.KindFiring
 	var head string
 	switch notice {
 	case noticeResolved:
 		kind = notify.KindResolved
-		head = pick(zh, "【已恢复】", "[Resolved] ")
+		head = pick(zh, "已恢复", "Resolved")
 	case noticeTest:
 		kind = notify.KindTest
-		head = pick(zh, "【测试】", "[Test] ")
+		head = pick(zh, "测试", "Test")
 	case noticeRepeat:
-		head = pick(zh, "【告警·仍未恢复】", "[Still firing] ")
+		head = pick(zh, "告警·仍未恢复", "Still firing")
 	default:
-		head = pick(zh, "【告警】", "[Alert] ")
+		head = pick(zh, "告警", "Alert")
 	}
-	title := head + r.Name
+	title := r.Name
 	if group != "" {
 		title += pick(zh, "：", ": ") + group
 	}
@@ -88,7 +90,7 @@ func message(r *Rule, res *metrics.Result, o Observation, notice string, at time
 	if len(r.Owner.Scope) > 0 {
 		lines = append(lines, pick(zh, "数据范围：", "Scope: ")+scopeText(r.Owner.Scope))
 	}
-	return notify.Message{Kind: kind, Lang: r.Lang, Title: title, Lines: lines, Figures: []notify.Figure{fig}, At: at}
+	return notify.Message{Kind: kind, KindText: head, Lang: r.Lang, Title: title, Lines: lines, Figures: []notify.Figure{fig}, At: at}
 }
 
 func pick(zh bool, a, b string) string {

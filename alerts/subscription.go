@@ -128,9 +128,6 @@ func (sc *Scheduler) prepareReport(ctx context.Context, run *ruleRun) error {
 func (sc *Scheduler) reportMessage(ctx context.Context, s *Subscription, kind notify.Kind) (*notify.Message, error) {
 	zh := s.Lang != "en"
 	msg := &notify.Message{Kind: kind, Lang: s.Lang, Title: s.Name, At: sc.now()}
-	if kind == notify.KindTest {
-		msg.Title = pick(zh, "【测试】", "[Test] ") + s.Name
-	}
 	if sc.cfg.BaseURL != "" {
 		msg.Link = strings.TrimRight(sc.cfg.BaseURL, "/") + "/reports/" + url.PathEscape(s.Report) + "?lang=" + s.Lang
 	}

@@ -30,6 +30,10 @@ type Message struct {
 	// channel); channels that accept one pass it on.
 	Key  string
 	Kind Kind
+	// KindText, when set, is the kind's word in the heading in place of
+	// KindLabel's, for a sender that words it more finely (a repeat of a
+	// firing alert: 告警·仍未恢复). Title never repeats it: Subject adds it.
+	KindText string `json:",omitempty"`
 	// Lang is "zh" or "en".
 	Lang  string
 	Title string

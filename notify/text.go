@@ -55,6 +55,9 @@ func (m Message) Zh() bool { return m.Lang != "en" }
 
 // KindLabel names the kind of message in its language.
 func (m Message) KindLabel() string {
+	if m.KindText != "" {
+		return m.KindText
+	}
 	switch m.Kind {
 	case KindFiring:
 		return pick(m.Lang, "告警", "Firing")

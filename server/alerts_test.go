@@ -165,8 +165,8 @@ func TestAlertsAPI(t *testing.T) {
 		t.Fatalf("receiver got %d messages (%d badly signed), want 1", len(rc.got), rc.bad)
 	}
 	msg := rc.got[0]
-	if msg.Kind != "test" || !strings.HasPrefix(msg.Title, "【测试】") || rc.keys[0] == "" {
-		t.Errorf("test message kind %q title %q key %q", msg.Kind, msg.Title, rc.keys[0])
+	if msg.Kind != "test" || !strings.HasPrefix(msg.Subject, "【测试】") || strings.Contains(msg.Title, "【") || rc.keys[0] == "" {
+		t.Errorf("test message kind %q subject %q title %q key %q", msg.Kind, msg.Subject, msg.Title, rc.keys[0])
 	}
 	text, _ := json.Marshal(msg)
 	if !strings.Contains(string(text), "上海浦东支行") || strings.Contains(string(text), "北京朝阳支行") {
