@@ -51,7 +51,7 @@ type crashReceiver struct {
 	// Kills: in the webhook's requests (the first before the receiver
 	// took the message, the second after) and in the robot's (after the
 	// robot showed it: the case a robot's resend can duplicate).
-	hookKills, robotKills int
+	hookKills, robotKills   int
 	hookKillAt, robotKillAt []int // request numbers from which to kill
 }
 
