@@ -45,39 +45,58 @@ var goldenQueries = []struct {
 	{name: "totals_churn_quarter_compare", query: metrics.Query{Metrics: []string{"churn_rate", "aum"}, Dimensions: []string{"segment"}, Time: &metrics.TimeSpec{Grain: "quarter", Range: "last_2_quarters"}, Compare: "previous_period"}, totals: true},
 }
 
-// The compiled SQL of representative queries is the SQL under
-// testdata/golden; go test ./metrics -run Golden -update rewrites it.
+// goldenDialects are the dialects whose compiled SQL is kept, each under
+// its own folder of testdata/golden. ClickHouse's results are checked
+// equal to DuckDB's on real shards in warehouse/clickhouse.
+var goldenDialects = []struct {
+	dialect metrics.Dialect
+	dir     string
+}{
+	{metrics.DuckDB{}, filepath.Join("testdata", "golden")},
+	{metrics.ClickHouse{}, filepath.Join("testdata", "golden", "clickhouse")},
+}
+
+// The compiled SQL of representative queries, in every dialect, is the
+// SQL under testdata/golden; go test ./metrics -run Golden -update
+// rewrites it.
 func TestCompiledSQLGolden(t *testing.T) {
 	cat := metricstest.DemoCatalog(t, bank)
-	for _, g := range goldenQueries {
-		t.Run(g.name, func(t *testing.T) {
-			compile := cat.Compile
-			if g.totals {
-				compile = cat.CompileTotals
-			}
-			comp, err := compile(metrics.DuckDB{}, g.query, warehousetest.Now(), g.scope, metrics.DefaultLimits)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := comp.SQL + "\n-- args: " + fmt.Sprint(comp.Args) + "\n"
-			path := filepath.Join("testdata", "golden", g.name+".sql")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	for _, d := range goldenDialects {
+		for _, g := range goldenQueries {
+			t.Run(d.dialect.Name()+"/"+g.name, func(t *testing.T) {
+				compile := cat.Compile
+				if g.totals {
+					compile = cat.CompileTotals
+				}
+				comp, err := compile(d.dialect, g.query, warehousetest.Now(), g.scope, metrics.DefaultLimits)
+				if err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test ./metrics -run Golden -update writes it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("compiled SQL differs from %s (go test ./metrics -run Golden -update rewrites it after review):\n%s", path, lineDiff(string(want), got))
-			}
-		})
+				checkGolden(t, filepath.Join(d.dir, g.name+".sql"), comp.SQL+"\n-- args: "+fmt.Sprint(comp.Args)+"\n")
+			})
+		}
+	}
+}
+
+// checkGolden compares got with the golden file at path, or rewrites the
+// file under -update.
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./metrics -run Golden -update writes it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("compiled SQL differs from %s (go test ./metrics -run Golden -update rewrites it after review):\n%s", path, lineDiff(string(want), got))
 	}
 }
 

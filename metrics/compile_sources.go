@@ -148,18 +148,18 @@ func (c *Catalog) dimPath(s *source, name string) ([]joinStep, *source, bool) {
 	return nil, nil, false
 }
 
-// sourceCTEs writes the aggregate CTE of one source for one window, and
-// its bounds CTE when a semi-additive measure needs the first or last time
-// bucket of each period.
-func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measure, win window, tzParam *string) ([]string, error) {
-	d := w.d
-	name := win.name + "__" + s.Name
+// dimRef is where a dimension a query reads comes from: its definition
+// and the source (the root or a joined one) that holds it.
+type dimRef struct {
+	dim  *Dimension
+	node *source
+}
 
-	// Which dimensions come from where: the root or a joined source.
-	type dimRef struct {
-		dim  *Dimension
-		node *source
-	}
+// sourceDims resolves, for source s, every dimension the plan groups,
+// filters or scopes by: where each comes from, the join hops that reach
+// them (each hop once, in the order first needed) and the scope's
+// dimensions in a stable order. Both SQL writers read sources through it.
+func (c *Catalog) sourceDims(p *plan, s *source) (map[string]dimRef, []joinStep, []string, error) {
 	refs := map[string]dimRef{}
 	var steps []joinStep
 	need := func(dimName, why string) error {
@@ -183,12 +183,12 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 	}
 	for i, dm := range p.dims {
 		if err := need(dm.Name, fmt.Sprintf("dimensions[%d]", i)); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 	}
 	for i, f := range p.filters {
 		if err := need(f.dim.Name, fmt.Sprintf("filters[%d].dimension", i)); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 	}
 	scopeDims := make([]string, 0, len(p.scope))
@@ -198,8 +198,23 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 	slices.Sort(scopeDims)
 	for _, k := range scopeDims {
 		if err := need(k, "scope"); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
+	}
+	return refs, steps, scopeDims, nil
+}
+
+// sourceCTEs writes the aggregate CTE of one source for one window, and
+// its bounds CTE when a semi-additive measure needs the first or last time
+// bucket of each period.
+func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measure, win window, tzParam *string) ([]string, error) {
+	d := w.d
+	name := win.name + "__" + s.Name
+
+	// Which dimensions come from where: the root or a joined source.
+	refs, steps, scopeDims, err := c.sourceDims(p, s)
+	if err != nil {
+		return nil, err
 	}
 
 	// Projections of each node: dims, join keys, and at the root time and measures.

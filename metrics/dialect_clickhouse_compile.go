@@ -81,7 +81,9 @@ func (c *Catalog) clickHouseRefusal(needed []*Metric) error {
 // compileNested compiles a checked plan with the nested writer.
 func (c *Catalog) compileNested(d ClickHouse, p *plan) (*Compiled, error) {
 	w := &sqlWriter{d: d}
-	out := &Compiled{Time: p.time, Limit: p.limit, EstimatedRows: estimateRows(p)}
+	// Rollups are tables in the DuckDB file: on ClickHouse every source is
+	// read from its base table, and the answer says so.
+	out := &Compiled{Time: p.time, Limit: p.limit, EstimatedRows: estimateRows(p), ServedFrom: ServedBase}
 	needed := c.neededMetrics(p)
 	out.Definitions = needed
 	if err := c.clickHouseRefusal(needed); err != nil {
@@ -131,50 +133,9 @@ func (c *Catalog) compileNested(d ClickHouse, p *plan) (*Compiled, error) {
 func (c *Catalog) nestedSource(w *sqlWriter, p *plan, s *source, measures []*measure, win window) (relation, error) {
 	d := w.d
 	col := d.Quote
-	type dimRef struct {
-		dim  *Dimension
-		node *source
-	}
-	refs := map[string]dimRef{}
-	var steps []joinStep
-	need := func(dimName, why string) error {
-		if _, ok := refs[dimName]; ok {
-			return nil
-		}
-		path, node, ok := c.dimPath(s, dimName)
-		if !ok {
-			if why == "scope" {
-				return beacon.Errorf(beacon.EFORBIDDEN, "metrics from %s cannot be limited to your row scope on %s, so they are not shown to you", s.Name, dimName)
-			}
-			return invalid(why, reachableDims(c, s), "dimension %s does not apply to metrics from source %s", dimName, s.Name)
-		}
-		for _, st := range path {
-			if !slices.ContainsFunc(steps, func(x joinStep) bool { return x.to == st.to }) {
-				steps = append(steps, st)
-			}
-		}
-		refs[dimName] = dimRef{dim: node.dims[dimName], node: node}
-		return nil
-	}
-	for i, dm := range p.dims {
-		if err := need(dm.Name, fmt.Sprintf("dimensions[%d]", i)); err != nil {
-			return relation{}, err
-		}
-	}
-	for i, f := range p.filters {
-		if err := need(f.dim.Name, fmt.Sprintf("filters[%d].dimension", i)); err != nil {
-			return relation{}, err
-		}
-	}
-	scopeDims := make([]string, 0, len(p.scope))
-	for k := range p.scope {
-		scopeDims = append(scopeDims, k)
-	}
-	slices.Sort(scopeDims)
-	for _, k := range scopeDims {
-		if err := need(k, "scope"); err != nil {
-			return relation{}, err
-		}
+	refs, steps, scopeDims, err := c.sourceDims(p, s)
+	if err != nil {
+		return relation{}, err
 	}
 
 	// Projections of each node, as (expression, name).

@@ -84,7 +84,7 @@ func (f *engineFlags) clickHouseEngine(ctx context.Context, duck *metrics.Engine
 	if store.Settings["readonly"] != "1" {
 		log.Warn("the ClickHouse user is not read-only (readonly=1): free SQL is then fenced by Beacon's guard alone; serve with a read-only user", "readonly", store.Settings["readonly"])
 	}
-	log.Info("metric queries, free SQL and ChatBI answer from ClickHouse", "database", store.Database(),
+	log.Info("metric queries, free SQL and ChatBI answer from ClickHouse, from base tables (rollups are DuckDB-only)", "database", store.Database(),
 		"max_execution_time", store.Settings["max_execution_time"], "max_result_rows", store.Settings["max_result_rows"])
 	return e, func() { store.Close() }, nil
 }

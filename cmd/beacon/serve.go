@@ -144,8 +144,10 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if err := startRollups(ctx, db, engine, log); err != nil {
-		return err
+	if f.engine.engine == "duckdb" { // rollups are DuckDB tables; ClickHouse reads base tables
+		if err := startRollups(ctx, db, engine, log); err != nil {
+			return err
+		}
 	}
 	engine, closeEngine, err := f.engine.clickHouseEngine(ctx, engine, f.modelPath, engineCfg, log)
 	if err != nil {

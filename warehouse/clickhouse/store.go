@@ -11,12 +11,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/beaconbi/beacon"
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/warehouse"
 )
@@ -121,7 +123,46 @@ func (s *Store) Read(ctx context.Context, fn func(conn *sql.Conn) error) error {
 		return fmt.Errorf("clickhouse connection: %w", err)
 	}
 	defer conn.Close()
-	return fn(conn)
+	return s.limitError(fn(conn))
+}
+
+// ClickHouse's codes for a statement stopped at a per-query limit of the
+// user's profile: max_execution_time (TIMEOUT_EXCEEDED, TOO_SLOW) and
+// max_result_rows or max_result_bytes with result_overflow_mode=throw
+// (TOO_MANY_ROWS, TOO_MANY_ROWS_OR_BYTES, by server version).
+var (
+	timeLimitCodes = []int32{159, 160}
+	rowLimitCodes  = []int32{158, 396}
+)
+
+// limitError explains a statement ClickHouse stopped at the read-only
+// user's per-query limits: the statement asks for too much, so it is a
+// 413 naming the limit (as DuckDB's memory limit is), not an internal
+// error. A shard's refusal reaches Beacon through the server it asked,
+// with the same code.
+func (s *Store) limitError(err error) error {
+	var ex *ch.Exception
+	if err == nil || !errors.As(err, &ex) {
+		return err
+	}
+	switch {
+	case slices.Contains(timeLimitCodes, ex.Code):
+		return &beacon.Error{Code: beacon.ETOOLARGE, Err: err, Message: fmt.Sprintf(
+			"the statement needs more time than ClickHouse allows Beacon per query (max_execution_time %s s): ask for less (a shorter range, fewer dimensions, a tighter filter)", s.setting("max_execution_time"))}
+	case slices.Contains(rowLimitCodes, ex.Code):
+		return &beacon.Error{Code: beacon.ETOOLARGE, Err: err, Message: fmt.Sprintf(
+			"the statement reads or returns more rows than ClickHouse allows Beacon per query (max_result_rows %s): ask for fewer rows (a limit, a tighter filter, an aggregate)", s.setting("max_result_rows"))}
+	}
+	return err
+}
+
+// setting is a setting of the user's profile as read at Open ("?" when
+// unknown).
+func (s *Store) setting(name string) string {
+	if v, ok := s.Settings[name]; ok && v != "" {
+		return v
+	}
+	return "?"
 }
 
 // Version implements metrics.Reader. It changes when this process loads

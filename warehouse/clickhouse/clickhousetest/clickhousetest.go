@@ -24,8 +24,10 @@ import (
 type Cluster struct {
 	// Admin is the DSN of the first server's default user, who may create
 	// tables; Reader is its read-only user's (readonly=1, with the
-	// settings Beacon needs in its profile).
-	Admin, Reader string
+	// settings Beacon needs in its profile). Tight is a read-only user
+	// whose per-query limits are small enough for a test to pass them:
+	// TightSeconds of max_execution_time and TightRows of max_result_rows.
+	Admin, Reader, Tight string
 	// Shards are the admin DSNs of every shard, the first included.
 	Shards []string
 	// Name is the cluster's name in remote_servers.
@@ -104,6 +106,7 @@ func Start(ctx context.Context, n int) (*Cluster, error) {
 	}
 	c.Admin = c.Shards[0]
 	c.Reader = fmt.Sprintf("clickhouse://beacon_reader:reader-password@127.0.0.1:%d/beacon", ports[0])
+	c.Tight = fmt.Sprintf("clickhouse://beacon_tight:tight-password@127.0.0.1:%d/beacon", ports[0])
 	for i, p := range ports {
 		if err := waitReady(ctx, p); err != nil {
 			out, _ := os.ReadFile(filepath.Join(dir, fmt.Sprint(i), "server.log"))
@@ -210,10 +213,17 @@ const configXML = `<?xml version="1.0"?>
 </yandex>
 `
 
+// The tight user's per-query limits (see usersXML).
+const (
+	TightSeconds = 1
+	TightRows    = 500
+)
+
 // usersXML: the default user (loopback only) loads data; beacon_reader is
 // the read-only user Beacon serves with: readonly=1, outer joins giving
 // NULL (join_use_nulls=1, which the compiled SQL needs), a time limit per
-// query and a bound on the rows of any result (thrown, never cut short).
+// query and a bound on the rows of any result (thrown, never cut short);
+// beacon_tight is the same with small limits (TightSeconds, TightRows).
 const usersXML = `<?xml version="1.0"?>
 <yandex>
   <profiles>
@@ -226,10 +236,19 @@ const usersXML = `<?xml version="1.0"?>
       <result_overflow_mode>throw</result_overflow_mode>
       <max_memory_usage>2000000000</max_memory_usage>
     </beacon_readonly>
+    <beacon_tight>
+      <readonly>1</readonly>
+      <join_use_nulls>1</join_use_nulls>
+      <max_execution_time>1</max_execution_time>
+      <max_result_rows>500</max_result_rows>
+      <result_overflow_mode>throw</result_overflow_mode>
+      <max_memory_usage>2000000000</max_memory_usage>
+    </beacon_tight>
   </profiles>
   <users>
     <default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default>
     <beacon_reader><password>reader-password</password><networks><ip>127.0.0.1</ip></networks><profile>beacon_readonly</profile><quota>default</quota></beacon_reader>
+    <beacon_tight><password>tight-password</password><networks><ip>127.0.0.1</ip></networks><profile>beacon_tight</profile><quota>default</quota></beacon_tight>
   </users>
   <quotas><default></default></quotas>
 </yandex>
