@@ -88,7 +88,12 @@ func shards(t testing.TB) *clickhousetest.Cluster {
 				names = append(names, s.Table)
 			}
 		}
-		_, clusterErr = clickhouse.Copy(ctx, bank, names, clickhouse.Target{DSN: cluster.Admin, Shards: cluster.Shards, Cluster: cluster.Name})
+		start := time.Now()
+		var copied map[string]int64
+		copied, clusterErr = clickhouse.Copy(ctx, bank, names, clickhouse.Target{DSN: cluster.Admin, Shards: cluster.Shards, Cluster: cluster.Name})
+		if os.Getenv("BEACON_CH_BENCH_CUSTOMERS") != "" {
+			fmt.Fprintf(os.Stderr, "copied %v rows to two shards in %s\n", copied, time.Since(start).Round(time.Second))
+		}
 	})
 	if errors.Is(clusterErr, clickhousetest.ErrMissing) && os.Getenv("BEACON_REQUIRE_CLICKHOUSE") == "" {
 		t.Skip("clickhouse-server is not installed: the ClickHouse tests skip (make test installs it as root; set BEACON_REQUIRE_CLICKHOUSE=1 to fail instead)")
