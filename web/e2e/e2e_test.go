@@ -33,6 +33,7 @@ import (
 	"github.com/beaconbi/beacon/notify"
 	"github.com/beaconbi/beacon/notify/webhook"
 	"github.com/beaconbi/beacon/queries"
+	"github.com/beaconbi/beacon/reports"
 	"github.com/beaconbi/beacon/risk"
 	"github.com/beaconbi/beacon/server"
 	"github.com/beaconbi/beacon/warehouse"
@@ -151,7 +152,7 @@ func (h *hookReceiver) received() (int, string) {
 
 // alertScheduler is a scheduler over db with the ops-hook channel; it is
 // not started: rules are evaluated when a test steps it or test-sends one.
-func alertScheduler(tb testing.TB, db *warehouse.DB, eng *metrics.Engine) (*alerts.Scheduler, *hookReceiver) {
+func alertScheduler(tb testing.TB, db *warehouse.DB, eng *metrics.Engine, reps *reports.Set) (*alerts.Scheduler, *hookReceiver) {
 	tb.Helper()
 	rc := &hookReceiver{}
 	hook := httptest.NewServer(rc)
@@ -167,7 +168,7 @@ func alertScheduler(tb testing.TB, db *warehouse.DB, eng *metrics.Engine) (*aler
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sc, err := alerts.New(alerts.Config{Store: store, Querier: eng, Channels: reg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	sc, err := alerts.New(alerts.Config{Store: store, Querier: eng, Channels: reg, Reports: reps, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -192,9 +193,15 @@ func startBeaconOn(tb testing.TB, db *warehouse.DB, eng *metrics.Engine, secret 
 	// query may wait longer for a turn than a quiet server would let it.
 	adm := server.DefaultAdmission()
 	adm.MaxWait = time.Minute
-	sc, hook := alertScheduler(tb, db, eng)
-	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: db, Engine: eng, Dashboards: ds, Admission: adm, Alerts: sc,
-		Chat: queries.NewChat(eng, queries.ChatConfig{}), Auth: server.AuthConfig{Secret: []byte(secret)},
+	// The demo bank's declared reports: their pages, and the subscriptions
+	// that send them.
+	reps, err := reports.Demo(eng)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sc, hook := alertScheduler(tb, db, eng, reps)
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: db, Engine: eng, Dashboards: ds, Admission: adm, Alerts: sc, Reports: reps,
+		Chat: queries.NewChat(eng, queries.ChatConfig{DB: db}), Auth: server.AuthConfig{Secret: []byte(secret)},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		tb.Fatal(err)
@@ -506,7 +513,11 @@ func TestFront(t *testing.T) {
 			t.Errorf("time zone shown %q, want Asia/Shanghai", z)
 		}
 		tt.ask(t, "上个月高净值客户流失率是多少？", 1)
-		tt.wait(t, `document.querySelector('article.answer:nth-child(1) .chart canvas') !== null`)
+		// One figure is shown as a figure, not as an empty chart box.
+		tt.wait(t, `document.querySelector('article.answer:nth-child(1) [data-kpi]') !== null`)
+		if n := eval[int](t, tt, `document.querySelectorAll('article.answer:nth-child(1) .chart').length`); n != 0 {
+			t.Errorf("a one-figure answer draws %d chart boxes", n)
+		}
 		want := b.rows(t, "", map[string]any{"metrics": []string{"churn_rate"},
 			"filters": []map[string]any{{"dimension": "segment", "op": "eq", "value": "高净值"}}, "time": map[string]any{"range": "last_month"}})
 		if len(want) != 1 {
@@ -519,6 +530,9 @@ func TestFront(t *testing.T) {
 		sentence := eval[string](t, tt, `document.querySelector('article.answer:nth-child(1) .sentence').textContent`)
 		if !strings.Contains(sentence, pct(w)) {
 			t.Errorf("sentence %q does not state %s", sentence, pct(w))
+		}
+		if kpi := eval[string](t, tt, `document.querySelector('article.answer:nth-child(1) [data-kpi]').textContent`); kpi != pct(w) {
+			t.Errorf("the answer's figure reads %q, want %s", kpi, pct(w))
 		}
 		rng := eval[string](t, tt, `document.querySelector('article.answer:nth-child(1) [data-reading=range]').textContent`)
 		if !strings.Contains(rng, "2026-10-01 – 2026-10-31") || !strings.Contains(rng, "Asia/Shanghai") {
@@ -576,6 +590,58 @@ func TestFront(t *testing.T) {
 		tt.wait(t, `document.documentElement.lang === 'zh-CN'`)
 	})
 
+	t.Run("routed answer: why-question shows its drivers", func(t *testing.T) {
+		tt.do(t, chromedp.Click(chromedp.CSS(".ask-form button[type=button]"))) // a new conversation
+		tt.ask(t, "为什么上个月流失率上升了？", 1)
+		tt.wait(t, `document.querySelector('article.answer:nth-child(1) [data-route=explain] .drivers .chart canvas') !== null`)
+		// The same explanation, asked of the explain API directly: the
+		// route's documented defaults (last month against the month
+		// before, by segment and region).
+		st, body := b.api(t, "POST", "/explain", "", `{"metric":"churn_rate","dimensions":["segment","region"],"current":{"range":"last_month"}}`)
+		var ex struct {
+			CurrentValue float64 `json:"current_value"`
+			Change       float64 `json:"change"`
+			Breakdowns   []struct {
+				Dimension string `json:"dimension"`
+				Drivers   []struct {
+					Value        string   `json:"value"`
+					Contribution float64  `json:"contribution"`
+					Share        *float64 `json:"share"`
+				} `json:"drivers"`
+			} `json:"breakdowns"`
+		}
+		if st != 200 || json.Unmarshal(body, &ex) != nil || len(ex.Breakdowns) != 2 {
+			t.Fatalf("POST /api/v1/explain: %d %.300s", st, body)
+		}
+		const ans = "article.answer:nth-child(1) [data-route=explain]"
+		for _, bd := range ex.Breakdowns {
+			shown := eval[map[string]float64](t, tt, fmt.Sprintf(`Object.fromEntries([...document.querySelectorAll('%s [data-breakdown=%s]:not([data-drill]) tbody tr[data-driver]')]
+				.map(tr => [tr.dataset.driver, Number(tr.querySelector('td[data-col=contribution]').dataset.value)]))`, ans, bd.Dimension))
+			if len(shown) != len(bd.Drivers) {
+				t.Errorf("by %s the page lists %d drivers, the explain API %d", bd.Dimension, len(shown), len(bd.Drivers))
+			}
+			for _, d := range bd.Drivers {
+				if got, ok := shown[d.Value]; !ok || !near(got, d.Contribution) {
+					t.Errorf("by %s, %s: the page shows contribution %v, the explain API %v", bd.Dimension, d.Value, got, d.Contribution)
+				}
+			}
+		}
+		if got := eval[float64](t, tt, `Number(document.querySelector('`+ans+` [data-figure=current_value]').dataset.value)`); !near(got, ex.CurrentValue) {
+			t.Errorf("current value shown %v, the explain API %v", got, ex.CurrentValue)
+		}
+		if got := eval[float64](t, tt, `Number(document.querySelector('`+ans+` [data-figure=change]').dataset.value)`); !near(got, ex.Change) {
+			t.Errorf("change shown %v, the explain API %v", got, ex.Change)
+		}
+		// The reading names the periods with their dates and zone.
+		if cur := eval[string](t, tt, `document.querySelector('`+ans+` [data-reading=current]').textContent`); !strings.Contains(cur, "2026-10-01 – 2026-10-31") || !strings.Contains(cur, "Asia/Shanghai") {
+			t.Errorf("the reading's current period %q lacks its dates and zone", cur)
+		}
+		if n := eval[int](t, tt, `document.querySelectorAll('`+ans+` .drivers .chart').length`); n < 2 {
+			t.Errorf("%d contribution charts, want one per breakdown", n)
+		}
+		tt.shot(t, "ask-explain")
+	})
+
 	t.Run("metrics catalog", func(t *testing.T) {
 		tt.do(t, chromedp.Navigate(b.url+"/metrics/churn_rate"), chromedp.WaitVisible(chromedp.ID("metric-search")))
 		tt.wait(t, `document.querySelector('.spark-box canvas') !== null`)
@@ -625,6 +691,22 @@ func TestFront(t *testing.T) {
 		xlsx := downloaded(dl, "*.xlsx", func(b []byte) bool { return len(b) >= 100 && bytes.Contains(b[len(b)-100:], []byte("PK\x05\x06")) })
 		if len(xlsx) < 100 || !bytes.HasPrefix(xlsx, []byte("PK")) {
 			t.Errorf("no XLSX was downloaded (%d bytes)", len(xlsx))
+		}
+
+		// A filter: the row added stays while its values are picked, then
+		// the result is the query API's with that filter.
+		tt.do(t, chromedp.Click(chromedp.CSS("button[data-add-filter]")))
+		tt.wait(t, `document.querySelector('.filter-row select#ex-fd-0') !== null`)
+		setField(t, tt, "#ex-fd-0", "segment")
+		tt.wait(t, `document.querySelector('#ex-fv-0 option[value="高净值"]') !== null`)
+		eval[bool](t, tt, `(() => { const s = document.querySelector('#ex-fv-0'); s.querySelector('option[value="高净值"]').selected = true;
+			s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
+		tt.wait(t, `location.search.includes('f=segment') && document.querySelector('.result[aria-busy=false]') !== null && document.querySelectorAll('.result tbody tr').length === 1`)
+		fq := map[string]any{"metrics": []string{"aum"}, "dimensions": []string{"segment"}, "time": map[string]any{"range": "last_quarter"},
+			"compare": "previous_period", "filters": []map[string]any{{"dimension": "segment", "op": "eq", "value": "高净值"}}}
+		fw := b.rows(t, "", fq)
+		if len(fw) != 1 || fmt.Sprint(fw[0]["aum"]) != fmt.Sprint(cellValue(t, tt, ".result", "aum")) {
+			t.Errorf("filtered explore shows aum %v, the query API %v", cellValue(t, tt, ".result", "aum"), fw)
 		}
 	})
 
@@ -749,7 +831,7 @@ func TestFront(t *testing.T) {
 		}
 		setField(t, tt, "#rf-above", "0.02")
 		tt.do(t, chromedp.Click(chromedp.CSS(".rule-form button[type=submit]")))
-		tt.wait(t, `document.querySelector('.rule-form') === null && document.querySelector('[data-rule=e2e-branch-churn] code').textContent.includes('0.02')`)
+		tt.wait(t, `document.querySelector('.rule-form') === null && document.querySelector('[data-rule=e2e-branch-churn] [data-condition]').textContent.includes('> 2.00%')`)
 		if r := rule(); r["condition"].(map[string]any)["above"] != 0.02 || r["name"] != "支行月流失率过高" {
 			t.Errorf("after editing: %v", r)
 		}
@@ -800,6 +882,108 @@ func TestFront(t *testing.T) {
 		tt.wait(t, `document.querySelector('[data-rule=e2e-branch-churn]') === null`)
 		if st, _ := b.api(t, "GET", "/alerts/e2e-branch-churn", "", ""); st != 404 {
 			t.Errorf("after deleting, GET the rule: %d", st)
+		}
+	})
+
+	t.Run("subscriptions: create, edit, test-send, history, delete", func(t *testing.T) {
+		tt.do(t, chromedp.Navigate(b.url+"/ask"), chromedp.WaitVisible(chromedp.ID("ask-input")))
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-nav=subscriptions]")))
+		tt.wait(t, `document.querySelector('.subscriptions [data-new-sub]') !== null && document.querySelector('[data-no-subs]') !== null`)
+		// The declared report links to its page, which opens.
+		href := eval[string](t, tt, `document.querySelector('[data-report=weekly_retention] a').getAttribute('href')`)
+		if href != "/reports/weekly_retention?lang=zh" {
+			t.Errorf("the report's link is %q", href)
+		}
+		if resp, err := http.Get(b.url + href); err != nil || resp.StatusCode != 200 {
+			t.Errorf("GET %s: %v %v", href, resp, err)
+		} else {
+			resp.Body.Close()
+		}
+
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-new-sub]")))
+		tt.wait(t, `document.querySelector('[data-sub-form] input[name=channel]') !== null`)
+		if id := eval[string](t, tt, `document.activeElement.id`); id != "sf2-id" {
+			t.Errorf("the new form puts the focus on %q, want its first field", id)
+		}
+		setField(t, tt, "#sf2-id", "e2e-weekly")
+		setField(t, tt, "#sf2-name", "每周留存周报（测试）")
+		setField(t, tt, "#sf2-report", "weekly_retention")
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-sub-form] input[name=channel][value=ops-hook]")))
+		tt.refused(func() {
+			setField(t, tt, "#sf2-cron", "every monday")
+			tt.do(t, chromedp.Click(chromedp.CSS("[data-sub-form] button[type=submit]")))
+			tt.wait(t, `document.querySelector('[data-field=cron] .field-error') !== null`)
+			if e := fieldError(t, tt, "cron"); !strings.Contains(e, "cron") {
+				t.Errorf("the error beside the schedule says %q", e)
+			}
+			tt.shot(t, "subscriptions-edit")
+		})
+		setField(t, tt, "#sf2-cron", "0 9 * * 1")
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-sub-form] button[type=submit]")))
+		tt.wait(t, `document.querySelector('[data-sub-form]') === null && document.querySelector('[data-sub=e2e-weekly]') !== null`)
+		sub := func() map[string]any {
+			st, body := b.api(t, "GET", "/subscriptions/e2e-weekly", "", "")
+			var r map[string]any
+			if st != 200 || json.Unmarshal(body, &r) != nil {
+				t.Fatalf("GET the subscription: %d %s", st, body)
+			}
+			return r
+		}
+		if r := sub(); r["report"] != "weekly_retention" || r["schedule"].(map[string]any)["cron"] != "0 9 * * 1" ||
+			fmt.Sprint(r["channels"]) != "[map[name:ops-hook]]" || r["name"] != "每周留存周报（测试）" {
+			t.Errorf("the subscription saved: %v", r)
+		}
+		if a := eval[string](t, tt, `document.querySelector('[data-sub=e2e-weekly] [data-report-link]').getAttribute('href')`); a != "/reports/weekly_retention?lang=zh" {
+			t.Errorf("the subscription's report link is %q", a)
+		}
+
+		// Edit: the name and the message language change, the rest stays.
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-sub=e2e-weekly] [data-edit]")))
+		tt.wait(t, `document.querySelector('[data-sub-form] #sf2-name') !== null`)
+		if v := eval[string](t, tt, `document.querySelector('#sf2-cron').value`); v != "0 9 * * 1" {
+			t.Errorf("the edit form shows the schedule %q", v)
+		}
+		setField(t, tt, "#sf2-name", "每周留存周报")
+		setField(t, tt, "#sf2-lang", "en")
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-sub-form] button[type=submit]")))
+		tt.wait(t, `document.querySelector('[data-sub-form]') === null && document.querySelector('[data-sub=e2e-weekly] h2').textContent.trim() === '每周留存周报'`)
+		if r := sub(); r["name"] != "每周留存周报" || r["lang"] != "en" || r["schedule"].(map[string]any)["cron"] != "0 9 * * 1" {
+			t.Errorf("after editing: %v", r)
+		}
+
+		// Send a test now: the receiver gets the report, the history shows it.
+		before, _ := b.hook.received()
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-sub=e2e-weekly] [data-test-send]")))
+		tt.wait(t, `document.querySelector('[data-sub=e2e-weekly] [data-test-result] [data-delivery]') !== null`)
+		if st := eval[string](t, tt, `document.querySelector('[data-sub=e2e-weekly] [data-test-result] [data-delivery]').dataset.delivery`); st != "sent" {
+			t.Errorf("test send delivery: %s", st)
+		}
+		if n, last := b.hook.received(); n != before+1 || !strings.Contains(last, "每周留存周报") {
+			t.Errorf("the receiver got %d messages (had %d), the last %.200s", n, before, last)
+		}
+		tt.wait(t, `document.querySelector('[data-sub=e2e-weekly] tr[data-delivery-row=sent]') !== null`)
+		st, body := b.api(t, "GET", "/subscriptions/e2e-weekly/history", "", "")
+		var h struct {
+			Deliveries []struct{ Status string } `json:"deliveries"`
+		}
+		if json.Unmarshal(body, &h); st != 200 || len(h.Deliveries) == 0 {
+			t.Fatalf("history: %d %s", st, body)
+		}
+		if n := eval[int](t, tt, `document.querySelectorAll('[data-sub=e2e-weekly] tr[data-delivery-row]').length`); n != len(h.Deliveries) {
+			t.Errorf("the page lists %d deliveries, the history API %d", n, len(h.Deliveries))
+		}
+		// Channel settings never reach the page.
+		if html := eval[string](t, tt, `document.documentElement.outerHTML`); strings.Contains(html, "e2e-hook-secret") {
+			t.Error("the page shows the channel's secret")
+		}
+		tt.shot(t, "subscriptions")
+
+		// Delete, confirmed.
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-sub=e2e-weekly] [data-delete]")))
+		tt.do(t, chromedp.Click(chromedp.CSS("[data-sub=e2e-weekly] [data-confirm-delete]")))
+		tt.wait(t, `document.querySelector('[data-sub=e2e-weekly]') === null`)
+		if st, _ := b.api(t, "GET", "/subscriptions/e2e-weekly", "", ""); st != 404 {
+			t.Errorf("after deleting, GET the subscription: %d", st)
 		}
 	})
 
@@ -1086,6 +1270,46 @@ func TestScopedTokenSeesOnlyItsBranch(t *testing.T) {
 			t.Error("the page does not say the executive only reads")
 		}
 		noOther(t, "Alerts")
+	})
+	t.Run("subscriptions", func(t *testing.T) {
+		admin := token(t, "admin")
+		sub := func(id, name, subject, branch string) string {
+			return fmt.Sprintf(`{"id":%q,"name":%q,"report":"weekly_retention","schedule":{"cron":"0 9 * * 1","time_zone":"Asia/Shanghai"},
+				"channels":[{"name":"ops-hook"}],"owner":{"subject":%q,"scope":{"branch":[%q]}}}`, id, name, subject, branch)
+		}
+		for _, s := range []string{sub("e2e-mine-weekly", "本支行周报", "e2e-executive", mine), sub("e2e-other-weekly", "周报："+others[0], "e2e-head-2", others[0])} {
+			if st, body := b.api(t, "POST", "/subscriptions", admin, s); st != 201 {
+				t.Fatalf("create subscription: %d %s", st, body)
+			}
+		}
+		t.Cleanup(func() {
+			b.api(t, "DELETE", "/subscriptions/e2e-mine-weekly", admin, "")
+			b.api(t, "DELETE", "/subscriptions/e2e-other-weekly", admin, "")
+		})
+		tt.do(t, chromedp.Navigate(b.url+"/subscriptions"))
+		tt.wait(t, `document.querySelector('[data-sub=e2e-mine-weekly] [data-no-deliveries], [data-sub=e2e-mine-weekly] table') !== null`)
+		if n := eval[int](t, tt, `document.querySelectorAll('[data-sub]').length`); n != 1 {
+			t.Errorf("a scoped executive sees %d subscriptions, want only their own", n)
+		}
+		if n := eval[int](t, tt, `document.querySelectorAll('[data-new-sub], [data-edit], [data-delete], [data-test-send]').length`); n != 0 {
+			t.Errorf("an executive sees %d edit controls", n)
+		}
+		// A link opens the report in a new tab without the Authorization
+		// header, so it carries the token; the report is the scoped reader's.
+		href := eval[string](t, tt, `document.querySelector('[data-sub=e2e-mine-weekly] [data-report-link]').getAttribute('href')`)
+		if !strings.Contains(href, "access_token=") {
+			t.Errorf("the report link %q carries no token", href)
+		}
+		resp, err := http.Get(b.url + href)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || strings.Contains(string(page), others[0]) {
+			t.Errorf("the report page through the link: %d, shows %s: %v", resp.StatusCode, others[0], strings.Contains(string(page), others[0]))
+		}
+		noOther(t, "Subscriptions")
 	})
 	t.Run("watch list", func(t *testing.T) {
 		for _, tier := range []string{"high", "medium", "low"} {

@@ -7,20 +7,34 @@ import { html, useEffect, useState } from '../vendor/preact-htm.js';
 import { api } from './api.js';
 import { label } from './i18n.js';
 import { ErrorBox, Progress } from './parts.js';
+import { valueLabel } from './chart.js';
+import { value } from './format.js';
 
 // EDITORS are the roles the alert API lets write (analyst and above).
 const EDITORS = ['analyst', 'admin'];
 const RANGES = ['last_month', 'last_quarter', 'last_3_months', 'last_6_months', 'last_12_months', 'this_month', 'this_year'];
 
-function conditionText(c) {
+// conditionText says a rule's condition in words, its bounds in the
+// metric's format (流失率 > 1.00%, not threshold > 0.01).
+function conditionText(c, metricLabel, format, lang, t) {
   if (!c) return '';
-  const parts = [c.kind];
-  if (c.above !== undefined) parts.push('> ' + c.above);
-  if (c.below !== undefined) parts.push('< ' + c.below);
-  if (c.compare) parts.push(c.compare);
-  if (c.change) parts.push(c.change);
-  if (c.kind === 'band') parts.push(`${c.periods} × ${c.grain}, k=${c.k}`);
-  return parts.join(' ');
+  const bound = (v) => {
+    if (c.kind !== 'change') return value(v, format, lang);
+    if (c.change === 'percent') return v + '%';
+    return format === 'percent' ? (v * 100).toFixed(2) + ' ' + t('pp') : value(v, format, lang);
+  };
+  const subject = c.kind === 'change' ? t('changeOf', metricLabel, t(c.compare || 'previous_period')) : metricLabel;
+  const parts = [];
+  if (c.above !== undefined) parts.push(`${subject} > ${bound(c.above)}`);
+  if (c.below !== undefined) parts.push(`${subject} < ${bound(c.below)}`);
+  if (c.kind === 'band') parts.push(t('bandText', metricLabel, c.periods, t('grainNames.' + c.grain), c.k));
+  return `${t('kinds.' + c.kind)}: ${parts.join(t('or'))}`;
+}
+
+// stateName is a state in the page's language.
+function stateName(s, t) {
+  const k = 'alertStates.' + s;
+  return t(k) !== k ? t(k) : s;
 }
 
 // visibleSilences keeps the silences of rules the caller sees and those
@@ -95,6 +109,14 @@ function RuleCard({ r, h, ctx, canEdit, onEdit, onDeleted, onSilence }) {
   const [result, setResult] = useState(null);
   const [err, setErr] = useState(null);
   const metric = r.metric || (r.query && r.query.metrics && r.query.metrics[0]);
+  const mdef = catalog.metrics[metric] || {};
+  const mlabel = label(mdef.label, lang) || metric;
+  // A breakdown group reads dim=value (several joined by commas): each
+  // value is shown with its label in the language.
+  const group = (g) => String(g).split(/,\s*/).map((part) => {
+    const i = part.indexOf('=');
+    return i < 0 ? part : valueLabel(catalog, part.slice(0, i), part.slice(i + 1), lang);
+  }).join(' · ');
   const fromAPI = !r.origin || r.origin === 'api';
   async function testSend() {
     setBusy(true); setErr(null); setResult(null);
@@ -111,21 +133,21 @@ function RuleCard({ r, h, ctx, canEdit, onEdit, onDeleted, onSilence }) {
     <dl class="facts">
       <div><dt>${t('metric')}</dt><dd>${label(catalog.metrics[metric] && catalog.metrics[metric].label, lang) || metric}</dd></div>
       ${r.query && r.query.dimensions && r.query.dimensions.length ? html`<div><dt>${t('by')}</dt><dd>${r.query.dimensions.map((d) => label(catalog.dims[d] && catalog.dims[d].label, lang) || d).join('、')}</dd></div>` : null}
-      <div><dt>${t('condition')}</dt><dd><code>${conditionText(r.condition)}</code></dd></div>
+      <div><dt>${t('condition')}</dt><dd data-condition>${conditionText(r.condition, mlabel, mdef.format, lang, t)}</dd></div>
       <div><dt>${t('schedule')}</dt><dd><code>${r.schedule ? [r.schedule.cron, r.schedule.time_zone].filter(Boolean).join(' ') : ''}</code></dd></div>
       <div><dt>${t('channels')}</dt><dd>${(r.channels || []).map((c) => c.name).join('、')}</dd></div>
     </dl>
     ${h ? html`<h3>${t('states')}</h3>
-      <ul class="states">${h.states && h.states.length ? h.states.map((s) => html`<li><span class=${'state state-' + s.state}>${s.state}</span> ${s.group || ''} ${s.value !== null && s.value !== undefined ? '· ' + s.value : ''}</li>`) : html`<li class="muted">${t('none')}</li>`}</ul>
-      ${h.transitions && h.transitions.length ? html`<h3>${t('history')}</h3><ul class="small">${h.transitions.map((x) => html`<li>${localTime(x.at)} · ${x.from} → ${x.to}${x.detail ? ' · ' + x.detail : ''}</li>`)}</ul>` : null}` : null}
+      <ul class="states">${h.states && h.states.length ? h.states.map((s) => html`<li data-state=${s.state}><span class=${'state state-' + s.state}>${stateName(s.state, t)}</span> ${s.group ? group(s.group) : ''} ${s.value !== null && s.value !== undefined ? html`· <span data-value=${String(s.value)}>${value(s.value, mdef.format, lang)}</span>` : ''}</li>`) : html`<li class="muted">${t('none')}</li>`}</ul>
+      ${h.transitions && h.transitions.length ? html`<h3>${t('history')}</h3><ul class="small">${h.transitions.map((x) => html`<li>${localTime(x.at)} · ${x.group ? group(x.group) + ' · ' : ''}${stateName(x.from, t)} → ${stateName(x.to, t)}${x.detail ? ' · ' + x.detail : ''}</li>`)}</ul>` : null}` : null}
     ${canEdit ? html`<div class="actions rule-actions">
-      ${fromAPI ? html`<button type="button" data-edit onClick=${onEdit} disabled=${busy}>${t('edit')}</button>` : null}
-      <button type="button" data-test-send onClick=${testSend} disabled=${busy}>${t('testSend')}</button>
-      <button type="button" data-silence-rule onClick=${onSilence} disabled=${busy}>${t('silence')}</button>
+      ${fromAPI ? html`<button type="button" data-edit aria-label=${t('edit') + ': ' + (r.name || r.id)} onClick=${onEdit} disabled=${busy}>${t('edit')}</button>` : null}
+      <button type="button" data-test-send aria-label=${t('testSend') + ': ' + (r.name || r.id)} onClick=${testSend} disabled=${busy}>${t('testSend')}</button>
+      <button type="button" data-silence-rule aria-label=${t('silence') + ': ' + (r.name || r.id)} onClick=${onSilence} disabled=${busy}>${t('silence')}</button>
       ${fromAPI ? (confirming
         ? html`<button type="button" class="danger" data-confirm-delete onClick=${remove} disabled=${busy}>${t('confirmDelete')}</button>
             <button type="button" onClick=${() => setConfirming(false)}>${t('cancel')}</button>`
-        : html`<button type="button" data-delete onClick=${() => setConfirming(true)} disabled=${busy}>${t('delete')}</button>`) : null}
+        : html`<button type="button" data-delete aria-label=${t('delete') + ': ' + (r.name || r.id)} onClick=${() => setConfirming(true)} disabled=${busy}>${t('delete')}</button>`) : null}
     </div>` : null}
     ${busy && !confirming ? html`<${Progress} t=${t} />` : null}
     ${err && html`<${ErrorBox} err=${err} t=${t} />`}

@@ -88,7 +88,9 @@ function Answer({ entry, ctx, onAsk }) {
       ${res.status !== 'answer' && res.route ? html`<${RouteReading} res=${res} ctx=${ctx} />` : null}
       ${res.status === 'answer' && routed(res) ? html`<${RouteAnswer} res=${res} ctx=${ctx} />` : null}
       ${res.status === 'answer' && !routed(res) && html`
-        ${res.chart && res.rows && res.rows.length ? html`<${Chart} option=${chartOption(res.chart)} name=${res.answer} height=${res.rows.length === 1 ? 220 : 320} />` : null}
+        ${res.chart && res.rows && res.rows.length ? (kpiText(res.chart)
+          ? html`<p class="kpi-answer kpi-value" data-kpi>${kpiText(res.chart)}</p>`
+          : html`<${Chart} option=${chartOption(res.chart, lang, catalog)} name=${res.answer} height=${res.rows.length === 1 ? 220 : 320} />`) : null}
         ${res.rows ? html`<${ResultTable} res=${res} lang=${lang} t=${t} catalog=${catalog} caption=${question} />` : null}
         <${Reading} query=${res.query} time=${res.time} lang=${lang} t=${t} catalog=${catalog} />
         ${ctx.session && ctx.session.features && ctx.session.features.pins && res.query ? html`<${PinButton} res=${res} question=${question} ctx=${ctx} />` : null}
@@ -104,13 +106,44 @@ function routed(res) {
   return !!(res.route && res.route !== 'metric' && res.route_result);
 }
 
+// kpiText is the figure of a one-value answer: the server draws it as a
+// KPI card (no series; the question and the figure as titles), which here,
+// where the question is shown above, is the figure alone.
+function kpiText(opt) {
+  if ((opt.series || []).length || !Array.isArray(opt.title) || !opt.title[1]) return '';
+  return opt.title[1].text || '';
+}
+
 // chartOption takes the server's option, without its title (the question
-// is shown above it) and without animation.
-function chartOption(opt) {
+// is shown above it) and without animation; in English the category
+// labels (dimension values, in the model's Chinese) take their English
+// labels where the catalog has them, as the table's do.
+function chartOption(opt, lang, catalog) {
   const o = { ...opt, animation: false };
   delete o.title;
   o.grid = { left: 56, right: 16, top: 24, bottom: 48, containLabel: true };
+  if (lang === 'en' && catalog) {
+    const en = englishValues(catalog);
+    const tr = (v) => (typeof v === 'string' && en.has(v) ? en.get(v) : v);
+    const axes = (a) => (Array.isArray(a) ? a.map(axes) : a && a.data ? { ...a, data: a.data.map(tr) } : a);
+    if (o.xAxis) o.xAxis = axes(o.xAxis);
+    if (o.yAxis) o.yAxis = axes(o.yAxis);
+    if (o.legend && o.legend.data) o.legend = { ...o.legend, data: o.legend.data.map(tr) };
+    if (Array.isArray(o.series)) {
+      o.series = o.series.map((x) => ({ ...x, name: tr(x.name),
+        data: Array.isArray(x.data) ? x.data.map((d) => (d && typeof d === 'object' && 'name' in d ? { ...d, name: tr(d.name) } : d)) : x.data }));
+    }
+  }
   return o;
+}
+
+// englishValues maps every dimension value the catalog labels in English.
+function englishValues(catalog) {
+  const m = new Map();
+  for (const d of catalog.dimList || []) {
+    for (const v of d.values || []) if (v.label && v.label.en) m.set(v.value, v.label.en);
+  }
+  return m;
 }
 
 function MetricButtons({ names, intro, ctx, onAsk }) {

@@ -106,7 +106,8 @@ export function resultOption(res, kind, lang, catalog) {
       }
       for (const [g, byPeriod] of groups) {
         const name = [metricCols.length > 1 ? label(m.label, lang) : '', g].filter(Boolean).join(' · ') || label(m.label, lang);
-        series.push({ name, type: kind === 'bar' ? 'bar' : 'line', showSymbol: periods.length < 16,
+        // One period draws no line: bars show it.
+        series.push({ name, type: kind === 'bar' || periods.length === 1 ? 'bar' : 'line', showSymbol: periods.length < 16,
           data: periods.map((p) => (byPeriod.has(p) && byPeriod.get(p) !== null ? byPeriod.get(p) * scale(m) : null)) });
       }
     }

@@ -106,6 +106,13 @@ function Dashboard({ name, ctx, search }) {
   </section>`;
 }
 
+// outsideData says whether a panel's query was refused only because its
+// period lies outside the data (a KPI over churn scores while the server is
+// still scoring the latest months after a start): no data yet, not a fault.
+function outsideData(err) {
+  return err && err.status === 400 && /outside the data/.test(err.message || '');
+}
+
 // Panel is one card of a dashboard; a pin's card has a button to remove it.
 function Panel({ p, shared, ctx, pin, onRemove }) {
   const { t, lang, catalog } = ctx;
@@ -117,7 +124,9 @@ function Panel({ p, shared, ctx, pin, onRemove }) {
   useEffect(load, [key]);
   const title = label(p.title, lang);
   const cls = `card panel panel-${p.kind}${p.span === 2 ? ' span2' : ''}`;
-  const body = err ? html`<${ErrorBox} err=${err} t=${t} onRetry=${load} />`
+  const body = err ? (outsideData(err)
+    ? html`<div data-no-data><p class="muted">${t('outsideData')}</p><details class="small muted"><summary>${t('details')}</summary>${err.message}</details></div>`
+    : html`<${ErrorBox} err=${err} t=${t} onRetry=${load} />`)
     : !res ? html`<div class=${'panel-wait panel-wait-' + p.kind}><${Progress} t=${t} /></div>`
       : p.kind === 'kpi' ? html`<${KPI} res=${res} metric=${q.metrics[0]} ctx=${ctx} />`
         : p.kind === 'table' ? html`<${ResultTable} res=${res} lang=${lang} t=${t} catalog=${catalog} caption=${title} />`

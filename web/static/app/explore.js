@@ -37,7 +37,9 @@ export function writeState(s) {
   const p = new URLSearchParams();
   p.set('m', s.m);
   if (s.by.length) p.set('by', s.by.join(','));
-  for (const f of s.filters) if (f.values.length) p.append('f', f.dimension + ':' + f.values.join('|'));
+  // A filter still without values is kept too: the row just added stays
+  // on the page while the user picks its values (the query skips it).
+  for (const f of s.filters) p.append('f', f.dimension + ':' + f.values.join('|'));
   p.set('grain', s.grain);
   if (s.range) p.set('range', s.range);
   if (s.range === 'custom') { p.set('start', s.start); p.set('end', s.end); }
@@ -72,15 +74,18 @@ export function Explore({ ctx, search }) {
 
   const set = (patch) => ctx.replace('/explore' + writeState({ ...s, ...patch }));
 
+  // The query runs when it changes, not when only the form does (a filter
+  // row without values yet).
+  const qkey = JSON.stringify(queryOf(s));
+  useEffect(() => { if (key !== search) ctx.replace('/explore' + key); }, [key]);
   useEffect(() => {
-    if (key !== search) ctx.replace('/explore' + key);
     const ac = new AbortController();
     setBusy(true);
     setErr(null);
     api('/query', { method: 'POST', body: queryOf(s), signal: ac.signal })
       .then((r) => { setRes(r); setBusy(false); }, (e) => { if (e.name !== 'AbortError') { setErr(e); setBusy(false); } });
     return () => ac.abort();
-  }, [key]);
+  }, [qkey]);
 
   async function csv(format) {
     setDl(format);
@@ -88,7 +93,8 @@ export function Explore({ ctx, search }) {
       // XLSX comes from the report renderer, which takes the same query.
       const path = format === 'xlsx' ? `/reports/query?format=xlsx&lang=${lang}` : '/query?format=' + format;
       const blob = await api(path, { method: 'POST', body: queryOf(s), as: 'blob' });
-      download(blob, fileName([s.m, ...s.by, s.grain, s.range], format === 'xlsx' ? 'xlsx' : 'csv'));
+      // The two CSVs differ (Excel's has a BOM): they get different names.
+      download(blob, fileName([s.m, ...s.by, s.grain, s.range, format === 'excel' ? 'excel' : ''], format === 'xlsx' ? 'xlsx' : 'csv'));
     } catch (e) { setErr(e); } finally { setDl(''); }
   }
 
@@ -130,7 +136,7 @@ export function Explore({ ctx, search }) {
         ${s.filters.map((f, i) => html`<${FilterRow} key=${i} i=${i} f=${f} dims=${dims} ctx=${ctx}
           onChange=${(nf) => set({ filters: s.filters.map((x, j) => (j === i ? nf : x)) })}
           onRemove=${() => set({ filters: s.filters.filter((_, j) => j !== i) })} />`)}
-        <button type="button" onClick=${() => set({ filters: [...s.filters, { dimension: dims[0], values: [] }] })} disabled=${!dims.length}>+ ${t('addFilter')}</button>
+        <button type="button" data-add-filter onClick=${() => set({ filters: [...s.filters, { dimension: dims[0], values: [] }] })} disabled=${!dims.length}>+ ${t('addFilter')}</button>
       </fieldset>
     </form>
     <div class="actions">

@@ -47,7 +47,10 @@ export function cell(v, col, lang, t) {
   return value(v, col.format, lang);
 }
 
+// signed puts a sign before a figure; one that rounds to zero has none
+// (never "-0.00").
 function signed(s) {
+  if (parseFloat(s.replace(/[^\d.-]/g, '')) === 0) return s.replace(/^[-–]/, '');
   return s.startsWith('-') || s.startsWith('–') ? s : '+' + s;
 }
 
@@ -55,8 +58,12 @@ function signed(s) {
 // percent change otherwise.
 export function change(row, metric, format, lang, t) {
   const d = row[metric + '_delta'];
-  const p = row[metric + '_pct_change'];
+  let p = row[metric + '_pct_change'];
   if (d === null || d === undefined) return null;
+  // A percent change from a base at or below zero (net inflow from an
+  // outflow) says nothing: the change itself is shown instead.
+  const base = typeof row[metric] === 'number' ? row[metric] - d : null;
+  if (base !== null && base <= 0) p = null;
   const text = format === 'percent'
     ? signed((d * 100).toFixed(2)) + ' ' + t('pp')
     : p === null || p === undefined ? signed(value(d, format, lang)) : signed((p * 100).toFixed(1)) + '%';

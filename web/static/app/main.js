@@ -96,7 +96,7 @@ function App() {
       <div class="who">
         ${session && (session.auth
           ? html`<span class="badge" data-session="on">${session.subject} · ${session.role}</span>
-              <span class="muted small" data-scope>${t('scope')}: ${scopeText(session.scope, t)}</span>
+              <span class="muted small" data-scope>${t('scope')}: ${scopeText(session.scope, t, catalog, lang)}</span>
               ${getToken() ? html`<button type="button" class="link" onClick=${signOut}>${t('signOut')}</button>` : null}`
           : html`<span class="badge warn" data-session="off">${t('authOff')}</span>`)}
         <button type="button" id="lang-switch" aria-label=${t('langSwitchLabel')} lang=${lang === 'zh' ? 'en' : 'zh'} onClick=${switchLang}>${t('langSwitch')}</button>
@@ -136,8 +136,10 @@ function page(loc, ctx) {
   }
 }
 
-function scopeText(scope, t) {
-  const parts = Object.entries(scope || {}).map(([d, v]) => `${d}=${v.join('、')}`);
+// scopeText says a row scope with the dimensions' labels (支行, not branch).
+function scopeText(scope, t, catalog, lang) {
+  const dimLabel = (d) => (catalog && catalog.dims[d] && label(catalog.dims[d].label, lang)) || d;
+  const parts = Object.entries(scope || {}).map(([d, v]) => `${dimLabel(d)}: ${v.join(lang === 'en' ? ', ' : '、')}`);
   return parts.length ? parts.join('; ') : t('allData');
 }
 

@@ -3,6 +3,7 @@ import { html, useEffect, useState } from '../vendor/preact-htm.js';
 import { api } from './api.js';
 import { Chart, sparkOption } from './chart.js';
 import { label } from './i18n.js';
+import { value } from './format.js';
 import { ErrorBox, Progress } from './parts.js';
 
 function matches(m, q) {
@@ -60,7 +61,19 @@ function MetricDetail({ m, ctx }) {
       ${m.data_from ? html`<div><dt>${t('dataRange')}</dt><dd>${m.data_from} – ${m.data_to}</dd></div>` : null}
     </dl>
     ${monthly && html`<h3>${t('trend')}</h3>
-      <div class="spark-box">${err ? html`<${ErrorBox} err=${err} t=${t} />` : trend ? html`<${Chart} option=${sparkOption(trend, m.name)} height=${120} name=${t('trend')} />` : html`<${Progress} t=${t} />`}</div>`}
+      <div class="spark-box">${err ? html`<${ErrorBox} err=${err} t=${t} />` : trend ? html`<${Chart} option=${sparkOption(trend, m.name)} height=${120} name=${t('trend')} />` : html`<${Progress} t=${t} />`}</div>
+      ${trend ? html`<${SparkNote} res=${trend} m=${m} ctx=${ctx} />` : null}`}
     <p><a href=${'/explore?m=' + m.name} onClick=${(e) => navigate(e, '/explore?m=' + m.name)}>${t('openExplore')} →</a></p>
   </article>`;
+}
+
+// SparkNote says what the small trend spans and where it ends: the first
+// and last months and the last month's value.
+function SparkNote({ res, m, ctx }) {
+  const { t, lang } = ctx;
+  const rows = (res.rows || []).filter((r) => r[m.name] !== null && r[m.name] !== undefined);
+  if (!rows.length) return null;
+  const first = rows[0].period, last = rows[rows.length - 1];
+  return html`<p class="muted small" data-spark-note>${String(first).slice(0, 7)} – ${String(last.period).slice(0, 7)} ·
+    ${t('latest')} <strong>${value(last[m.name], m.format, lang)}</strong></p>`;
 }

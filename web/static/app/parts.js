@@ -71,3 +71,14 @@ export function ErrorBox({ err, t, onRetry }) {
     ${onRetry && html` <button type="button" class="link" onClick=${onRetry}>${t('retry')}</button>`}
   </div>`;
 }
+
+// ScoresBehind warns when the latest churn scores are of a month before the
+// data's last month: the server scores in the background after a start or
+// a load, oldest month first, so a list may be of an earlier month for a
+// while. month is YYYY-MM.
+export function ScoresBehind({ month, ctx }) {
+  const { t, session } = ctx;
+  const to = session && session.data && session.data.to ? session.data.to.slice(0, 7) : '';
+  if (!month || !to || month >= to) return null;
+  return html`<p class="badge warn scores-behind" role="status" data-scores-behind>${t('scoresBehind', month, to)}</p>`;
+}

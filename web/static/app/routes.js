@@ -6,6 +6,7 @@ import { html } from '../vendor/preact-htm.js';
 import { Chart, valueLabel } from './chart.js';
 import { value } from './format.js';
 import { label } from './i18n.js';
+import { ScoresBehind } from './parts.js';
 
 // RouteAnswer draws a routed answer's result by its route.
 export function RouteAnswer({ res, ctx }) {
@@ -54,6 +55,9 @@ function dimLabel(catalog, d, lang) {
   return label(catalog.dims[d] && catalog.dims[d].label, lang) || d;
 }
 
+// sep joins a list in the language.
+const sep = (lang) => (lang === 'en' ? ', ' : '、');
+
 function period(p) {
   return p && p.start ? `${p.start} – ${p.end} (${p.time_zone})` : '–';
 }
@@ -68,7 +72,7 @@ function num(col, raw, text) {
 function ExplainView({ e, req, ctx }) {
   const { t, lang, catalog } = ctx;
   const filters = (req.filters || []).map((f) => `${dimLabel(catalog, f.dimension, lang)} = ${
-    f.values ? f.values.map((v) => valueLabel(catalog, f.dimension, v, lang)).join('、') : valueLabel(catalog, f.dimension, f.value, lang)}`);
+    f.values ? f.values.map((v) => valueLabel(catalog, f.dimension, v, lang)).join(sep(lang)) : valueLabel(catalog, f.dimension, f.value, lang)}`);
   const mlabel = label(catalog.metrics[e.metric] && catalog.metrics[e.metric].label, lang) || e.label || e.metric;
   return html`<div class="route-result" data-route="explain">
     <dl class="reading">
@@ -76,8 +80,8 @@ function ExplainView({ e, req, ctx }) {
       <${Fact} k="metric" dt=${t('metric')} dd=${mlabel} />
       <${Fact} k="current" dt=${t('currentPeriod')} dd=${period(e.current)} />
       <${Fact} k="baseline" dt=${t('baselinePeriod')} dd=${period(e.baseline)} />
-      <${Fact} k="dimensions" dt=${t('by')} dd=${(e.breakdowns || []).map((b) => dimLabel(catalog, b.dimension, lang)).join('、')} />
-      <${Fact} k="filters" dt=${t('filters')} dd=${filters.length ? filters.join('；') : t('none')} />
+      <${Fact} k="dimensions" dt=${t('by')} dd=${(e.breakdowns || []).map((b) => dimLabel(catalog, b.dimension, lang)).join(sep(lang))} />
+      <${Fact} k="filters" dt=${t('filters')} dd=${filters.length ? filters.join(lang === 'en' ? '; ' : '；') : t('none')} />
     </dl>
     <div class="route-figures">
       <${Figure} k="baseline_value" dt=${t('baselineValue')} raw=${e.baseline_value} text=${value(e.baseline_value, e.format, lang)} />
@@ -164,6 +168,7 @@ function RiskView({ page, req, ctx }) {
       <${Fact} k="month" dt=${t('scoredMonth')} dd=${page.month} />
       <${Fact} k="total" dt=${t('listed')} dd=${t('listedOf', customers.length, page.total)} />
     </dl>
+    <${ScoresBehind} month=${page.month} ctx=${ctx} />
     <p><a href=${href} data-watchlist-link onClick=${(ev) => navigate(ev, href)}>${t('openWatchlist')}</a></p>
     ${customers.length ? html`<div class="table-wrap" tabindex="0" role="region" aria-label=${t('watchTitle')}><table>
       <thead><tr><th scope="col">${t('customer')}</th><th scope="col">${t('branchCol')}</th><th scope="col">${dimLabel(catalog, 'segment', lang)}</th>
@@ -174,7 +179,7 @@ function RiskView({ page, req, ctx }) {
         <td>${c.customer_id}</td><td data-col="branch" data-value=${c.branch}>${c.branch}</td><td>${valueLabel(catalog, 'segment', c.segment, lang)}</td>
         ${num('score', c.score, pct1(c.score))}<td><span class=${'tier tier-' + c.tier}>${t('tiers.' + c.tier)}</span></td>
         ${inactive ? num('months_inactive', c.months_inactive, c.months_inactive) : null}
-        <td class="wrap">${(c.reasons || []).map((r) => text2(lang, r.zh, r.en)).join('；')}</td>
+        <td class="wrap">${(c.reasons || []).map((r) => text2(lang, r.zh, r.en)).join(lang === 'en' ? '; ' : '；')}</td>
         <td class="wrap">${c.action ? text2(lang, c.action.zh, c.action.en) : ''}</td></tr>`)}</tbody>
     </table></div>` : html`<p class="muted">${t('noData')}</p>`}
   </div>`;
@@ -196,7 +201,7 @@ function UpliftView({ v, req, ctx }) {
   return html`<div class="route-result" data-route="uplift">
     <dl class="reading">
       <${Fact} k="route" dt=${t('route')} dd=${t('routes.uplift')} />
-      <${Fact} k="by" dt=${t('by')} dd=${by.map((d) => dimLabel(catalog, d, lang)).join('、')} />
+      <${Fact} k="by" dt=${t('by')} dd=${by.map((d) => dimLabel(catalog, d, lang)).join(sep(lang))} />
       <${Fact} k="period" dt=${t('period')} dd=${req.from || req.to ? `${req.from || '…'} – ${req.to || '…'}` : t('allHistory')} />
       <${Fact} k="as_of" dt=${t('measuredTo')} dd=${v.as_of} />
       <${Fact} k="min_n" dt=${t('minN')} dd=${v.min_n} />
@@ -238,6 +243,7 @@ function WhatIfView({ w, req, ctx }) {
       <${Fact} k="month" dt=${t('scoredMonth')} dd=${w.month} />
       ${w.basis ? html`<${Fact} k="basis" dt=${t('basis')} dd=${w.basis} />` : null}
     </dl>
+    <${ScoresBehind} month=${w.stand_in ? '' : w.month} ctx=${ctx} />
     <div class="route-figures">
       <${Figure} k="customers_kept" dt=${t('customersKept')} raw=${w.customers_kept} text=${f1(w.customers_kept)}
         sub=${`${t('interval95')} ${f1(w.customers_kept_low)} – ${f1(w.customers_kept_high)}`} />

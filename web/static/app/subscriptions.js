@@ -120,12 +120,12 @@ function SubCard({ s, ctx, canEdit, onEdit, onDeleted }) {
       ${s.figures && s.figures.length ? html`<div><dt>${t('figures')}</dt><dd>${t('figuresN', s.figures.length)}</dd></div>` : null}
     </dl>
     ${canEdit ? html`<div class="actions rule-actions">
-      ${fromAPI ? html`<button type="button" data-edit onClick=${onEdit} disabled=${!!busy}>${t('edit')}</button>` : null}
-      <button type="button" data-test-send onClick=${testSend} disabled=${!!busy}>${t('sendTestNow')}</button>
+      ${fromAPI ? html`<button type="button" data-edit aria-label=${t('edit') + ': ' + (s.name || s.id)} onClick=${onEdit} disabled=${!!busy}>${t('edit')}</button>` : null}
+      <button type="button" data-test-send aria-label=${t('sendTestNow') + ': ' + (s.name || s.id)} onClick=${testSend} disabled=${!!busy}>${t('sendTestNow')}</button>
       ${fromAPI ? (confirming
         ? html`<button type="button" class="danger" data-confirm-delete onClick=${remove} disabled=${!!busy}>${t('confirmDelete')}</button>
             <button type="button" onClick=${() => setConfirming(false)}>${t('cancel')}</button>`
-        : html`<button type="button" data-delete onClick=${() => setConfirming(true)} disabled=${!!busy}>${t('delete')}</button>`) : null}
+        : html`<button type="button" data-delete aria-label=${t('delete') + ': ' + (s.name || s.id)} onClick=${() => setConfirming(true)} disabled=${!!busy}>${t('delete')}</button>`) : null}
     </div>` : null}
     ${busy === 'test' ? html`<${Progress} t=${t} text=${t('buildingReport')} />` : null}
     ${err && html`<${ErrorBox} err=${err} t=${t} />`}

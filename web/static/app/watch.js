@@ -4,7 +4,7 @@
 import { html, useEffect, useRef, useState } from '../vendor/preact-htm.js';
 import { api } from './api.js';
 import { label } from './i18n.js';
-import { ErrorBox, Progress } from './parts.js';
+import { ErrorBox, Progress, ScoresBehind } from './parts.js';
 import { valueLabel } from './chart.js';
 
 export function Watch({ ctx, search }) {
@@ -20,11 +20,18 @@ export function Watch({ ctx, search }) {
     if (v) np.set(k, v); else np.delete(k);
     ctx.replace('/watchlist?' + np);
   };
-  const load = () => {
-    setErr(null);
-    const q = new URLSearchParams({ tier, limit: '100' });
+  const [more, setMore] = useState(false);
+  const page = (offset) => {
+    const q = new URLSearchParams({ tier, limit: '100', offset: String(offset) });
     if (segment) q.set('segment', segment);
-    api('/risk/customers?' + q).then(setRes, setErr);
+    return api('/risk/customers?' + q);
+  };
+  const load = () => { setErr(null); setRes(null); page(0).then(setRes, setErr); };
+  // loadMore appends the next hundred customers of the list.
+  const loadMore = () => {
+    setMore(true);
+    page(res.customers.length).then((r) => { setRes({ ...res, customers: [...res.customers, ...r.customers] }); setMore(false); },
+      (e) => { setErr(e); setMore(false); });
   };
   useEffect(load, [tier, segment]);
   const canAct = session && ['analyst', 'admin'].includes(session.role);
@@ -42,7 +49,8 @@ export function Watch({ ctx, search }) {
     </form>
     ${err && html`<${ErrorBox} err=${err} t=${t} onRetry=${load} />`}
     ${!res && !err && html`<${Progress} t=${t} />`}
-    ${res && html`<p class="muted small">${t('scoredMonth')}: ${res.month} · ${t('rows', res.total)}</p>
+    ${res && html`<p class="muted small">${t('scoredMonth')}: ${res.month} · ${t('shownOf', res.customers.length, res.total)}</p>
+      <${ScoresBehind} month=${res.month} ctx=${ctx} />
       <div class="table-wrap" tabindex="0" role="region" aria-label=${t('watchTitle')}><table>
         <thead><tr><th scope="col">${t('customer')}</th><th scope="col">${t('branchCol')}</th><th scope="col">${label(seg && seg.label, lang)}</th>
           <th scope="col" class="num">${t('score')}</th><th scope="col">${t('tier')}</th><th scope="col">${t('reasons')}</th><th scope="col">${t('action')}</th>
@@ -50,10 +58,12 @@ export function Watch({ ctx, search }) {
         <tbody>${res.customers.map((c) => html`<tr>
           <td>${c.customer_id}</td><td data-col="branch" data-value=${c.branch}>${c.branch}</td><td>${valueLabel(catalog, 'segment', c.segment, lang)}</td>
           <td class="num">${(c.score * 100).toFixed(1)}%</td><td><span class=${'tier tier-' + c.tier}>${t('tiers.' + c.tier)}</span></td>
-          <td class="wrap">${(c.reasons || []).map((r) => (lang === 'en' ? r.en : r.zh)).join('；')}</td>
+          <td class="wrap">${(c.reasons || []).map((r) => (lang === 'en' ? r.en : r.zh)).join(lang === 'en' ? '; ' : '；')}</td>
           <td class="wrap">${c.action ? (lang === 'en' ? c.action.en : c.action.zh) : ''}</td>
-          ${canAct ? html`<td><button type="button" class="link" onClick=${() => setActing(c)}>${t('record')}</button></td>` : null}
-        </tr>`)}</tbody></table></div>`}
+          ${canAct ? html`<td><button type="button" class="link" aria-label=${t('recordFor', c.customer_id)} onClick=${() => setActing(c)}>${t('record')}</button></td>` : null}
+        </tr>`)}</tbody></table></div>
+      ${res.customers.length < res.total ? html`<div class="actions more-row"><button type="button" data-more onClick=${loadMore} disabled=${more}>${t('showMore', Math.min(100, res.total - res.customers.length))}</button>
+        ${more ? html`<${Progress} t=${t} />` : null}</div>` : null}`}
     ${acting && html`<${RecordAction} key=${acting.customer_id} c=${acting} ctx=${ctx} onClose=${() => setActing(null)} />`}
   </section>`;
 }
