@@ -51,12 +51,55 @@ func (t *FeatureTable) Len() int { return len(t.CustomerID) }
 // ComputeFeatures runs features.sql on db for the snapshot months from
 // first to last (any day in them) with an outcome horizon in months.
 func ComputeFeatures(ctx context.Context, db *warehouse.DB, first, last time.Time, horizon int) (*FeatureTable, error) {
+	return ComputeSampledFeatures(ctx, db, first, last, horizon, Sample{Share: 1})
+}
+
+// Sample keeps a fixed share of customers, chosen by a hash of their id
+// and a seed, so that training on a large bank reads, holds and fits a
+// bounded number of customer-months. The same share and seed keep the same
+// customers on any run.
+type Sample struct {
+	// Share is the share of customers kept, in (0, 1]; 1 keeps all.
+	Share float64 `json:"share"`
+	Seed  uint64  `json:"seed"`
+}
+
+// samplePrime is the modulus of the sampling hash, the largest prime below
+// 2^32.
+const samplePrime = 4294967291
+
+// multiplier is the seed's factor of the sampling hash:
+// 2654435761 · (seed mod (P−1) + 1) mod P, never 0, so that each seed
+// orders the ids differently.
+func (s Sample) multiplier() uint64 {
+	return 2654435761 * (s.Seed%(samplePrime-1) + 1) % samplePrime
+}
+
+// Keeps reports whether the sample keeps customer id: when
+// (|id| mod P) · multiplier mod P < Share · P. features.sql applies the
+// same rule.
+func (s Sample) Keeps(id int64) bool {
+	if s.Share >= 1 {
+		return true
+	}
+	u := uint64(id)
+	if id < 0 {
+		u = uint64(-id)
+	}
+	return float64(u%samplePrime*s.multiplier()%samplePrime) < s.Share*samplePrime
+}
+
+// ComputeSampledFeatures is ComputeFeatures for the customers that s keeps.
+func ComputeSampledFeatures(ctx context.Context, db *warehouse.DB, first, last time.Time, horizon int, s Sample) (*FeatureTable, error) {
 	if horizon < 1 || horizon > 24 {
 		return nil, fmt.Errorf("features: horizon is %d months, want 1 to 24", horizon)
 	}
+	if !(s.Share > 0 && s.Share <= 1) {
+		return nil, fmt.Errorf("features: sample share is %v, want (0, 1]", s.Share)
+	}
 	t := &FeatureTable{Categorical: make([][]string, len(CategoricalFeatures)), Numeric: make([][]float64, len(NumericFeatures))}
 	err := db.Read(ctx, func(conn *sql.Conn) error {
-		rows, err := conn.QueryContext(ctx, featuresSQL, monthStart(first), monthStart(last), horizon)
+		rows, err := conn.QueryContext(ctx, featuresSQL, monthStart(first), monthStart(last), horizon, s.Share, s.multiplier())
 		if err != nil {
 			return err
 		}
@@ -67,6 +110,9 @@ func ComputeFeatures(ctx context.Context, db *warehouse.DB, first, last time.Tim
 			cats       = make([]string, len(CategoricalFeatures))
 			nums       = make([]float64, len(NumericFeatures))
 			label      sql.NullBool
+			// interned keeps one copy of each categorical value: a
+			// million rows share a handful of segments.
+			interned = map[string]string{}
 		)
 		dest := []any{&id, &month, &branch}
 		for i := range cats {
@@ -84,7 +130,11 @@ func ComputeFeatures(ctx context.Context, db *warehouse.DB, first, last time.Tim
 			t.Month = append(t.Month, month)
 			t.BranchID = append(t.BranchID, branch)
 			for i, c := range cats {
-				t.Categorical[i] = append(t.Categorical[i], c)
+				v, ok := interned[c]
+				if !ok {
+					interned[c], v = c, c
+				}
+				t.Categorical[i] = append(t.Categorical[i], v)
 			}
 			for i, v := range nums {
 				t.Numeric[i] = append(t.Numeric[i], v)

@@ -4,9 +4,14 @@
 -- the outcome (churn_next) looks past it. docs/risk.md describes each column.
 --
 -- Parameters: $1 first snapshot month, $2 last snapshot month (first days
--- of months), $3 the outcome horizon in months.
+-- of months), $3 the outcome horizon in months, $4 the share of customers
+-- kept (1: all) and $5 the sample's multiplier. A customer is kept when
+-- (|id| mod P) · multiplier mod P < share · P, P = 4294967291 (Sample.Keeps
+-- in features.go is the same rule): every month of a kept customer is
+-- kept, and sampling does not change a kept customer's features.
 WITH params AS (
 	SELECT $1::DATE AS first_month, $2::DATE AS last_month, $3::INTEGER AS horizon,
+		$4::DOUBLE AS keep_share, $5::HUGEINT AS sample_multiplier,
 		(SELECT max(month) FROM customer_months) AS history_end
 ),
 history AS (
@@ -17,6 +22,8 @@ history AS (
 		datediff('month', DATE '2000-01-01', cm.month) AS m
 	FROM customer_months cm, params p
 	WHERE cm.month >= p.first_month - INTERVAL 12 MONTH AND cm.month <= p.last_month
+		AND (p.keep_share >= 1
+			OR abs(cm.customer_id::HUGEINT) % 4294967291 * p.sample_multiplier % 4294967291 < p.keep_share * 4294967291)
 ),
 windows AS (
 	SELECT *,

@@ -23,6 +23,8 @@ type ModelReport struct {
 	Kind  string     `json:"kind"`
 	Model *Model     `json:"-"`
 	Test  Evaluation `json:"test"`
+	// Calibration is the method the model's calibration chose.
+	Calibration string `json:"calibration"`
 }
 
 // Holdout splits d into a stratified training part and a test part of
@@ -37,7 +39,7 @@ func Holdout(d *Dataset, testFraction float64, seed uint64, params ...TrainParam
 		if err != nil {
 			return nil, fmt.Errorf("holdout %s: %w", p.Kind, err)
 		}
-		rep.Models = append(rep.Models, ModelReport{Kind: p.Kind, Model: m, Test: Evaluate(m.Score(test), test.Y)})
+		rep.Models = append(rep.Models, ModelReport{Kind: p.Kind, Model: m, Test: Evaluate(m.Score(test), test.Y), Calibration: m.Calibration.Method})
 	}
 	return rep, nil
 }

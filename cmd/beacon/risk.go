@@ -46,7 +46,8 @@ func riskTrain(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.Horizon, "horizon", o.Horizon, "outcome window: churn within this many months")
 	fs.IntVar(&o.TestMonths, "test-months", o.TestMonths, "last labelled months held out for the test")
 	fs.IntVar(&o.TrainMonths, "train-months", o.TrainMonths, "most snapshot months to train on")
-	fs.Uint64Var(&o.Params.Seed, "seed", o.Params.Seed, "seed of the validation split")
+	fs.Uint64Var(&o.Params.Seed, "seed", o.Params.Seed, "seed of the validation split and of the customer sample")
+	fs.IntVar(&o.MaxTrainRows, "max-train-rows", o.MaxTrainRows, "most training customer-months; a larger bank is trained on a fixed sample of its customers (0: all)")
 	fs.Float64Var(&o.Capacity.High, "high", o.Capacity.High, "share of customers relationship managers can call a month (high tier)")
 	fs.Float64Var(&o.Capacity.Medium, "medium", o.Capacity.Medium, "share reached by campaigns (medium tier)")
 	csvPath := fs.String("csv", "", "train on a CSV of customers instead and report a stratified 80/20 hold-out")
@@ -81,9 +82,16 @@ func riskTrain(ctx context.Context, args []string, out io.Writer) error {
 		elapsed.Round(time.Millisecond), cm.Timings.Features, cm.Model.Kind, cm.Timings.Fit, cm.Timings.Baseline, memoryNote())
 	fmt.Fprintf(out, "train %s..%s (%d customer-months), test %s..%s (%d), horizon %d months\n",
 		cm.TrainFrom, cm.TrainTo, cm.TrainRows, cm.TestFrom, cm.TestTo, cm.TestRows, cm.Options.Horizon)
+	if cm.Sample != nil {
+		fmt.Fprintf(out, "sampled %.2f%% of customers (seed %d): the training months hold %d open customer-months, more than --max-train-rows %d\n",
+			cm.Sample.Share*100, cm.Sample.Seed, cm.OpenTrainRows, cm.Options.MaxTrainRows)
+	}
+	fmt.Fprintf(out, "calibration: %s (cross-fitted validation Brier: platt %.5f, isotonic %.5f)\n", cm.Model.Calibration.Method,
+		cm.Model.Calibration.CVBrier[risk.CalibPlatt], cm.Model.Calibration.CVBrier[risk.CalibIsotonic])
 	printEval(out, cm.Model.Kind, cm.Test)
 	if cm.Baseline != nil {
 		printEval(out, risk.KindLogistic, *cm.Baseline)
+		fmt.Fprintf(out, "logistic calibration: %s\n", cm.BaselineCalibration)
 	}
 	fmt.Fprintf(out, "tiers: high >= %.4f (%.0f%% of customers), medium >= %.4f (next %.0f%%)\n",
 		cm.Tiers.High, cm.Tiers.Capacity.High*100, cm.Tiers.Medium, cm.Tiers.Capacity.Medium*100)
@@ -114,6 +122,7 @@ func riskTrainCSV(path string, spec risk.CSVSpec, seed uint64, asJSON bool, out 
 		path, d.Len(), len(d.Features), rep.Test.Rows, time.Since(start).Round(time.Millisecond))
 	for _, m := range rep.Models {
 		printEval(out, m.Kind, m.Test)
+		fmt.Fprintf(out, "%-9s calibration: %s\n", m.Kind, m.Calibration)
 	}
 	return nil
 }
