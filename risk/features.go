@@ -97,9 +97,15 @@ func ComputeSampledFeatures(ctx context.Context, db *warehouse.DB, first, last t
 	if !(s.Share > 0 && s.Share <= 1) {
 		return nil, fmt.Errorf("features: sample share is %v, want (0, 1]", s.Share)
 	}
+	return runFeatures(ctx, db, featuresSQL, first, last, horizon, s)
+}
+
+// runFeatures runs query, features.sql or a test's variant of it, and reads
+// its rows into a FeatureTable.
+func runFeatures(ctx context.Context, db *warehouse.DB, query string, first, last time.Time, horizon int, s Sample) (*FeatureTable, error) {
 	t := &FeatureTable{Categorical: make([][]string, len(CategoricalFeatures)), Numeric: make([][]float64, len(NumericFeatures))}
 	err := db.Read(ctx, func(conn *sql.Conn) error {
-		rows, err := conn.QueryContext(ctx, featuresSQL, monthStart(first), monthStart(last), horizon, s.Share, s.multiplier())
+		rows, err := conn.QueryContext(ctx, query, monthStart(first), monthStart(last), horizon, s.Share, s.multiplier())
 		if err != nil {
 			return err
 		}
