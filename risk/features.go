@@ -103,7 +103,31 @@ func ComputeSampledFeatures(ctx context.Context, db *warehouse.DB, first, last t
 // runFeatures runs query, features.sql or a test's variant of it, and reads
 // its rows into a FeatureTable.
 func runFeatures(ctx context.Context, db *warehouse.DB, query string, first, last time.Time, horizon int, s Sample) (*FeatureTable, error) {
-	t := &FeatureTable{Categorical: make([][]string, len(CategoricalFeatures)), Numeric: make([][]float64, len(NumericFeatures))}
+	var t *FeatureTable
+	err := streamFeatures(ctx, db, query, first, last, horizon, s, 0, func(part *FeatureTable) error { t = part; return nil })
+	return t, err
+}
+
+// StreamFeatures is ComputeFeatures for every customer, handing the rows
+// to fn in parts of at most chunk customer-months, in order, so that
+// scoring a large bank holds one part at a time. fn must not keep the part.
+func StreamFeatures(ctx context.Context, db *warehouse.DB, first, last time.Time, horizon, chunk int, fn func(*FeatureTable) error) error {
+	if horizon < 1 || horizon > 24 {
+		return fmt.Errorf("features: horizon is %d months, want 1 to 24", horizon)
+	}
+	if chunk < 1 {
+		return fmt.Errorf("features: chunk of %d rows, want 1 or more", chunk)
+	}
+	return streamFeatures(ctx, db, featuresSQL, first, last, horizon, Sample{Share: 1}, chunk, fn)
+}
+
+// streamFeatures runs query and hands its rows to fn in parts of chunk
+// rows (0: one part with every row, empty when there are none).
+func streamFeatures(ctx context.Context, db *warehouse.DB, query string, first, last time.Time, horizon int, s Sample, chunk int, fn func(*FeatureTable) error) error {
+	newTable := func() *FeatureTable {
+		return &FeatureTable{Categorical: make([][]string, len(CategoricalFeatures)), Numeric: make([][]float64, len(NumericFeatures))}
+	}
+	t := newTable()
 	err := db.Read(ctx, func(conn *sql.Conn) error {
 		rows, err := conn.QueryContext(ctx, query, monthStart(first), monthStart(last), horizon, s.Share, s.multiplier())
 		if err != nil {
@@ -153,13 +177,25 @@ func runFeatures(ctx context.Context, db *warehouse.DB, query string, first, las
 			default:
 				t.Label = append(t.Label, 0)
 			}
+			if chunk > 0 && t.Len() == chunk {
+				if err := fn(t); err != nil {
+					return err
+				}
+				t = newTable()
+			}
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if chunk == 0 || t.Len() > 0 {
+			return fn(t)
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("compute features: %w", err)
+		return fmt.Errorf("compute features: %w", err)
 	}
-	return t, nil
+	return nil
 }
 
 func monthStart(t time.Time) time.Time {

@@ -3,8 +3,10 @@ package risk
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"math"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -116,5 +118,42 @@ func TestFeaturesLabelUnknownPastHistory(t *testing.T) {
 	}
 	if _, err := ComputeFeatures(context.Background(), db, june(), june(), 0); err == nil {
 		t.Error("a horizon of 0 months was accepted")
+	}
+}
+
+func TestStreamFeaturesHandsOverEveryRowInParts(t *testing.T) {
+	ctx := context.Background()
+	db, _, _ := scoredBank(t) // read only
+	m := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	whole, err := ComputeFeatures(ctx, db, m, m, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const chunk = 333
+	var sizes []int
+	var ids []int64
+	var tx []float64
+	err = StreamFeatures(ctx, db, m, m, 3, chunk, func(part *FeatureTable) error {
+		sizes = append(sizes, part.Len())
+		ids = append(ids, part.CustomerID...)
+		tx = append(tx, part.Numeric[0]...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.Len() < 3*chunk || !slices.Equal(ids, whole.CustomerID) || !slices.Equal(tx, whole.Numeric[0]) {
+		t.Fatalf("parts hold %d rows, the whole table %d: want the same rows in the same order", len(ids), whole.Len())
+	}
+	for k, n := range sizes {
+		if n > chunk || n == 0 || k < len(sizes)-1 && n != chunk {
+			t.Fatalf("part sizes %v: want full parts of %d and a last smaller one", sizes, chunk)
+		}
+	}
+	stop := errors.New("stop")
+	calls := 0
+	err = StreamFeatures(ctx, db, m, m, 3, chunk, func(*FeatureTable) error { calls++; return stop })
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Errorf("got %v after %d calls, want the callback's error after one", err, calls)
 	}
 }

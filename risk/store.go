@@ -116,17 +116,41 @@ func Score(ctx context.Context, db *warehouse.DB, cm *ChurnModel, pb *Playbook, 
 		month = last
 	}
 	month = monthStart(month)
-	t, err := ComputeFeatures(ctx, db, month, month, cm.Options.Horizon)
+	stats := ScoreStats{Month: month.Format("2006-01"), Version: cm.Version, ByTier: map[string]int{}}
+	// The features arrive in parts: only the scores are kept, so memory
+	// grows with a score row per customer, not a feature table.
+	var out []scoreRow
+	err := StreamFeatures(ctx, db, month, month, cm.Options.Horizon, scoreChunk, func(t *FeatureTable) error {
+		rows, err := cm.scoreRows(t, pb)
+		for _, r := range rows {
+			stats.ByTier[r.tier]++
+			stats.Expected += r.score
+		}
+		out = append(out, rows...)
+		return err
+	})
 	if err != nil {
 		return ScoreStats{}, err
 	}
+	stats.Customers = len(out)
+	if err := saveScores(ctx, db, month, cm.Version, out, now); err != nil {
+		return ScoreStats{}, err
+	}
+	stats.Elapsed = time.Since(start)
+	return stats, nil
+}
+
+// scoreChunk is how many customers' features Score holds at a time.
+const scoreChunk = 50_000
+
+// scoreRows scores every row of t: probability, tier, reasons and action.
+func (cm *ChurnModel) scoreRows(t *FeatureTable, pb *Playbook) ([]scoreRow, error) {
 	rows := make([]int, t.Len())
 	for i := range rows {
 		rows[i] = i
 	}
 	d := cm.Encoder.Dataset(t, rows)
 	inactive := indexOf(NumericFeatures, "months_inactive")
-	stats := ScoreStats{Month: month.Format("2006-01"), Version: cm.Version, Customers: t.Len(), ByTier: map[string]int{}}
 	out := make([]scoreRow, t.Len())
 	x := make([]float64, len(d.X))
 	for i := range out {
@@ -140,19 +164,13 @@ func Score(ctx context.Context, db *warehouse.DB, cm *ChurnModel, pb *Playbook, 
 		}
 		rj, err := json.Marshal(reasons)
 		if err != nil {
-			return ScoreStats{}, fmt.Errorf("score: %w", err)
+			return nil, fmt.Errorf("score: %w", err)
 		}
 		out[i] = scoreRow{customerID: t.CustomerID[i], branchID: t.BranchID[i], segment: t.Categorical[0][i],
 			score: p, tier: tier, inactive: int(t.Numeric[inactive][i]), reasons: string(rj),
 			action: pb.Suggest(tier, t.Categorical[0][i], top)}
-		stats.ByTier[tier]++
-		stats.Expected += p
 	}
-	if err := saveScores(ctx, db, month, cm.Version, out, now); err != nil {
-		return ScoreStats{}, err
-	}
-	stats.Elapsed = time.Since(start)
-	return stats, nil
+	return out, nil
 }
 
 // saveScores replaces month's scores. The rows go in as one list per
