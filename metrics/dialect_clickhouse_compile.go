@@ -133,6 +133,11 @@ func (c *Catalog) compileNested(d ClickHouse, p *plan) (*Compiled, error) {
 func (c *Catalog) nestedSource(w *sqlWriter, p *plan, s *source, measures []*measure, win window) (relation, error) {
 	d := w.d
 	col := d.Quote
+	if _, _, _, err := c.sourceDims(p, s); err != nil {
+		return relation{}, err // refused as for the whole plan
+	}
+	var pushed []string
+	pushed, p = c.pushFilters(w, p, s)
 	refs, steps, scopeDims, err := c.sourceDims(p, s)
 	if err != nil {
 		return relation{}, err
@@ -214,7 +219,15 @@ func (c *Catalog) nestedSource(w *sqlWriter, p *plan, s *source, measures []*mea
 	direct := len(steps) == 0 && mode == semiNone
 	var rows relation
 	if !direct {
-		rows = nodeRel(s, timeFilter())
+		conds := slices.Clone(pushed)
+		if tf := timeFilter(); tf != "" {
+			conds = append([]string{strings.TrimPrefix(tf, " WHERE ")}, conds...)
+		}
+		where := ""
+		if len(conds) > 0 {
+			where = " WHERE " + strings.Join(conds, " AND ")
+		}
+		rows = nodeRel(s, where)
 		for i, st := range steps {
 			rows = joinUsing(d, rows, "LEFT", nodeRel(st.to, ""), []string{fmt.Sprintf("k%d__", i)})
 		}
@@ -264,6 +277,7 @@ func (c *Catalog) nestedSource(w *sqlWriter, p *plan, s *source, measures []*mea
 		if tf := timeFilter(); tf != "" {
 			where = append(where, strings.TrimPrefix(tf, " WHERE "))
 		}
+		where = append(where, pushed...)
 		if period != "" {
 			period = strings.ReplaceAll(period, t, ref("t__"))
 		}
@@ -319,6 +333,66 @@ func (c *Catalog) nestedSource(w *sqlWriter, p *plan, s *source, measures []*mea
 		out.sql = fmt.Sprintf("SELECT %s FROM (%s)", strings.Join(rename, ", "), indent(out.sql))
 	}
 	return out, nil
+}
+
+// pushFilters moves the filters and row scope on dimensions of joined
+// sources that the query does not group by into conditions on source s's
+// own rows: its join key GLOBAL IN the keys of the joined rows that pass
+// (one level per hop). The shards then send only those rows (a branch
+// head's scope reads one branch's rows, not the bank's, to be joined and
+// filtered where Beacon asks), and a source left with no join is
+// aggregated on the shards. Only conditions that a row without a joined
+// row fails are moved (all but neq and not_in, which NULL passes), and
+// joins are many-to-one, so the rows kept are those the join would keep.
+// It returns the conditions and the plan left to join.
+func (c *Catalog) pushFilters(w *sqlWriter, p *plan, s *source) ([]string, *plan) {
+	d := w.d
+	rest := *p
+	rest.filters, rest.scope = nil, nil
+	var conds []string
+	push := func(name string, f filterPlan) bool {
+		if f.op == "neq" || f.op == "not_in" || slices.ContainsFunc(p.dims, func(x *Dimension) bool { return x.Name == name }) {
+			return false
+		}
+		path, node, ok := c.dimPath(s, name)
+		if !ok || len(path) == 0 {
+			return false
+		}
+		cond := filterSQL(w, dimExpr(d, node.dims[name]), f)
+		for i := len(path) - 1; i >= 0; i-- {
+			st := path[i]
+			l, r := d.Quote(st.join.On), d.Quote(st.join.ToColumn)
+			if st.from.columns[st.join.On] != st.to.columns[st.join.ToColumn] {
+				l, r = "toString("+l+")", "toString("+r+")" // equal key types on both sides
+			}
+			cond = fmt.Sprintf("%s GLOBAL IN (SELECT %s FROM %s WHERE %s)", l, r, d.Quote(st.to.Table), cond)
+		}
+		conds = append(conds, cond)
+		return true
+	}
+	for _, f := range p.filters {
+		if !push(f.dim.Name, f) {
+			rest.filters = append(rest.filters, f)
+		}
+	}
+	keys := make([]string, 0, len(p.scope))
+	for k := range p.scope {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		vals := make([]any, len(p.scope[k]))
+		for i, v := range p.scope[k] {
+			vals[i] = v
+		}
+		if !push(k, filterPlan{op: "in", values: vals}) {
+			if rest.scope == nil {
+				rest.scope = Scope{}
+			}
+			rest.scope[k] = p.scope[k]
+		}
+	}
+	return conds, &rest
 }
 
 // nestedCombine joins the sources' aggregates of one window on the keys

@@ -208,6 +208,8 @@ func governedQueries(cat *metrics.Catalog) map[string]metrics.Query {
 	qs["risk metrics by tier, the source's default range"] = metrics.Query{Metrics: []string{"expected_churn", "high_risk_customers"}, Dimensions: []string{"risk_tier"}}
 	qs["expected churn by region by month, filtered on tier"] = metrics.Query{Metrics: []string{"expected_churn", "high_risk_customers"}, Dimensions: []string{"region"}, Time: &metrics.TimeSpec{Grain: "month", Range: "last_3_months"},
 		Filters: []metrics.Filter{{Dimension: "risk_tier", Op: "neq", Value: "low"}}}
+	qs["conditions on joined dimensions, pushed to the shards and not"] = metrics.Query{Metrics: []string{"churn_rate", "aum", "renewal_rate"}, Dimensions: []string{"segment"}, Time: &metrics.TimeSpec{Grain: "quarter", Range: "last_4_quarters"},
+		Filters: []metrics.Filter{{Dimension: "region", Op: "in", Values: []any{"华东", "华北"}}, {Dimension: "channel", Op: "eq", Value: "手机银行"}, {Dimension: "city", Op: "neq", Value: "上海"}, {Dimension: "gender", Op: "not_in", Values: []any{"男"}}}}
 	qs["two sources by segment and product"] = metrics.Query{Metrics: []string{"renewal_rate", "churn_rate"}, Dimensions: []string{"segment"}, Time: &metrics.TimeSpec{Grain: "quarter", Range: "last_12_months"}}
 	return qs
 }
