@@ -519,6 +519,9 @@ func (v *validator) metric(c *Catalog, mt *Metric) {
 		v.fail(mt.Line, suggest(mt.Format, formats), "%s: unknown format %q", what, mt.Format)
 	}
 	v.money(mt)
+	if mt.Better != "" && !slices.Contains(betterWays, mt.Better) {
+		v.fail(mt.Line, "use one of: "+strings.Join(betterWays, ", "), "%s: unknown better %q", what, mt.Better)
+	}
 	if mt.Description == "" {
 		v.fail(mt.Line, "add description: saying exactly what is counted", "%s has no description", what)
 	}

@@ -27,6 +27,8 @@ type Definition struct {
 	// Currency (ISO 4217) and Unit say how values are written (FormatValue).
 	Currency string `json:"currency,omitempty"`
 	Unit     string `json:"unit,omitempty"`
+	// Better is the direction that is good news: higher, lower or "".
+	Better string `json:"better,omitempty"`
 }
 
 // MeasureDefinition shows the SQL aggregation behind a measure.
@@ -168,6 +170,7 @@ func (c *Catalog) define(m *Metric) Definition {
 	d.Grains = slices.Clone(grains[min(finest, len(grains)):])
 	d.DefaultRange, d.AsOf = timeDefaultsOf(srcs)
 	d.Currency, d.Unit = c.moneyOf(m)
+	d.Better = m.Better
 	return d
 }
 

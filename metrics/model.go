@@ -165,6 +165,10 @@ type Metric struct {
 	// percent: 元, 人, km) say how a value is written in a sentence.
 	Currency string `yaml:"currency"`
 	Unit     string `yaml:"unit"`
+	// Better is the direction that is good news (higher or lower), so that
+	// "improved" and "worsened" can be read as a rise or a fall; "" when
+	// the model does not say.
+	Better string `yaml:"better"`
 
 	Line int `yaml:"-"`
 }
@@ -177,6 +181,7 @@ var (
 	formats          = []string{"number", "count", "percent", "currency", "ratio"}
 	compareModes     = []string{"previous_period", "same_period_last_year"}
 	compareOutputs   = []string{"previous", "delta", "pct_change"}
+	betterWays       = []string{"higher", "lower"}
 )
 
 // ModelError is a problem in a model file, placed at a line, with a fix.

@@ -35,7 +35,7 @@ type Chat struct {
 	engine  *metrics.Engine
 	offline *Offline
 	llm     Planner
-	convs   *expirable.LRU[string, metrics.Query]
+	convs   *expirable.LRU[string, Turn]
 	// db and retention answer the risk-list, uplift and what-if routes;
 	// nil leaves them unanswered (route.go).
 	db        *warehouse.DB
@@ -67,7 +67,7 @@ func NewChat(engine *metrics.Engine, cfg ChatConfig) *Chat {
 		engine:  engine,
 		offline: NewOffline(engine.Catalog(), engine.Now).WithDataTime(engine),
 		llm:     cfg.LLM,
-		convs:   expirable.NewLRU[string, metrics.Query](cfg.Conversations, nil, cfg.TTL),
+		convs:   expirable.NewLRU[string, Turn](cfg.Conversations, nil, cfg.TTL),
 		db:      cfg.DB,
 	}
 	if cfg.DB != nil {
@@ -128,10 +128,7 @@ func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope 
 	}
 	// Conversations are per caller: another user's id finds nothing.
 	key := subject + "\x00" + convID
-	var prev *metrics.Query
-	if q, ok := c.convs.Get(key); ok {
-		prev = &q
-	}
+	prev, _ := c.convs.Get(key)
 	plan, err := c.plan(ctx, question, prev, scope)
 	if err != nil {
 		return nil, err
@@ -149,6 +146,10 @@ func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope 
 	if plan.Status == "answer" && plan.Route != "" && plan.Route != RouteMetric {
 		if err := c.routeAnswer(ctx, a, plan, scope); err != nil {
 			return nil, err
+		}
+		if a.Status == "answer" {
+			// A follow-up (按分行看呢, only the top 20) refines this request.
+			c.convs.Add(key, Turn{Route: plan.Route, Request: plan.Request})
 		}
 		a.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
 		return a, nil
@@ -179,7 +180,7 @@ func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope 
 			if len(plan.Notes) > 0 {
 				a.Answer += notesSuffix(plan.Lang, plan.Notes)
 			}
-			c.convs.Add(key, q)
+			c.convs.Add(key, Turn{Query: &q})
 		}
 	}
 	a.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
@@ -268,9 +269,16 @@ func notesSuffix(lang string, notes []string) string {
 
 // plan asks the LLM planner when configured, and falls back to the
 // offline planner when it fails or gives nothing valid.
-func (c *Chat) plan(ctx context.Context, question string, prev *metrics.Query, scope metrics.Scope) (*Plan, error) {
+func (c *Chat) plan(ctx context.Context, question string, prev Turn, scope metrics.Scope) (*Plan, error) {
+	if prev.routed() {
+		// A follow-up of a routed answer stays on its route, read offline
+		// against the request made; a question of its own is planned afresh.
+		if p := c.offline.PlanAfter(question, prev); p.FollowsRoute() {
+			return p, nil
+		}
+	}
 	if c.llm != nil {
-		p, err := c.llm.Plan(ctx, question, prev, scope)
+		p, err := c.llm.Plan(ctx, question, prev.Query, scope)
 		// Only a validated query is taken from the model: its own words
 		// (a refusal, a question back) could state an ungoverned number,
 		// so those are left to the offline planner, which grounds its own.
@@ -278,7 +286,7 @@ func (c *Chat) plan(ctx context.Context, question string, prev *metrics.Query, s
 			return p, nil
 		}
 	}
-	return c.offline.Plan(question, prev), nil
+	return c.offline.PlanAfter(question, prev), nil
 }
 
 func newID() string {

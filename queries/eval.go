@@ -1,6 +1,7 @@
 package queries
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +65,14 @@ type EvalTurn struct {
 	SQL         string         `yaml:"sql"`
 	Expect      string         `yaml:"expect"`
 	RouteExpect `yaml:",inline"`
+}
+
+// turns are the case's questions: its conversation, or its one question.
+func (c EvalCase) turns() []EvalTurn {
+	if len(c.Conversation) > 0 {
+		return c.Conversation
+	}
+	return []EvalTurn{{Question: c.Question, Query: c.Query, SQL: c.SQL, RouteExpect: c.RouteExpect}}
 }
 
 // expected reports whether the turn is due an answer (a reference query
@@ -124,48 +132,66 @@ func (r *EvalReport) PlanningPercentile(p float64) time.Duration {
 	return d[min(len(d)-1, int(p/100*float64(len(d))))]
 }
 
-// LangStats are the figures for one language.
-type LangStats struct {
-	Lang                                            string
+// Tally sums the outcomes of one group of questions: in-scope questions
+// (those with a reference) and out-of-scope ones apart.
+type Tally struct {
 	Questions, Exact, Correct, Refused, SilentWrong int
 	OutOfScope, OutOfScopeHandled                   int
 }
 
+// add counts one outcome.
+func (t *Tally) add(o EvalOutcome) {
+	if o.Want == "refuse" || o.Want == "clarify" {
+		t.OutOfScope++
+		if o.Correct {
+			t.OutOfScopeHandled++
+		}
+	} else {
+		t.Questions++
+		if o.Exact {
+			t.Exact++
+		}
+		if o.Correct {
+			t.Correct++
+		}
+		if o.Status != "answer" {
+			t.Refused++
+		}
+	}
+	if o.SilentWrong {
+		t.SilentWrong++
+	}
+}
+
+// tally sums the outcomes by key, returning the keys in order.
+func (r *EvalReport) tally(key func(EvalOutcome) string) ([]string, map[string]*Tally) {
+	by := map[string]*Tally{}
+	var keys []string
+	for _, o := range r.Outcomes {
+		k := key(o)
+		if by[k] == nil {
+			by[k] = &Tally{}
+			keys = append(keys, k)
+		}
+		by[k].add(o)
+	}
+	slices.Sort(keys)
+	return keys, by
+}
+
+// LangStats are the figures for one language.
+type LangStats struct {
+	Lang string
+	Tally
+}
+
 // Stats returns per-language figures, in-scope and out-of-scope apart.
 func (r *EvalReport) Stats() []LangStats {
-	by := map[string]*LangStats{}
-	for _, o := range r.Outcomes {
-		s, ok := by[o.Lang]
-		if !ok {
-			s = &LangStats{Lang: o.Lang}
-			by[o.Lang] = s
-		}
-		if o.Want == "refuse" || o.Want == "clarify" {
-			s.OutOfScope++
-			if o.Correct {
-				s.OutOfScopeHandled++
-			}
-		} else {
-			s.Questions++
-			if o.Exact {
-				s.Exact++
-			}
-			if o.Correct {
-				s.Correct++
-			}
-			if o.Status != "answer" {
-				s.Refused++
-			}
-		}
-		if o.SilentWrong {
-			s.SilentWrong++
-		}
-	}
+	keys, by := r.tally(func(o EvalOutcome) string { return o.Lang })
 	var out []LangStats
-	for _, s := range by {
-		out = append(out, *s)
+	for _, k := range slices.Backward(keys) {
+		out = append(out, LangStats{Lang: k, Tally: *by[k]})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Lang > out[j].Lang })
 	return out
 }
 
@@ -179,11 +205,8 @@ type HandSQL func(ctx context.Context, sql string) ([][]any, error)
 func Evaluate(ctx context.Context, set *EvalSet, engine *metrics.Engine, offline *Offline, hand HandSQL) (*EvalReport, error) {
 	rep := &EvalReport{}
 	for _, c := range set.Cases {
-		turns := c.Conversation
-		if len(turns) == 0 {
-			turns = []EvalTurn{{Question: c.Question, Query: c.Query, SQL: c.SQL, RouteExpect: c.RouteExpect}}
-		}
-		var prev *metrics.Query
+		turns := c.turns()
+		var prev Turn
 		for i, t := range turns {
 			id := c.ID
 			if len(turns) > 1 {
@@ -193,8 +216,10 @@ func Evaluate(ctx context.Context, set *EvalSet, engine *metrics.Engine, offline
 			if lang == "" {
 				lang = map[bool]string{true: "zh", false: "en"}[hasHan(t.Question)]
 			}
-			o, next, took, err := evaluateTurn(ctx, engine, offline, hand, c, t, prev)
-			rep.Planning = append(rep.Planning, took)
+			start := time.Now()
+			p := offline.PlanAfter(t.Question, prev)
+			rep.Planning = append(rep.Planning, time.Since(start))
+			o, next, err := judgeTurn(ctx, engine, hand, c, t, p, prev)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", id, err)
 			}
@@ -206,38 +231,25 @@ func Evaluate(ctx context.Context, set *EvalSet, engine *metrics.Engine, offline
 	return rep, nil
 }
 
-// evaluateTurn plans and judges one question; it returns the query the
-// conversation continues from.
-func evaluateTurn(ctx context.Context, engine *metrics.Engine, offline *Offline, hand HandSQL, c EvalCase, t EvalTurn, prev *metrics.Query) (EvalOutcome, *metrics.Query, time.Duration, error) {
+// judgeTurn judges one planned question: a refusal due, a route case
+// (route_eval.go) or a metric question; it returns the turn the
+// conversation continues from: the plan's when right, else the reference's,
+// so that one miss does not cascade.
+func judgeTurn(ctx context.Context, engine *metrics.Engine, hand HandSQL, c EvalCase, t EvalTurn, p *Plan, prev Turn) (EvalOutcome, Turn, error) {
 	var o EvalOutcome
-	start := time.Now()
-	p := offline.Plan(t.Question, prev)
-	took := time.Since(start)
 	o.Status = p.Status
-	o.Got = compact(p.Query)
-	if p.Status != "answer" {
-		o.Got = p.Status + ": " + p.Message
-	}
-	if !t.expected() {
-		o.Want = c.Expect
-		if t.Expect != "" {
-			o.Want = t.Expect
-		}
-		if o.Want == "" {
-			o.Want = "refuse"
-		}
+	o.Got = planText(p)
+	switch {
+	case !t.expected():
+		o.Want = cmp.Or(t.Expect, c.Expect, "refuse")
 		o.Route = o.Want
 		o.Correct = p.Status != "answer"
 		o.SilentWrong = p.Status == "answer"
-		if p.Route != "" {
-			o.Got = "route " + p.Route + " " + requestText(p)
-		}
-		return o, prev, took, nil
-	}
-	if t.routed() {
+		return o, prev, nil
+	case t.routed():
 		o.Route = t.Route
-		judgeRoute(ctx, engine, p, t.RouteExpect, &o)
-		return o, prev, took, nil
+		next := judgeRoute(ctx, engine, p, t.RouteExpect, &o)
+		return o, next, nil
 	}
 	if c.Route != "" || t.Route != "" {
 		o.Route = RouteMetric
@@ -246,20 +258,19 @@ func evaluateTurn(ctx context.Context, engine *metrics.Engine, offline *Offline,
 		// A metric question sent to another capability: its numbers are not
 		// the ones asked.
 		o.Want = "route metric"
-		o.Got = "route " + p.Route + " " + requestText(p)
 		o.SilentWrong = true
-		return o, prev, took, nil
+		return o, t.reference(), nil
 	}
 	want, err := referenceRows(ctx, engine, hand, t)
 	if err != nil {
-		return o, nil, took, err
+		return o, Turn{}, err
 	}
 	if t.SQL != "" {
 		o.Want = "sql: " + strings.Join(strings.Fields(t.SQL), " ")
 	} else {
 		o.Want = compact(*t.Query)
 	}
-	var next *metrics.Query
+	var next Turn
 	if p.Status == "answer" {
 		if t.Query != nil {
 			o.Exact = sameQuery(p.Query, *t.Query)
@@ -272,7 +283,7 @@ func evaluateTurn(ctx context.Context, engine *metrics.Engine, offline *Offline,
 		case matchRows(got.Rows, want):
 			o.Correct = true
 			q := p.Query
-			next = &q
+			next.Query = &q
 		default:
 			o.SilentWrong = true
 			o.Detail = fmt.Sprintf("got rows %v, want %v", firstRows(got.Rows), firstRows(want))
@@ -280,12 +291,22 @@ func evaluateTurn(ctx context.Context, engine *metrics.Engine, offline *Offline,
 	} else if c.AlsoOK != "" && p.Status == c.AlsoOK {
 		o.Correct = true
 	}
-	if next == nil && t.Query != nil {
-		// Keep the conversation on the reference, so one miss does not cascade.
-		q := *t.Query
-		next = &q
+	if next.Query == nil {
+		next = t.reference()
 	}
-	return o, next, took, nil
+	return o, next, nil
+}
+
+// planText shows what a plan became: its status and message, its route
+// request, or its metric query.
+func planText(p *Plan) string {
+	switch {
+	case p.Status != "answer":
+		return p.Status + ": " + p.Message
+	case p.Route != "" && p.Route != RouteMetric:
+		return "route " + p.Route + " " + requestText(p)
+	}
+	return compact(p.Query)
 }
 
 // referenceRows runs the turn's hand SQL, or its reference query.
@@ -429,7 +450,8 @@ func (r *EvalReport) Print(w io.Writer, name string, misses bool) {
 	if r.hasRoutes() {
 		fmt.Fprintf(w, "%-9s %9s %9s %9s %12s\n", "route", "questions", "correct", "refused", "silent wrong")
 		for _, s := range r.RouteStats() {
-			fmt.Fprintf(w, "%-9s %9d %9d %9d %12d\n", s.Route, s.Questions, s.Correct, s.Refused, s.SilentWrong)
+			// A route's questions are all its cases, those due no number too.
+			fmt.Fprintf(w, "%-9s %9d %9d %9d %12d\n", s.Route, s.Questions+s.OutOfScope, s.Correct+s.OutOfScopeHandled, s.Refused+s.OutOfScopeHandled, s.SilentWrong)
 		}
 	}
 	fmt.Fprintf(w, "planner p50 %s, p99 %s over %d questions\n", r.PlanningPercentile(50), r.PlanningPercentile(99), len(r.Planning))

@@ -99,7 +99,16 @@ func NewOffline(cat *metrics.Catalog, now func() time.Time) *Offline {
 // understood, and a stage that decides the question cannot be answered
 // ends the reading with a refusal or a question back.
 func (o *Offline) Plan(question string, prev *metrics.Query) *Plan {
-	r := o.newReading(question, prev)
+	return o.PlanAfter(question, Turn{Query: prev})
+}
+
+// PlanAfter reads a question after the previous answered turn of its
+// conversation: a metric query, or a routed request (route_followup.go).
+func (o *Offline) PlanAfter(question string, prev Turn) *Plan {
+	r := o.newReading(question, prev.Query)
+	if prev.routed() {
+		r.after = &prev
+	}
 	stages := []func(*reading) bool{
 		o.guard,            // empty questions, actions
 		o.groundDimensions, // dimension names before time words (年龄段 is not 按年)

@@ -15,6 +15,7 @@ type reading struct {
 	text     string // the normalized question, understood words blanked
 	now      time.Time
 	prev     *metrics.Query
+	after    *Turn // the previous turn when it was routed (route_followup.go)
 	plan     *Plan
 
 	early    []mention // dimension and time-holding metric names, read before time words

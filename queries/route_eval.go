@@ -1,6 +1,7 @@
 package queries
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -48,23 +49,47 @@ type EvalExplain struct {
 // metric query.
 func (e RouteExpect) routed() bool { return e.Route != "" && e.Route != RouteMetric }
 
+// reference is the turn a conversation continues from when the planner
+// missed this one: the reference query, or the route request the case
+// names (fields it leaves out stay empty).
+func (t EvalTurn) reference() Turn {
+	if !t.routed() {
+		if t.Query == nil {
+			return Turn{}
+		}
+		q := cloneQuery(*t.Query)
+		return Turn{Query: &q}
+	}
+	req := &RouteRequest{Risk: t.Risk, Uplift: t.Uplift}
+	if x := t.Explain; x != nil {
+		req.Explain = &risk.ExplainRequest{Metric: x.Metric, Dimensions: x.Dimensions, Baseline: x.Baseline, Compare: x.Compare, Filters: evalFilters(x.Filters)}
+		if x.Current != nil {
+			req.Explain.Current = *x.Current
+		}
+	}
+	if w := t.WhatIf; w != nil {
+		req.WhatIf = &risk.WhatIfRequest{Segment: w.Segment, TopN: w.TopN, ActionType: w.ActionType}
+	}
+	return Turn{Route: t.Route, Request: req}
+}
+
 // judgeRoute scores a plan against a route case: right when the route and
 // every named request field match. A plan that answers by another route,
 // or with other fields, states numbers that were not asked: silent wrong.
-func judgeRoute(ctx context.Context, engine *metrics.Engine, p *Plan, e RouteExpect, o *EvalOutcome) {
+// It returns the turn the conversation continues from.
+func judgeRoute(ctx context.Context, engine *metrics.Engine, p *Plan, e RouteExpect, o *EvalOutcome) Turn {
 	o.Want = "route " + e.Route + " " + e.describe()
-	got := p.Route
-	if got == "" {
-		got = RouteMetric
-	}
+	ref := EvalTurn{RouteExpect: e}.reference()
 	if p.Status != "answer" {
-		return
+		return ref
 	}
-	o.Got = "route " + got + " " + requestText(p)
-	if got != e.Route {
+	if p.Route == "" || p.Route == RouteMetric {
+		o.Got = "route metric " + compact(p.Query)
+	}
+	if p.Route != e.Route {
 		o.SilentWrong = true
 		o.Detail = "another route"
-		return
+		return ref
 	}
 	var why string
 	switch e.Route {
@@ -82,12 +107,13 @@ func judgeRoute(ctx context.Context, engine *metrics.Engine, p *Plan, e RouteExp
 	}
 	if why != "" {
 		o.SilentWrong, o.Detail = true, why
-		return
+		return ref
 	}
 	o.Correct, o.Exact = true, true
 	if e.Premise != "" && e.Route == RouteExplain {
 		o.Detail = premiseVerdict(ctx, engine, p, e)
 	}
+	return Turn{Route: p.Route, Request: p.Request}
 }
 
 // premiseVerdict runs the explanation and says whether the answer
@@ -322,43 +348,20 @@ func matchWhatIf(got *risk.WhatIfRequest, want *EvalWhatIf) string {
 	return ""
 }
 
-// RouteStats are the figures for one route: questions and those right.
+// RouteStats are the figures for one route; out-of-scope cases count
+// under their expectation (refuse or clarify).
 type RouteStats struct {
-	Route                       string
-	Questions, Correct, Refused int
-	SilentWrong                 int
+	Route string
+	Tally
 }
 
-// RouteStats returns per-route figures; out-of-scope cases count under
-// their expectation (refuse or clarify).
+// RouteStats returns per-route figures.
 func (r *EvalReport) RouteStats() []RouteStats {
-	by := map[string]*RouteStats{}
-	for _, o := range r.Outcomes {
-		k := o.Route
-		if k == "" {
-			k = RouteMetric
-		}
-		s, ok := by[k]
-		if !ok {
-			s = &RouteStats{Route: k}
-			by[k] = s
-		}
-		s.Questions++
-		if o.Correct {
-			s.Correct++
-		}
-		if o.Status != "answer" {
-			s.Refused++
-		}
-		if o.SilentWrong {
-			s.SilentWrong++
-		}
-	}
+	keys, by := r.tally(func(o EvalOutcome) string { return cmp.Or(o.Route, RouteMetric) })
 	var out []RouteStats
-	for _, s := range by {
-		out = append(out, *s)
+	for _, k := range keys {
+		out = append(out, RouteStats{Route: k, Tally: *by[k]})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Route < out[j].Route })
 	return out
 }
 
@@ -372,8 +375,7 @@ func (r *EvalReport) hasRoutes() bool {
 // has route cases, or hand SQL over risk_scores.
 func (s *EvalSet) NeedsScores() bool {
 	for _, c := range s.Cases {
-		turns := append([]EvalTurn{{SQL: c.SQL, RouteExpect: c.RouteExpect}}, c.Conversation...)
-		for _, t := range turns {
+		for _, t := range c.turns() {
 			if t.Route != "" || strings.Contains(t.SQL, risk.ScoresTable) {
 				return true
 			}

@@ -228,5 +228,5 @@ func premiseWord(question string) string {
 	case reFell.MatchString(n) || reSlump.MatchString(n) || reLower.MatchString(n):
 		return "down"
 	}
-	return ""
+	return bareDirection(n)
 }

@@ -30,7 +30,7 @@ var (
 	reListAsked = regexp.MustCompile(`哪些|哪几|名单|清单|列表|明细|是谁|有谁|\bwho\b|\bwhich\b|\blist\b|\bnames?\b|\bshow me the\b`)
 	// Expected churn: the future count of leavers the scores foresee.
 	reExpected  = regexp.MustCompile(`预计|预期|预测|估计|将会|会有|会流失|\bexpected\b|\bexpect\b|\bforecast\w*|\bpredict\w*|\bproject(?:ed|ion)\b|\bwill\b|\bgoing to\b|\blikely\b|\bnext (?:month|quarter)\b|下个?月|下个?季度`)
-	reChurnWord = regexp.MustCompile(`流失|离开|走掉|销户|\bchurn\w*|\bleav(?:e|ing)\b|\blose\b|\blost\b|\bleavers\b|\bdefect\w*|\battrition\b`)
+	reChurnWord = regexp.MustCompile(`流失|离开|走掉|销户|\bchurn\w*|\bleav(?:e|ing)\b|\blos(?:e|es|ing|t)\b|\bleavers\b|\bdefect\w*|\battrition\b`)
 	// Tier words.
 	reTierHigh   = regexp.MustCompile(`高风险|风险最高|风险高|最可能|最有可能|\bhigh(?:est)? risk\b|\bmost likely\b|\bmost at risk\b|\bhigh tier\b`)
 	reTierMedium = regexp.MustCompile(`中风险|中等风险|\bmedium risk\b|\bmedium tier\b|\bmoderate risk\b`)
@@ -70,21 +70,27 @@ const (
 // governed metrics over the scores. A metric question passes on.
 func (o *Offline) readRoute(r *reading) bool {
 	n := routeText(r)
-	switch {
-	case reKeep.MatchString(n) && (reIf.MatchString(n) || reWould.MatchString(n) && routeCount(n) > 0):
-		return o.routeWhatIf(r)
-	case reActNow.MatchString(n) && !reIf.MatchString(n):
+	kind := o.routeKind(r, n)
+	if kind == "" && r.after != nil && r.followsUp() {
+		// 按分行看呢, only the top 20: the previous routed answer, refined.
+		return o.routeFollowUp(r)
+	}
+	switch kind {
+	case RouteWhatIf:
+		return o.routeWhatIf(r, nil)
+	case routeAct:
 		o.refuse(r.plan, "", nil)
 		r.plan.Message = r.say("Beacon 只回答问题，不会替您联系客户或执行「%s」这类操作。可以问名单或挽留测算，例如「高风险客户名单」。",
 			"Beacon answers questions; it does not contact customers or act on %q. You can ask for the list or a what-if, for example \"the high-risk customers\".", strings.TrimSpace(reActNow.FindString(n)))
 		return true
-	case reWhy.MatchString(r.text) || reCause.MatchString(r.text):
+	case RouteExplain:
 		return o.routeExplain(r)
-	case reUplift.MatchString(n) && reRetentionWord.MatchString(r.norm):
-		return o.routeUplift(r)
-	case o.expectedChurn(r):
+	case RouteUplift:
+		return o.routeUplift(r, nil)
+	case metricExpectedChurn:
+		o.expectedChurn(r)
 		return false
-	case reTierHigh.MatchString(n) && reCountAsked.MatchString(n) && !reListAsked.MatchString(n):
+	case metricHighRisk:
 		// How many are at high risk is the governed count, with its
 		// breakdowns, not the list's total.
 		if o.highRiskCount(r) {
@@ -92,10 +98,36 @@ func (o *Offline) readRoute(r *reading) bool {
 		}
 		return r.clarify(r.say("「%s」的数量需要指标「high_risk_customers」，目录中还没有它；可以问高风险客户名单，名单会给出总数。",
 			"Counting %q needs the metric high_risk_customers, which the catalog does not have yet; you can ask for the high-risk list, which gives its total.", strings.TrimSpace(reTierHigh.FindString(n))))
-	case reRiskList.MatchString(n):
-		return o.routeRiskList(r)
+	case RouteRiskList:
+		return o.routeRiskList(r, nil)
 	}
 	return false
+}
+
+// routeAct marks an order to act on customers, which no route answers.
+const routeAct = "act"
+
+// routeKind names what a question asks of Beacon beside a metric query:
+// a route, an order to act, or one of the governed metrics over the
+// scores; "" for a metric question.
+func (o *Offline) routeKind(r *reading, n string) string {
+	switch {
+	case reKeep.MatchString(n) && (reIf.MatchString(n) || reWould.MatchString(n) && routeCount(n) > 0):
+		return RouteWhatIf
+	case reActNow.MatchString(n) && !reIf.MatchString(n):
+		return routeAct
+	case reWhy.MatchString(r.text) || reCause.MatchString(r.text):
+		return RouteExplain
+	case reUplift.MatchString(n) && reRetentionWord.MatchString(r.norm):
+		return RouteUplift
+	case o.asksExpectedChurn(r.norm):
+		return metricExpectedChurn
+	case reTierHigh.MatchString(n) && reCountAsked.MatchString(n) && !reListAsked.MatchString(n):
+		return metricHighRisk
+	case reRiskList.MatchString(n):
+		return RouteRiskList
+	}
+	return ""
 }
 
 // routeText is the question with its dimension and value words blanked:
@@ -206,15 +238,20 @@ func routeCount(text string) int {
 	return 0
 }
 
-func (o *Offline) routeRiskList(r *reading) bool {
+// routeRiskList reads a list question; base is the previous list a
+// follow-up refines (only the top 20, 只看高净值客群的), or nil.
+func (o *Offline) routeRiskList(r *reading, base *RiskListRequest) bool {
 	req := &RiskListRequest{}
+	if base != nil {
+		req = base
+	}
 	n := routeText(r)
 	switch {
 	case reTierMedium.MatchString(n):
 		req.Tier = risk.TierMedium
 	case reTierLow.MatchString(n):
 		req.Tier = risk.TierLow
-	case reTierHigh.MatchString(n) || !reInactive.MatchString(n):
+	case reTierHigh.MatchString(n) || base == nil && !reInactive.MatchString(n):
 		req.Tier = risk.TierHigh
 	}
 	if reInactive.MatchString(n) {
@@ -226,18 +263,31 @@ func (o *Offline) routeRiskList(r *reading) bool {
 		// The months belong to the inactivity, not to a period.
 		r.time = timeRead{}
 	}
-	req.Limit = routeCount(r.norm)
-	if req.Limit == req.Inactive && req.Inactive > 0 && !reTopN.MatchString(r.norm) {
-		req.Limit = 0
+	if limit := routeCount(r.norm); limit > 0 && !(limit == req.Inactive && !reTopN.MatchString(r.norm)) {
+		req.Limit = limit
+	} else if r.rank.limit > 1 {
+		req.Limit = r.rank.limit
 	}
 	seg, several := r.valueOf("segment")
 	br, severalB := r.valueOf("branch")
 	if several || severalB {
 		return r.clarify(r.say("名单一次只按一个客群或网点筛选，请选一个。", "The list filters by one segment or branch at a time; pick one."))
 	}
-	req.Segment, req.Branch = seg, br
+	if base != nil && reWhole.MatchString(r.norm) {
+		req.Segment, req.Branch = "", ""
+		r.text = consume(r.text, reWhole, func([]string) bool { return true })
+	}
+	if seg != "" {
+		req.Segment = seg
+	}
+	if br != "" {
+		req.Branch = br
+	}
 	if w := r.otherValue("segment", "branch"); w != "" {
 		return r.clarify(r.say("流失预警名单只能按客群、网点和风险等级筛选，不能按「%s」筛选。", "The early-warning list filters by segment, branch and risk tier only, not by %q.", w))
+	}
+	if w := r.breakdownWord(); w != "" {
+		return r.clarify(r.say("流失预警名单按流失概率排序列出客户，不按「%s」分组；可以只看其中一个客群或网点。", "The early-warning list ranks customers by their probability of leaving; it is not broken down by %q. You can keep one segment or branch.", w))
 	}
 	if o.routeVocabulary(r, RouteRiskList) {
 		return true
@@ -250,6 +300,22 @@ func (o *Offline) routeRiskList(r *reading) bool {
 		return n == req.Limit || n == req.Inactive
 	})
 	return o.routed(r, RouteRiskList, &RouteRequest{Risk: req})
+}
+
+// breakdownWord returns the surface of a dimension named as a breakdown
+// (按渠道, by channel): not one that qualifies a value named (高净值客群)
+// or a condition's field.
+func (r *reading) breakdownWord() string {
+	for _, w := range r.words {
+		if w.kind != kindDimension || w.qualifier || w.condition {
+			continue
+		}
+		if v, _ := r.valueOf(w.name); v != "" {
+			continue
+		}
+		return w.surface
+	}
+	return ""
 }
 
 var reDigitsOnly = regexp.MustCompile(`(` + countPattern + `)`)
@@ -281,8 +347,19 @@ func (o *Offline) highRiskCount(r *reading) bool {
 // expectedChurn reads 下个月预计流失多少 / expected churn as the governed
 // expected_churn metric over the latest scores: its future words are the
 // scores' own horizon, not a forecast Beacon refuses.
-func (o *Offline) expectedChurn(r *reading) bool {
+func (o *Offline) expectedChurn(r *reading) {
 	n := r.norm
+	surface := strings.TrimSpace(reChurnWord.FindString(n))
+	r.text = consume(r.text, reExpected, func([]string) bool { return true })
+	r.text = consume(r.text, reChurnWord, func([]string) bool { return true })
+	r.text = consume(r.text, reFuture, func([]string) bool { return true })
+	o.asMetric(r, metricExpectedChurn, surface)
+}
+
+// asksExpectedChurn reports whether a question asks how many customers
+// the scores expect to leave (下个月预计流失多少, expected churn).
+func (o *Offline) asksExpectedChurn(text string) bool {
+	n := text
 	if !reExpected.MatchString(n) || !reChurnWord.MatchString(n) || reListAsked.MatchString(n) && !reCountAsked.MatchString(n) {
 		return false
 	}
@@ -292,16 +369,10 @@ func (o *Offline) expectedChurn(r *reading) bool {
 	if _, ok := o.cat.Metric(metricExpectedChurn); !ok {
 		return false
 	}
-	if !reCountAsked.MatchString(n) && !strings.Contains(n, "expected churn") && !regexp.MustCompile(`预计流失|预期流失`).MatchString(n) {
-		return false
-	}
-	surface := strings.TrimSpace(reChurnWord.FindString(n))
-	r.text = consume(r.text, reExpected, func([]string) bool { return true })
-	r.text = consume(r.text, reChurnWord, func([]string) bool { return true })
-	r.text = consume(r.text, reFuture, func([]string) bool { return true })
-	o.asMetric(r, metricExpectedChurn, surface)
-	return true
+	return reCountAsked.MatchString(n) || strings.Contains(n, "expected churn") || reExpectedChurnZH.MatchString(n)
 }
+
+var reExpectedChurnZH = regexp.MustCompile(`预计流失|预期流失`)
 
 // reRateAsked asks for a rate rather than a number of customers.
 var reRateAsked = regexp.MustCompile(`率|比例|占比|\brate\b|\bpercent(?:age)?\b|%`)
@@ -332,10 +403,12 @@ func (o *Offline) routeExplain(r *reading) bool {
 	why := strings.TrimSpace(reWhy.FindString(r.text) + reCause.FindString(r.text))
 	premise := premiseWord(r.question)
 	periods := r.time.ExtraRange != "" || r.time.Compare != ""
-	// A comparative with one period named (lose more customers last month)
-	// is a move against the period before.
-	compared := (reHigher.MatchString(r.norm) || reLower.MatchString(r.norm)) && (r.time.Range != "" || r.time.Start != "")
-	moved := compared || reGoodBad.MatchString(r.norm) || reRose.MatchString(r.norm) || reFell.MatchString(r.norm) || reSurge.MatchString(r.norm) || reSlump.MatchString(r.norm) || reMove.MatchString(r.norm)
+	// A comparative with one period named (lose more customers last month),
+	// or with none and nothing it is compared to (why are we losing more
+	// customers), is a move against the period before.
+	comparative := reHigher.MatchString(r.norm) || reLower.MatchString(r.norm)
+	compared := comparative && (r.time.Range != "" || r.time.Start != "" || !reThan.MatchString(r.norm))
+	moved := compared || reGoodBad.MatchString(r.norm) || reRose.MatchString(r.norm) || reFell.MatchString(r.norm) || reSurge.MatchString(r.norm) || reSlump.MatchString(r.norm) || reMove.MatchString(r.norm) || bareDirection(r.norm) != ""
 	if !moved && !periods {
 		// Why a level is what it is (为什么这么高) is not a change between
 		// two periods, which is what explain decomposes.
@@ -350,6 +423,10 @@ func (o *Offline) routeExplain(r *reading) bool {
 		}
 	}
 	names := r.metricWords()
+	if lost := o.lostCustomers(r); lost != "" {
+		// 流失的客户变多了, losing more customers: the count of those lost.
+		names = []string{lost}
+	}
 	if len(names) == 0 && r.prev != nil && len(r.prev.Metrics) > 0 {
 		names = r.prev.Metrics[:1]
 	}
@@ -360,14 +437,17 @@ func (o *Offline) routeExplain(r *reading) bool {
 	case len(names) > 1:
 		return r.clarify(r.say("一次只解释一个指标的变化：%s，请选一个。", "I explain one metric's change at a time: %s. Pick one.", strings.Join(o.labels(r.plan.Lang, names), "、")), names...)
 	}
+	if premise == "" {
+		premise = o.goodBadPremise(r.norm, names[0])
+	}
 	if m := reGoodBad.FindString(r.norm); m != "" && premise == "" {
-		// The catalog does not say which way is better for a metric, so a
+		// The model does not say which way is better for this metric, so a
 		// premise of "improved" cannot be checked: ask for the direction.
 		return r.clarify(r.say("「%s」是指上升还是下降？Beacon 不知道这个指标哪个方向更好，请写明（例如「为什么上个月流失率下降了」）。",
 			"%q: did it rise or fall? Beacon does not know which way is better for this metric; say which (for example \"why did churn fall last month\").", strings.TrimSpace(m)))
 	}
 	for _, w := range r.words {
-		if w.kind == kindMetric && w.entity && reChurnWord.MatchString(r.norm) {
+		if w.kind == kindMetric && w.entity && reChurnWord.MatchString(r.norm) && names[0] != o.lostCount() {
 			// "lose more customers": customers names what is counted, and
 			// losing them is another count; ask rather than explain the wrong one.
 			return r.clarify(r.say("「%s」要解释的是哪个数：客户数，还是流失客户数？请写明指标。", "%q: explain which count, customers or customers lost? Name the metric.", w.surface))
@@ -410,7 +490,9 @@ func (o *Offline) routeExplain(r *reading) bool {
 	r.text = consume(r.text, reFell, func([]string) bool { return true })
 	r.text = consume(r.text, reWhy, func([]string) bool { return true })
 	r.text = consume(r.text, reCause, func([]string) bool { return true })
-	if o.routeVocabulary(r, RouteExplain, req.Metric) {
+	r.text = consume(r.text, reGoodBad, func([]string) bool { return true })
+	r.text = consume(r.text, reBareDirection, func(m []string) bool { return !reNotDirection.MatchString(m[0]) })
+	if o.routeVocabulary(r, RouteExplain, req.Metric, names[0]) {
 		return true
 	}
 	r.plan.Premise = premise
@@ -526,7 +608,16 @@ func (o *Offline) explainPeriods(r *reading, req *risk.ExplainRequest) bool {
 
 var (
 	// Better or worse: which way that is depends on the metric.
-	reGoodBad = regexp.MustCompile(`改善|好转|恶化|变差|变好|\bimprov\w*|\bworsen\w*|\bdeteriorat\w*|\bgot (?:better|worse)\b`)
+	reGoodBad = regexp.MustCompile(reGood.String() + `|` + reBad.String())
+	reGood    = regexp.MustCompile(`改善|好转|变好|转好|\bimprov\w*|\b(?:got|get|gotten|getting|become|became|is|are|was|were) better\b`)
+	reBad     = regexp.MustCompile(`恶化|变差|变坏|转差|\bworsen\w*|\bdeteriorat\w*|\b(?:got|get|gotten|getting|become|became|is|are|was|were) worse\b`)
+	// "than" names what a comparative compares with (more than the
+	// retired), which is not a move over time.
+	reThan = regexp.MustCompile(`\bthan\b|比`)
+	// A bare up or down (why is AUM down this month), and the phrasal
+	// verbs whose up or down is no direction.
+	reBareDirection = regexp.MustCompile(`(?:\b[a-z]+\s+)?\b(?:up|down)\b(?:\s+to\b)?`)
+	reNotDirection  = regexp.MustCompile(`^(?:break|breaks|broke|broken|breaking|drill|drilled|drilling|narrow|narrowed|set|sign|signed|pick|picked|top|topped|follow|followed|look|looked|write|written|shut|turn|turned|slow|slowed|settle|settled|cut|back|round|add|added|sum|summed|made|make|makes|show|shows|showed|line|lined|end|ended|wind|wound)\s|\s+to$`)
 	// A hypothetical without 如果: 能挽回多少, how many would stay.
 	reWould = regexp.MustCompile(`能|可以|\bwould\b|\bcould\b|\bcan we\b`)
 	// A move asked about without a direction: 变化, change.
@@ -535,7 +626,7 @@ var (
 	reSurge = regexp.MustCompile(`变多|增多|多了|上去了?|上来了|走高|飙升|激增|猛增|暴涨|\bspik\w*|\bsurg\w*|\bsoar\w*|\bclimb\w*`)
 	reSlump = regexp.MustCompile(`变少|少了|下来了|骤降|暴跌|锐减|\bplung\w*|\bplummet\w*|\bslump\w*|\bdips?\b|\bdipped\b|\bshr[iu]nk\w*`)
 	// Asking what caused a move: 什么导致, what drove.
-	reCause = regexp.MustCompile(`怎么反而|怎么又|怎么突然|怎么就|什么导致|导致了?|造成了?|引起了?|是什么让|\bwhat (?:led to|is behind|was behind|explains)\b|\bbehind the\b|\bexplain\b`)
+	reCause = regexp.MustCompile(`\bwhat made\b|\bhow come\b|\bwhat(?:'s| is| was) the reason\b|怎么反而|怎么又|怎么突然|怎么就|什么导致|导致了?|造成了?|引起了?|是什么让|\bwhat (?:led to|is behind|was behind|explains)\b|\bbehind the\b|\bexplain\b`)
 	// An order to act on customers now, not a question.
 	reActNow = regexp.MustCompile(`^\s*(?:please\s+)?(?:call|phone|ring|contact|text|message|notify|email|reach out to)\b|马上|立刻|立即|现在就|赶紧|^\s*(?:请)?(?:给|对)\S*(?:打电话|发短信|发消息)`)
 	// A comparison that states a direction: 比9月高, higher than.
@@ -549,7 +640,9 @@ var (
 	reCalls = regexp.MustCompile(`打电话|电话|致电|外呼|\bcalls?\b|\bcalled\b|\bcalling\b|\bphone(?:d|s)?\b|\bring\b`)
 )
 
-func (o *Offline) routeUplift(r *reading) bool {
+// routeUplift reads an uplift question; base is the previous view a
+// follow-up regroups or re-times (按客群呢), or nil.
+func (o *Offline) routeUplift(r *reading, base *UpliftRequest) bool {
 	req := &UpliftRequest{}
 	add := func(d string) {
 		if !slices.Contains(req.By, d) {
@@ -579,6 +672,13 @@ func (o *Offline) routeUplift(r *reading) bool {
 	if reByTier.MatchString(r.norm) {
 		add("tier")
 		r.text = consume(r.text, reByTier, func([]string) bool { return true })
+	}
+	if base != nil {
+		// What the follow-up names replaces the grouping; its period the period.
+		if len(req.By) > 0 {
+			base.By = req.By
+		}
+		req = base
 	}
 	if len(req.By) == 0 {
 		add("action_type")
@@ -614,10 +714,24 @@ func (o *Offline) callAction() string {
 	return ""
 }
 
-func (o *Offline) routeWhatIf(r *reading) bool {
+// routeWhatIf reads a what-if; base is the previous what-if a follow-up
+// changes (如果是前500名呢), or nil.
+func (o *Offline) routeWhatIf(r *reading, base *risk.WhatIfRequest) bool {
 	req := &risk.WhatIfRequest{Language: r.plan.Lang}
 	seg, several := r.valueOf("segment")
 	act, severalA := r.valueOf("action_type")
+	if base != nil && !several && !severalA {
+		if seg == "" {
+			seg = base.Segment
+		}
+		if act == "" && !reCalls.MatchString(r.norm) {
+			act = base.ActionType
+		}
+	}
+	if seg == "" && !several {
+		// if we called the top 30 of them: the segment of the list before.
+		seg = r.afterSegment()
+	}
 	switch {
 	case several || severalA:
 		return r.clarify(r.say("挽留测算一次只算一个客群和一种措施，请选一个。", "The what-if takes one segment and one action at a time; pick one."))
@@ -644,6 +758,9 @@ func (o *Offline) routeWhatIf(r *reading) bool {
 	req.TopN = routeCount(r.norm)
 	if req.TopN == 0 && r.rank.limit > 1 {
 		req.TopN = r.rank.limit
+	}
+	if req.TopN == 0 && base != nil {
+		req.TopN = base.TopN
 	}
 	if req.TopN == 0 {
 		return r.clarify(r.say("要对多少位客户采取行动？请写明人数（例如「风险最高的50位」）。", "How many customers would be acted on? Give the number (for example \"the top 50\")."))
