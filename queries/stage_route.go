@@ -88,6 +88,14 @@ func (o *Offline) readRoute(r *reading) bool {
 	case RouteUplift:
 		return o.routeUplift(r, nil)
 	case metricExpectedChurn:
+		if _, ok := o.cat.Metric(metricExpectedChurn); !ok {
+			// Without scores there is no expectation to sum: a forecast,
+			// never last month's count.
+			o.refuse(r.plan, "", nil)
+			r.plan.Message = r.say("「%s」问的是预计流失，需要流失预警评分（expected_churn），目录中还没有；Beacon 不做预测，因此不给出数字。",
+				"%q asks for expected churn, which needs the early-warning scores (expected_churn), not in the catalog; Beacon does not forecast, so it gives no number.", strings.TrimSpace(reExpected.FindString(r.norm)))
+			return true
+		}
 		o.expectedChurn(r)
 		return false
 	case metricHighRisk:
@@ -353,6 +361,7 @@ func (o *Offline) expectedChurn(r *reading) {
 	r.text = consume(r.text, reExpected, func([]string) bool { return true })
 	r.text = consume(r.text, reChurnWord, func([]string) bool { return true })
 	r.text = consume(r.text, reFuture, func([]string) bool { return true })
+	r.text = consume(r.text, reFromScores, func([]string) bool { return true })
 	o.asMetric(r, metricExpectedChurn, surface)
 }
 
@@ -366,13 +375,15 @@ func (o *Offline) asksExpectedChurn(text string) bool {
 	if reRateAsked.MatchString(n) {
 		return false // 下个月流失率会是多少: a future rate, which no score states
 	}
-	if _, ok := o.cat.Metric(metricExpectedChurn); !ok {
-		return false
-	}
 	return reCountAsked.MatchString(n) || strings.Contains(n, "expected churn") || reExpectedChurnZH.MatchString(n)
 }
 
-var reExpectedChurnZH = regexp.MustCompile(`预计流失|预期流失`)
+var (
+	reExpectedChurnZH = regexp.MustCompile(`预计流失|预期流失`)
+	// Where the expectation comes from (根据风险评分, based on the risk
+	// scores) and its future 会: the scores are what expected_churn sums.
+	reFromScores = regexp.MustCompile(`根据|按照|依据|风险评分|评分|会|\bbased on\b|\baccording to\b|\bthe\b|\brisk\b|\bscores?\b|\bscoring\b|\bmodel\b`)
+)
 
 // reRateAsked asks for a rate rather than a number of customers.
 var reRateAsked = regexp.MustCompile(`率|比例|占比|\brate\b|\bpercent(?:age)?\b|%`)
@@ -387,7 +398,9 @@ func (o *Offline) asMetric(r *reading, name, surface string) {
 		}
 		kept = append(kept, w)
 	}
-	r.words = append([]word{{kind: kindMetric, name: name, surface: surface}}, kept...)
+	// The word is the metric's own name: the churn word that stated it
+	// (流失) must not lead to another count (流失客户数) later on.
+	r.words = append([]word{{kind: kindMetric, name: name, surface: name}}, kept...)
 	r.understood(surface, "metric", name)
 	if isFuture(r.time) {
 		r.time = timeRead{}
