@@ -313,9 +313,9 @@ func (o *Offline) routeRiskList(r *reading, base *RiskListRequest) bool {
 // breakdownWord returns the surface of a dimension named as a breakdown
 // (按渠道, by channel): not one that qualifies a value named (高净值客群)
 // or a condition's field.
-func (r *reading) breakdownWord() string {
+func (r *reading) breakdownWord(except ...string) string {
 	for _, w := range r.words {
-		if w.kind != kindDimension || w.qualifier || w.condition {
+		if w.kind != kindDimension || w.qualifier || w.condition || slices.Contains(except, w.name) {
 			continue
 		}
 		if v, _ := r.valueOf(w.name); v != "" {
@@ -762,6 +762,9 @@ func (o *Offline) routeWhatIf(r *reading, base *risk.WhatIfRequest) bool {
 	}
 	if w := r.otherValue("segment", "action_type"); w != "" {
 		return r.clarify(r.say("挽留测算按客群计算，不能按「%s」筛选。", "The what-if is computed per segment; it cannot be limited to %q.", w))
+	}
+	if w := r.breakdownWord("action_type"); w != "" {
+		return r.clarify(r.say("挽留测算对一个客群算一个总数，不按「%s」拆分。", "The what-if gives one total for one segment; it is not broken down by %q.", w))
 	}
 	req.Segment, req.ActionType = seg, act
 	if act == "" && reCalls.MatchString(r.norm) {
