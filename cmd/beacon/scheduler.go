@@ -41,7 +41,7 @@ func (a *alertFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&a.interval, "alerts-interval", 5*time.Second, "how often the scheduler looks for due rules and unsent notices")
 	fs.DurationVar(&a.backoff, "alerts-backoff", 2*time.Second, "longest wait before a failed delivery's second attempt (jittered); it doubles per attempt, up to 10m")
 	fs.IntVar(&a.attempts, "alerts-attempts", 8, "attempts of one delivery, the first included, within two hours")
-	fs.IntVar(&a.senders, "alerts-senders", 8, "deliveries in flight at once (a message in flight when the process dies is sent again, under the same idempotency key)")
+	fs.IntVar(&a.senders, "alerts-senders", 8, "deliveries in flight at once, at most one per chat robot (a message in flight when the process dies is sent again, under the same idempotency key; to a robot, marked as sent again)")
 	a.smtp.register(fs)
 }
 
