@@ -57,6 +57,7 @@ func BenchmarkTick(b *testing.B) {
 	b.ResetTimer()
 	var st StepStats
 	var before, after runtime.MemStats
+	var rssBefore float64
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		engine.SetCatalog(engine.Catalog()) // empties the result cache
@@ -64,6 +65,7 @@ func BenchmarkTick(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		resetPeakRSS()
+		rssBefore = procStatus("VmRSS:")
 		b.StartTimer()
 		st, err = sc.Step(context.Background())
 		if err != nil {
@@ -77,8 +79,9 @@ func BenchmarkTick(b *testing.B) {
 	}
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/1e6, "MB-alloc/tick")
 	b.ReportMetric(float64(after.HeapInuse)/1e6, "MB-heap")
-	if peak := peakRSS(); peak > 0 {
+	if peak := procStatus("VmHWM:"); peak > 0 {
 		b.ReportMetric(peak/1e6, "MB-peak-rss")
+		b.ReportMetric(rssBefore/1e6, "MB-rss-before")
 	}
 	b.ReportMetric(float64(st.Notices), "notices")
 	b.ReportMetric(float64(st.Queries), "queries")
@@ -86,19 +89,20 @@ func BenchmarkTick(b *testing.B) {
 }
 
 // resetPeakRSS restarts the kernel's count of the process's peak resident
-// memory (Linux: "5" to /proc/self/clear_refs), so that peakRSS measures
-// the step alone: Go's heap and DuckDB's buffers together.
+// memory (Linux: "5" to /proc/self/clear_refs), so that the peak read after
+// the step is the step's: Go's heap and DuckDB's buffers together, over
+// the resident memory already there (the in-memory bank).
 func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
-// peakRSS is the process's peak resident memory in bytes since the last
-// resetPeakRSS (VmHWM in /proc/self/status), or 0 where it cannot be read.
-func peakRSS() float64 {
+// procStatus reads a memory figure of /proc/self/status in bytes (VmRSS:
+// now, VmHWM: the peak since resetPeakRSS), or 0 where it cannot be read.
+func procStatus(field string) float64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmHWM:" && f[2] == "kB" {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == field && f[2] == "kB" {
 			kb, _ := strconv.ParseFloat(f[1], 64)
 			return kb * 1024
 		}
