@@ -32,8 +32,8 @@ function conditionText(c, metricLabel, format, lang, t) {
 }
 
 // stateName is a state in the page's language.
-function stateName(s, t) {
-  const k = 'alertStates.' + s;
+function stateName(s, t, words = 'alertStates') {
+  const k = words + '.' + s;
   return t(k) !== k ? t(k) : s;
 }
 
@@ -153,7 +153,7 @@ function RuleCard({ r, h, ctx, canEdit, onEdit, onDeleted, onSilence }) {
     ${err && html`<${ErrorBox} err=${err} t=${t} />`}
     ${result && html`<div class="test-result" role="status" data-test-result>
       <p>${t('testSent')}</p>
-      <ul class="small">${(result.deliveries || []).map((d) => html`<li data-delivery=${d.status}>${d.channel}: <strong>${d.status}</strong>${d.http_status ? ` (HTTP ${d.http_status})` : ''}${d.answer && d.status !== 'sent' ? ' · ' + d.answer : ''}</li>`)}</ul>
+      <ul class="small">${(result.deliveries || []).map((d) => html`<li data-delivery=${d.status}>${d.channel}: <strong>${stateName(d.status, t, 'deliveryStatus')}</strong>${d.http_status ? ` (HTTP ${d.http_status})` : ''}${d.answer && d.status !== 'sent' ? ' · ' + d.answer : ''}</li>`)}</ul>
       ${result.observations ? html`<p class="muted small">${t('observations', result.observations.length)}</p>` : null}
     </div>`}
   </article>`;

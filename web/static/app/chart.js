@@ -1,7 +1,7 @@
 // Charts: an ECharts instance per element (ECharts is loaded by index.html
 // from /assets/vendor), and options built from a query result.
 import { html, useEffect, useRef, useState } from '../vendor/preact-htm.js';
-import { value } from './format.js';
+import { period, value } from './format.js';
 import { label } from './i18n.js';
 
 const palette = ['#1f5fbf', '#d9480f', '#2b8a3e', '#7048e8', '#c2255c', '#0b7285', '#5c940d', '#862e9c'];
@@ -111,7 +111,8 @@ export function resultOption(res, kind, lang, catalog) {
           data: periods.map((p) => (byPeriod.has(p) && byPeriod.get(p) !== null ? byPeriod.get(p) * scale(m) : null)) });
       }
     }
-    return { ...base, xAxis: { type: 'category', data: periods.map((p) => p.slice(0, 7)) }, yAxis, series };
+    const grain = (res.time && res.time.grain) || 'month';
+    return { ...base, xAxis: { type: 'category', data: periods.map((p) => period(p, grain, lang)) }, yAxis, series };
   }
   if (dimCols.length) {
     return { ...base, xAxis: { type: 'category', data: rows.map(groupOf), axisLabel: { interval: rows.length > 12 ? 'auto' : 0, rotate: rows.length > 12 ? 45 : rows.length > 6 ? 30 : 0 } },

@@ -106,6 +106,21 @@ function Dashboard({ name, ctx, search }) {
   </section>`;
 }
 
+// NOT_YET stands for the refusal a query of a month the data does not
+// reach yet would get, known without asking.
+const NOT_YET = { status: 400, message: 'this_month lies outside the data' };
+
+// notYet says whether a panel asks for this month of metrics whose data
+// (as the catalog said when the page loaded) ends before it: the churn
+// scores of the latest month, while the server is still computing them
+// after a start. Such a query would only be refused.
+function notYet(q, catalog, session) {
+  const today = session && session.data && session.data.today;
+  if (!today || !q.time || q.time.range !== 'this_month') return false;
+  const first = today.slice(0, 8) + '01';
+  return q.metrics.every((m) => catalog.metrics[m] && catalog.metrics[m].data_to && catalog.metrics[m].data_to < first);
+}
+
 // outsideData says whether a panel's query was refused only because its
 // period lies outside the data (a KPI over churn scores while the server is
 // still scoring the latest months after a start): no data yet, not a fault.
@@ -120,7 +135,11 @@ function Panel({ p, shared, ctx, pin, onRemove }) {
   const [err, setErr] = useState(null);
   const { q, skipped } = panelQuery(p, shared, catalog);
   const key = JSON.stringify(q);
-  const load = () => { setErr(null); api('/query', { method: 'POST', body: q }).then(setRes, setErr); };
+  const load = () => {
+    setErr(null);
+    if (notYet(q, catalog, ctx.session)) setErr(NOT_YET);
+    else api('/query', { method: 'POST', body: q }).then(setRes, setErr);
+  };
   useEffect(load, [key]);
   const title = label(p.title, lang);
   const cls = `card panel panel-${p.kind}${p.span === 2 ? ' span2' : ''}`;

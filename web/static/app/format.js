@@ -33,9 +33,25 @@ export function value(v, format, lang) {
   }
 }
 
-// cell formats a result cell by its column (comparison columns included).
-export function cell(v, col, lang, t) {
+// period writes a period's first day by its grain: 2026-01 for a month,
+// 2026 Q1 (2026年Q1) for a quarter, 2026 for a year; a day or week as is.
+export function period(v, grain, lang) {
+  const s = String(v);
+  const m = s.match(/^(\d{4})-(\d{2})-\d{2}/);
+  if (!m) return s;
+  switch (grain) {
+    case 'month': return `${m[1]}-${m[2]}`;
+    case 'quarter': return `${m[1]}${lang === 'en' ? ' ' : '年'}Q${Math.floor((Number(m[2]) - 1) / 3) + 1}`;
+    case 'year': return m[1];
+    default: return s;
+  }
+}
+
+// cell formats a result cell by its column (comparison columns included);
+// grain is the result's time grain, for its period column.
+export function cell(v, col, lang, t, grain) {
   if (v === null || v === undefined) return '–';
+  if (col.role === 'time') return period(v, grain, lang);
   if (col.role === 'comparison' && typeof v === 'number') {
     if (col.name.endsWith('_pct_change')) return signed((v * 100).toFixed(2)) + '%';
     if (col.name.endsWith('_delta')) {

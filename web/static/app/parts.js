@@ -16,7 +16,7 @@ export function ResultTable({ res, lang, t, catalog, caption, max = 200 }) {
       ${caption && html`<caption class="sr-only">${caption}</caption>`}
       <thead><tr>${cols.map((c) => html`<th scope="col" class=${c.type === 'number' ? 'num' : ''}>${label(c.label, lang) || c.name}</th>`)}</tr></thead>
       <tbody>${rows.map((r) => html`<tr>${cols.map((c) => html`<td class=${c.type === 'number' ? 'num' : ''} data-col=${c.name}
-          data-value=${r[c.name] === null ? '' : String(r[c.name])}>${c.role === 'dimension' ? valueLabel(catalog, c.name, r[c.name], lang) : cell(r[c.name], c, lang, t)}</td>`)}</tr>`)}</tbody>
+          data-value=${r[c.name] === null ? '' : String(r[c.name])}>${c.role === 'dimension' ? valueLabel(catalog, c.name, r[c.name], lang) : cell(r[c.name], c, lang, t, res.time && res.time.grain)}</td>`)}</tr>`)}</tbody>
     </table></div>
     <p class="muted small">${t('rows', (res.rows || []).length)}${res.truncated ? t('truncated') : ''}</p>`;
 }

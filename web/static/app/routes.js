@@ -28,7 +28,11 @@ export function RouteReading({ res, ctx }) {
   const req = res.request || {};
   const body = req.explain || req.risk || req.uplift || req.whatif;
   if (!res.route || res.route === 'metric' || !body) return null;
-  return html`<dl class="reading" data-route-reading=${res.route}>
+  // The server scores churn in the background after a start: say so in
+  // the user's words rather than leave them with a command to run.
+  const unscored = /no customer has been scored yet/.test(res.answer || '');
+  return html`${unscored ? html`<p class="badge warn scores-behind" role="status" data-no-scores>${t('noScoresYet')}</p>` : null}
+    <dl class="reading" data-route-reading=${res.route}>
     <${Fact} k="route" dt=${t('route')} dd=${t('routes.' + res.route)} />
     <${Fact} k="request" dt=${t('request')} dd=${html`<code>${JSON.stringify(body)}</code>`} />
   </dl>`;
