@@ -985,6 +985,14 @@ func TestFront(t *testing.T) {
 		if st, _ := b.api(t, "GET", "/subscriptions/e2e-weekly", "", ""); st != 404 {
 			t.Errorf("after deleting, GET the subscription: %d", st)
 		}
+
+		// The report's page, as the link opens it: drawn, with no console
+		// error (its icon is Beacon's own) and nothing from another host.
+		tt.do(t, chromedp.Navigate(b.url+href))
+		tt.wait(t, `document.querySelector('h1') !== null && document.readyState === 'complete'`)
+		if title := eval[string](t, tt, `document.querySelector('h1').textContent`); !strings.Contains(title, "留存") {
+			t.Errorf("the report page's title is %q", title)
+		}
 	})
 
 	t.Run("pin answers to my dashboard", func(t *testing.T) {
