@@ -8,8 +8,9 @@ func (e *Engine) Cached(q Query, scope Scope) bool {
 	if e.cache == nil {
 		return false
 	}
-	cat, now, avail := e.Catalog(), e.now(), e.availableRollups()
-	comp, err := cat.CompileRouted(e.dialect, q, now, scope, e.limits, avail)
+	// The clock of Run, so that the key is the one Run will look up.
+	cat, now, avail := e.Catalog(), e.queryNow(q), e.rollups.Load()
+	comp, err := e.compileRouted(cat, q, now, scope, avail, false)
 	if err != nil {
 		return true
 	}
@@ -17,7 +18,7 @@ func (e *Engine) Cached(q Query, scope Scope) bool {
 		return false
 	}
 	if q.Totals {
-		tc, err := cat.CompileTotalsRouted(e.dialect, q, now, scope, e.limits, avail)
+		tc, err := e.compileRouted(cat, q, now, scope, avail, true)
 		if err != nil {
 			return true
 		}

@@ -28,7 +28,10 @@ type Engine struct {
 	limits  Limits
 	timeout time.Duration
 	cache   *lru.Cache[string, *Result]
-	flight  flight
+	// plans are compiled queries by query and everything compiling
+	// reads (compile_cache.go).
+	plans  *lru.Cache[string, planEntry]
+	flight flight
 	// budget is the result budget in bytes of JSON (see limits.go).
 	budget int
 	// overdue counts statements answered at their deadline that DuckDB
@@ -74,7 +77,7 @@ func NewEngine(db Store, catalog *Catalog, cfg EngineConfig) (*Engine, error) {
 	if cfg.ResultBytes <= 0 {
 		cfg.ResultBytes = DefaultResultBytes
 	}
-	e := &Engine{db: db, dialect: cfg.Dialect, now: cfg.Now, limits: cfg.Limits, timeout: cfg.QueryTimeout, budget: cfg.ResultBytes}
+	e := &Engine{db: db, dialect: cfg.Dialect, now: cfg.Now, limits: cfg.Limits, timeout: cfg.QueryTimeout, budget: cfg.ResultBytes, plans: newPlanCache()}
 	if cfg.CacheEntries > 0 {
 		cache, err := lru.New[string, *Result](cfg.CacheEntries)
 		if err != nil {
@@ -93,6 +96,7 @@ func (e *Engine) Catalog() *Catalog { return e.catalog.Load() }
 func (e *Engine) SetCatalog(c *Catalog) {
 	e.catalog.Store(c)
 	e.rollups.Store(nil) // the new model's rollups are checked anew
+	e.plans.Purge()
 	if e.cache != nil {
 		e.cache.Purge()
 	}
@@ -109,7 +113,7 @@ func (e *Engine) Now() time.Time { return e.now() }
 
 // Compile compiles q for the caller's scope without running it.
 func (e *Engine) Compile(q Query, scope Scope) (*Compiled, error) {
-	return e.Catalog().CompileRouted(e.dialect, q, e.queryNow(q), scope, e.limits, e.availableRollups())
+	return e.compileRouted(e.Catalog(), q, e.queryNow(q), scope, e.rollups.Load(), false)
 }
 
 // Run answers q for a caller with the given row scope.
@@ -118,7 +122,8 @@ func (e *Engine) Run(ctx context.Context, q Query, scope Scope) (*Result, error)
 	cat := e.Catalog()
 	now := e.queryNow(q)  // a model's as_of fixes "today" for its data
 	e.currentExtents(ctx) // period-end buckets are named from the extents of this data version
-	comp, err := cat.CompileRouted(e.dialect, q, now, scope, e.limits, e.availableRollups())
+	avail := e.rollups.Load()
+	comp, err := e.compileRouted(cat, q, now, scope, avail, false)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +151,7 @@ func (e *Engine) Run(ctx context.Context, q Query, scope Scope) (*Result, error)
 	out.Partial = cov.partial(&out)
 	out.ServedFrom, out.Rollups, out.Tables = comp.ServedFrom, comp.Rollups, e.tableStatuses(ctx, comp)
 	if q.Totals {
-		tc, err := cat.CompileTotalsRouted(e.dialect, q, now, scope, e.limits, e.availableRollups())
+		tc, err := e.compileRouted(cat, q, now, scope, avail, true)
 		if err != nil {
 			return nil, fmt.Errorf("compile totals: %w", err)
 		}

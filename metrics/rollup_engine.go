@@ -44,13 +44,6 @@ func (e *Engine) RefreshRollupState(ctx context.Context) (RollupAvailability, er
 // RefreshRollupState.
 func (e *Engine) DisableRollups() { e.rollups.Store(nil) }
 
-func (e *Engine) availableRollups() RollupAvailability {
-	if a := e.rollups.Load(); a != nil {
-		return *a
-	}
-	return nil
-}
-
 // TablesChanged drops the cached answers that read any of tables (and
 // only those), after a load of them; it returns how many it dropped.
 func (e *Engine) TablesChanged(tables ...string) int {
