@@ -217,6 +217,35 @@ func (c *Catalog) nestedSource(w *sqlWriter, p *plan, s *source, measures []*mea
 	// alias equal to a column name it reads fails on 18.16, and renamed
 	// outside. Otherwise the rows are read, joined, then aggregated.
 	direct := len(steps) == 0 && mode == semiNone
+	// A source joined to others is aggregated first in the SELECT that
+	// reads its table, by everything it projects but its measures (join
+	// keys, its own dimensions, its time bucket), so that the shards send
+	// partial aggregates, not rows; the join then reads those, and the
+	// outer aggregate combines them as a rollup's are (rollupReagg). A
+	// distinct count does not combine, so its source sends rows.
+	preAgg := !direct && !slices.ContainsFunc(measures, func(m *measure) bool { return rollupReagg[m.Agg] == "" || m.Agg == "count_distinct" })
+	partials := func(cols []string, where string) relation {
+		var sel, keys []string
+		for _, x := range projs[s] {
+			if name, ok := strings.CutPrefix(x.name, "m__"); ok {
+				agg := ""
+				for _, m := range measures {
+					if m.Name == name {
+						agg = m.Agg
+					}
+				}
+				sel = append(sel, aggSQL(agg, x.expr)+" AS "+col(x.name))
+				continue
+			}
+			sel = append(sel, x.expr+" AS "+col(x.name))
+			keys = append(keys, col(x.name))
+		}
+		r := relation{cols: cols, sql: fmt.Sprintf("SELECT %s FROM %s%s", strings.Join(sel, ", "), col(s.Table), where)}
+		if len(keys) > 0 {
+			r.sql += " GROUP BY " + strings.Join(keys, ", ")
+		}
+		return r
+	}
 	var rows relation
 	if !direct {
 		conds := slices.Clone(pushed)
@@ -228,6 +257,9 @@ func (c *Catalog) nestedSource(w *sqlWriter, p *plan, s *source, measures []*mea
 			where = " WHERE " + strings.Join(conds, " AND ")
 		}
 		rows = nodeRel(s, where)
+		if preAgg {
+			rows = partials(rows.cols, where)
+		}
 		for i, st := range steps {
 			rows = joinUsing(d, rows, "LEFT", nodeRel(st.to, ""), []string{fmt.Sprintf("k%d__", i)})
 		}
@@ -300,7 +332,11 @@ func (c *Catalog) nestedSource(w *sqlWriter, p *plan, s *source, measures []*mea
 			v = semiValue(m, v, t, bound)
 		}
 		name := s.Name + "__" + m.Name
-		sel = append(sel, aggSQL(m.Agg, v)+" AS "+col(name))
+		agg := m.Agg
+		if preAgg {
+			agg = rollupReagg[m.Agg]
+		}
+		sel = append(sel, aggSQL(agg, v)+" AS "+col(name))
 		out.cols = append(out.cols, name)
 	}
 	for i, c := range out.cols {

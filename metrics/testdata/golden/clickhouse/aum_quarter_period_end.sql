@@ -6,7 +6,7 @@ FROM (
       SELECT `t__`, `m__aum_end`, `bucket__`, `first_t`, `last_t`
       FROM (
         SELECT `t__`, `m__aum_end`, toStartOfQuarter(`t__`) AS `bucket__` FROM (
-          SELECT toStartOfMonth(`month`) AS `t__`, ("aum") AS `m__aum_end` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2)
+          SELECT toStartOfMonth(`month`) AS `t__`, sum(("aum")) AS `m__aum_end` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2) GROUP BY `t__`
         )
       )
       ALL INNER JOIN (

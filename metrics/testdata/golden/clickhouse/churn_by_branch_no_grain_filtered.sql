@@ -5,7 +5,7 @@ FROM (
     FROM (
       SELECT `k0__`, `d__segment`, `t__`, `m__churned_customers`, `m__customers_at_start`, `d__branch`
       FROM (
-        SELECT toNullable(`branch_id`) AS `k0__`, toNullable(`segment`) AS `d__segment`, toStartOfMonth(`month`) AS `t__`, (CAST(churned AS INTEGER)) AS `m__churned_customers`, (CAST(active_at_start AS INTEGER)) AS `m__customers_at_start` FROM `customer_months`
+        SELECT toNullable(`branch_id`) AS `k0__`, toNullable(`segment`) AS `d__segment`, toStartOfMonth(`month`) AS `t__`, sum((CAST(churned AS INTEGER))) AS `m__churned_customers`, sum((CAST(active_at_start AS INTEGER))) AS `m__customers_at_start` FROM `customer_months` GROUP BY `k0__`, `d__segment`, `t__`
       )
       ALL LEFT JOIN (
         SELECT toNullable(`branch_id`) AS `k0__`, toNullable(`branch_name`) AS `d__branch` FROM `branches`

@@ -6,7 +6,7 @@ FROM (
       SELECT `t__`, `m__churned_customers`, `m__customers_at_start`, `bucket__`, `first_t`, `last_t`
       FROM (
         SELECT `t__`, `m__churned_customers`, `m__customers_at_start`, toStartOfYear(`t__`) AS `bucket__` FROM (
-          SELECT toStartOfMonth(`month`) AS `t__`, (CAST(churned AS INTEGER)) AS `m__churned_customers`, (CAST(active_at_start AS INTEGER)) AS `m__customers_at_start` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2)
+          SELECT toStartOfMonth(`month`) AS `t__`, sum((CAST(churned AS INTEGER))) AS `m__churned_customers`, sum((CAST(active_at_start AS INTEGER))) AS `m__customers_at_start` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2) GROUP BY `t__`
         )
       )
       ALL INNER JOIN (

@@ -7,7 +7,7 @@ FROM (
       FROM (
         SELECT `k0__`, `t__`, `m__churned_customers`, `d__region`
         FROM (
-          SELECT toNullable(`branch_id`) AS `k0__`, toStartOfMonth(`month`) AS `t__`, (CAST(churned AS INTEGER)) AS `m__churned_customers` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2)
+          SELECT toNullable(`branch_id`) AS `k0__`, toStartOfMonth(`month`) AS `t__`, sum((CAST(churned AS INTEGER))) AS `m__churned_customers` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2) GROUP BY `k0__`, `t__`
         )
         ALL LEFT JOIN (
           SELECT toNullable(`branch_id`) AS `k0__`, toNullable(`region`) AS `d__region` FROM `branches`
@@ -24,7 +24,7 @@ FROM (
             FROM (
               SELECT `k0__`, `t__`, `m__churned_customers`, `d__region`
               FROM (
-                SELECT toNullable(`branch_id`) AS `k0__`, toStartOfMonth(`month`) AS `t__`, (CAST(churned AS INTEGER)) AS `m__churned_customers` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2)
+                SELECT toNullable(`branch_id`) AS `k0__`, toStartOfMonth(`month`) AS `t__`, sum((CAST(churned AS INTEGER))) AS `m__churned_customers` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2) GROUP BY `k0__`, `t__`
               )
               ALL LEFT JOIN (
                 SELECT toNullable(`branch_id`) AS `k0__`, toNullable(`region`) AS `d__region` FROM `branches`
@@ -39,7 +39,7 @@ FROM (
             FROM (
               SELECT `k0__`, `t__`, `m__churned_customers`, `d__region`
               FROM (
-                SELECT toNullable(`branch_id`) AS `k0__`, toStartOfMonth(`month`) AS `t__`, (CAST(churned AS INTEGER)) AS `m__churned_customers` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2)
+                SELECT toNullable(`branch_id`) AS `k0__`, toStartOfMonth(`month`) AS `t__`, sum((CAST(churned AS INTEGER))) AS `m__churned_customers` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2) GROUP BY `k0__`, `t__`
               )
               ALL LEFT JOIN (
                 SELECT toNullable(`branch_id`) AS `k0__`, toNullable(`region`) AS `d__region` FROM `branches`

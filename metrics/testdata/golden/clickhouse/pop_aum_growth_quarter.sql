@@ -8,7 +8,7 @@ FROM (
         SELECT `d__segment`, `t__`, `m__aum_end`, `bucket__`, `first_t`, `last_t`
         FROM (
           SELECT `d__segment`, `t__`, `m__aum_end`, toStartOfQuarter(`t__`) AS `bucket__` FROM (
-            SELECT toNullable(`segment`) AS `d__segment`, toStartOfMonth(`month`) AS `t__`, ("aum") AS `m__aum_end` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2)
+            SELECT toNullable(`segment`) AS `d__segment`, toStartOfMonth(`month`) AS `t__`, sum(("aum")) AS `m__aum_end` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2) GROUP BY `d__segment`, `t__`
           )
         )
         ALL INNER JOIN (
@@ -26,7 +26,7 @@ FROM (
           SELECT `d__segment`, `t__`, `m__aum_end`, `bucket__`, `first_t`, `last_t`
           FROM (
             SELECT `d__segment`, `t__`, `m__aum_end`, toStartOfQuarter(`t__`) AS `bucket__` FROM (
-              SELECT toNullable(`segment`) AS `d__segment`, toStartOfMonth(`month`) AS `t__`, ("aum") AS `m__aum_end` FROM `customer_months` WHERE `month` >= toDate($5) AND `month` < toDate($6)
+              SELECT toNullable(`segment`) AS `d__segment`, toStartOfMonth(`month`) AS `t__`, sum(("aum")) AS `m__aum_end` FROM `customer_months` WHERE `month` >= toDate($5) AND `month` < toDate($6) GROUP BY `d__segment`, `t__`
             )
           )
           ALL INNER JOIN (

@@ -5,7 +5,7 @@ FROM (
     FROM (
       SELECT `k0__`, `t__`, `m__churned_customers`, `d__branch`
       FROM (
-        SELECT toNullable(`branch_id`) AS `k0__`, toStartOfMonth(`month`) AS `t__`, (CAST(churned AS INTEGER)) AS `m__churned_customers` FROM `customer_months` WHERE `month` >= toDate($2) AND `month` < toDate($3) AND `branch_id` GLOBAL IN (SELECT `branch_id` FROM `branches` WHERE `region` IN ($1))
+        SELECT toNullable(`branch_id`) AS `k0__`, toStartOfMonth(`month`) AS `t__`, sum((CAST(churned AS INTEGER))) AS `m__churned_customers` FROM `customer_months` WHERE `month` >= toDate($2) AND `month` < toDate($3) AND `branch_id` GLOBAL IN (SELECT `branch_id` FROM `branches` WHERE `region` IN ($1)) GROUP BY `k0__`, `t__`
       )
       ALL LEFT JOIN (
         SELECT toNullable(`branch_id`) AS `k0__`, toNullable(`branch_name`) AS `d__branch` FROM `branches`

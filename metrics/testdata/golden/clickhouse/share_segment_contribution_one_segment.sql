@@ -6,7 +6,7 @@ FROM (
       SELECT `segment`, `customer_months__aum_end`, `customer_months__aum_end` AS `aum` FROM (
         SELECT `d__segment` AS `segment`, sum(CASE WHEN `t__` = (SELECT toStartOfMonth(max(`month`)) FROM `customer_months` WHERE `month` >= toDate($3) AND `month` < toDate($4)) THEN `m__aum_end` END) AS `customer_months__aum_end`
         FROM (
-          SELECT toNullable(`segment`) AS `d__segment`, toStartOfMonth(`month`) AS `t__`, ("aum") AS `m__aum_end` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2)
+          SELECT toNullable(`segment`) AS `d__segment`, toStartOfMonth(`month`) AS `t__`, sum(("aum")) AS `m__aum_end` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2) GROUP BY `d__segment`, `t__`
         )
         GROUP BY `segment`
       )
@@ -16,7 +16,7 @@ FROM (
         SELECT `segment`, `customer_months__aum_end`, `customer_months__aum_end` AS `aum` FROM (
           SELECT `d__segment` AS `segment`, sum(CASE WHEN `t__` = (SELECT toStartOfMonth(max(`month`)) FROM `customer_months` WHERE `month` >= toDate($3) AND `month` < toDate($4)) THEN `m__aum_end` END) AS `customer_months__aum_end`
           FROM (
-            SELECT toNullable(`segment`) AS `d__segment`, toStartOfMonth(`month`) AS `t__`, ("aum") AS `m__aum_end` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2)
+            SELECT toNullable(`segment`) AS `d__segment`, toStartOfMonth(`month`) AS `t__`, sum(("aum")) AS `m__aum_end` FROM `customer_months` WHERE `month` >= toDate($1) AND `month` < toDate($2) GROUP BY `d__segment`, `t__`
           )
           GROUP BY `segment`
         )

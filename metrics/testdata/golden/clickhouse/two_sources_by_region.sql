@@ -4,11 +4,11 @@ FROM (
     SELECT `period`, `region`, `contracts__renewed_contracts`, `contracts__matured_contracts`, `customer_months__churned_customers`, `customer_months__customers_at_start`, toFloat64(`contracts__renewed_contracts`) / nullIf(`contracts__matured_contracts`, 0) AS `renewal_rate` FROM (
       SELECT `period`, `region`, `contracts__renewed_contracts`, `contracts__matured_contracts`, `customer_months__churned_customers`, `customer_months__customers_at_start`
       FROM (
-        SELECT toStartOfQuarter(`t__`) AS `period`, `d__region` AS `region`, count(`m__renewed_contracts`) AS `contracts__renewed_contracts`, count(`m__matured_contracts`) AS `contracts__matured_contracts`
+        SELECT toStartOfQuarter(`t__`) AS `period`, `d__region` AS `region`, coalesce(sum(`m__renewed_contracts`), 0) AS `contracts__renewed_contracts`, coalesce(sum(`m__matured_contracts`), 0) AS `contracts__matured_contracts`
         FROM (
           SELECT `k0__`, `t__`, `m__renewed_contracts`, `m__matured_contracts`, `d__region`
           FROM (
-            SELECT toNullable(`branch_id`) AS `k0__`, toDate(`maturity_date`) AS `t__`, (CASE WHEN (renewed) THEN (1) END) AS `m__renewed_contracts`, (CASE WHEN (renewed IS NOT NULL) THEN (1) END) AS `m__matured_contracts` FROM `contracts` WHERE `maturity_date` >= toDate($1) AND `maturity_date` < toDate($2)
+            SELECT toNullable(`branch_id`) AS `k0__`, toDate(`maturity_date`) AS `t__`, count((CASE WHEN (renewed) THEN (1) END)) AS `m__renewed_contracts`, count((CASE WHEN (renewed IS NOT NULL) THEN (1) END)) AS `m__matured_contracts` FROM `contracts` WHERE `maturity_date` >= toDate($1) AND `maturity_date` < toDate($2) GROUP BY `k0__`, `t__`
           )
           ALL LEFT JOIN (
             SELECT toNullable(`branch_id`) AS `k0__`, toNullable(`region`) AS `d__region` FROM `branches`
@@ -24,7 +24,7 @@ FROM (
             SELECT `k0__`, `t__`, `m__churned_customers`, `m__customers_at_start`, `d__region`, toStartOfQuarter(`t__`) AS `bucket__` FROM (
               SELECT `k0__`, `t__`, `m__churned_customers`, `m__customers_at_start`, `d__region`
               FROM (
-                SELECT toNullable(`branch_id`) AS `k0__`, toStartOfMonth(`month`) AS `t__`, (CAST(churned AS INTEGER)) AS `m__churned_customers`, (CAST(active_at_start AS INTEGER)) AS `m__customers_at_start` FROM `customer_months` WHERE `month` >= toDate($3) AND `month` < toDate($4)
+                SELECT toNullable(`branch_id`) AS `k0__`, toStartOfMonth(`month`) AS `t__`, sum((CAST(churned AS INTEGER))) AS `m__churned_customers`, sum((CAST(active_at_start AS INTEGER))) AS `m__customers_at_start` FROM `customer_months` WHERE `month` >= toDate($3) AND `month` < toDate($4) GROUP BY `k0__`, `t__`
               )
               ALL LEFT JOIN (
                 SELECT toNullable(`branch_id`) AS `k0__`, toNullable(`region`) AS `d__region` FROM `branches`
