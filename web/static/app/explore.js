@@ -22,7 +22,9 @@ export function readState(search, catalog) {
       const i = f.indexOf(':');
       return { dimension: f.slice(0, i), values: f.slice(i + 1).split('|').filter(Boolean) };
     }).filter((f) => (def.dimensions || []).includes(f.dimension)),
-    grain: p.has('grain') ? p.get('grain') : (grains.includes('month') ? 'month' : ''),
+    // A monthly trend by default; a link naming its period without a
+    // grain asks for that period as one figure.
+    grain: p.has('grain') ? p.get('grain') : (!p.has('range') && grains.includes('month') ? 'month' : ''),
     range: p.get('range') || (grains.length ? 'last_12_months' : ''),
     start: p.get('start') || '', end: p.get('end') || '',
     compare: p.get('compare') || '',
