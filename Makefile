@@ -86,7 +86,7 @@ test: deps browser clickhouse
 	$(GO) vet ./...
 	BEACON_REQUIRE_ASSETS=1 $(GO) test -race -count=1 -timeout 30m ./...
 	$(GO) run ./cmd/beacon eval $(METRIC_SETS)
-	$(GO) run ./cmd/beacon eval --customers 5000 --min-accuracy 60 $(ROUTES)
+	$(GO) run ./cmd/beacon eval --customers 5000 --min-accuracy 90 $(ROUTES)
 	$(GO) run ./cmd/beacon eval --min-accuracy 80 $(UNSEEN)
 	$(GO) run ./cmd/beacon eval --min-accuracy 0 --min-out-of-scope 90 $(UNSEEN_OPEN)
 

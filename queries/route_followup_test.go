@@ -51,6 +51,8 @@ func TestRouteFollowUps(t *testing.T) {
 		{
 			{"今年挽留措施有没有用", "answer", "uplift", `{"uplift":{"by":["action_type"],"from":"2026-01-01","to":"2026-12-31"}}`, ""},
 			{"按客群呢", "answer", "uplift", `{"uplift":{"by":["segment"],"from":"2026-01-01","to":"2026-12-31"}}`, ""},
+			{"按风险等级呢", "answer", "uplift", `{"uplift":{"by":["tier"],"from":"2026-01-01","to":"2026-12-31"}}`, ""},
+			{"上半年呢", "answer", "uplift", `{"uplift":{"by":["tier"],"from":"2026-01-01","to":"2026-06-30"}}`, ""},
 			{"那上海呢", "clarify", "", "", "上海"},
 		},
 		{
@@ -58,6 +60,13 @@ func TestRouteFollowUps(t *testing.T) {
 			{"如果是前500名呢", "answer", "whatif", `{"whatif":{"segment":"年轻","top_n":500,"action_type":"客户经理回访","language":"zh"}}`, ""},
 			{"那退休客群呢", "answer", "whatif", `{"whatif":{"segment":"退休","top_n":500,"action_type":"客户经理回访","language":"zh"}}`, ""},
 			{"按分行呢", "clarify", "", "", "分行"},
+		},
+		{
+			// A route question of its own with a follow-up opener refines
+			// the list before.
+			{"哪些高净值客户最可能流失", "answer", "risk_list", `{"risk":{"tier":"high","segment":"高净值"}}`, ""},
+			{"and medium risk?", "answer", "risk_list", `{"risk":{"tier":"medium","segment":"高净值"}}`, ""},
+			{"上个月的呢", "clarify", "", "", "上个月"},
 		},
 		{
 			{"退休客群里哪些客户最可能流失", "answer", "risk_list", `{"risk":{"tier":"high","segment":"退休"}}`, ""},

@@ -75,6 +75,11 @@ func (o *Offline) readRoute(r *reading) bool {
 		// 按分行看呢, only the top 20: the previous routed answer, refined.
 		return o.routeFollowUp(r)
 	}
+	if r.after != nil && kind == r.after.Route && kind != RouteExplain && (reFollowUp.MatchString(r.norm) || reAnaphor.MatchString(r.norm)) {
+		// and medium risk?, 那3个月没交易的呢: the same route, refined; a
+		// why asks afresh, with its own premise.
+		return o.routeFollowUp(r)
+	}
 	switch kind {
 	case RouteWhatIf:
 		return o.routeWhatIf(r, nil)
@@ -664,6 +669,8 @@ func (o *Offline) routeUplift(r *reading, base *UpliftRequest) bool {
 	}
 	for _, w := range r.words {
 		switch {
+		case w.kind == kindDimension && reByTier.MatchString(w.surface):
+			add("tier")
 		case w.kind == kindDimension && (w.name == "segment" || w.name == "action_type"):
 			// 挽留措施 is also the subject (did the actions work): only 按/各/哪种
 			// before it asks for a breakdown.
