@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/beaconbi/beacon/queries"
 	"github.com/beaconbi/beacon/risk"
@@ -181,5 +183,38 @@ func TestChatRouteFollowUps(t *testing.T) {
 	// Another caller's conversation of the same id starts afresh.
 	if a, err := chat.Ask(ctx, "前5名呢", first.ConversationID, "someone-else", nil); err != nil || a.Status == "answer" {
 		t.Fatalf("another caller: %v %s %q", err, a.Status, a.Answer)
+	}
+}
+
+// With an LLM configured, a follow-up of a routed answer is read against
+// the request made, offline, never as the model's fresh metric query (its
+// AUM of last month would answer another question); a question of its own
+// still goes to the model.
+func TestLLMChatRouteFollowUps(t *testing.T) {
+	db, engine := scoredBank(t)
+	fake := &fakeModel{replies: []string{
+		`{"status":"answer","route":"explain","request":{"explain":{"metric":"churn_rate","current":{"range":"last_month"}}}}`,
+		// Asked only for the question of its own, not for the follow-up.
+		`{"status":"answer","query":{"metrics":["churn_rate"],"time":{"range":"last_month"}}}`,
+	}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	llm := queries.NewLLM(queries.LLMConfig{APIKey: "test-key", BaseURL: srv.URL + "/v1", Model: "fake", Timeout: time.Second}, engine)
+	chat := queries.NewChat(engine, queries.ChatConfig{LLM: llm, DB: db})
+	ctx := context.Background()
+	a, err := chat.Ask(ctx, "why did churn rise last month?", "", "t", nil)
+	if err != nil || a.Route != queries.RouteExplain || a.Plan.Planner != "llm" {
+		t.Fatalf("first: %v %s %s %q", err, a.Route, a.Plan.Planner, a.Answer)
+	}
+	f, err := chat.Ask(ctx, "what about AUM?", a.ConversationID, "t", nil)
+	if err != nil || f.Route != queries.RouteExplain || f.Request.Explain.Metric != "aum" || f.Request.Explain.Current.Range != "last_month" {
+		t.Fatalf("follow-up: %v %s %+v %q", err, f.Route, f.Request, f.Answer)
+	}
+	if fake.calls != 1 {
+		t.Fatalf("the model was asked %d times; the follow-up is read offline", fake.calls)
+	}
+	m, err := chat.Ask(ctx, "what was the churn rate last month?", a.ConversationID, "t", nil)
+	if err != nil || m.Route != queries.RouteMetric || m.Plan.Planner != "llm" || m.Query == nil || m.Query.Metrics[0] != "churn_rate" || fake.calls != 2 {
+		t.Fatalf("metric after a route: %v %s %s %q", err, m.Route, m.Plan.Planner, m.Answer)
 	}
 }
