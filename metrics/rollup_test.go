@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -262,6 +263,39 @@ func TestRollupRouting(t *testing.T) {
 			}
 			if err := sameRows(got, base); err != nil {
 				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// A query whose groups are the rollup's own rows (its grain, all its
+// dimensions) reads them as they are; a coarser grain or fewer dimensions
+// aggregate them again. The rows are compared in
+// TestRollupsAnswerEveryMetricExactly.
+func TestRollupRowsAreGroupsReadWithoutAggregating(t *testing.T) {
+	_, e := rollupDemo(t)
+	for _, c := range []struct {
+		name      string
+		grain     string
+		dims      []string
+		aggregate bool
+	}{
+		{"by segment by month", "month", []string{"segment"}, false},
+		{"by segment by quarter", "quarter", []string{"segment"}, true},
+		{"by month, from the rollup without dimensions", "month", nil, false},
+		{"by region by month, from a rollup by branch", "month", []string{"region"}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			comp, err := e.Compile(metrics.Query{Metrics: []string{"churn_rate"}, Dimensions: c.dims,
+				Time: &metrics.TimeSpec{Grain: c.grain, Start: "2025-01-01", End: "2025-12-31"}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if comp.ServedFrom != metrics.ServedRollup {
+				t.Fatalf("served from %s", comp.ServedFrom)
+			}
+			if got := strings.Contains(comp.SQL, "GROUP BY"); got != c.aggregate {
+				t.Fatalf("aggregates again: %v, want %v\n%s", got, c.aggregate, comp.SQL)
 			}
 		})
 	}
