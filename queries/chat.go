@@ -150,6 +150,9 @@ func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope 
 		if a.Status == "answer" {
 			// A follow-up (按分行看呢, only the top 20) refines this request.
 			c.convs.Add(key, Turn{Route: plan.Route, Request: plan.Request})
+			// Say what was assumed or carried over (no period given; the
+			// previous question followed).
+			a.Answer += notesSuffix(plan.Lang, plan.Notes)
 		}
 		a.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
 		return a, nil

@@ -176,6 +176,9 @@ func TestChatRouteFollowUps(t *testing.T) {
 		}
 	}
 	noInventedNumbers(t, a)
+	if !strings.Contains(a.Answer, "接着上一个问题") {
+		t.Errorf("follow-up answer %q does not say it follows the previous question", a.Answer)
+	}
 	// A question of its own is a metric question again.
 	if a := ask("上个月流失率是多少", conv); a.Route != queries.RouteMetric || a.Query == nil {
 		t.Fatalf("metric after a route: %s %s %q", a.Status, a.Route, a.Answer)
