@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/beaconbi/beacon"
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/notify"
 	"github.com/beaconbi/beacon/warehouse"
@@ -591,5 +593,61 @@ func TestTwoSchedulersDeliverEachEventOnce(t *testing.T) {
 	}
 	if len(seen) != want {
 		t.Errorf("%d distinct events delivered, want %d", len(seen), want)
+	}
+}
+
+// TestFileRuleStaysOnceSent: a rule from a file cannot be deleted over the
+// API (it would come back at the next start with fresh state and send its
+// open incident again), and reloading the file at a restart, with a new
+// scheduler on the same store, sends nothing already delivered.
+func TestFileRuleStaysOnceSent(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	r := everyMinuteRule("from-file")
+	if err := h.sc.PutRule(ctx, r, "/etc/beacon/alerts.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	sub := &Subscription{ID: "weekly", Name: "周报", Report: "weekly", Figures: []metrics.Query{{Metrics: []string{"churn_rate"}}},
+		Schedule: Schedule{Cron: "0 9 * * 1", TimeZone: "Asia/Shanghai"}, Channels: []ChannelRef{{Name: "ops"}}, Owner: Owner{Subject: "risk-team"}}
+	if err := h.sc.PutSubscription(ctx, sub, "/etc/beacon/alerts.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.advance(time.Minute)
+	h.q.set(map[string]float64{"": 0.09})
+	h.step(t)
+	if got := h.ch["ops"].kinds(); !slices.Equal(got, []string{"firing"}) {
+		t.Fatalf("sent %v, want one firing", got)
+	}
+	for _, del := range []func() error{
+		func() error { return h.sc.DeleteRule(ctx, "from-file") },
+		func() error { return h.sc.DeleteSubscription(ctx, "weekly") },
+	} {
+		err := del()
+		if beacon.ErrorCode(err) != beacon.ECONFLICT || !strings.Contains(fmt.Sprint(err), "/etc/beacon/alerts.yaml") {
+			t.Errorf("deleting a file's rule or subscription: %v, want a conflict naming the file", err)
+		}
+	}
+	if _, err := h.sc.Rule(ctx, "from-file"); err != nil {
+		t.Fatalf("the refused delete removed the rule: %v", err)
+	}
+	// Restart: a new process reloads the file and evaluates again.
+	h.sc = h.scheduler(t, "b")
+	if err := h.sc.PutRule(ctx, everyMinuteRule("from-file"), "/etc/beacon/alerts.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		h.clock.advance(time.Minute)
+		h.step(t)
+	}
+	if got := h.ch["ops"].kinds(); !slices.Equal(got, []string{"firing"}) {
+		t.Errorf("after the restart the channel has %v, want the one firing sent before", got)
+	}
+	// A rule made over the API is still deleted.
+	api := everyMinuteRule("from-api")
+	if err := h.sc.PutRule(ctx, api, OriginAPI); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.sc.DeleteRule(ctx, "from-api"); err != nil {
+		t.Errorf("deleting an API rule: %v", err)
 	}
 }

@@ -192,6 +192,8 @@ func TestAlertsFileErrors(t *testing.T) {
 		{"bad zone", "channels:\n  - {name: ops, type: dingtalk, url: u}\nrules:\n  - id: a\n    name: A\n    query: {metrics: [churn_rate]}\n    condition: {kind: threshold, above: 1}\n    schedule:\n      cron: '0 9 * * *'\n      time_zone: Mars/Olympus\n    channels: [{name: ops}]\n    owner: {subject: s}\n",
 			"x.yaml:10: rules[0].schedule.time_zone: unknown time zone"},
 		{"unknown channel type", "channels:\n  - name: ops\n    type: pager\n", "x.yaml:3: channels[0].type: unknown channel type \"pager\""},
+		{"band without a time range", "channels:\n  - {name: ops, type: dingtalk, url: u}\nrules:\n  - id: a\n    name: A\n    query:\n      metrics: [churn_rate]\n    condition: {kind: band, periods: 6, k: 1, grain: month}\n    schedule: {cron: '0 9 * * *', time_zone: UTC}\n    channels: [{name: ops}]\n    owner: {subject: s}\n",
+			"x.yaml:7: rules[0].query.time: a band condition needs a time range"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -207,6 +209,57 @@ func TestAlertsFileErrors(t *testing.T) {
 				t.Fatalf("got %v, want an error containing %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestAlertsFileReportsEveryProblem: a rule with four mistakes and a typo'd
+// key, next to a bad subscription, is reported in one go, each at its line.
+func TestAlertsFileReportsEveryProblem(t *testing.T) {
+	sc, _, _ := engineHarness(t)
+	reg := NewRegistry(map[string]Factory{"dingtalk": fakeFactory})
+	sc.channels = reg
+	src := `channels:
+  - {name: ops, type: dingtalk, url: u}
+rules:
+  - id: r1
+    nmae: typo
+    name: A
+    query:
+      metrics: [churn_rat]
+    condition: {kind: threshold, above: 1}
+    schedule:
+      cron: '0 25 * * *'
+      time_zone: Mars/Olympus
+    channels: [{name: dingg}]
+    owner: {subject: s}
+subscriptions:
+  - id: s1
+    name: S
+    report: weekly_retentio
+    schedule: {cron: '0 9 * * 1', time_zone: Asia/Shanghai}
+    channels: [{name: ops}]
+    owner: {subject: s}
+`
+	f, err := ParseFile("bad.yaml", []byte(src))
+	if err == nil {
+		if err = f.LoadChannels(reg); err == nil {
+			err = f.Apply(context.Background(), sc)
+		}
+	}
+	if err == nil {
+		t.Fatal("a file with six mistakes was accepted")
+	}
+	for _, want := range []string{
+		"bad.yaml:5: field nmae not found",
+		"bad.yaml:8: rules[0].query.metrics[0]: unknown metric \"churn_rat\"",
+		"bad.yaml:11: rules[0].schedule.cron:",
+		"bad.yaml:12: rules[0].schedule.time_zone: unknown time zone",
+		"bad.yaml:13: rules[0].channels[0].name: no channel named \"dingg\"",
+		"bad.yaml:18: subscriptions[0].report: no report \"weekly_retentio\"",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
 	}
 }
 

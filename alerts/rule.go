@@ -122,50 +122,94 @@ func invalidf(field, format string, args ...any) *beacon.Error {
 
 // Validate checks the rule's own fields; channels lists the configured
 // channel names. The query itself is checked by compiling it (Check).
+// It returns the first problem; Problems lists them all.
 func (r *Rule) Validate(channels []string) error {
-	if !idRE.MatchString(r.ID) {
-		return invalidf("id", "id %q must be 1 to 64 lower-case letters, digits, - or _, starting with a letter or digit", clip(r.ID))
+	if errs := r.Problems(channels); len(errs) > 0 {
+		return errs[0]
 	}
-	if strings.TrimSpace(r.Name) == "" || len([]rune(r.Name)) > 200 {
-		return invalidf("name", "give the rule a name of 1 to 200 characters")
-	}
-	if len(r.Query.Metrics) == 0 {
-		return invalidf("query.metrics", "give the metric the rule watches")
-	}
-	if r.Metric != "" && !slices.Contains(r.Query.Metrics, r.Metric) {
-		return beacon.Invalid("metric", r.Query.Metrics, "metric %q is not one of the query's metrics", clip(r.Metric))
-	}
-	if r.Query.Compare != "" {
-		return invalidf("query.compare", "a rule's query sets no comparison; use condition.kind: change with condition.compare")
-	}
-	if err := r.Condition.validate(); err != nil {
-		return err
-	}
-	if _, err := r.Schedule.parse("schedule"); err != nil {
-		return err
-	}
-	if r.For < 0 || r.For > maxFor {
-		return invalidf("for", "for must be between 0 and %d consecutive evaluations, got %d", maxFor, r.For)
-	}
-	if r.Repeat != "" {
-		v, err := time.ParseDuration(string(r.Repeat))
-		if err != nil {
-			return invalidf("repeat", "%q is not a duration such as 30m or 24h", clip(string(r.Repeat)))
-		}
-		if v < minRepeat {
-			return invalidf("repeat", "repeat must be at least %s, got %s", minRepeat, v)
-		}
-	}
-	if err := validateChannels(r.Channels, channels); err != nil {
-		return err
-	}
+	return nil
+}
+
+// Problems checks the rule's own fields, each independently of the
+// others, and returns every problem found (an alerts file reports them
+// all at once, so that one start shows every fix to make).
+func (r *Rule) Problems(channels []string) []error {
 	if r.Lang == "" {
 		r.Lang = "zh"
 	}
-	if !slices.Contains(langs, r.Lang) {
-		return beacon.Invalid("lang", langs, "unknown language %q", clip(r.Lang))
+	checks := []func() error{
+		func() error {
+			if !idRE.MatchString(r.ID) {
+				return invalidf("id", "id %q must be 1 to 64 lower-case letters, digits, - or _, starting with a letter or digit", clip(r.ID))
+			}
+			return nil
+		},
+		func() error {
+			if strings.TrimSpace(r.Name) == "" || len([]rune(r.Name)) > 200 {
+				return invalidf("name", "give the rule a name of 1 to 200 characters")
+			}
+			return nil
+		},
+		func() error {
+			if len(r.Query.Metrics) == 0 {
+				return invalidf("query.metrics", "give the metric the rule watches")
+			}
+			if r.Metric != "" && !slices.Contains(r.Query.Metrics, r.Metric) {
+				return beacon.Invalid("metric", r.Query.Metrics, "metric %q is not one of the query's metrics", clip(r.Metric))
+			}
+			return nil
+		},
+		func() error {
+			if r.Query.Compare != "" {
+				return invalidf("query.compare", "a rule's query sets no comparison; use condition.kind: change with condition.compare")
+			}
+			return nil
+		},
+		r.Condition.validate,
+		func() error {
+			if r.Condition.Kind == "band" && !hasRange(r.Query.Time) {
+				return invalidf("query.time", "a band condition needs a time range on the query (e.g. time: {range: last_month}): the band is drawn from the periods before it")
+			}
+			return nil
+		},
+		func() error {
+			if r.For < 0 || r.For > maxFor {
+				return invalidf("for", "for must be between 0 and %d consecutive evaluations, got %d", maxFor, r.For)
+			}
+			return nil
+		},
+		func() error {
+			if r.Repeat == "" {
+				return nil
+			}
+			v, err := time.ParseDuration(string(r.Repeat))
+			if err != nil {
+				return invalidf("repeat", "%q is not a duration such as 30m or 24h", clip(string(r.Repeat)))
+			}
+			if v < minRepeat {
+				return invalidf("repeat", "repeat must be at least %s, got %s", minRepeat, v)
+			}
+			return nil
+		},
+		func() error { return validateChannels(r.Channels, channels) },
+		func() error {
+			if !slices.Contains(langs, r.Lang) {
+				return beacon.Invalid("lang", langs, "unknown language %q", clip(r.Lang))
+			}
+			return nil
+		},
+		func() error { return validateOwner(r.Owner) },
 	}
-	return validateOwner(r.Owner)
+	var errs []error
+	for i, check := range checks {
+		if i == 6 { // the schedule, in the order fields are written
+			errs = append(errs, r.Schedule.problems("schedule")...)
+		}
+		if err := check(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }
 
 func (c Condition) validate() error {
@@ -253,17 +297,28 @@ func validateOwner(o Owner) error {
 // the owner's scope, so that a rule naming an unknown metric or dimension
 // is refused when saved, not at its first evaluation.
 func (r *Rule) Check(ctx context.Context, q Querier, channels []string) error {
-	if err := r.Validate(channels); err != nil {
-		return err
+	if errs := r.CheckAll(ctx, q, channels); len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// CheckAll is Check returning every problem: the rule's fields' and, when
+// it names a metric, its query's.
+func (r *Rule) CheckAll(ctx context.Context, q Querier, channels []string) []error {
+	errs := r.Problems(channels)
+	if len(r.Query.Metrics) == 0 || r.Query.Compare != "" {
+		return errs
 	}
 	if c, ok := q.(interface {
 		Compile(metrics.Query, metrics.Scope) (*metrics.Compiled, error)
 	}); ok {
 		if _, err := c.Compile(r.evalQuery(), r.Owner.Scope); err != nil {
-			return prefixField("query", err)
+			// The query's problems come first, as in the file.
+			errs = append([]error{prefixField("query", err)}, errs...)
 		}
 	}
-	return nil
+	return errs
 }
 
 // prefixField puts a query error's field under the rule's query.
@@ -300,6 +355,11 @@ func (r *Rule) evalQuery() metrics.Query {
 		q.Compare = r.Condition.Compare
 	}
 	return q
+}
+
+// hasRange reports whether a query's time names a window (a range or a start).
+func hasRange(t *metrics.TimeSpec) bool {
+	return t != nil && (t.Range != "" || t.Start != "" || t.End != "")
 }
 
 // clip shortens a client string before it is echoed in an error.

@@ -1,11 +1,14 @@
 package alerts
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/beaconbi/beacon"
 )
 
 // Schedule is when a rule or subscription runs: a five-field cron
@@ -54,6 +57,33 @@ func (s Schedule) parse(field string) (*cronSpec, error) {
 		return nil, invalidf(field+".cron", "%q is not a calendar schedule", clip(s.Cron))
 	}
 	return &cronSpec{spec: spec, loc: loc}, nil
+}
+
+// problems checks the time zone and the cron expression apart, so that
+// both are reported when both are wrong.
+func (s Schedule) problems(field string) []error {
+	_, err := s.parse(field)
+	if err == nil {
+		return nil
+	}
+	errs := []error{err}
+	if strings.HasSuffix(fieldOf(err), ".time_zone") {
+		utc := s
+		utc.TimeZone = "UTC"
+		if _, err := utc.parse(field); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// fieldOf is the field a validation error names, or "".
+func fieldOf(err error) string {
+	var be *beacon.Error
+	if errors.As(err, &be) {
+		return be.Field
+	}
+	return ""
 }
 
 // horizon is how far ahead next looks: far enough for "29 Feb" schedules.

@@ -71,9 +71,27 @@ func (sc *Scheduler) Rules(ctx context.Context) ([]*Rule, error) {
 	return out, nil
 }
 
-// DeleteRule removes a rule, its schedule, state and unsent notices.
+// DeleteRule removes a rule, its schedule, state and unsent notices. A
+// rule loaded from a file is refused (ECONFLICT naming the file): it would
+// come back at the next start with fresh state and send its open
+// incidents again, so it is removed from the file instead.
 func (sc *Scheduler) DeleteRule(ctx context.Context, id string) error {
+	r, err := sc.Rule(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := fromFile("rule", r.ID, r.Origin); err != nil {
+		return err
+	}
 	return sc.store.write(ctx, func(tx *sql.Tx) error { return deleteSpec(ctx, tx, kindRule, id) })
+}
+
+// fromFile refuses to delete a rule or subscription that a YAML file declares.
+func fromFile(kind, id, origin string) error {
+	if origin == "" || origin == OriginAPI {
+		return nil
+	}
+	return beacon.Errorf(beacon.ECONFLICT, "%s %s comes from %s; delete it there (the file is reloaded at start, and a deleted rule would come back with fresh state)", kind, id, origin)
 }
 
 // PutSubscription validates and saves a subscription.
@@ -121,8 +139,16 @@ func (sc *Scheduler) Subscriptions(ctx context.Context) ([]*Subscription, error)
 	return out, nil
 }
 
-// DeleteSubscription removes a subscription and its unsent reports.
+// DeleteSubscription removes a subscription and its unsent reports; one
+// loaded from a file is refused, as DeleteRule refuses a rule.
 func (sc *Scheduler) DeleteSubscription(ctx context.Context, id string) error {
+	s, err := sc.Subscription(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := fromFile("subscription", s.ID, s.Origin); err != nil {
+		return err
+	}
 	return sc.store.write(ctx, func(tx *sql.Tx) error { return deleteSpec(ctx, tx, kindSubscription, id) })
 }
 

@@ -41,69 +41,89 @@ const maxFigures = 12
 
 var reportRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
-// Validate checks the subscription's own fields.
+// Validate checks the subscription's own fields; it returns the first
+// problem, Problems lists them all.
 func (s *Subscription) Validate(channels []string) error {
-	if !idRE.MatchString(s.ID) {
-		return invalidf("id", "id %q must be 1 to 64 lower-case letters, digits, - or _, starting with a letter or digit", clip(s.ID))
+	if errs := s.Problems(channels); len(errs) > 0 {
+		return errs[0]
 	}
-	if strings.TrimSpace(s.Name) == "" || len([]rune(s.Name)) > 200 {
-		return invalidf("name", "give the subscription a name of 1 to 200 characters")
-	}
-	if !reportRE.MatchString(s.Report) {
-		return invalidf("report", "name the report (letters, digits, - or _), e.g. weekly_retention")
-	}
-	if len(s.Figures) > maxFigures {
-		return invalidf("figures", "give at most %d headline figures, each a metric query", maxFigures)
-	}
-	for i, f := range s.Figures {
-		if len(f.Metrics) != 1 {
-			return invalidf(fmt.Sprintf("figures[%d].metrics", i), "a headline figure is one metric, got %d", len(f.Metrics))
-		}
-		if len(f.Dimensions) > 1 {
-			return invalidf(fmt.Sprintf("figures[%d].dimensions", i), "a headline figure has at most one breakdown")
-		}
-	}
-	if _, err := s.Schedule.parse("schedule"); err != nil {
-		return err
-	}
-	if err := validateChannels(s.Channels, channels); err != nil {
-		return err
-	}
+	return nil
+}
+
+// Problems checks the subscription's own fields, each independently, and
+// returns every problem found.
+func (s *Subscription) Problems(channels []string) []error {
 	if s.Lang == "" {
 		s.Lang = "zh"
 	}
-	if !containsString(langs, s.Lang) {
-		return invalidf("lang", "unknown language %q; use zh or en", clip(s.Lang))
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return validateOwner(s.Owner)
+	if !idRE.MatchString(s.ID) {
+		add(invalidf("id", "id %q must be 1 to 64 lower-case letters, digits, - or _, starting with a letter or digit", clip(s.ID)))
+	}
+	if strings.TrimSpace(s.Name) == "" || len([]rune(s.Name)) > 200 {
+		add(invalidf("name", "give the subscription a name of 1 to 200 characters"))
+	}
+	if !reportRE.MatchString(s.Report) {
+		add(invalidf("report", "name the report (letters, digits, - or _), e.g. weekly_retention"))
+	}
+	if len(s.Figures) > maxFigures {
+		add(invalidf("figures", "give at most %d headline figures, each a metric query", maxFigures))
+	}
+	for i, f := range s.Figures {
+		if len(f.Metrics) != 1 {
+			add(invalidf(fmt.Sprintf("figures[%d].metrics", i), "a headline figure is one metric, got %d", len(f.Metrics)))
+		} else if len(f.Dimensions) > 1 {
+			add(invalidf(fmt.Sprintf("figures[%d].dimensions", i), "a headline figure has at most one breakdown"))
+		}
+	}
+	errs = append(errs, s.Schedule.problems("schedule")...)
+	add(validateChannels(s.Channels, channels))
+	if !containsString(langs, s.Lang) {
+		add(invalidf("lang", "unknown language %q; use zh or en", clip(s.Lang)))
+	}
+	add(validateOwner(s.Owner))
+	return errs
 }
 
 // Check validates the subscription and compiles its figures in the
 // owner's scope; without figures of its own, its report must be declared.
 func (s *Subscription) Check(q Querier, set *reports.Set, channels []string) error {
-	if err := s.Validate(channels); err != nil {
-		return err
+	if errs := s.CheckAll(q, set, channels); len(errs) > 0 {
+		return errs[0]
 	}
-	if len(s.Figures) == 0 {
+	return nil
+}
+
+// CheckAll is Check returning every problem.
+func (s *Subscription) CheckAll(q Querier, set *reports.Set, channels []string) []error {
+	errs := s.Problems(channels)
+	if len(s.Figures) == 0 && reportRE.MatchString(s.Report) {
 		if _, ok := set.Get(s.Report); !ok {
-			return invalidf("report", "no report %q is declared (reports: %s); name one, or give figures:", clip(s.Report), strings.Join(set.Names(), ", "))
-		}
-		if _, ok := q.(reports.Runner); !ok {
-			return invalidf("figures", "give figures: this scheduler cannot run reports")
+			errs = append(errs, invalidf("report", "no report %q is declared (reports: %s); name one, or give figures:", clip(s.Report), strings.Join(set.Names(), ", ")))
+		} else if _, ok := q.(reports.Runner); !ok {
+			errs = append(errs, invalidf("figures", "give figures: this scheduler cannot run reports"))
 		}
 	}
 	c, ok := q.(interface {
 		Compile(metrics.Query, metrics.Scope) (*metrics.Compiled, error)
 	})
 	if !ok {
-		return nil
+		return errs
 	}
 	for i, f := range s.Figures {
+		if len(f.Metrics) != 1 {
+			continue
+		}
 		if _, err := c.Compile(figureQuery(f), s.Owner.Scope); err != nil {
-			return prefixField(fmt.Sprintf("figures[%d]", i), err)
+			errs = append(errs, prefixField(fmt.Sprintf("figures[%d]", i), err))
 		}
 	}
-	return nil
+	return errs
 }
 
 // figureQuery asks for the change versus the previous period when the

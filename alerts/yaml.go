@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -24,6 +25,9 @@ type File struct {
 
 	name string
 	root *yaml.Node
+	// parseErrs are the keys and values the decoder refused; the rest of
+	// the file is still checked so that one start reports every problem.
+	parseErrs FileErrors
 }
 
 // FileError is a problem in an alerts file, placed at a line.
@@ -49,7 +53,8 @@ func (es FileErrors) Error() string {
 var yamlLineRE = regexp.MustCompile(`line (\d+): `)
 
 // ParseFile reads an alerts file strictly: unknown keys are errors, each
-// placed at its line.
+// placed at its line. They are reported by LoadChannels and Apply with
+// the file's other problems, so that one start lists them all.
 func ParseFile(name string, data []byte) (*File, error) {
 	f := &File{name: name}
 	var root yaml.Node
@@ -61,14 +66,12 @@ func ParseFile(name string, data []byte) (*File, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(f); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			var errs FileErrors
-			for _, e := range te.Errors {
-				errs = append(errs, FileError{File: name, Line: lineOf(errors.New(e)), Message: cleanYAML(errors.New(e))})
-			}
-			return nil, errs
+		if !errors.As(err, &te) {
+			return nil, FileErrors{{File: name, Line: lineOf(err), Message: cleanYAML(err)}}
 		}
-		return nil, FileErrors{{File: name, Line: lineOf(err), Message: cleanYAML(err)}}
+		for _, e := range te.Errors {
+			f.parseErrs = append(f.parseErrs, FileError{File: name, Line: lineOf(errors.New(e)), Message: cleanYAML(errors.New(e))})
+		}
 	}
 	for i := range f.Channels {
 		f.Channels[i].File, f.Channels[i].Line = name, f.line(fmt.Sprintf("channels[%d]", i))
@@ -165,7 +168,7 @@ func (f *File) LoadChannels(reg *Registry) error {
 		}
 	}
 	if len(errs) > 0 {
-		return errs
+		return sortErrs(append(append(FileErrors{}, f.parseErrs...), errs...))
 	}
 	return nil
 }
@@ -174,7 +177,7 @@ func (f *File) LoadChannels(reg *Registry) error {
 // queries) and saves them, marked as coming from this file. Nothing is
 // saved unless all are valid.
 func (f *File) Apply(ctx context.Context, sc *Scheduler) error {
-	var errs FileErrors
+	errs := append(FileErrors{}, f.parseErrs...)
 	names := sc.channels.Names()
 	seen := map[string]string{}
 	dup := func(item, id string) {
@@ -185,20 +188,20 @@ func (f *File) Apply(ctx context.Context, sc *Scheduler) error {
 	}
 	for i, r := range f.Rules {
 		item := fmt.Sprintf("rules[%d]", i)
-		if err := r.Check(ctx, sc.q, names); err != nil {
+		for _, err := range r.CheckAll(ctx, sc.q, names) {
 			errs = append(errs, f.place(item, err))
 		}
 		dup(item, r.ID)
 	}
 	for i, s := range f.Subscriptions {
 		item := fmt.Sprintf("subscriptions[%d]", i)
-		if err := s.Check(sc.q, sc.cfg.Reports, names); err != nil {
+		for _, err := range s.CheckAll(sc.q, sc.cfg.Reports, names) {
 			errs = append(errs, f.place(item, err))
 		}
 		dup(item, s.ID)
 	}
 	if len(errs) > 0 {
-		return errs
+		return sortErrs(errs)
 	}
 	for _, r := range f.Rules {
 		if err := sc.PutRule(ctx, r, f.name); err != nil {
@@ -211,4 +214,11 @@ func (f *File) Apply(ctx context.Context, sc *Scheduler) error {
 		}
 	}
 	return nil
+}
+
+// sortErrs orders a file's problems by line, keeping the order of those
+// on one line.
+func sortErrs(errs FileErrors) FileErrors {
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+	return errs
 }

@@ -110,6 +110,7 @@ func TestAlertsAPI(t *testing.T) {
 		{"unknown channel", "POST", "/api/v1/alerts", edit(`ops-hook`, `ops`), admin, 400, "channels[0].name", ""},
 		{"unknown field", "POST", "/api/v1/alerts", edit(`"name"`, `"nmae"`), admin, 400, "nmae", ""},
 		{"bad repeat", "POST", "/api/v1/alerts", edit(`"for"`, `"x"`)[:0] + strings.Replace(ruleJSON, `"channels"`, `"repeat":"soon","channels"`, 1), admin, 400, "repeat", ""},
+		{"band without a time range", "POST", "/api/v1/alerts", strings.Replace(edit(`,"time":{"range":"last_month"}`, ``), `"kind":"threshold","above":-1`, `"kind":"band","periods":6,"k":1,"grain":"month"`, 1), admin, 400, "query.time", ""},
 		{"bad id", "POST", "/api/v1/alerts", edit(`"churn-high"`, `"Churn High!"`), admin, 400, "id", ""},
 		{"list", "GET", "/api/v1/alerts", "", analyst, 200, "", `"churn-high"`},
 		{"get", "GET", "/api/v1/alerts/churn-high", "", analyst, 200, "", `"above":-1`},

@@ -151,13 +151,32 @@ func (h *Hook) Send(ctx context.Context, msg notify.Message) (notify.Receipt, er
 	header.Set(HeaderSignature, "sha256="+Sign(h.cfg.Secret, ts, body))
 	header.Set(HeaderEvent, string(msg.Kind))
 	if msg.Key != "" {
-		header.Set(HeaderIdempotency, msg.Key)
+		header.Set(HeaderIdempotency, HeaderKey(msg.Key))
 	}
 	resp, err := h.post.Post(ctx, h.cfg.URL, "application/json; charset=utf-8", body, header)
 	if err != nil {
 		return notify.Receipt{}, err
 	}
 	return resp.Receipt(), nil
+}
+
+// HeaderKey is a message key as the Idempotency-Key header carries it:
+// its UTF-8 bytes outside printable ASCII, the space and "%" written as
+// %XX (RFC 3986 percent-encoding), since a header value is ASCII and a
+// receiver would otherwise read a group such as region=华南 as Latin-1.
+// Percent-decoding it (url.PathUnescape, urllib.parse.unquote) gives the
+// body's key back exactly; an ASCII key without % or spaces is unchanged.
+func HeaderKey(key string) string {
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c <= ' ' || c >= 0x7f || c == '%' {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // Sign returns the hex HMAC-SHA256, keyed by secret, of timestamp + "." +

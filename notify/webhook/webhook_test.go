@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -199,5 +200,27 @@ func TestConfig(t *testing.T) {
 	cfg := webhook.Config{URL: "https://example.com/hook?token=tok-123", Secret: secret}
 	if s := fmt.Sprint(cfg, cfg.Redacted()); strings.Contains(s, secret) || strings.Contains(s, "tok-123") {
 		t.Errorf("secret shown: %s", s)
+	}
+}
+
+// TestIdempotencyKeyIsASCII: a key naming a group in Chinese (and a %)
+// travels in the header as ASCII, and percent-decoding it gives the
+// body's key, so that a receiver deduplicating on either agrees.
+func TestIdempotencyKeyIsASCII(t *testing.T) {
+	n, rc, _ := setup(t)
+	msg := notifytest.Message()
+	msg.Key = "rule:complaints:region=华南 50%:2026-11-29T15:17:00Z:firing"
+	if _, err := n.Send(context.Background(), msg); err != nil {
+		t.Fatal(err)
+	}
+	d := rc.got[0]
+	for i := 0; i < len(d.key); i++ {
+		if d.key[i] < 0x20 || d.key[i] > 0x7e {
+			t.Fatalf("header %q holds byte %#x at %d: not printable ASCII", d.key, d.key[i], i)
+		}
+	}
+	back, err := url.PathUnescape(d.key)
+	if err != nil || back != d.body.Key || back != msg.Key {
+		t.Errorf("header %q decodes to %q (%v); body key %q, sent %q", d.key, back, err, d.body.Key, msg.Key)
 	}
 }
