@@ -52,6 +52,15 @@ func partialNote(lang string, r *metrics.Result) string {
 // Facts is the sentence without the note on partial periods, for a
 // clause inside another answer.
 func Facts(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Result) string {
+	s := facts(lang, cat, q, r)
+	if q.Compare != "" && len(r.Rows) > 0 {
+		s += windows(lang, r)
+	}
+	return s
+}
+
+// facts is the sentence without the periods compared.
+func facts(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Result) string {
 	zh := lang == "zh"
 	if len(r.Rows) == 0 || len(q.Metrics) == 0 {
 		if zh {
@@ -83,6 +92,7 @@ func Facts(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Result
 		}
 		return fmt.Sprintf("%s has no data to compute.", enLead(period, scope, label))
 	}
+	cmp, hasCmp := comparisonOf(lang, q, r, def, m.Name)
 	dims := dimensionColumns(r)
 	dimIdx := -1
 	if len(dims) > 0 {
@@ -94,14 +104,22 @@ func Facts(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Result
 		pi := col("period")
 		last := r.Rows[len(r.Rows)-1]
 		hi, lo := extremes(r.Rows, mi)
+		change, enChange := "", ""
+		if hasCmp {
+			change, enChange = "，"+cmp.of(last), ", "+cmp.of(last)
+		}
 		if zh {
-			return fmt.Sprintf("%s%s%s最近一期（%s）为 %s，期间最高 %s（%s），最低 %s（%s）。", period, scope, label, last[pi], val(last),
+			return fmt.Sprintf("%s%s%s最近一期（%s）为 %s%s，期间最高 %s（%s），最低 %s（%s）。", period, scope, label, last[pi], val(last), change,
 				val(r.Rows[hi]), rowName(r.Rows[hi], pi, dimIdx), val(r.Rows[lo]), rowName(r.Rows[lo], pi, dimIdx))
 		}
-		return fmt.Sprintf("%s was %s in the latest period (%s); highest %s (%s), lowest %s (%s).", enLead(period, scope, label), val(last), last[pi],
+		return fmt.Sprintf("%s was %s in the latest period (%s)%s; highest %s (%s), lowest %s (%s).", enLead(period, scope, label), val(last), last[pi], enChange,
 			val(r.Rows[hi]), rowName(r.Rows[hi], pi, dimIdx), val(r.Rows[lo]), rowName(r.Rows[lo], pi, dimIdx))
 	case dimIdx >= 0:
-		return breakdownSentence(lang, cat, q, r, dims, mi, val, period, scope, label)
+		var c *comparison
+		if hasCmp {
+			c = &cmp
+		}
+		return breakdownSentence(lang, cat, q, r, dims, mi, val, period, scope, label, c)
 	}
 	row := r.Rows[0]
 	s := ""
@@ -110,19 +128,21 @@ func Facts(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Result
 	} else {
 		s = fmt.Sprintf("%s was %s", enLead(period, scope, label), val(row))
 	}
+	if hasCmp {
+		s += map[bool]string{true: "，", false: ", "}[zh] + cmp.of(row)
+	}
 	for _, other := range q.Metrics[1:] {
 		om, _ := cat.Metric(other)
 		if j := col(other); j >= 0 {
+			odef := cat.Definition(om)
 			if zh {
-				s += fmt.Sprintf("，%s为 %s", om.Label.ZH, Value(lang, cat.Definition(om), row[j]))
+				s += fmt.Sprintf("，%s为 %s", om.Label.ZH, Value(lang, odef, row[j]))
 			} else {
-				s += fmt.Sprintf("; %s was %s", om.Label.EN, Value(lang, cat.Definition(om), row[j]))
+				s += fmt.Sprintf("; %s was %s", om.Label.EN, Value(lang, odef, row[j]))
 			}
-		}
-	}
-	if q.Compare != "" {
-		if di := col(m.Name + "_delta"); di >= 0 && row[di] != nil {
-			s += compareClause(lang, q.Compare, def, row[di], row[col(m.Name+"_pct_change")])
+			if oc, ok := comparisonOf(lang, q, r, odef, om.Name); ok {
+				s += map[bool]string{true: "，", false: ", "}[zh] + oc.of(row)
+			}
 		}
 	}
 	if zh {
@@ -145,7 +165,7 @@ func dimensionColumns(r *metrics.Result) []int {
 // breakdownSentence answers a breakdown: each row when there are few (A和B
 // 的对比), the first of a ranking, or the highest and the lowest. A row is
 // named by all its dimensions' values (德国女性).
-func breakdownSentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Result, dims []int, mi int, val func([]any) string, period, scope, label string) string {
+func breakdownSentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Result, dims []int, mi int, val func([]any) string, period, scope, label string, cmp *comparison) string {
 	zh := lang == "zh"
 	var dls []string
 	for _, i := range dims {
@@ -173,51 +193,57 @@ func breakdownSentence(lang string, cat *metrics.Catalog, q metrics.Query, r *me
 	}
 	hi, lo := extremes(r.Rows, mi)
 	switch {
-	case len(q.Order) > 0 && len(q.Metrics) > 0 && q.Order[0].By == q.Metrics[0]+"_delta" && q.Compare != "":
-		return moverSentence(lang, cat, q, r, mi, val, period, scope, label, dl, name(r.Rows[0]))
+	case len(q.Order) > 0 && len(q.Metrics) > 0 && q.Order[0].By == q.Metrics[0]+"_delta" && cmp != nil:
+		return moverSentence(lang, r, val, period, scope, label, dl, name(r.Rows[0]), *cmp, q.Order[0].Desc)
 	case len(q.Order) > 0:
 		first := r.Rows[0]
 		word := map[bool]string{true: "最高", false: "最低"}[q.Order[0].Desc]
 		enWord := map[bool]string{true: "highest", false: "lowest"}[q.Order[0].Desc]
-		if zh {
-			return fmt.Sprintf("%s%s%s%s的%s是%s，为 %s（共列出 %d 个）。", period, scope, label, word, dl, name(first), val(first), len(r.Rows))
+		change := ""
+		if cmp != nil {
+			change = map[bool]string{true: "，", false: ", "}[zh] + cmp.of(first)
 		}
-		return capital(fmt.Sprintf("%sthe %s with the %s %s was %s at %s (%d listed).", enPrefix(period, scope), dl, enWord, midLabel(label), name(first), val(first), len(r.Rows)))
+		if zh {
+			return fmt.Sprintf("%s%s%s%s的%s是%s，为 %s%s（共列出 %d 个）。", period, scope, label, word, dl, name(first), val(first), change, len(r.Rows))
+		}
+		return capital(fmt.Sprintf("%sthe %s with the %s %s was %s at %s%s (%d listed).", enPrefix(period, scope), dl, enWord, midLabel(label), name(first), val(first), change, len(r.Rows)))
 	case len(r.Rows) <= 4:
 		var parts []string
 		for _, row := range r.Rows {
-			parts = append(parts, name(row)+" "+val(row))
+			p := name(row) + " " + val(row)
+			if cmp != nil {
+				p += map[bool]string{true: "（" + cmp.of(row) + "）", false: " (" + cmp.of(row) + ")"}[zh]
+			}
+			parts = append(parts, p)
 		}
 		if zh {
 			return fmt.Sprintf("%s%s按%s的%s：%s。", period, scope, dl, label, strings.Join(parts, "，"))
 		}
 		return fmt.Sprintf("%s by %s: %s.", enLead(period, scope, label), dl, strings.Join(parts, "; "))
 	}
+	s := ""
 	if zh {
-		return fmt.Sprintf("%s%s各%s的%s中，最高为%s（%s），最低为%s（%s）。", period, scope, dl, label, name(r.Rows[hi]), val(r.Rows[hi]), name(r.Rows[lo]), val(r.Rows[lo]))
+		s = fmt.Sprintf("%s%s各%s的%s中，最高为%s（%s），最低为%s（%s）。", period, scope, dl, label, name(r.Rows[hi]), val(r.Rows[hi]), name(r.Rows[lo]), val(r.Rows[lo]))
+	} else {
+		s = fmt.Sprintf("%s by %s ranged from %s (%s) to %s (%s).", enLead(period, scope, label), dl, val(r.Rows[lo]), name(r.Rows[lo]), val(r.Rows[hi]), name(r.Rows[hi]))
 	}
-	return fmt.Sprintf("%s by %s ranged from %s (%s) to %s (%s).", enLead(period, scope, label), dl, val(r.Rows[lo]), name(r.Rows[lo]), val(r.Rows[hi]), name(r.Rows[hi]))
+	if cmp != nil {
+		s = extend(lang, s, movers(*cmp, r.Rows, mi, name))
+	}
+	return s
 }
 
 // moverSentence answers a ranking by change (top movers): the first row,
 // its value and its change.
-func moverSentence(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Result, mi int, val func([]any) string, period, scope, label, dl, first string) string {
-	m, _ := cat.Metric(q.Metrics[0])
+func moverSentence(lang string, r *metrics.Result, val func([]any) string, period, scope, label, dl, first string, cmp comparison, desc bool) string {
 	row := r.Rows[0]
-	change := Change(lang, q.Compare, cat.Definition(m), r.Value(0, m.Name+"_delta"), r.Value(0, m.Name+"_pct_change"))
+	change := cmp.of(row)
 	if lang == "zh" {
-		word := map[bool]string{true: "上升最多", false: "下降最多"}[q.Order[0].Desc]
+		word := map[bool]string{true: "上升最多", false: "下降最多"}[desc]
 		return fmt.Sprintf("%s%s%s%s的%s是%s，为 %s，%s（共列出 %d 个）。", period, scope, label, word, dl, first, val(row), change, len(r.Rows))
 	}
-	word := map[bool]string{true: "rose", false: "fell"}[q.Order[0].Desc]
+	word := map[bool]string{true: "rose", false: "fell"}[desc]
 	return capital(fmt.Sprintf("%sthe %s whose %s %s most was %s at %s, %s (%d listed).", enPrefix(period, scope), dl, midLabel(label), word, first, val(row), change, len(r.Rows)))
-}
-
-func compareClause(lang, mode string, def metrics.Definition, delta, pct any) string {
-	if lang == "zh" {
-		return "，" + Change(lang, mode, def, delta, pct)
-	}
-	return ", " + Change(lang, mode, def, delta, pct)
 }
 
 // Change writes a comparison: 环比上升 0.40 个百分点 / up 3.2% from the

@@ -42,3 +42,40 @@ func TestSentencesOfDemoBankResults(t *testing.T) {
 		}
 	}
 }
+
+// A change from a missing, zero, negative or tiny base is said plainly,
+// with the amount rather than a percent; a change that rounds to nothing
+// is "about the same"; and the two windows are named with their dates.
+func TestChangeFromAWeakBase(t *testing.T) {
+	eng := metricstest.DemoEngine(t, bank, metrics.EngineConfig{})
+	cat := eng.Catalog()
+	q := metrics.Query{Metrics: []string{"net_inflow"}, Compare: "previous_period"}
+	cols := []metrics.Column{{Name: "net_inflow", Role: "metric"}, {Name: "net_inflow_previous", Role: "comparison"},
+		{Name: "net_inflow_delta", Role: "comparison"}, {Name: "net_inflow_pct_change", Role: "comparison"}}
+	tm := metrics.ResolvedTime{Start: "2026-10-01", End: "2026-10-31", Comparison: &metrics.ResolvedWindow{Compare: "previous_period", Start: "2026-09-01", End: "2026-09-30"}}
+	for _, tc := range []struct {
+		name   string
+		row    []any
+		zh, en string
+		notZH  string
+	}{
+		{"no previous", []any{3.5e8, nil, nil, nil}, "上期无数据，无法比较", "no figure for the previous period", "%"},
+		{"zero base", []any{3.5e8, 0.0, 3.5e8, nil}, "上期为 0，本期增加 3.50 亿元，不计变化率", "up CNY 350.00m from zero in the previous period", "%"},
+		{"negative base", []any{3.53e8, -3.425e7, 3.8725e8, 11.296}, "较上期 -3425.00 万元 增加 3.87 亿元，上期为负", "up CNY 387.25m from the previous period (CNY -34.25m, a negative base", "1129"},
+		{"tiny base", []any{5.2e6, 7e4, 5.13e6, 73.28}, "较上期 7.00 万元 增加 513.00 万元，基数过小", "up CNY 5.13m from the previous period (CNY 70.0k, too small a base", "7328"},
+		{"ordinary", []any{1.1e8, 1e8, 1e7, 0.1}, "环比上升 10.0%", "up 10.0% from the previous period", "基数过小"},
+		{"flat", []any{1.0001e8, 1e8, 1e4, 0.0001}, "环比基本持平", "about the same as the previous period", "上升"},
+	} {
+		r := &metrics.Result{Columns: cols, Rows: [][]any{tc.row}, Time: tm}
+		zh, en := narrate.Sentence("zh", cat, q, r), narrate.Sentence("en", cat, q, r)
+		if !strings.Contains(zh, tc.zh) || !strings.Contains(en, tc.en) {
+			t.Errorf("%s:\n zh %q lacks %q\n en %q lacks %q", tc.name, zh, tc.zh, en, tc.en)
+		}
+		if strings.Contains(strings.SplitN(zh, "（比较期间", 2)[0], tc.notZH) {
+			t.Errorf("%s: zh %q should not say %q", tc.name, zh, tc.notZH)
+		}
+		if !strings.Contains(zh, "对比 2026年9月 2026-09-01–2026-09-30") || !strings.Contains(en, "against September 2026, 2026-09-01–2026-09-30") {
+			t.Errorf("%s: the windows are not named: %q / %q", tc.name, zh, en)
+		}
+	}
+}
