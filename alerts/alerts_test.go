@@ -651,3 +651,23 @@ func TestFileRuleStaysOnceSent(t *testing.T) {
 		t.Errorf("deleting an API rule: %v", err)
 	}
 }
+
+// TestMessageTimeInTheRulesZone: a rule scheduled in Asia/Shanghai tells
+// its readers the time in Shanghai, named, after the outbox.
+func TestMessageTimeInTheRulesZone(t *testing.T) {
+	h := newHarness(t)
+	if err := h.sc.PutRule(context.Background(), everyMinuteRule("sh"), OriginAPI); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.advance(time.Minute) // 08:01 UTC is 16:01 in Shanghai
+	h.q.set(map[string]float64{"": 0.09})
+	h.step(t)
+	got := h.ch["ops"].got
+	if len(got) != 1 {
+		t.Fatalf("sent %d messages, want 1", len(got))
+	}
+	want := h.clock.now().In(time.FixedZone("", 8*3600)).Format("2006-01-02 15:04") + " Asia/Shanghai (UTC+08:00)"
+	if tt := got[0].TimeText(); tt != want {
+		t.Errorf("time %q, want %q", tt, want)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,7 +91,7 @@ func message(r *Rule, res *metrics.Result, o Observation, notice string, at time
 	if len(r.Owner.Scope) > 0 {
 		lines = append(lines, pick(zh, "数据范围：", "Scope: ")+scopeText(r.Owner.Scope))
 	}
-	return notify.Message{Kind: kind, KindText: head, Lang: r.Lang, Title: title, Lines: lines, Figures: []notify.Figure{fig}, At: at}
+	return notify.Message{Kind: kind, KindText: head, Lang: r.Lang, Title: title, Lines: lines, Figures: []notify.Figure{fig}, At: at, TimeZone: r.Schedule.TimeZone}
 }
 
 func pick(zh bool, a, b string) string {
@@ -170,23 +171,7 @@ func conditionText(r *Rule, def metrics.Definition, o Observation) string {
 		}
 		return pick(zh, "条件：", "Condition: ") + strings.Join(bounds, pick(zh, " 或 ", " or "))
 	case "change":
-		unit := func(v float64) string {
-			if c.Change == "percent" {
-				return fmt.Sprintf("%g%%", v)
-			}
-			return f(v)
-		}
-		if c.Above != nil {
-			bounds = append(bounds, pick(zh, "升幅超过 ", "rises by more than ")+unit(*c.Above))
-		}
-		if c.Below != nil {
-			bounds = append(bounds, pick(zh, "低于 ", "changes by less than ")+unit(*c.Below))
-		}
-		prev := pick(zh, "无数据", "n/a")
-		if o.Previous != nil {
-			prev = f(*o.Previous)
-		}
-		return pick(zh, "条件：变动", "Condition: change ") + strings.Join(bounds, pick(zh, " 或 ", " or ")) + pick(zh, "；对比期 ", "; compared period ") + prev
+		return changeCondition(r, f, o)
 	default:
 		band := pick(zh, "无足够历史", "not enough history")
 		if o.Low != nil && o.High != nil {
@@ -195,6 +180,46 @@ func conditionText(r *Rule, def metrics.Definition, o Observation) string {
 		return fmt.Sprintf(pick(zh, "条件：超出近 %d 期均值 ± %g 倍标准差（%s）", "Condition: outside the mean ± %g·σ of the last %d periods (%s)"),
 			bandArgs(zh, c, band)...)
 	}
+}
+
+// changeCondition words a change condition as a reader says it: "环比降幅
+// 超过 1；上期 9" / "falls by more than 1 vs the previous period
+// (previous period: 9)", a negative bound as a fall and a positive one as
+// a rise.
+func changeCondition(r *Rule, f func(float64) string, o Observation) string {
+	zh := r.Lang != "en"
+	c := r.Condition
+	amount := func(v float64) string {
+		if c.Change == "percent" {
+			return strconv.FormatFloat(v, 'g', -1, 64) + "%"
+		}
+		return f(v)
+	}
+	var bounds []string
+	if c.Above != nil {
+		if a := *c.Above; a >= 0 {
+			bounds = append(bounds, pick(zh, "升幅超过 ", "rises by more than ")+amount(a))
+		} else {
+			bounds = append(bounds, pick(zh, "降幅不足 ", "falls by less than ")+amount(-a)+pick(zh, "（或上升）", " (or rises)"))
+		}
+	}
+	if c.Below != nil {
+		if b := *c.Below; b <= 0 {
+			bounds = append(bounds, pick(zh, "降幅超过 ", "falls by more than ")+amount(-b))
+		} else {
+			bounds = append(bounds, pick(zh, "升幅不足 ", "rises by less than ")+amount(b)+pick(zh, "（或下降）", " (or falls)"))
+		}
+	}
+	prev := pick(zh, "无数据", "no data")
+	if o.Previous != nil {
+		prev = f(*o.Previous)
+	}
+	if c.Compare == "same_period_last_year" {
+		return pick(zh, "条件：同比", "Condition: ") + strings.Join(bounds, pick(zh, "或", " or ")) +
+			pick(zh, "；去年同期 ", " vs the same period last year (then: ") + prev + pick(zh, "", ")")
+	}
+	return pick(zh, "条件：环比", "Condition: ") + strings.Join(bounds, pick(zh, "或", " or ")) +
+		pick(zh, "；上期 ", " vs the previous period (then: ") + prev + pick(zh, "", ")")
 }
 
 func bandArgs(zh bool, c Condition, band string) []any {

@@ -147,7 +147,7 @@ func (sc *Scheduler) prepareReport(ctx context.Context, run *ruleRun) error {
 
 func (sc *Scheduler) reportMessage(ctx context.Context, s *Subscription, kind notify.Kind) (*notify.Message, error) {
 	zh := s.Lang != "en"
-	msg := &notify.Message{Kind: kind, Lang: s.Lang, Title: s.Name, At: sc.now()}
+	msg := &notify.Message{Kind: kind, Lang: s.Lang, Title: s.Name, At: sc.now(), TimeZone: s.Schedule.TimeZone}
 	if sc.cfg.BaseURL != "" {
 		msg.Link = strings.TrimRight(sc.cfg.BaseURL, "/") + "/reports/" + url.PathEscape(s.Report) + "?lang=" + s.Lang
 	}

@@ -47,6 +47,9 @@ type Message struct {
 	Image *Image
 	// At is when the event happened.
 	At time.Time
+	// TimeZone is the IANA zone At is told in (the rule's schedule zone,
+	// where its readers are); empty tells At in its own zone.
+	TimeZone string `json:",omitempty"`
 }
 
 // Figure is one headline number with its change.

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -187,6 +188,33 @@ func TestWindowAllowsNPerPeriod(t *testing.T) {
 	for i := range at {
 		if d := at[i].Sub(notifytest.Start); d != want[i] {
 			t.Errorf("send %d at +%v, want +%v", i, d, want[i])
+		}
+	}
+}
+
+// TestTimeTextInTheRulesZone: a message's time is told in its readers'
+// zone, named, also after the outbox's JSON round trip.
+func TestTimeTextInTheRulesZone(t *testing.T) {
+	at := time.Date(2026, 11, 29, 15, 17, 0, 0, time.UTC)
+	cases := []struct {
+		zone, want string
+	}{
+		{"Asia/Shanghai", "2026-11-29 23:17 Asia/Shanghai (UTC+08:00)"},
+		{"America/New_York", "2026-11-29 10:17 America/New_York (UTC-05:00)"},
+		{"", "2026-11-29 15:17 UTC"},
+	}
+	for _, c := range cases {
+		m := notify.Message{At: at, TimeZone: c.zone}
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back notify.Message
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if got := back.TimeText(); got != c.want {
+			t.Errorf("zone %q: %q, want %q", c.zone, got, c.want)
 		}
 	}
 }

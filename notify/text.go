@@ -2,6 +2,7 @@ package notify
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -79,12 +80,33 @@ func (m Message) Subject() string {
 	return "[" + m.KindLabel() + "] " + m.Title
 }
 
-// TimeText formats At in its own time zone; empty when At is zero.
+// LocalAt is At in TimeZone (At itself when TimeZone is empty or unknown).
+func (m Message) LocalAt() time.Time {
+	if m.TimeZone != "" {
+		if loc, err := time.LoadLocation(m.TimeZone); err == nil {
+			return m.At.In(loc)
+		}
+	}
+	return m.At
+}
+
+// TimeText formats At in TimeZone, named so that no reader takes it for
+// another zone (an abbreviation such as CST is China's and America's):
+// "2026-11-29 23:17 Asia/Shanghai (UTC+08:00)", or "… UTC". Empty when At
+// is zero.
 func (m Message) TimeText() string {
 	if m.At.IsZero() {
 		return ""
 	}
-	return m.At.Format("2006-01-02 15:04 MST")
+	t := m.LocalAt()
+	name := t.Location().String()
+	switch name {
+	case "UTC":
+		return t.Format("2006-01-02 15:04") + " UTC"
+	case "", "Local":
+		return t.Format("2006-01-02 15:04 UTC-07:00")
+	}
+	return t.Format("2006-01-02 15:04") + " " + name + t.Format(" (UTC-07:00)")
 }
 
 // Arrow draws the trend: ↑, ↓ or nothing.

@@ -134,7 +134,7 @@ func NewBody(msg notify.Message) Body {
 		}
 	}
 	if !msg.At.IsZero() {
-		b.At = msg.At.Format(time.RFC3339)
+		b.At = msg.LocalAt().Format(time.RFC3339)
 	}
 	return b
 }

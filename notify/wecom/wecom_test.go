@@ -128,7 +128,7 @@ func TestSendMarkdownAndImage(t *testing.T) {
 		`> **流失率** <font color="warning">0.82% ↑</font> 环比 +0.12 个百分点`,
 		`> **净流入** <font color="info">-1.3 亿 ↓</font> 环比 -0.4 亿`,
 		"[查看完整报告](https://beacon.example.com/reports/churn?branch=0101)",
-		`<font color="comment">2026-11-30 09:00 CST</font>`,
+		`<font color="comment">2026-11-30 09:00 CST (UTC+08:00)</font>`,
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
