@@ -199,7 +199,14 @@ func movers(c comparison, rows [][]any, mi int, name func([]any) string) string 
 	val := func(row []any) string { return Value(c.lang, c.def, row[mi]) }
 	var parts []string
 	if zh {
-		parts = append(parts, fmt.Sprintf("%s %d 个上升、%d 个下降", than, nUp, nDown))
+		switch {
+		case nDown == 0 && nUp > 0:
+			parts = append(parts, fmt.Sprintf("%s %d 个全部上升", than, nUp))
+		case nUp == 0 && nDown > 0:
+			parts = append(parts, fmt.Sprintf("%s %d 个全部下降", than, nDown))
+		default:
+			parts = append(parts, fmt.Sprintf("%s %d 个上升、%d 个下降", than, nUp, nDown))
+		}
 		if up >= 0 {
 			parts = append(parts, fmt.Sprintf("上升最多的是%s（%s，%s）", name(rows[up]), val(rows[up]), c.of(rows[up])))
 		}
@@ -211,7 +218,14 @@ func movers(c comparison, rows [][]any, mi int, name func([]any) string) string 
 		}
 		return "；" + strings.Join(parts, "，")
 	}
-	parts = append(parts, fmt.Sprintf("%d rose and %d fell against %s", nUp, nDown, enThan))
+	switch {
+	case nDown == 0 && nUp > 0:
+		parts = append(parts, fmt.Sprintf("all %d rose against %s", nUp, enThan))
+	case nUp == 0 && nDown > 0:
+		parts = append(parts, fmt.Sprintf("all %d fell against %s", nDown, enThan))
+	default:
+		parts = append(parts, fmt.Sprintf("%d rose and %d fell against %s", nUp, nDown, enThan))
+	}
 	if up >= 0 {
 		parts = append(parts, fmt.Sprintf("the largest rise was %s (%s, %s)", name(rows[up]), val(rows[up]), c.of(rows[up])))
 	}

@@ -108,12 +108,31 @@ func facts(lang string, cat *metrics.Catalog, q metrics.Query, r *metrics.Result
 		if hasCmp {
 			change, enChange = "，"+cmp.of(last), ", "+cmp.of(last)
 		}
+		if hasCmp && dimIdx >= 0 {
+			// With a breakdown the last row is one group of the latest period:
+			// the change said is the movers among that period's groups.
+			change, enChange = "", ""
+		}
+		s := ""
 		if zh {
-			return fmt.Sprintf("%s%s%s最近一期（%s）为 %s%s，期间最高 %s（%s），最低 %s（%s）。", period, scope, label, last[pi], val(last), change,
+			s = fmt.Sprintf("%s%s%s最近一期（%s）为 %s%s，期间最高 %s（%s），最低 %s（%s）。", period, scope, label, rowName(last, pi, dimIdx), val(last), change,
+				val(r.Rows[hi]), rowName(r.Rows[hi], pi, dimIdx), val(r.Rows[lo]), rowName(r.Rows[lo], pi, dimIdx))
+		} else {
+			s = fmt.Sprintf("%s was %s in the latest period (%s)%s; highest %s (%s), lowest %s (%s).", enLead(period, scope, label), val(last), rowName(last, pi, dimIdx), enChange,
 				val(r.Rows[hi]), rowName(r.Rows[hi], pi, dimIdx), val(r.Rows[lo]), rowName(r.Rows[lo], pi, dimIdx))
 		}
-		return fmt.Sprintf("%s was %s in the latest period (%s)%s; highest %s (%s), lowest %s (%s).", enLead(period, scope, label), val(last), last[pi], enChange,
-			val(r.Rows[hi]), rowName(r.Rows[hi], pi, dimIdx), val(r.Rows[lo]), rowName(r.Rows[lo], pi, dimIdx))
+		if hasCmp && dimIdx >= 0 {
+			var latest [][]any
+			for _, row := range r.Rows {
+				if fmt.Sprint(row[pi]) == fmt.Sprint(last[pi]) {
+					latest = append(latest, row)
+				}
+			}
+			name := func(row []any) string { return groupName(lang, cat, r, dims, row) }
+			lead := map[bool]string{true: "；最近一期（" + fmt.Sprint(last[pi]) + "）", false: "; in the latest period (" + fmt.Sprint(last[pi]) + ")"}[zh]
+			s = extend(lang, s, lead+strings.TrimLeft(movers(cmp, latest, mi, name), "；; "))
+		}
+		return s
 	case dimIdx >= 0:
 		var c *comparison
 		if hasCmp {
@@ -180,17 +199,7 @@ func breakdownSentence(lang string, cat *metrics.Catalog, q metrics.Query, r *me
 		dls = append(dls, dl)
 	}
 	dl := strings.Join(dls, map[bool]string{true: "、", false: " and "}[zh])
-	name := func(row []any) string {
-		var parts []string
-		for _, i := range dims {
-			if row[i] == nil {
-				parts = append(parts, map[bool]string{true: "（未填）", false: "(blank)"}[zh])
-				continue
-			}
-			parts = append(parts, valueLabel(lang, cat, r.Columns[i].Name, fmt.Sprint(row[i])))
-		}
-		return strings.Join(parts, map[bool]string{true: "", false: " "}[zh])
-	}
+	name := func(row []any) string { return groupName(lang, cat, r, dims, row) }
 	hi, lo := extremes(r.Rows, mi)
 	switch {
 	case len(q.Order) > 0 && len(q.Metrics) > 0 && q.Order[0].By == q.Metrics[0]+"_delta" && cmp != nil:
@@ -231,6 +240,21 @@ func breakdownSentence(lang string, cat *metrics.Catalog, q metrics.Query, r *me
 		s = extend(lang, s, movers(*cmp, r.Rows, mi, name))
 	}
 	return s
+}
+
+// groupName names a row by all its dimensions' values (德国女性), a NULL
+// as （未填） / (blank).
+func groupName(lang string, cat *metrics.Catalog, r *metrics.Result, dims []int, row []any) string {
+	zh := lang == "zh"
+	var parts []string
+	for _, i := range dims {
+		if row[i] == nil {
+			parts = append(parts, map[bool]string{true: "（未填）", false: "(blank)"}[zh])
+			continue
+		}
+		parts = append(parts, valueLabel(lang, cat, r.Columns[i].Name, fmt.Sprint(row[i])))
+	}
+	return strings.Join(parts, map[bool]string{true: "", false: " "}[zh])
 }
 
 // moverSentence answers a ranking by change (top movers): the first row,

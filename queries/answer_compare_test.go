@@ -126,7 +126,7 @@ func TestComparisonSentencesMatchHandSQL(t *testing.T) {
 		up, down, nUp, nDown := extremesOf(cur, prev)
 		def, _ := defOf(cat, "churn_rate")
 		want := []string{
-			fmt.Sprintf("%d rose and %d fell against the previous period", nUp, nDown),
+			enCounts(nUp, nDown) + " against the previous period",
 			fmt.Sprintf("the largest rise was %s (%s, up %s percentage points", narrate.ValueLabel("en", cat, "region", up.group), narrate.Value("en", def, up.cur), pp(up.cur-up.prev)),
 			fmt.Sprintf("the largest fall was %s (%s, down %s percentage points", narrate.ValueLabel("en", cat, "region", down.group), narrate.Value("en", def, down.cur), pp(down.cur-down.prev)),
 			a.Time.Start + "–" + a.Time.End + ", against ",
@@ -153,7 +153,7 @@ func TestComparisonSentencesMatchHandSQL(t *testing.T) {
 		def, _ := defOf(cat, "aum")
 		pct := func(g groupChange) string { return fmt.Sprintf("%.1f%%", math.Abs(g.cur-g.prev)/math.Abs(g.prev)*100) }
 		want := []string{
-			fmt.Sprintf("环比 %d 个上升、%d 个下降", nUp, nDown),
+			counts("环比", nUp, nDown),
 			fmt.Sprintf("上升最多的是%s（%s，环比上升 %s）", narrate.ValueLabel("zh", cat, "region", up.group), narrate.Value("zh", def, up.cur), pct(up)),
 			"对比 " + ps[:4] + "年", ps + "–",
 		}
@@ -178,7 +178,7 @@ func TestComparisonSentencesMatchHandSQL(t *testing.T) {
 		up, _, nUp, nDown := extremesOf(cur, prev)
 		def, _ := defOf(cat, "churn_rate")
 		for _, w := range []string{
-			fmt.Sprintf("同比 %d 个上升、%d 个下降", nUp, nDown),
+			counts("同比", nUp, nDown),
 			fmt.Sprintf("上升最多的是%s（%s，同比上升 %s 个百分点）", narrate.ValueLabel("zh", cat, "region", up.group), narrate.Value("zh", def, up.cur), pp(up.cur-up.prev)),
 			"对比 " + ps[:4] + "年", ps + "–" + pe,
 		} {
@@ -211,6 +211,27 @@ func TestComparisonSentencesMatchHandSQL(t *testing.T) {
 			}
 		}
 	})
+}
+
+// counts is how the sentence counts the groups that rose and fell.
+func counts(than string, nUp, nDown int) string {
+	switch {
+	case nDown == 0:
+		return fmt.Sprintf("%s %d 个全部上升", than, nUp)
+	case nUp == 0:
+		return fmt.Sprintf("%s %d 个全部下降", than, nDown)
+	}
+	return fmt.Sprintf("%s %d 个上升、%d 个下降", than, nUp, nDown)
+}
+
+func enCounts(nUp, nDown int) string {
+	switch {
+	case nDown == 0:
+		return fmt.Sprintf("all %d rose", nUp)
+	case nUp == 0:
+		return fmt.Sprintf("all %d fell", nDown)
+	}
+	return fmt.Sprintf("%d rose and %d fell", nUp, nDown)
 }
 
 func defOf(cat *metrics.Catalog, name string) (metrics.Definition, bool) {
