@@ -304,6 +304,10 @@ func benchRisk(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "train: %s; %d training and %d test customer-months; features %d ms, %s fit %d ms, logistic %d ms\n",
 		m, cm.TrainRows, cm.TestRows, cm.Timings.Features, cm.Model.Kind, cm.Timings.Fit, cm.Timings.Baseline)
+	if cm.Sample != nil {
+		fmt.Fprintf(out, "  trained on %.2f%% of customers: %d open customer-months in the training months, bound %d\n",
+			cm.Sample.Share*100, cm.OpenTrainRows, cm.Options.MaxTrainRows)
+	}
 	printEval(out, cm.Model.Kind, cm.Test)
 	if cm.Baseline != nil {
 		printEval(out, risk.KindLogistic, *cm.Baseline)
