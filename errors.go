@@ -18,6 +18,7 @@ const (
 	ECANCELED     = "canceled"     // the caller went away
 	ECONFLICT     = "conflict"     // the state does not allow it now
 	EBUSY         = "busy"         // no room for the work now; retry after the Retry-After seconds
+	ECOMPUTING    = "computing"    // the data asked for is still being computed (churn scores after a start); retry after the Retry-After seconds
 	EINTERNAL     = "internal"     // a bug or an infrastructure failure; details are logged, not shown
 )
 

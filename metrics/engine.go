@@ -41,6 +41,7 @@ type Engine struct {
 	// rollups are the built, current rollups queries may be routed to
 	// (rollup_engine.go); nil routes everything to base tables.
 	rollups atomic.Pointer[RollupAvailability]
+	gate    Gate
 }
 
 // EngineConfig configures an Engine; zero fields take defaults.
@@ -55,6 +56,9 @@ type EngineConfig struct {
 	// (default DefaultResultBytes). Queries estimated over it are refused
 	// before they run; others are stopped once their rows pass it.
 	ResultBytes int
+	// Gate, when set, may refuse a query by the tables it reads and its
+	// window (see Gate).
+	Gate Gate
 }
 
 // NewEngine returns an engine over db and catalog.
@@ -77,7 +81,7 @@ func NewEngine(db Store, catalog *Catalog, cfg EngineConfig) (*Engine, error) {
 	if cfg.ResultBytes <= 0 {
 		cfg.ResultBytes = DefaultResultBytes
 	}
-	e := &Engine{db: db, dialect: cfg.Dialect, now: cfg.Now, limits: cfg.Limits, timeout: cfg.QueryTimeout, budget: cfg.ResultBytes, plans: newPlanCache()}
+	e := &Engine{db: db, dialect: cfg.Dialect, now: cfg.Now, limits: cfg.Limits, timeout: cfg.QueryTimeout, budget: cfg.ResultBytes, plans: newPlanCache(), gate: cfg.Gate}
 	if cfg.CacheEntries > 0 {
 		cache, err := lru.New[string, *Result](cfg.CacheEntries)
 		if err != nil {
@@ -130,6 +134,9 @@ func (e *Engine) Run(ctx context.Context, q Query, scope Scope) (*Result, error)
 	if est := cat.estimateBytes(comp); est > e.budget {
 		return nil, budgetError("limit", fmt.Sprintf("this query can return up to %d rows of %d columns, about %s of JSON: ask for fewer metrics, dimensions or periods, or set a smaller limit",
 			comp.EstimatedRows, len(comp.Columns), mb(est)), e.budget)
+	}
+	if err := e.gateQuery(ctx, cat, q, comp); err != nil {
+		return nil, err
 	}
 	cov := e.coverageOf(ctx, cat, q, comp, now)
 	if err := cov.outside(); err != nil {

@@ -163,7 +163,14 @@ func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope 
 	if plan.Status == "answer" {
 		res, err := c.engine.Run(ctx, plan.Query, scope)
 		var be *beacon.Error
+		se, computing := risk.AsScoringError(err)
 		switch {
+		case computing:
+			// The figures asked for are still being computed (churn scores
+			// after a start): say so with the progress, and give no number.
+			plan.Status, a.Status = "clarify", "clarify"
+			plan.Message = se.Message(plan.Lang)
+			a.Answer = plan.Message
 		case errors.As(err, &be) && be.Code == beacon.EINVALID:
 			// The words were understood but do not fit together (e.g. a breakdown
 			// the metric does not have): say so rather than guess.

@@ -149,7 +149,7 @@ func (c *Chat) answerRiskList(ctx context.Context, a *Answer, plan *Plan, scope 
 		return beacon.Errorf(beacon.ENOTFOUND, "%s", plan.say("本服务未开启流失预警名单", "the early-warning list is not enabled on this server"))
 	}
 	r := plan.Request.Risk
-	q := risk.ListQuery{Tier: r.Tier, Segment: r.Segment, Branch: r.Branch, MinInactive: r.Inactive, Limit: r.Limit, Scope: scope}
+	q := risk.ListQuery{Tier: r.Tier, Segment: r.Segment, Branch: r.Branch, MinInactive: r.Inactive, Limit: r.Limit, Scope: scope, Lang: plan.Lang}
 	if q.Limit == 0 {
 		q.Limit = riskListDefault
 	}

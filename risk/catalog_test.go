@@ -55,10 +55,11 @@ func TestEnsureScoredTrainsThenScoresOnlyNewMonths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Trained == "" || len(rep.Scored) != 3 || rep.Scored[0].Month != "2026-09" || rep.Scored[2].Month != "2026-11" {
-		t.Fatalf("first run: trained %q, scored %+v; want a model and 2026-09..2026-11", rep.Trained, rep.Scored)
+	// The newest month first, so that current answers are ready soonest.
+	if rep.Trained == "" || len(rep.Scored) != 3 || rep.Scored[0].Month != "2026-11" || rep.Scored[2].Month != "2026-09" {
+		t.Fatalf("first run: trained %q, scored %+v; want a model and 2026-11..2026-09", rep.Trained, rep.Scored)
 	}
-	got := warehousetest.Rows(t, db, `SELECT strftime(month, '%Y-%m'), count(*), count(DISTINCT model_version) FROM risk_scores GROUP BY 1 ORDER BY 1`)
+	got := warehousetest.Rows(t, db, `SELECT strftime(month, '%Y-%m'), count(*), count(DISTINCT model_version) FROM risk_scores GROUP BY 1 ORDER BY 1 DESC`)
 	for i, r := range got {
 		if r[0] != rep.Scored[i].Month || r[1].(float64) != float64(rep.Scored[i].Customers) || r[2].(float64) != 1 {
 			t.Errorf("stored %v, reported %+v", r, rep.Scored[i])
@@ -74,6 +75,13 @@ func TestEnsureScoredTrainsThenScoresOnlyNewMonths(t *testing.T) {
 	rep, err = EnsureScored(ctx, db, o)
 	if err != nil || rep.Trained != "" || len(rep.Scored) != 1 || rep.Scored[0].Month != "2026-11" {
 		t.Fatalf("after a new month: %+v, %v; want 2026-11 scored with the stored model", rep, err)
+	}
+	// A backfill cut short (a restart after the newest month) resumes:
+	// the missing older month is scored, the others are left alone.
+	exec(t, db, `DELETE FROM risk_scores WHERE month = DATE '2026-10-01'`)
+	rep, err = EnsureScored(ctx, db, o)
+	if err != nil || len(rep.Scored) != 1 || rep.Scored[0].Month != "2026-10" {
+		t.Fatalf("after an interrupted backfill: %+v, %v; want 2026-10 scored", rep, err)
 	}
 }
 

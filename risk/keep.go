@@ -31,7 +31,7 @@ const DefaultBackfill = 12
 type KeepReport struct {
 	// Trained is the version of a model trained by this call, or "".
 	Trained string `json:"trained,omitempty"`
-	// Scored are the months scored by this call, oldest first.
+	// Scored are the months scored by this call, newest first.
 	Scored []ScoreStats `json:"scored,omitempty"`
 }
 
@@ -66,8 +66,11 @@ func EnsureSchema(ctx context.Context, db *warehouse.DB) error {
 
 // EnsureScored brings a bank's scores up to date: it trains and stores a
 // model when none is stored, then scores, with the latest model, every
-// month of history after the last scored one (a month a load added); on a
-// bank never scored, the last Backfill months. A month already scored is
+// month of history after the last scored one (a month a load added) and
+// every unscored month among the last Backfill. It scores the newest month
+// first and commits each month on its own, so current answers are ready
+// after one month, and a restart resumes where it stopped
+// (ReadScoringStatus tells readers meanwhile). A month already scored is
 // left alone, so calling it again does nothing.
 func EnsureScored(ctx context.Context, db *warehouse.DB, o KeepOptions) (KeepReport, error) {
 	var rep KeepReport
@@ -81,9 +84,17 @@ func EnsureScored(ctx context.Context, db *warehouse.DB, o KeepOptions) (KeepRep
 	if err := EnsureSchema(ctx, db); err != nil {
 		return rep, err
 	}
-	todo, err := unscoredMonths(ctx, db, max(o.Backfill, 1))
-	if err != nil || len(todo) == 0 {
-		return rep, err
+	var todo []time.Time
+	err := db.Read(ctx, func(conn *sql.Conn) error {
+		var err error
+		todo, _, err = monthsToScore(ctx, conn, max(o.Backfill, 1))
+		return err
+	})
+	if err != nil {
+		return rep, fmt.Errorf("keep scores: months to score: %w", err)
+	}
+	if len(todo) == 0 {
+		return rep, nil
 	}
 	cm, err := LatestModel(ctx, db)
 	if errors.Is(err, ErrNoModel) {
@@ -106,32 +117,4 @@ func EnsureScored(ctx context.Context, db *warehouse.DB, o KeepOptions) (KeepRep
 		rep.Scored = append(rep.Scored, st)
 	}
 	return rep, nil
-}
-
-// unscoredMonths lists the months of history to score: those after the
-// last scored month, or the last backfill months when none is scored.
-func unscoredMonths(ctx context.Context, db *warehouse.DB, backfill int) ([]time.Time, error) {
-	first, last, err := historyRange(ctx, db)
-	if err != nil {
-		return nil, err
-	}
-	var scored sql.NullTime
-	err = db.Read(ctx, func(conn *sql.Conn) error {
-		return conn.QueryRowContext(ctx, `SELECT max(month) FROM risk_scores`).Scan(&scored)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("keep scores: last scored month: %w", err)
-	}
-	from := last.AddDate(0, 1-backfill, 0)
-	if scored.Valid {
-		from = monthStart(scored.Time).AddDate(0, 1, 0)
-	}
-	if from.Before(first) {
-		from = first
-	}
-	var out []time.Time
-	for m := from; !m.After(last); m = m.AddDate(0, 1, 0) {
-		out = append(out, m)
-	}
-	return out, nil
 }

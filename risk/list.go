@@ -43,6 +43,31 @@ type ListQuery struct {
 	Offset      int
 	// Scope is the caller's row policy.
 	Scope metrics.Scope
+	// Lang is the language of a refusal's message, zh or en (default en).
+	Lang string
+}
+
+// errNotScored is the answer on a bank whose scores are not being
+// computed and none exist: no command is named, since the reader may be
+// an executive; operations.md tells an administrator what to do.
+var errNotScored = beacon.Errorf(beacon.ENOTFOUND, "no churn risk score has been computed for this bank yet")
+
+// checkScored refuses a list about month (zero: the current month) while
+// that month's scores are still being computed, and returns the month to
+// read (zero: the latest scored one).
+func checkScored(ctx context.Context, conn *sql.Conn, month time.Time, lang string) (time.Time, error) {
+	st, err := scoringStatus(ctx, conn, DefaultBackfill)
+	if err != nil || len(st.Pending) == 0 {
+		return month, err
+	}
+	asked := month.Format("2006-01")
+	if month.IsZero() {
+		asked = st.Current
+	}
+	if slices.Contains(st.Pending, asked) {
+		return month, scoringError(st, asked, lang)
+	}
+	return month, nil
 }
 
 // ScoredCustomer is one row of the risk list.
@@ -113,18 +138,21 @@ func List(ctx context.Context, db *warehouse.DB, q ListQuery) (*ListPage, error)
 	err := db.Read(ctx, func(conn *sql.Conn) error {
 		if ok, err := tableExists(ctx, conn, "risk_scores"); err != nil || !ok {
 			if err == nil {
-				err = beacon.Errorf(beacon.ENOTFOUND, "no customer has been scored yet: run 'beacon risk score'")
+				err = errNotScored
 			}
 			return err
 		}
-		month := q.Month
+		month, err := checkScored(ctx, conn, q.Month, q.Lang)
+		if err != nil {
+			return err
+		}
 		if month.IsZero() {
 			var m sql.NullTime
 			if err := conn.QueryRowContext(ctx, `SELECT max(month) FROM risk_scores`).Scan(&m); err != nil {
 				return err
 			}
 			if !m.Valid {
-				return beacon.Errorf(beacon.ENOTFOUND, "no customer has been scored yet: run 'beacon risk score'")
+				return errNotScored
 			}
 			month = m.Time
 		}
@@ -210,15 +238,19 @@ type CustomerRisk struct {
 }
 
 // Customer returns the score history of one customer within the caller's
-// scope; a customer outside it is reported as not found, so that the scope
+// scope (refused while the current month is being scored, so that the
+// history does not end at an older month as if it were current); a customer outside it is reported as not found, so that the scope
 // does not reveal who exists.
 func Customer(ctx context.Context, db *warehouse.DB, id int64, scope metrics.Scope) (*CustomerRisk, error) {
 	out := &CustomerRisk{CustomerID: id, Actions: []TakenAction{}}
 	err := db.Read(ctx, func(conn *sql.Conn) error {
 		if ok, err := tableExists(ctx, conn, "risk_scores"); err != nil || !ok {
 			if err == nil {
-				err = beacon.Errorf(beacon.ENOTFOUND, "no customer has been scored yet: run 'beacon risk score'")
+				err = errNotScored
 			}
+			return err
+		}
+		if _, err := checkScored(ctx, conn, time.Time{}, "en"); err != nil {
 			return err
 		}
 		sw, args, err := scopeWhere(scope, []any{id})
@@ -237,7 +269,7 @@ func Customer(ctx context.Context, db *warehouse.DB, id int64, scope metrics.Sco
 				return err
 			}
 			if !scored {
-				return beacon.Errorf(beacon.ENOTFOUND, "no customer has been scored yet: run 'beacon risk score'")
+				return errNotScored
 			}
 			return beacon.Errorf(beacon.ENOTFOUND, "customer %d has no risk score", id)
 		}

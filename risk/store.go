@@ -17,7 +17,7 @@ import (
 const schemaSQL = warehouse.RiskSchemaSQL
 
 // ErrNoModel is returned when no model has been trained yet.
-var ErrNoModel = beacon.Errorf(beacon.ENOTFOUND, "no churn model has been trained yet: run 'beacon risk train'")
+var ErrNoModel = beacon.Errorf(beacon.ENOTFOUND, "no churn model has been trained for this bank yet")
 
 // SaveModel stores cm as the newest model, replacing one of the same
 // version.

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/beaconbi/beacon"
+	"github.com/beaconbi/beacon/risk"
 	"github.com/beaconbi/beacon/warehouse"
 )
 
@@ -20,6 +21,7 @@ var statuses = map[string]int{
 	beacon.ECONFLICT:     fiber.StatusConflict,
 	beacon.ETIMEOUT:      fiber.StatusServiceUnavailable,
 	beacon.EBUSY:         fiber.StatusServiceUnavailable,
+	beacon.ECOMPUTING:    fiber.StatusServiceUnavailable,
 	beacon.ECANCELED:     499,
 	beacon.EINTERNAL:     fiber.StatusInternalServerError,
 }
@@ -40,6 +42,8 @@ type errorDetail struct {
 
 	// RetryAfter repeats the Retry-After header of a busy refusal, in seconds.
 	RetryAfter int `json:"retry_after,omitempty"`
+	// Scoring is the state of the churn scores, on a computing refusal.
+	Scoring *risk.ScoringStatus `json:"scoring,omitempty"`
 }
 
 func statusOf(err error) int {
@@ -82,6 +86,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		d.Code, d.Message = beacon.EINTERNAL, "internal error"
 		s.log.Error("internal error", "err", err, "method", c.Method(), "path", c.Path(), "request_id", d.RequestID)
 	}
+	scoringDetail(c, err, &d)
 	if be != nil && be.Code == beacon.ETIMEOUT {
 		s.log.Warn("query timed out", "err", err, "request_id", d.RequestID)
 	}

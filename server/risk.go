@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -221,6 +222,9 @@ type featureImportance struct {
 // training window, features and held-out figures.
 func (s *Server) getRiskModel(c *fiber.Ctx) error {
 	cm, err := risk.LatestModel(c.UserContext(), s.db)
+	if errors.Is(err, risk.ErrNoModel) {
+		return s.modelPending(c, err)
+	}
 	if err != nil {
 		return err
 	}

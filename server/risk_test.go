@@ -192,12 +192,24 @@ func TestRiskListCSV(t *testing.T) {
 	}
 }
 
+// TestRiskBeforeTraining: on a bank with no model yet (the server trains
+// one after start), every risk answer says that scores are being computed,
+// with the progress, and names no command.
 func TestRiskBeforeTraining(t *testing.T) {
 	srv := newServer(t, bank, server.AuthConfig{})
 	for _, path := range []string{"/api/v1/risk/model", "/api/v1/risk/customers", "/api/v1/risk/customers/1"} {
 		r := do(t, srv, "GET", path, nil)
-		if r.status != 404 || !strings.Contains(string(r.body), "beacon risk") {
-			t.Errorf("%s: status %d %s, want 404 saying how to train or score", path, r.status, r.body)
+		var body struct {
+			Error struct {
+				Code, Message string
+				Scoring       risk.ScoringStatus
+			}
+		}
+		_ = json.Unmarshal(r.body, &body)
+		e := body.Error
+		if r.status != 503 || e.Code != "computing" || e.Scoring.State != risk.ScoringTraining || e.Scoring.MonthsTotal == 0 ||
+			!strings.Contains(e.Message, "being computed") || strings.Contains(e.Message, "beacon ") {
+			t.Errorf("%s: status %d %s, want 503 computing while the model trains", path, r.status, r.body)
 		}
 	}
 }

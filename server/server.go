@@ -347,7 +347,9 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		s.log.Error("readiness check failed", "err", err)
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable"})
 	}
-	return c.JSON(fiber.Map{"status": "ready", "data_version": s.db.Version(), "tables": s.tableStatuses(c)})
+	out := fiber.Map{"status": "ready", "data_version": s.db.Version(), "tables": s.tableStatuses(c)}
+	s.scoringState(c, out)
+	return c.JSON(out)
 }
 
 func (s *Server) logRequests(c *fiber.Ctx) error {

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/models"
 	"github.com/beaconbi/beacon/risk"
 	"github.com/beaconbi/beacon/warehouse"
@@ -212,6 +213,16 @@ func prepareRiskScores(ctx context.Context, db *warehouse.DB) (bool, error) {
 		return false, err
 	}
 	return true, risk.EnsureSchema(ctx, db)
+}
+
+// riskGate is the engine's gate on a bank the server scores: metric
+// queries over months whose scores are still being computed are refused
+// with the scoring progress rather than answered from older months.
+func riskGate(db *warehouse.DB, scored bool) metrics.Gate {
+	if !scored {
+		return nil
+	}
+	return risk.ScoresGate(db)
 }
 
 // keepRiskScores keeps the bank's churn scores current while serving, in

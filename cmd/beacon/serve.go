@@ -139,7 +139,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		noon := day.Add(12 * time.Hour)
 		clock = func() time.Time { return noon }
 	}
-	engineCfg := metrics.EngineConfig{QueryTimeout: f.timeout, Limits: lim, Now: clock, ResultBytes: int(resultBytes)}
+	engineCfg := metrics.EngineConfig{QueryTimeout: f.timeout, Limits: lim, Now: clock, ResultBytes: int(resultBytes), Gate: riskGate(db, scoreRisk)}
 	engine, err := metrics.NewEngine(db, cat, engineCfg)
 	if err != nil {
 		return err
