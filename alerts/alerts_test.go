@@ -14,6 +14,7 @@ import (
 	"github.com/beaconbi/beacon"
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/notify"
+	"github.com/beaconbi/beacon/reports"
 	"github.com/beaconbi/beacon/warehouse"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
 )
@@ -669,5 +670,50 @@ func TestMessageTimeInTheRulesZone(t *testing.T) {
 	want := h.clock.now().In(time.FixedZone("", 8*3600)).Format("2006-01-02 15:04") + " Asia/Shanghai (UTC+08:00)"
 	if tt := got[0].TimeText(); tt != want {
 		t.Errorf("time %q, want %q", tt, want)
+	}
+}
+
+// TestMessagesLinkTheSharedReport: an alert and a figures subscription
+// carry a sealed link that opens their own queries under the owner's
+// scope, for a week.
+func TestMessagesLinkTheSharedReport(t *testing.T) {
+	h := newHarness(t)
+	sharer, err := reports.NewSharer([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.sc.cfg.Sharer, h.sc.cfg.BaseURL = sharer, "https://bi.bank.example/"
+	r := everyMinuteRule("linked")
+	if err := h.sc.PutRule(context.Background(), r, OriginAPI); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.advance(time.Minute)
+	h.q.set(map[string]float64{"": 0.09})
+	h.step(t)
+	sub := &Subscription{ID: "figs", Name: "本行周报", Report: "adhoc", Figures: []metrics.Query{{Metrics: []string{"churn_rate"}}},
+		Schedule: Schedule{Cron: "0 9 * * 1", TimeZone: "Asia/Shanghai"}, Owner: Owner{Subject: "head", Scope: metrics.Scope{"branch": {"上海静安支行"}}}, Lang: "zh"}
+	subLink := h.sc.subscriptionLink(sub)
+	got := h.ch["ops"].got
+	if len(got) != 1 {
+		t.Fatalf("sent %d messages, want 1", len(got))
+	}
+	for _, c := range []struct {
+		link, metric string
+		scope        []string
+	}{{got[0].Link, "churn_rate", nil}, {subLink, "churn_rate", []string{"上海静安支行"}}} {
+		tok, ok := strings.CutPrefix(c.link, "https://bi.bank.example/shared/")
+		if !ok {
+			t.Fatalf("link %q is not a shared report link", c.link)
+		}
+		sh, err := sharer.Open(tok, h.clock.now().Add(6*24*time.Hour))
+		if err != nil {
+			t.Fatalf("link does not open within the week: %v", err)
+		}
+		if len(sh.Queries) != 1 || sh.Queries[0].Metrics[0] != c.metric || !slices.Equal(sh.Scope["branch"], c.scope) {
+			t.Errorf("link opens %+v, want the %s query in the owner's scope", sh, c.metric)
+		}
+		if _, err := sharer.Open(tok, h.clock.now().Add(8*24*time.Hour)); err == nil {
+			t.Errorf("link still opens after a week")
+		}
 	}
 }

@@ -28,8 +28,13 @@ type Config struct {
 	Reports *reports.Set
 	// BaseURL is Beacon's public address, for report links; empty leaves links out.
 	BaseURL string
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// Sharer seals the report links messages carry (reports.Share): each
+	// opens the full report under the owner's scope, for a week, without
+	// the reader signing in. Nil links to the report page itself, which
+	// asks its reader to sign in (and has no page for a rule or figures).
+	Sharer *reports.Sharer
+	Now    func() time.Time
+	Logger *slog.Logger
 	// Holder names this scheduler in the lease (default: a random id).
 	Holder string
 	// LeaseTTL is how long the lease lasts unless renewed (default 30s).
@@ -378,6 +383,7 @@ func (sc *Scheduler) record(ctx context.Context, tx *sql.Tx, w *tickWrites, run 
 	for _, n := range run.notes {
 		msg := message(run.rule, run.ev.Result, n.obs, n.notice, now)
 		msg.Image = run.ev.image
+		msg.Link = sc.ruleLink(run.rule)
 		if err := sc.queue(ctx, tx, w, run.rule, n, msg, now); err != nil {
 			return err
 		}

@@ -175,6 +175,7 @@ func (sc *Scheduler) TestRule(ctx context.Context, id string) (*TestResult, erro
 	var msg notify.Message
 	if len(ev.Observations) == 0 {
 		msg = message(r, ev.Result, Observation{}, noticeTest, sc.now())
+		msg.Link = sc.ruleLink(r)
 	} else {
 		// The first group, or the first breaching one, frames the message;
 		// every group's figure follows.
@@ -186,6 +187,7 @@ func (sc *Scheduler) TestRule(ctx context.Context, id string) (*TestResult, erro
 			}
 		}
 		msg = message(r, ev.Result, first, noticeTest, sc.now())
+		msg.Link = sc.ruleLink(r)
 		if len(ev.Observations) > 1 {
 			msg.Figures = nil
 			for i, o := range ev.Observations {

@@ -3,7 +3,6 @@ package alerts
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -148,9 +147,7 @@ func (sc *Scheduler) prepareReport(ctx context.Context, run *ruleRun) error {
 func (sc *Scheduler) reportMessage(ctx context.Context, s *Subscription, kind notify.Kind) (*notify.Message, error) {
 	zh := s.Lang != "en"
 	msg := &notify.Message{Kind: kind, Lang: s.Lang, Title: s.Name, At: sc.now(), TimeZone: s.Schedule.TimeZone}
-	if sc.cfg.BaseURL != "" {
-		msg.Link = strings.TrimRight(sc.cfg.BaseURL, "/") + "/reports/" + url.PathEscape(s.Report) + "?lang=" + s.Lang
-	}
+	msg.Link = sc.subscriptionLink(s)
 	if len(s.Figures) == 0 {
 		if err := sc.digestMessage(ctx, s, msg); err != nil {
 			return nil, err

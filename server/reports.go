@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
@@ -32,11 +33,56 @@ func (s *Server) mountReports() {
 		c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 		return c.Next()
 	}, filesystem.New(filesystem.Config{Root: http.FS(reports.Static())}))
+	if s.cfg.ReportLinks != nil {
+		s.app.Get(reports.SharedPath+":token", s.getSharedReport)
+	}
 	g := s.app.Group("/reports", s.reportToken, s.authenticate, s.limitBody, s.cancelOnDisconnect, s.allow(roleViewer))
 	g.Get("/query", s.getQueryReport)
 	g.Post("/query", s.postQueryReport)
 	g.Get("/:name", s.getReport)
 }
+
+// getSharedReport handles GET /shared/{token}: the report a message links
+// to, opened without signing in. The sealed token (reports.Sharer) is the
+// capability: it names the report or queries and the row scope of the
+// rule's or subscription's owner, and expires after reports.SharedTTL; an
+// unknown, altered and expired token all answer 404 alike.
+func (s *Server) getSharedReport(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	c.Set("X-Robots-Tag", "noindex, nofollow")
+	sh, err := s.cfg.ReportLinks.Open(c.Params("token"), time.Now())
+	if err != nil {
+		return errNoSharedReport
+	}
+	r, ok := sh.Page(s.cfg.Reports)
+	if !ok {
+		return errNoSharedReport
+	}
+	lang := sh.Lang
+	if l := c.Query("lang"); l == "zh" || l == "en" {
+		lang = l
+	}
+	release, err := s.enter(c, ClassQuery)
+	if err != nil {
+		return err
+	}
+	defer release()
+	p, err := reports.Run(c.UserContext(), s.engine, r, sh.Scope, lang)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := p.HTML(&b, "../", reports.Links{}); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentSecurityPolicy, reportCSP)
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Send(b.Bytes())
+}
+
+var errNoSharedReport = fiber.NewError(fiber.StatusNotFound, "no such report link: it is wrong or has expired")
 
 // reportToken lets a browser open a report from a link: with no
 // Authorization header, an access_token query parameter (RFC 6750 §2.3)

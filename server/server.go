@@ -63,6 +63,9 @@ type Config struct {
 	// Reports are the declared reports under /reports/{name}; nil serves
 	// only the report of a query (/reports/query).
 	Reports *reports.Set
+	// ReportLinks opens the shared report links alert and subscription
+	// messages carry (GET /shared/{token}); nil serves none.
+	ReportLinks *reports.Sharer
 	// SlowQuery logs requests that take longer at WARN with their SQL
 	// (0: DefaultSlowQuery; negative: off).
 	SlowQuery time.Duration

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -57,7 +58,7 @@ func (a alertFlags) retryPolicy() notify.Policy {
 // Charts are drawn by images (a headless browser, when one is installed),
 // report links point at publicURL, and subscriptions send the headline
 // figures and key chart of reportSet's reports.
-func newScheduler(ctx context.Context, db *warehouse.DB, engine *metrics.Engine, a alertFlags, images *chartImages, publicURL string, reportSet *reports.Set, log *slog.Logger) (*alerts.Scheduler, error) {
+func newScheduler(ctx context.Context, db *warehouse.DB, engine *metrics.Engine, a alertFlags, images *chartImages, publicURL string, reportSet *reports.Set, sharer *reports.Sharer, log *slog.Logger) (*alerts.Scheduler, error) {
 	store, err := alerts.OpenStore(ctx, db)
 	if err != nil {
 		return nil, err
@@ -69,7 +70,7 @@ func newScheduler(ctx context.Context, db *warehouse.DB, engine *metrics.Engine,
 		return nil, fmt.Errorf("--alerts-senders %d: want 1 to 64", a.senders)
 	}
 	reg := alerts.NewRegistry(channelFactories(notify.Options{Limits: notify.NewLimits()}, a.smtp))
-	cfg := alerts.Config{Store: store, Querier: engine, Channels: reg, BaseURL: publicURL, Logger: log, Interval: a.interval, Retry: a.retryPolicy(), Senders: a.senders, Reports: reportSet}
+	cfg := alerts.Config{Store: store, Querier: engine, Channels: reg, BaseURL: publicURL, Logger: log, Interval: a.interval, Retry: a.retryPolicy(), Senders: a.senders, Reports: reportSet, Sharer: sharer}
 	if images != nil && images.Charts != nil {
 		cfg.Renderer = images.Charts
 	}
@@ -236,4 +237,19 @@ func envInt(name string, def int) int {
 		return n
 	}
 	return def
+}
+
+// reportSharer seals the report links messages carry, keyed by the JWT
+// secret so that links survive a restart; without one (authentication
+// off, or keys by public key only), by a random key: links then open
+// until the process ends.
+func reportSharer(secret string) (*reports.Sharer, error) {
+	key := []byte(secret)
+	if len(key) < 32 {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("report link key: %w", err)
+		}
+	}
+	return reports.NewSharer(key)
 }

@@ -182,12 +182,16 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		return err
 	}
 	defer images.Close()
-	sched, err := newScheduler(ctx, db, engine, af, images, f.images.publicURL, reportSet, log)
+	sharer, err := reportSharer(f.secret)
+	if err != nil {
+		return err
+	}
+	sched, err := newScheduler(ctx, db, engine, af, images, f.images.publicURL, reportSet, sharer, log)
 	if err != nil {
 		return err
 	}
 	srv, err := server.New(server.Config{Alerts: sched, Addr: f.addr, DB: db, Engine: engine, Chat: chat, Guard: queries.NewGuard(engine, lim.MaxRows),
-		UploadDir: uploadDir, Logger: log, Version: version, Conn: f.conn, Admission: adm, Dashboards: dashboards, Images: images.forServer(), Reports: reportSet,
+		UploadDir: uploadDir, Logger: log, Version: version, Conn: f.conn, Admission: adm, Dashboards: dashboards, Images: images.forServer(), Reports: reportSet, ReportLinks: sharer,
 		SummaryLLM: summaryRewriter(), SlowQuery: f.slowQuery, Auth: server.AuthConfig{Secret: []byte(f.secret), PublicKeyFile: f.pubKey, Issuer: f.issuer, Audience: f.audience}})
 	if err != nil {
 		return err
