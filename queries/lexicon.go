@@ -285,6 +285,7 @@ type mention struct {
 // find returns the non-overlapping catalog words in text, longest first,
 // and the text with them blanked.
 func (lx *Lexicon) find(text string) ([]mention, string) {
+	orig := text
 	var found []mention
 	for _, e := range lx.entries {
 		from := 0
@@ -301,9 +302,82 @@ func (lx *Lexicon) find(text string) ([]mention, string) {
 			found = append(found, mention{start: start, end: end, entry: e})
 			text = blank(text, start, end)
 		}
+		for e.splits() {
+			start, end, ok := splitIndex(text, e.surface)
+			if !ok {
+				break
+			}
+			found = append(found, mention{start: start, end: end, entry: e})
+			text = blank(text, start, end)
+		}
 	}
 	sort.Slice(found, func(i, j int) bool { return found[i].start < found[j].start })
-	return found, text
+	return found, lx.overlapping(orig, text, found)
+}
+
+// overlapping blanks the rest of a metric's word that shares runes with a
+// mention of the same metric: in 只还最低还款的占比, 最低还款…占比 names the
+// minimum-payment rate and 只还最低 is its synonym, so 只还 is no unknown
+// word left over.
+func (lx *Lexicon) overlapping(orig, text string, found []mention) string {
+	for _, e := range lx.entries {
+		if !e.han || !allOfKind(e, kindMetric) {
+			continue
+		}
+		for from := 0; ; {
+			i := strings.Index(orig[from:], e.surface)
+			if i < 0 {
+				break
+			}
+			start, end := from+i, from+i+len(e.surface)
+			from = end
+			for _, m := range found {
+				if m.start < end && start < m.end && sameTargets(m.entry, e) {
+					text = blank(text, start, end)
+				}
+			}
+		}
+	}
+	return text
+}
+
+// sameTargets reports whether two entries name one metric alone.
+func sameTargets(a, b *entry) bool {
+	return len(a.targets) == 1 && len(b.targets) == 1 && a.targets[0] == b.targets[0]
+}
+
+// splits reports whether a Chinese metric label may be found with a
+// particle or a question word inside it, as speech splits it: 兑换了多少里程
+// is 兑换里程, 流失了多少客户 is 流失客户.
+func (e *entry) splits() bool {
+	return e.han && e.runes >= 4 && allOfKind(e, kindMetric)
+}
+
+// reSplitGap is what speech puts inside a label: an aspect particle, 的,
+// a total or a question word, and nothing that carries meaning.
+var reSplitGap = regexp.MustCompile(`^(?:了|过|的|一共|总共|共|多少|几)+`)
+
+// splitIndex finds surface in text cut in two at a rune boundary (at
+// least two runes each side) with only reSplitGap words between.
+func splitIndex(text, surface string) (int, int, bool) {
+	runes := []rune(surface)
+	for k := 2; k <= len(runes)-2; k++ {
+		head, tail := string(runes[:k]), string(runes[k:])
+		for from := 0; ; {
+			i := strings.Index(text[from:], head)
+			if i < 0 {
+				break
+			}
+			start := from + i
+			after := start + len(head)
+			from = after
+			gap := reSplitGap.FindString(text[after:])
+			if gap != "" && strings.HasPrefix(text[after+len(gap):], tail) {
+				return start, after + len(gap) + len(tail), true
+			}
+		}
+	}
+	return 0, 0, false
 }
 
 func allOfKind(e *entry, kind string) bool {

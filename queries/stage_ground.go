@@ -6,11 +6,13 @@ import (
 	"strings"
 )
 
-// reTimeish finds time words inside catalog words (月均流量, monthly charges).
-var reTimeish = regexp.MustCompile(`月|年|季|周|日|天|month|year|quarter|week|daily|annual`)
+// reTimeish finds time and ranking words inside catalog words (月均流量,
+// monthly charges, 最低还款占比), which the stages reading periods and
+// rankings would otherwise take.
+var reTimeish = regexp.MustCompile(`月|年|季|周|日|天|month|year|quarter|week|daily|annual|最高|最低|最多|最少|最大|最小|highest|lowest|largest|smallest|\btop\b|\bbottom\b`)
 
 // groundDimensions reads dimension names, and metric names holding a time
-// word, first and blanks them, so that 年龄段, "months inactive" or
+// or ranking word, first and blanks them, so that 年龄段, "months inactive" or
 // "average monthly charges" are not read as time words (按年, by month).
 // Longer words of other kinds (上海浦东支行, 挽留措施数) keep theirs.
 func (o *Offline) groundDimensions(r *reading) bool {
