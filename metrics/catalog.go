@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/beaconbi/beacon/warehouse"
 )
@@ -352,6 +353,9 @@ func (v *validator) dimensions(c *Catalog, src *source) {
 			if typ, ok := v.expr(src, d.Line, what, d.Expr); ok {
 				src.exprTypes[d.Name] = typ
 			}
+		}
+		if utf8.RuneCountInString(d.Unit) > maxUnitLen || strings.ContainsAny(d.Unit, "\n\r\t") {
+			v.fail(d.Line, "use a short unit such as 万元, months or km", "%s: unit %q is longer than %d characters or spans lines", what, d.Unit, maxUnitLen)
 		}
 		for _, col := range d.ValueSynonymColumns {
 			v.column(src, d.Line, what+" value_synonym_columns", col)

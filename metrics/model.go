@@ -96,6 +96,9 @@ type Dimension struct {
 	Label       Text     `yaml:"label" json:"label"`
 	Description string   `yaml:"description" json:"description,omitempty"`
 	Synonyms    Synonyms `yaml:"synonyms" json:"synonyms"`
+	// Unit is what a numeric dimension's values count in (万元, months):
+	// a question's 100万元 over a column kept in 万元 is 100.
+	Unit string `yaml:"unit" json:"unit,omitempty"`
 	// Values are the known values, with their own synonyms, so that a
 	// question can name them.
 	Values []*DimensionValue `yaml:"values" json:"values,omitempty"`

@@ -91,7 +91,14 @@ func NewLexicon(cat *metrics.Catalog) *Lexicon {
 	for _, name := range cat.Names() {
 		m, _ := cat.Metric(name)
 		lx.metrics[name] = m
-		addNamed(name, m.Label, m.Synonyms, target{Kind: kindMetric, Name: name})
+		t := target{Kind: kindMetric, Name: name}
+		addNamed(name, m.Label, m.Synonyms, t)
+		for _, s := range append([]string{m.Label.EN}, m.Synonyms.EN...) {
+			// "Investors who left" is asked as "investors left in 2025".
+			if short := reRelative.ReplaceAllString(normalize(s), " "); short != normalize(s) && strings.Count(short, " ") >= 1 {
+				add(short, t)
+			}
+		}
 	}
 	for _, name := range cat.DimensionNames() {
 		d, _ := cat.Dimension(name)
@@ -129,6 +136,10 @@ func NewLexicon(cat *metrics.Catalog) *Lexicon {
 	})
 	return lx
 }
+
+// reRelative is a relative pronoun inside an English label, which speech
+// drops: "customers who churned" is asked as "customers churned".
+var reRelative = regexp.MustCompile(`\s+(?:who|that|which)\s+`)
 
 // reOpener is the first word of an English phrase that people follow with
 // an article: "with family bundle" is asked as "with a family bundle".

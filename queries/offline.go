@@ -116,6 +116,7 @@ func (o *Offline) PlanAfter(question string, prev Turn) *Plan {
 		o.readTimeWords,    // ranges, comparisons, grains
 		o.readRanking,      // top 5, 最高, 排名
 		o.ground,           // metrics, dimensions, values
+		o.readEvents,       // investors left in 2025: the count of leavers, not today's status
 		o.readRoute,        // explain, risk list, uplift, what-if (stage_route.go)
 		o.readIntent,       // why, the future
 		o.readConditions,   // the fields of comparisons; 2 products

@@ -74,6 +74,7 @@ type condition struct {
 	op         string
 	values     []float64
 	unit       string
+	scaled     bool // the number carried a multiplier (5万, 2 million)
 	opWord     string
 	text       string
 	dim        string // set when the dimension was read with the number
@@ -232,7 +233,7 @@ func findConditions(text string) []condition {
 
 func single(op, opWord, num, mult, unit string) (condition, bool) {
 	v, ok := quantity(num, mult)
-	return condition{op: op, values: []float64{v}, unit: strings.TrimSpace(unit), opWord: opWord}, ok && op != ""
+	return condition{op: op, values: []float64{v}, unit: strings.TrimSpace(unit), scaled: strings.TrimSpace(mult) != "", opWord: opWord}, ok && op != ""
 }
 
 func between(n1, m1, n2, m2, unit string) (condition, bool) {
@@ -241,7 +242,7 @@ func between(n1, m1, n2, m2, unit string) (condition, bool) {
 	if !ok1 || !ok2 || a > b {
 		return condition{}, false
 	}
-	return condition{op: "between", values: []float64{a, b}, unit: strings.TrimSpace(unit)}, true
+	return condition{op: "between", values: []float64{a, b}, unit: strings.TrimSpace(unit), scaled: strings.TrimSpace(m1+m2) != ""}, true
 }
 
 // quantity reads a number with its multiplier (5万, 2.5k).
@@ -308,10 +309,10 @@ func (o *Offline) conditionDimension(r *reading, c condition) (dim string, facto
 	}
 	if best >= 0 {
 		r.words[best].condition = true
-		return r.words[best].name, o.unitFactor(c.unit, r.words[best].name), true
+		return r.words[best].name, o.unitFactor(c, r.words[best].name), true
 	}
 	if dim, ok := o.dimensionForFieldWord(r.text[:c.start]); ok {
-		return dim, o.unitFactor(c.unit, dim), true
+		return dim, o.unitFactor(c, dim), true
 	}
 	hint := c.unit
 	if hint == "" {
@@ -381,14 +382,55 @@ func (o *Offline) unitFits(unit, dim string) bool {
 	return !other || !known
 }
 
-// unitFactor converts years to a dimension kept in months (tenure under 2
-// years = under 24 months); other units are taken as the dimension's own.
-func (o *Offline) unitFactor(unit, dim string) float64 {
-	if containsString(unitClasses[2].units, strings.ToLower(unit)) &&
+// unitFactor converts a condition's number to its dimension's unit: years
+// to a field kept in months (tenure under 2 years = under 24 months), and
+// an amount of money written with its size (100万元, 10 million yuan) to a
+// field kept in 万元 or thousands. A bare number is the dimension's own.
+func (o *Offline) unitFactor(c condition, dim string) float64 {
+	unit := strings.ToLower(c.unit)
+	if containsString(unitClasses[2].units, unit) &&
 		o.dimensionSays(dim, unitClasses[1].dims) && !o.dimensionSays(dim, unitClasses[2].dims) {
 		return 12
 	}
+	if scale := o.moneyScale(dim); scale != 1 && (c.scaled || containsString(unitClasses[3].units, unit)) {
+		if unit == "万元" {
+			return 1e4 / scale
+		}
+		return 1 / scale
+	}
 	return 1
+}
+
+// moneyScale is how many yuan (or dollars) one unit of a numeric dimension
+// holds: 1e4 for a field in 万元, from its unit or, as analysts often
+// write it, its label ("总资产（万元）", "Total assets (10k CNY)") or the
+// unit its description names ("in 万元").
+func (o *Offline) moneyScale(dim string) float64 {
+	d, ok := o.cat.Dimension(dim)
+	if !ok {
+		return 1
+	}
+	for _, s := range []string{d.Unit, d.Label.ZH, d.Label.EN, reUnitNamed.FindString(d.Description)} {
+		for _, sc := range moneyScales {
+			if sc.re.MatchString(strings.ToLower(s)) {
+				return sc.scale
+			}
+		}
+	}
+	return 1
+}
+
+// reUnitNamed finds the unit a description states: "in 万元", 单位：万元.
+var reUnitNamed = regexp.MustCompile(`(?i)\bin\s+\S+|单位[:：]?\s*\S+`)
+
+// moneyScales are the sizes a money field may be kept in.
+var moneyScales = []struct {
+	re    *regexp.Regexp
+	scale float64
+}{
+	{regexp.MustCompile(`亿元|100\s*m(?:illion)?\s*(?:cny|yuan|rmb)`), 1e8},
+	{regexp.MustCompile(`万元|10k|10,000|ten thousand|10 thousand`), 1e4},
+	{regexp.MustCompile(`千元|\bthousands? of\b|\bin thousands\b|\(k\)|'000`), 1e3},
 }
 
 // findEqualities reads a bare number right before or after a numeric

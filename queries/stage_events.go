@@ -1,0 +1,79 @@
+package queries
+
+import (
+	"slices"
+	"strings"
+)
+
+// readEvents reads a status said with a period as the event that one of the
+// model's counts counts: in "how many investors left in 2025", "left" is a
+// value of the investor's current status, but with a period the question
+// asks who left during it, which the count "Investors who left" (or its
+// synonym "churned investors") answers. The status filter would count
+// everyone whose status is now "left" and who was on the books in 2025.
+func (o *Offline) readEvents(r *reading) bool {
+	if r.time.Range == "" && r.time.Start == "" {
+		return false
+	}
+	metric, value := -1, -1
+	for i, w := range r.words {
+		switch {
+		case w.kind == kindMetric && metric < 0:
+			metric = i
+		case w.kind == kindMetric, w.kind == kindValue && value >= 0:
+			return false
+		case w.kind == kindValue:
+			value = i
+		}
+	}
+	if value < 0 {
+		return false
+	}
+	not := ""
+	if metric >= 0 {
+		// The count named beside the status must count the whole entity
+		// (investors, 客户数), which the event's count narrows.
+		m := o.lx.metrics[r.words[metric].name]
+		if m == nil || m.Format != "count" || countsSome(o.cat, m) {
+			return false
+		}
+		not = m.Name
+	}
+	event := o.eventCount(r.words[value].surface, not)
+	if event == "" {
+		return false
+	}
+	v := r.words[value]
+	if metric >= 0 {
+		r.words = slices.Delete(r.words, metric, metric+1)
+		if metric < value {
+			value--
+		}
+	}
+	r.words[value] = word{kind: kindMetric, name: event, surface: v.surface, start: v.start, end: v.end, entity: true}
+	r.understood(v.surface, "metric", event)
+	return false
+}
+
+// eventCount returns the one count of some rows (a flag's sum or a
+// filtered count) other than not whose label or synonyms hold the word.
+func (o *Offline) eventCount(word, not string) string {
+	word = strings.TrimSpace(normalize(word))
+	found := ""
+	for _, name := range o.cat.Names() {
+		m, _ := o.cat.Metric(name)
+			if name == not || !o.isStatusCount(name) {
+			continue
+		}
+		for _, s := range append([]string{m.Label.ZH, m.Label.EN}, append(m.Synonyms.ZH, m.Synonyms.EN...)...) {
+			if s = strings.TrimSpace(normalize(s)); s != word && containsWord(s, word) {
+				if found != "" && found != name {
+					return ""
+				}
+				found = name
+				break
+			}
+		}
+	}
+	return found
+}
