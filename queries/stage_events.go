@@ -1,6 +1,7 @@
 package queries
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -39,6 +40,9 @@ func (o *Offline) readEvents(r *reading) bool {
 		}
 		not = m.Name
 	}
+	if reRateAfter.MatchString(r.norm[r.words[value].end:]) {
+		return false // 赔付率, churned rate: a rate, which no count answers
+	}
 	event := o.eventCount(r.words[value].surface, not)
 	if event == "" {
 		return false
@@ -54,6 +58,9 @@ func (o *Offline) readEvents(r *reading) bool {
 	r.understood(v.surface, "metric", event)
 	return false
 }
+
+// reRateAfter is a rate's word right after a status.
+var reRateAfter = regexp.MustCompile(`^\s*(?:率|比例|比率|占比|比重|rates?\b|ratios?\b|shares?\b|percent)`)
 
 // eventCount returns the one count of some rows (a flag's sum or a
 // filtered count) other than not whose label or synonyms hold the word.

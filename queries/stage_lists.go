@@ -16,6 +16,8 @@ var (
 	// Exclusion after a value: A以外, A之外, A除外.
 	reExcludeAfter = regexp.MustCompile(`^\s*(?:的)?\s*(?:(?:客户|用户|会员|人群|群体)?\s*外|\p{Han}{0,3}?(?:以外|之外|除外))`)
 	// Words that ask for one pooled figure of listed values.
+	// reTotal asks for one figure over what an exclusion leaves.
+	reTotal  = regexp.MustCompile(`总计|总和|总额|\btotal\b|\boverall\b|\bsum\b`)
 	rePooled = regexp.MustCompile(`合计|合并|加起来|加总|一共|总共|共计|together|combined|in total|altogether|pooled|as a whole`)
 )
 
@@ -51,8 +53,9 @@ func (o *Offline) readValueLists(r *reading) bool {
 		switch {
 		case excluded[d]:
 			r.filters = append(r.filters, metrics.Filter{Dimension: d, Op: "not_in_known", Values: vals})
-			if reEach.MatchString(r.norm) && !slices.Contains(r.listDims, d) {
-				// 除了A以外，其他类别各有多少: one row for each of the others.
+			if reEach.MatchString(r.norm) && !r.oneFigure() && !slices.Contains(r.listDims, d) {
+				// 除了A以外，其他类别各有多少: one row for each of the others;
+				// 其他客户的AUM合计, total AUM except A: one figure.
 				r.listDims = append(r.listDims, d)
 			}
 		case len(vals) == 1:
@@ -91,6 +94,12 @@ func (o *Offline) readExclusion(r *reading, w *word) bool {
 	return w.excluded
 }
 
+// oneFigure reports whether the question asks for one figure over what an
+// exclusion leaves (其他客户的AUM合计, total AUM in every product except A).
+func (r *reading) oneFigure() bool {
+	return rePooled.MatchString(r.norm) || reTotal.MatchString(r.norm)
+}
+
 // reEach asks for each member anywhere in a question (各是多少, respectively).
 var reEach = regexp.MustCompile(`各是|各有|各自|各类|各种|各项|分别|每个|每一|其他|其余|\beach\b|\bevery\b|respectively|separately`)
 
@@ -105,7 +114,7 @@ func (r *reading) qualifyHead(i int) {
 			continue
 		}
 		near := d.end <= v.start && v.start-d.end <= 16 || d.start >= v.end && d.start-v.end <= 16
-		if near && !reGroup.MatchString(r.norm[max(0, d.start-9):d.start]) && !reEach.MatchString(r.norm) {
+		if near && !reGroup.MatchString(r.norm[max(0, d.start-9):d.start]) && (!reEach.MatchString(r.norm) || r.oneFigure()) {
 			d.qualifier = true
 		}
 	}

@@ -89,6 +89,9 @@ func (o *Offline) applyTime(r *reading) bool {
 		// A period the data covers in part is said by the answer itself
 		// (metrics.Result.Partial), with the days covered.
 	}
+	if tr.Compare != "" {
+		o.toDate(r, &t, now)
+	}
 	q.Time = &t
 	if tr.Compare != "" {
 		q.Compare = tr.Compare
@@ -358,4 +361,24 @@ func day(t time.Time) string { return t.Format("2006-01-02") }
 // windowText shows a window with its last day inclusive.
 func windowText(w metrics.Window) string {
 	return fmt.Sprintf("%s – %s", day(w.Start), day(w.End.AddDate(0, 0, -1)))
+}
+
+// toDates are the to-date ranges of the calendar periods still running.
+var toDates = map[string]string{"this_year": "ytd", "this_quarter": "qtd", "this_month": "mtd", "this_week": "wtd"}
+
+// toDate compares a period still running by its days so far: 今年同比 is
+// this year to date against the same days of last year, not against the
+// whole of last year, which would set 333 days against 365.
+func (o *Offline) toDate(r *reading, t *metrics.TimeSpec, now time.Time) {
+	td, ok := toDates[t.Range]
+	if !ok {
+		return
+	}
+	w, err := window(*t, now)
+	if err != nil || !w.End.After(now) {
+		return
+	}
+	t.Range = td
+	r.plan.Notes = append(r.plan.Notes, r.say("本期尚未结束，按截至今天的天数与上期同样的天数比较",
+		"the period is still running, so it is compared day for day with the same days of the earlier period"))
 }
