@@ -29,6 +29,14 @@ func (o *Offline) account(r *reading) bool {
 		r.text = consume(r.text, reAnaphor, func([]string) bool { return true })
 	}
 	r.text = consume(r.text, reUnitAsked, func([]string) bool { return true })
+	if loc := reAverageWord.FindStringIndex(r.text); loc != nil {
+		if !o.averages(r) {
+			// 客户平均持有几只产品: an average of something no metric averages.
+			o.refuse(r.plan, strings.TrimSpace(r.text[loc[0]:loc[1]]), r.metricWords())
+			return true
+		}
+		r.text = blank(r.text, loc[0], loc[1]) // the average churn rate is the churn rate
+	}
 	w := leftover(r.text, o.lx.nouns)
 	if w != "" && !isDigits(w) && (o.adoptCount(r, w) || r.headNoun(o, w) || o.partOfMetricName(r, w) || o.rowNoun(r, w) || r.dimensionTail(w) ||
 		o.echoOfMetric(r, w) || o.verbOfValue(r, w) || r.countedNoun(o, w)) {
@@ -43,6 +51,30 @@ func (o *Offline) account(r *reading) bool {
 	}
 	o.refuse(r.plan, w, r.metricWords())
 	return true
+}
+
+// reAverageWord asks for an average, which only a metric that averages
+// (a ratio, a rate, a mean) gives; a count or a sum is no average.
+var reAverageWord = regexp.MustCompile(`平均|人均|户均|\baverage\b|\bavg\b|\bmean\b|\bper capita\b`)
+
+// averages reports whether a metric the question names is an average: a
+// ratio or share, a rate, or a mean of a column.
+func (o *Offline) averages(r *reading) bool {
+	for _, name := range r.metricWords() {
+		m := o.lx.metrics[name]
+		if m == nil {
+			continue
+		}
+		if m.Type != "simple" || m.Format == "percent" {
+			return true
+		}
+		for _, md := range o.cat.Definition(m).Measures {
+			if sql := strings.ToLower(strings.TrimSpace(md.SQL)); strings.HasPrefix(sql, "avg") || strings.HasPrefix(sql, "median") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // fillers are words a question may carry that name nothing: they are

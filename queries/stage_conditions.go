@@ -324,15 +324,48 @@ func (o *Offline) conditionDimension(r *reading, c condition) (dim string, facto
 		hint = "old"
 	case c.unit == "" && reMoneySubject.MatchString(before):
 		hint = "yuan" // "earning under 80,000 a year"
+	case containsString(unitClasses[0].units, c.opWord):
+		hint = "old" // older than 50 years: an age, whatever the unit
+	}
+	if containsString(unitClasses[2].units, hint) {
+		return o.yearsDimension(reDurationBefore.MatchString(r.norm[max(0, c.start-32):c.start]))
 	}
 	if dim, ok := o.dimensionForUnit(hint); ok {
 		return dim, 1, true
 	}
-	// Years of a dimension kept in months (tenure 3 years = 36 months).
-	if containsString(unitClasses[2].units, hint) {
-		if dim, ok := o.dimensionForUnit("months"); ok {
-			return dim, 12, true
+	return "", 1, false
+}
+
+// reDurationBefore ends the words that make a number of years a duration:
+// "been with us for 5 years", 开户满, "customers for".
+var reDurationBefore = regexp.MustCompile(`(?:\bwith us|\bbeen|\bfor|\btenure(?: of)?|\bon (?:the )?books?|满|已有|入网|开户|成为客户)\s*$`)
+
+// yearsDimension finds the field a number of years measures: a field kept
+// in years, else one kept in months (tenure 3 years = 36 months). A field
+// of age says "years old" too: unless the words before make the years a
+// duration, a model with both asks back rather than guess.
+func (o *Offline) yearsDimension(duration bool) (string, float64, bool) {
+	var years, months, ages []string
+	for _, name := range o.cat.DimensionNames() {
+		switch {
+		case !o.cat.NumericDimension(name):
+		case o.dimensionSays(name, unitClasses[0].dims):
+			ages = append(ages, name)
+		case o.dimensionSays(name, unitClasses[2].dims):
+			years = append(years, name)
+		case o.dimensionSays(name, unitClasses[1].dims):
+			months = append(months, name)
 		}
+	}
+	switch {
+	case !duration && len(ages) > 0 && len(years)+len(months) > 0:
+		return "", 1, false
+	case len(years) == 1:
+		return years[0], 1, true
+	case len(years) == 0 && len(months) == 1:
+		return months[0], 12, true
+	case len(years)+len(months) == 0 && len(ages) == 1 && !duration:
+		return ages[0], 1, true
 	}
 	return "", 1, false
 }
