@@ -69,7 +69,7 @@ func (o *Offline) eventCount(word, not string) string {
 	found := ""
 	for _, name := range o.cat.Names() {
 		m, _ := o.cat.Metric(name)
-			if name == not || !o.isStatusCount(name) {
+		if name == not || !o.isStatusCount(name) {
 			continue
 		}
 		for _, s := range append([]string{m.Label.ZH, m.Label.EN}, append(m.Synonyms.ZH, m.Synonyms.EN...)...) {
