@@ -80,8 +80,9 @@ func TestFollowUpsRefineThePreviousQuery(t *testing.T) {
 	turns := []struct{ question, query string }{
 		{"本季度各区域续约率", `{"metrics":["renewal_rate"],"dimensions":["region"],"time":{"range":"this_quarter"}}`},
 		{"那上海呢？", `{"metrics":["renewal_rate"],"dimensions":["region"],"filters":[{"dimension":"city","op":"eq","value":"上海"}],"time":{"range":"this_quarter"}}`},
-		{"和去年同期比呢？", `{"metrics":["renewal_rate"],"dimensions":["region"],"filters":[{"dimension":"city","op":"eq","value":"上海"}],"time":{"range":"this_quarter"},"compare":"same_period_last_year"}`},
-		{"and by branch?", `{"metrics":["renewal_rate"],"dimensions":["branch"],"filters":[{"dimension":"city","op":"eq","value":"上海"}],"time":{"range":"this_quarter"},"compare":"same_period_last_year"}`},
+		// A quarter still running compares its days so far with last year's.
+		{"和去年同期比呢？", `{"metrics":["renewal_rate"],"dimensions":["region"],"filters":[{"dimension":"city","op":"eq","value":"上海"}],"time":{"range":"qtd"},"compare":"same_period_last_year"}`},
+		{"and by branch?", `{"metrics":["renewal_rate"],"dimensions":["branch"],"filters":[{"dimension":"city","op":"eq","value":"上海"}],"time":{"range":"qtd"},"compare":"same_period_last_year"}`},
 		{"what about last year?", `{"metrics":["renewal_rate"],"dimensions":["branch"],"filters":[{"dimension":"city","op":"eq","value":"上海"}],"time":{"range":"last_year"},"compare":"same_period_last_year"}`},
 		{"by region instead", `{"metrics":["renewal_rate"],"dimensions":["region"],"filters":[{"dimension":"city","op":"eq","value":"上海"}],"time":{"range":"last_year"},"compare":"same_period_last_year"}`},
 		// Leaving a value out of a breakdown keeps the other rows.

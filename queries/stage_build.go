@@ -441,14 +441,37 @@ func (r *reading) contrastWithPrevious(added []metrics.Filter) []metrics.Filter 
 	return added
 }
 
+// groupOfWhole returns the one dimension of a share's list that the query
+// picks a value of: the share is then that group's share of all groups.
+func groupOfWhole(q *metrics.Query, dims []string) (string, bool) {
+	found := ""
+	for _, f := range q.Filters {
+		if f.Op == "eq" && slices.Contains(dims, f.Dimension) {
+			if found != "" && found != f.Dimension {
+				return "", false
+			}
+			found = f.Dimension
+		}
+	}
+	return found, found != ""
+}
+
 // finish adds what needs the whole query: the breakdown a share needs and
 // the ranking.
 func (o *Offline) finish(r *reading) bool {
 	q := &r.query
-	// A share without a breakdown is trivially 100%: use the metric's first listed dimension.
-	if len(q.Dimensions) == 0 {
-		if m, ok := o.lx.metrics[q.Metrics[0]]; ok && m.Type == "share" && len(m.Dimensions) > 0 {
-			q.Dimensions = []string{m.Dimensions[0]}
+	// A share without a breakdown is trivially 100%: a group named by its
+	// value (老年客户的AUM占比) is that group's share of the whole, else the
+	// metric's first listed dimension breaks it down.
+	if m, ok := o.lx.metrics[q.Metrics[0]]; ok && m.Type == "share" && len(q.Dimensions) == 0 && len(m.Dimensions) > 0 {
+		q.Dimensions = []string{m.Dimensions[0]}
+		if d, ok := groupOfWhole(q, m.Dimensions); ok {
+			if slices.ContainsFunc(q.Filters, func(f metrics.Filter) bool { return f.Op != "eq" && f.Op != "in" }) {
+				// A condition on the rows shrinks the whole the share is of.
+				return r.clarify(r.say("这个占比是相对于全部客户，还是只在满足条件的客户之中？条件同时限定了分母，请只保留分组（例如「老年客户的AUM占比」）或写明范围。",
+					"Is this share of everyone, or only among the rows the condition keeps? The condition narrows the whole too: keep only the group (e.g. \"share of AUM of members aged 60+\") or say the base."))
+			}
+			q.Dimensions = []string{d}
 		}
 	}
 	// Ranking needs something to rank.
