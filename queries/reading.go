@@ -57,6 +57,10 @@ type rankRead struct {
 	set   bool
 	desc  bool
 	limit int
+	// by is a comparison column to rank by ("delta", "pct_change") when a
+	// move is ranked (上升最多, fell the most); up says which way.
+	by string
+	up bool
 }
 
 func (o *Offline) newReading(question string, prev *metrics.Query) *reading {

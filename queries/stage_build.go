@@ -474,6 +474,24 @@ func (o *Offline) finish(r *reading) bool {
 			q.Dimensions = []string{d}
 		}
 	}
+	// A ranked move (上升最多的支行) is ranked by its change against the
+	// period before; with nothing to rank it is asked back, never read as
+	// the highest value.
+	if r.rank.by != "" {
+		if len(q.Dimensions) == 0 {
+			return r.clarify(r.say("「变化最大」要在哪些分组之间比较？请写明分组（例如「各分行」）。",
+				"Which groups should the largest change be found among? Name them (for example \"by branch\")."))
+		}
+		if q.Compare == "" {
+			q.Compare = "previous_period"
+			r.understood("", "compare", q.Compare)
+		}
+		q.Order = []metrics.Order{{By: q.Metrics[0] + "_" + r.rank.by, Desc: r.rank.up}}
+		q.Limit = r.rank.limit
+		r.understood("", "rank", fmt.Sprintf("%s_%s desc=%v limit=%d", q.Metrics[0], r.rank.by, r.rank.up, r.rank.limit))
+		r.plan.Query = *q
+		return true
+	}
 	// Ranking needs something to rank.
 	if r.rank.set && len(q.Dimensions) > 0 {
 		q.Order = []metrics.Order{{By: q.Metrics[0], Desc: r.rank.desc}}

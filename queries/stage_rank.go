@@ -2,6 +2,17 @@ package queries
 
 import "regexp"
 
+// reMoveRank ranks a move rather than a value: 上升最多的支行 is the branch
+// whose figure rose most against the period before, not the highest one.
+var reMoveRank = regexp.MustCompile(`(?:上升|增长|增加|提高|提升|上涨|攀升|下降|减少|降低|下跌|下滑|回落)(?:得|了)?(?:最多|最快|最大|最猛|幅度最大|最明显)(?:的\s*(` + countPattern + `)\s*(?:个|家|位|名|条)?)?|\b(?:rose|risen|grew|grown|increased|climbed|went up|fell|fallen|dropped|declined|decreased|went down)\s+(?:the\s+)?(?:most|fastest)\b|\b(?:biggest|largest|greatest|sharpest|fastest)\s+(?:rise|increase|growth|jump|gain|fall|drop|decline|decrease)\b`)
+
+// reMoveUp and reMoveRate read a ranked move's direction and whether it is
+// ranked by its rate (最快, 幅度, fastest) rather than its amount.
+var (
+	reMoveUp   = regexp.MustCompile(`上升|增长|增加|提高|提升|上涨|攀升|rose|risen|grew|grown|increased|climbed|went up|rise|increase|growth|jump|gain`)
+	reMoveRate = regexp.MustCompile(`最快|幅度|fastest`)
+)
+
 var reWhichN = regexp.MustCompile(`\b(?:which|what)\s+(` + countPattern + `)\b()|哪()(` + countPattern + `)\s*(?:个|家|位|名|种|类)`)
 
 // readRanking reads top-N, bottom-N, 最高/lowest and 排名 words.
@@ -15,6 +26,17 @@ func (o *Offline) readRanking(r *reading) bool {
 			which = n
 		}
 		return ok
+	})
+	r.text = consume(r.text, reMoveRank, func(m []string) bool {
+		rank.set, rank.limit, rank.by = true, 1, "delta"
+		if n, ok := number(m[1]); ok && n > 0 && n <= 1000 {
+			rank.limit = n // 下降最多的3个分行
+		}
+		rank.up = reMoveUp.MatchString(m[0])
+		if reMoveRate.MatchString(m[0]) {
+			rank.by = "pct_change"
+		}
+		return true
 	})
 	defer func() {
 		if which > 0 && rank.set && (rank.limit == 1 || rank.limit == 0) {

@@ -70,6 +70,11 @@ func TestUnseenRulesAnswerLikeHandSQL(t *testing.T) {
 			// an exclusion asked as one figure
 			{"除了私人银行渠道以外，其他客户的AUM合计是多少", `SELECT sum(m.aum) ` + joined + june + ` AND i.channel <> 'private_banker'`},
 			{"Total AUM in every product except money market funds", `SELECT sum(aum) FROM investor_months m WHERE ` + june + ` AND product_type <> 'money_fund'`},
+			// a ranked move is ranked by its change, not by its value
+			{"2026年6月AUM下降最多的渠道", `WITH c AS (SELECT i.channel, sum(m.aum) FILTER (WHERE m.month = DATE '2026-06-01') AS cur, sum(m.aum) FILTER (WHERE m.month = DATE '2026-05-01') AS prev ` +
+				`FROM investor_months m JOIN investors i USING (investor_id) GROUP BY 1) SELECT channel, cur, prev, cur - prev, (cur - prev) / prev FROM c ORDER BY cur - prev LIMIT 1`},
+			{"which risk level's AUM rose the most in June 2026?", `WITH c AS (SELECT i.risk_level, sum(m.aum) FILTER (WHERE m.month = DATE '2026-06-01') AS cur, sum(m.aum) FILTER (WHERE m.month = DATE '2026-05-01') AS prev ` +
+				`FROM investor_months m JOIN investors i USING (investor_id) GROUP BY 1) SELECT risk_level, cur, prev, cur - prev, (cur - prev) / prev FROM c ORDER BY cur - prev DESC LIMIT 1`},
 			{"除了货币基金以外，其他产品的AUM各是多少", `SELECT product_type, sum(aum) FROM investor_months m WHERE ` + june + ` AND product_type <> 'money_fund' GROUP BY 1`},
 		}},
 		{"airline", "2025-08-12", []struct{ question, sql string }{
