@@ -583,6 +583,18 @@ func (o *Offline) explainDimensions(m *metrics.Metric, filters []metrics.Filter)
 			break
 		}
 	}
+	// A model of other names: its categorical dimensions with a few known
+	// values, in the model's order; a numeric field (annual revenue, age)
+	// splits a change into a thousand slivers nobody reads.
+	for _, d := range def.Dimensions {
+		if len(out) == 2 {
+			break
+		}
+		held := slices.ContainsFunc(filters, func(f metrics.Filter) bool { return f.Dimension == d && f.Op == "eq" })
+		if dim, ok := o.cat.Dimension(d); ok && !held && !slices.Contains(out, d) && !o.cat.NumericDimension(d) && len(dim.Values) >= 2 && len(dim.Values) <= 50 {
+			out = append(out, d)
+		}
+	}
 	if len(out) == 0 && len(def.Dimensions) > 0 {
 		out = append(out, def.Dimensions[0])
 	}

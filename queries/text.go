@@ -14,6 +14,7 @@ import (
 // normalize folds full-width characters to ASCII, lowercases, and turns
 // punctuation into spaces, keeping byte offsets meaningful for matching.
 func normalize(s string) string {
+	s = reUnitGloss.ReplaceAllString(s, " ")
 	s = reThousands.ReplaceAllString(s, "$1$2")
 	s = reISOMonth.ReplaceAllString(s, "${1}年${2}月")
 	s = reYearDash.ReplaceAllString(s, "${1}~${2}")
@@ -39,6 +40,10 @@ func normalize(s string) string {
 	}
 	return " " + strings.Join(strings.Fields(b.String()), " ") + " "
 }
+
+// reUnitGloss is a unit in brackets after a number, "5000 (10k CNY)",
+// 5000（万元）: a note on how the number is written, not a second number.
+var reUnitGloss = regexp.MustCompile(`(?i)[(（]\s*(?:in\s+)?(?:10k|10,000|ten thousand|万|千|亿|thousands?|millions?|k|m)?\s*(?:of\s+)?(?:cny|rmb|yuan|元|万元|千元|亿元|usd|dollars?)\s*[)）]`)
 
 // reYearDash finds a span of years written 2023-2024, which would
 // otherwise read as two numbers once "-" is a space.
