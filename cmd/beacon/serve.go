@@ -139,7 +139,9 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		noon := day.Add(12 * time.Hour)
 		clock = func() time.Time { return noon }
 	}
-	engineCfg := metrics.EngineConfig{QueryTimeout: f.timeout, Limits: lim, Now: clock, ResultBytes: int(resultBytes), Gate: riskGate(db, scoreRisk)}
+	// The scoring gate reads the DuckDB file's scoring state, which says
+	// nothing of the scores copied into ClickHouse, so it guards DuckDB alone.
+	engineCfg := metrics.EngineConfig{QueryTimeout: f.timeout, Limits: lim, Now: clock, ResultBytes: int(resultBytes), Gate: riskGate(db, scoreRisk && f.engine.engine == "duckdb")}
 	engine, err := metrics.NewEngine(db, cat, engineCfg)
 	if err != nil {
 		return err
