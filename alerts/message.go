@@ -3,6 +3,7 @@ package alerts
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,7 +83,9 @@ func message(r *Rule, res *metrics.Result, o Observation, notice string, at time
 	fig := notify.Figure{Label: name, Value: metrics.FormatValue(r.Lang, def, ptrValue(o.Value))}
 	if o.Change != nil {
 		fig.Change = changeText(r, def, *o.Change)
-		fig.Trend = sign(*o.Change)
+		if !flat(r, def, *o.Change) {
+			fig.Trend = sign(*o.Change)
+		}
 	}
 	lines := []string{conditionText(r, def, o)}
 	if res != nil && res.Time.Start != "" {
@@ -142,6 +145,9 @@ func changeText(r *Rule, def metrics.Definition, d float64) string {
 	if r.Condition.Compare == "same_period_last_year" {
 		cmp = pick(zh, "同比", "vs same period last year")
 	}
+	if flat(r, def, d) {
+		return cmp + pick(zh, "基本持平", " about the same")
+	}
 	if r.Condition.Change == "percent" {
 		return fmt.Sprintf("%s %+.1f%%", cmp, d)
 	}
@@ -153,6 +159,18 @@ func changeText(r *Rule, def metrics.Definition, d float64) string {
 		v = "+" + v
 	}
 	return cmp + " " + v
+}
+
+// flat reports whether a change rounds to nothing as written (-0.00 个百分点,
+// +0.0%), which is said as "about the same" with no arrow.
+func flat(r *Rule, def metrics.Definition, d float64) bool {
+	switch {
+	case r.Condition.Change == "percent":
+		return math.Abs(d) < 0.05
+	case def.Format == "percent":
+		return math.Abs(d*100) < 0.005
+	}
+	return d == 0
 }
 
 // conditionText says what the rule watches and where the value stands.

@@ -31,3 +31,27 @@ func TestChangeConditionWording(t *testing.T) {
 		}
 	}
 }
+
+// TestChangeThatRoundsToNothing: a change that would print as -0.00 个百分点
+// or +0.0% reads as about the same, in both languages; a real one keeps
+// its sign.
+func TestChangeThatRoundsToNothing(t *testing.T) {
+	rate := metrics.Definition{Name: "churn_rate", Format: "percent"}
+	cases := []struct {
+		lang, change string
+		d            float64
+		want         string
+	}{
+		{"zh", "absolute", -0.00001, "环比基本持平"},
+		{"en", "absolute", 0.00002, "vs previous period about the same"},
+		{"zh", "absolute", -0.0012, "环比 -0.12 个百分点"},
+		{"zh", "percent", 0.01, "环比基本持平"},
+		{"en", "percent", -2.5, "vs previous period -2.5%"},
+	}
+	for _, c := range cases {
+		r := &Rule{Lang: c.lang, Condition: Condition{Kind: "change", Compare: "previous_period", Change: c.change}}
+		if got := changeText(r, rate, c.d); got != c.want {
+			t.Errorf("%s %s %v: %q, want %q", c.lang, c.change, c.d, got, c.want)
+		}
+	}
+}
