@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -41,13 +43,36 @@ func requestLang(c *fiber.Ctx) string {
 	return "en"
 }
 
+// readyzScoringWait bounds the wait of /readyz for a read connection.
+const readyzScoringWait = 200 * time.Millisecond
+
 // scoringState adds the state of the churn scores to /readyz's answer, on
 // a bank the server scores: a server is ready while scores are computed
 // (other answers are served), and this says how far they are.
 func (s *Server) scoringState(c *fiber.Ctx, out fiber.Map) {
-	st, err := risk.ReadScoringStatus(c.UserContext(), s.db)
+	// Readiness must answer at once even when every read connection is
+	// held by long work: the state waits for one a moment, else is left out.
+	ctx, cancel := context.WithTimeout(context.Background(), readyzScoringWait)
+	type read struct {
+		st  risk.ScoringStatus
+		err error
+	}
+	done := make(chan read, 1)
+	go func() {
+		defer cancel()
+		st, err := risk.ReadScoringStatus(ctx, s.db)
+		done <- read{st, err}
+	}()
+	var got read
+	select {
+	case got = <-done:
+	case <-time.After(readyzScoringWait):
+		s.log.Debug("readiness: churn scoring state not read in time")
+		return
+	}
+	st, err := got.st, got.err
 	if err != nil {
-		s.log.Warn("readiness: churn scoring state", "err", err)
+		s.log.Debug("readiness: churn scoring state not read", "err", err)
 		return
 	}
 	if st.State != risk.ScoringNone {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"strconv"
 	"time"
 
@@ -57,7 +58,11 @@ func (s *Server) tableStatuses(c *fiber.Ctx) []warehouse.TableStatus {
 	if s.engine == nil {
 		return nil
 	}
-	st, err := s.db.TableStatuses(c.UserContext(), s.engine.Catalog().Tables())
+	// Readiness answers at once however busy the read pool is: the first
+	// call reads the load times, and waits for a connection only a moment.
+	ctx, cancel := context.WithTimeout(c.UserContext(), readyzScoringWait)
+	defer cancel()
+	st, err := s.db.TableStatuses(ctx, s.engine.Catalog().Tables())
 	if err != nil {
 		s.log.Warn("table statuses", "err", err)
 		return nil
