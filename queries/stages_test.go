@@ -117,23 +117,27 @@ func TestStagesAnswerLikeHandSQL(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, tc := range cases {
-		t.Run(tc.question, func(t *testing.T) {
-			p := o.Plan(tc.question, nil)
-			if p.Status != "answer" {
-				t.Fatalf("status %s: %s", p.Status, p.Message)
-			}
-			got, err := engine.Run(ctx, p.Query, nil)
-			if err != nil {
-				t.Fatalf("run %s: %v", compact(p.Query), err)
-			}
-			want, err := hand(ctx, tc.sql)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(want) > 0 && len(got.Columns) != len(want[0]) || !matchRows(got.Rows, want) {
-				t.Errorf("query %s\ngot  %v\nwant %v", compact(p.Query), firstRows(got.Rows), firstRows(want))
-			}
-		})
+		t.Run(tc.question, func(t *testing.T) { answersLikeHandSQL(ctx, t, o, engine, hand, tc.question, tc.sql) })
+	}
+}
+
+// answersLikeHandSQL plans a question and checks its rows against hand SQL.
+func answersLikeHandSQL(ctx context.Context, t *testing.T, o *Offline, engine *metrics.Engine, hand HandSQL, question, handSQL string) {
+	t.Helper()
+	p := o.Plan(question, nil)
+	if p.Status != "answer" {
+		t.Fatalf("status %s: %s", p.Status, p.Message)
+	}
+	got, err := engine.Run(ctx, p.Query, nil)
+	if err != nil {
+		t.Fatalf("run %s: %v", compact(p.Query), err)
+	}
+	want, err := hand(ctx, handSQL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) > 0 && len(got.Columns) != len(want[0]) || !matchRows(got.Rows, want) {
+		t.Errorf("query %s\ngot  %v\nwant %v", compact(p.Query), firstRows(got.Rows), firstRows(want))
 	}
 }
 

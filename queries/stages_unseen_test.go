@@ -91,23 +91,7 @@ func TestUnseenRulesAnswerLikeHandSQL(t *testing.T) {
 	for _, s := range sets {
 		o, engine, hand, _ := datasetPlanner(t, s.dataset, s.today)
 		for _, tc := range s.cases {
-			t.Run(s.dataset+"/"+tc.question, func(t *testing.T) {
-				p := o.Plan(tc.question, nil)
-				if p.Status != "answer" {
-					t.Fatalf("status %s: %s", p.Status, p.Message)
-				}
-				got, err := engine.Run(ctx, p.Query, nil)
-				if err != nil {
-					t.Fatalf("run %s: %v", compact(p.Query), err)
-				}
-				want, err := hand(ctx, tc.sql)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !matchRows(got.Rows, want) {
-					t.Errorf("query %s\ngot  %v\nwant %v", compact(p.Query), firstRows(got.Rows), firstRows(want))
-				}
-			})
+			t.Run(s.dataset+"/"+tc.question, func(t *testing.T) { answersLikeHandSQL(ctx, t, o, engine, hand, tc.question, tc.sql) })
 		}
 	}
 }
