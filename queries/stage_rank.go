@@ -13,6 +13,25 @@ var (
 	reMoveRate = regexp.MustCompile(`最快|幅度|fastest`)
 )
 
+// reTheN is a count before a plural noun: "the 3 branches where AUM fell
+// the most". With a superlative it is how many are ranked.
+var reTheN = regexp.MustCompile(`\bthe\s+(` + countPattern + `)\s+[a-z]+s\b`)
+
+// theN reads "the N <plural>" in a question that ranks, blanking the
+// article and the count and keeping the noun (read from the question as
+// asked, since a dimension's name may already be taken from the text).
+func theN(norm, text string, which *int) string {
+	loc := reTheN.FindStringSubmatchIndex(norm)
+	if loc == nil || len(text) != len(norm) || text[loc[2]:loc[3]] != norm[loc[2]:loc[3]] {
+		return text
+	}
+	if n, ok := number(norm[loc[2]:loc[3]]); ok && n > 1 && n <= 1000 {
+		*which = n
+		return blank(text, loc[0], loc[3])
+	}
+	return text
+}
+
 var reWhichN = regexp.MustCompile(`\b(?:which|what)\s+(` + countPattern + `)\b()|哪()(` + countPattern + `)\s*(?:个|家|位|名|种|类)`)
 
 // readRanking reads top-N, bottom-N, 最高/lowest and 排名 words.
@@ -70,6 +89,9 @@ func (o *Offline) readRanking(r *reading) bool {
 		}
 		return true
 	})
+	if rank.set && rank.limit <= 1 {
+		r.text = theN(r.norm, r.text, &which)
+	}
 	r.text = consume(r.text, reRank, func([]string) bool {
 		if !rank.set {
 			rank.set, rank.desc = true, true

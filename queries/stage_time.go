@@ -1,6 +1,7 @@
 package queries
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strings"
@@ -44,6 +45,14 @@ func (o *Offline) applyTime(r *reading) bool {
 		if w, err := window(*q.Time, r.now); err == nil && len(tr.Range) == 7 {
 			tr.Range = fmt.Sprintf("%d%s", w.Start.Year(), tr.Range[4:])
 		}
+	}
+	if r.followup && q.Time != nil {
+		if stop := r.shiftBack(&tr, t); stop {
+			return true
+		}
+	} else if tr.Shift != "" {
+		return r.clarify(r.say("「%s」是相对哪个时期说的？请写明具体时间（例如 2025年二季度）。",
+			"%q is earlier than which period? Please name the period (for example Q2 2025).", tr.Shift))
 	}
 	switch {
 	case tr.Range != "":
@@ -381,4 +390,82 @@ func (o *Offline) toDate(r *reading, t *metrics.TimeSpec, now time.Time) {
 	t.Range = td
 	r.plan.Notes = append(r.plan.Notes, r.say("本期尚未结束，按截至今天的天数与上期同样的天数比较",
 		"the period is still running, so it is compared day for day with the same days of the earlier period"))
+}
+
+var (
+	// reShiftBack asks, in a follow-up, for the period before the one just
+	// asked: "the quarter before", "the previous month", 前一个季度.
+	reShiftBack = regexp.MustCompile(`\b(?:the )?(month|quarter|year|period) before\b|\b(?:the )?(?:previous|prior|preceding) (month|quarter|year|period)\b|\b(?:a|one) (month|quarter|year) (?:earlier|before)\b|再?往?前一个?(月|季度|季|年|期)|上一期|(?:一|1)个?(月|季度|年)(?:前|之前|以前)`)
+	// reVersus before such words makes them the other side of a comparison.
+	reVersus = regexp.MustCompile(`(?:\bvs\.?|\bversus|\bcompared (?:to|with)|\bagainst|\bthan|和|与|跟|较|比|对比)\s*$`)
+)
+
+var unitMonths = map[string]int{"month": 1, "quarter": 3, "year": 12}
+
+var shiftUnits = map[string]string{"月": "month", "季度": "quarter", "季": "quarter", "年": "year", "期": "period", "": "period"}
+
+// shiftBack reads, in a follow-up, the period before the previous
+// question's: after 2025年三季度, 前一个季度 is 2025-Q2, not today's last
+// quarter. A unit other than the previous period's is asked back.
+func (r *reading) shiftBack(tr *timeRead, prev metrics.TimeSpec) bool {
+	loc := reShiftBack.FindStringSubmatchIndex(r.norm)
+	if loc == nil || reVersus.MatchString(r.norm[:loc[0]]) {
+		return false
+	}
+	phrase := strings.TrimSpace(r.norm[loc[0]:loc[1]])
+	if tr.Range != "" && !strings.Contains(phrase, tr.Text) || tr.Start != "" || tr.Extra != "" {
+		return false // another period is named too
+	}
+	unit := "period"
+	for i := 2; i < len(loc); i += 2 {
+		if loc[i] >= 0 {
+			unit = cmp.Or(shiftUnits[r.norm[loc[i]:loc[i+1]]], r.norm[loc[i]:loc[i+1]])
+		}
+	}
+	w, err := window(prev, r.now)
+	own := unitOf(w)
+	if unit == "period" {
+		unit = own
+	}
+	// A year earlier than a quarter is that quarter a year before; a month
+	// before a quarter is no quarter at all.
+	if err != nil || own == "" || unitMonths[unit] < unitMonths[own] {
+		return r.clarify(r.say("「%s」是指上一个问题所问时期的前一期吗？请写明具体时间（例如 2025年二季度）。",
+			"Does %q mean the period before the one asked last? Please name the period (for example Q2 2025).", phrase))
+	}
+	tr.Range, tr.Text, tr.Start, tr.End = periodName(w.Shift(-1, unit), own), phrase, "", ""
+	if strings.Contains(phrase, tr.CompareText) || tr.CompareText == "" {
+		tr.Compare, tr.CompareText = "", ""
+	}
+	return false
+}
+
+// unitOf names the calendar unit a window is exactly: one month, quarter
+// or year; else "".
+func unitOf(w metrics.Window) string {
+	if w.Start.Day() != 1 || !w.End.Equal(w.End.AddDate(0, 0, 1-w.End.Day())) {
+		return ""
+	}
+	months := (w.End.Year()-w.Start.Year())*12 + int(w.End.Month()-w.Start.Month())
+	switch {
+	case months == 1:
+		return "month"
+	case months == 3 && (w.Start.Month()-1)%3 == 0:
+		return "quarter"
+	case months == 12 && w.Start.Month() == 1:
+		return "year"
+	}
+	return ""
+}
+
+// periodName writes a whole calendar unit as a range name: 2025-06,
+// 2025-Q2, 2025.
+func periodName(w metrics.Window, unit string) string {
+	switch unit {
+	case "month":
+		return w.Start.Format("2006-01")
+	case "quarter":
+		return fmt.Sprintf("%d-Q%d", w.Start.Year(), (int(w.Start.Month())+2)/3)
+	}
+	return fmt.Sprint(w.Start.Year())
 }

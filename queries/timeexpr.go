@@ -22,6 +22,9 @@ type timeRead struct {
 	// Extra holds a second period phrase that the range did not take, and
 	// ExtraRange what it names: the planner must not drop it silently.
 	Extra, ExtraRange string
+	// Shift holds words that name a period only against the one asked
+	// before (the year before, 一年前): a follow-up reads them.
+	Shift string
 	// Unreadable holds a date phrase that was recognised but is out of
 	// range (in 1899): the planner must not answer for another period.
 	Unreadable string
@@ -37,7 +40,7 @@ const enMonthNames = `january|february|march|april|may|june|july|august|septembe
 
 var (
 	// Comparisons come first: 去年同期 and "vs last year" must not be read as the range last_year.
-	reYoY = regexp.MustCompile(`同比(?:去年|上年)(?:同期|同月)?|(?:和|与|跟|较|比|对比)\s*(?:去年同期|上年同期|去年同月|去年)\s*(?:相比|比较|对比|比)?|同比|去年同期|与去年相比|和去年相比|跟去年比|较去年|比去年|上年同期|year over year|\byoy\b|\by/y\b|(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:same (?:period|month|quarter) )?(?:of )?last year|same period (?:of )?last year`)
+	reYoY = regexp.MustCompile(`同比(?:去年|上年)(?:同期|同月)?|(?:和|与|跟|较|比|对比)\s*(?:去年同期|上年同期|去年同月|去年)\s*(?:相比|比较|对比|比)?|同比|去年同期|与去年相比|和去年相比|跟去年比|较去年|比去年|上年同期|year over year|\byoy\b|\by/y\b|(?:vs\.?|versus|compared (?:to|with)|against) (?:the )?(?:same (?:period|month|quarter) )?(?:of )?last year|same (?:period|month|quarter|week|time) (?:of )?last year`)
 	reMoM = regexp.MustCompile(`(?:和|与|跟|较|比|对比)\s*(?:上个月|上月|上一个月|上期|上一期|上季度|上个季度|上一季度|前一个月|前一季度)\s*(?:相比|比较|对比|比)?|环比(?:上个月|上月|上期|上季度|上个季度|\s*(?:\d{1,2}|[一二三四五六七八九十]+)\s*月(?:份)?)?|较上月|比上月|比上个月|与上月相比|和上月相比|较上期|比上期|与上期相比|和上期相比|较上季度|比上季度|与上季度相比|month over month|quarter over quarter|\bmom\b|\bqoq\b|\bm/m\b|(?:vs\.?|versus|compared? (?:to|with)|comparing (?:to|with)|against) (?:the )?(?:previous|prior|last|preceding) (?:period|month|quarter)|(?:the )?(?:month|quarter|period) before|period over period`)
 
 	// Spans of months: 2025年1月到9月, 2025年前三季度, from January to September 2025.
@@ -59,7 +62,10 @@ var (
 	reZhQuarterOnly = regexp.MustCompile(`(今年|去年)?(?:第\s*)?([一二三四1-4])\s*季度`)
 	reZhRolling     = regexp.MustCompile(`(?:近|最近|过去|前|最近的|过去的)\s*(` + numPattern + `)\s*(个)?\s*(天|日|周|星期|个月|月|个季度|季度|季|年)`)
 	reZhToDate      = regexp.MustCompile(`年初至今|今年以来|年初以来|本年至今|本月至今|本月以来|月初至今|本季度至今|本季至今|本季度以来|季初至今|本周至今`)
-	reZhNamed       = regexp.MustCompile(`今天|今日|昨天|昨日|本周|这周|这个星期|本星期|上周|上个星期|上星期|本月|这个月|当月|上个月|上月|本季度|这个季度|本季|当季|上季度|上个季度|上一季度|上季|今年|本年度|本年|去年|上一年|上年|前年`)
+	// The period before the last one: 上上个月, the quarter before last.
+	reBeforeLast = regexp.MustCompile(`上上个?月|上上一?个?季度|上上季|大前年|\b(?:the )?(month|quarter|year) before last\b`)
+	reShiftOnly  = regexp.MustCompile(`\b(?:the )?year before\b|\b(?:a|one) (?:month|quarter|year) (?:earlier|before)\b|(?:一|1)个?(?:月|季度|年)(?:前|之前|以前)`)
+	reZhNamed    = regexp.MustCompile(`今天|今日|昨天|昨日|本周|这周|这个星期|本星期|上周|上个星期|上星期|本月|这个月|当月|上个月|上月|本季度|这个季度|本季|当季|上季度|上个季度|上一季度|上季|今年|本年度|本年|去年|上一年|上年|前年`)
 
 	// A quarter without its year (Q2, the third quarter): this year's, or
 	// the year of another period named with it.
@@ -104,6 +110,12 @@ var zhToDate = map[string]string{"年初至今": "ytd", "今年以来": "ytd", "
 // normalized question, returning what it read and the text with them blanked.
 func readTime(text string, now time.Time) (timeRead, string) {
 	var tr timeRead
+	// Read before the comparisons, whose "the month before" it holds.
+	var beforeLast, beforeLastText string
+	text = consume(text, reBeforeLast, func(m []string) bool {
+		beforeLast, beforeLastText = periodBeforeLast(m[0], m[1], now), m[0]
+		return beforeLast != ""
+	})
 	text = consume(text, reYoY, func(m []string) bool {
 		tr.Compare, tr.CompareText = "same_period_last_year", strings.TrimSpace(m[0])
 		return true
@@ -155,6 +167,10 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		return true
 	}
 	atoi := func(s string) int { n, _ := number(s); return n }
+	if beforeLast != "" {
+		matched = beforeLastText
+		set(beforeLast)
+	}
 	// 25年9月 is 2025年9月.
 	text = reZhShortYear.ReplaceAllString(text, "${1}20${2}年${3}月")
 	text = consume(text, reZhMonthSpan, func(m []string) bool {
@@ -347,6 +363,7 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		tr.MonthOnly = tr.Range == ""
 		return set(fmt.Sprintf("%d-%02d", y, mo))
 	})
+	text = consume(text, reShiftOnly, func(m []string) bool { tr.Shift = m[0]; return true })
 	text = consume(text, reEnYear, func(m []string) bool {
 		matched = m[0]
 		y := m[1] + m[2]
@@ -362,4 +379,27 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		return set(y)
 	})
 	return tr, text
+}
+
+// periodBeforeLast names the period two before today's: 上上个月 or "the
+// month before last" is the month before last month; 大前年 is three
+// years back, as 前年 is two.
+func periodBeforeLast(words, unit string, now time.Time) string {
+	switch {
+	case strings.Contains(words, "月") || unit == "month":
+		return monthsBack(now, 2).Format("2006-01")
+	case strings.Contains(words, "季") || unit == "quarter":
+		q := monthsBack(now, 6)
+		return fmt.Sprintf("%d-Q%d", q.Year(), (int(q.Month())+2)/3)
+	case words == "大前年":
+		return fmt.Sprint(now.Year() - 3)
+	case unit == "year":
+		return fmt.Sprint(now.Year() - 2)
+	}
+	return ""
+}
+
+// monthsBack is the first day of the month n months before now's.
+func monthsBack(now time.Time, n int) time.Time {
+	return time.Date(now.Year(), now.Month()-time.Month(n), 1, 0, 0, 0, 0, time.UTC)
 }
