@@ -170,6 +170,22 @@ func extend(lang, s, clause string) string {
 	return strings.TrimSuffix(s, ".") + clause + "."
 }
 
+// moverWords are the phrases movers writes, in one language. The verbs
+// are indexed so that each language orders its words: the count rising,
+// the count falling, then the comparison (环比, the previous period).
+type moverWords struct {
+	allUp, allDown, mixed string
+	rise, fall, missing   string
+	lead, sep             string
+}
+
+var moversIn = map[bool]moverWords{
+	true: {allUp: "%[3]s %[1]d 个全部上升", allDown: "%[3]s %[2]d 个全部下降", mixed: "%[3]s %[1]d 个上升、%[2]d 个下降",
+		rise: "上升最多的是%s（%s，%s）", fall: "下降最多的是%s（%s，%s）", missing: "%d 个无对比数据", lead: "；", sep: "，"},
+	false: {allUp: "all %[1]d rose against %[3]s", allDown: "all %[2]d fell against %[3]s", mixed: "%[1]d rose and %[2]d fell against %[3]s",
+		rise: "the largest rise was %s (%s, %s)", fall: "the largest fall was %s (%s, %s)", missing: "%d had nothing to compare with", lead: "; ", sep: "; "},
+}
+
 // movers writes the largest rise and the largest fall of a breakdown with
 // a comparison, with their groups, values and changes, and how many rose
 // and fell: ；环比上升最多的是华北（3.25%，上升 0.39 个百分点）…
@@ -195,45 +211,29 @@ func movers(c comparison, rows [][]any, mi int, name func([]any) string) string 
 		}
 	}
 	than := map[string]string{"previous_period": "环比", "same_period_last_year": "同比"}[c.mode]
-	enThan := map[string]string{"previous_period": "the previous period", "same_period_last_year": "the same period last year"}[c.mode]
-	val := func(row []any) string { return Value(c.lang, c.def, row[mi]) }
-	var parts []string
-	if zh {
-		switch {
-		case nDown == 0 && nUp > 0:
-			parts = append(parts, fmt.Sprintf("%s %d 个全部上升", than, nUp))
-		case nUp == 0 && nDown > 0:
-			parts = append(parts, fmt.Sprintf("%s %d 个全部下降", than, nDown))
-		default:
-			parts = append(parts, fmt.Sprintf("%s %d 个上升、%d 个下降", than, nUp, nDown))
-		}
-		if up >= 0 {
-			parts = append(parts, fmt.Sprintf("上升最多的是%s（%s，%s）", name(rows[up]), val(rows[up]), c.of(rows[up])))
-		}
-		if down >= 0 {
-			parts = append(parts, fmt.Sprintf("下降最多的是%s（%s，%s）", name(rows[down]), val(rows[down]), c.of(rows[down])))
-		}
-		if nMissing > 0 {
-			parts = append(parts, fmt.Sprintf("%d 个无对比数据", nMissing))
-		}
-		return "；" + strings.Join(parts, "，")
+	if !zh {
+		than = map[string]string{"previous_period": "the previous period", "same_period_last_year": "the same period last year"}[c.mode]
 	}
+	w := moversIn[zh]
+	count := w.mixed
 	switch {
 	case nDown == 0 && nUp > 0:
-		parts = append(parts, fmt.Sprintf("all %d rose against %s", nUp, enThan))
+		count = w.allUp
 	case nUp == 0 && nDown > 0:
-		parts = append(parts, fmt.Sprintf("all %d fell against %s", nDown, enThan))
-	default:
-		parts = append(parts, fmt.Sprintf("%d rose and %d fell against %s", nUp, nDown, enThan))
+		count = w.allDown
+	}
+	parts := []string{fmt.Sprintf(count, nUp, nDown, than)}
+	mover := func(format string, row []any) string {
+		return fmt.Sprintf(format, name(row), Value(c.lang, c.def, row[mi]), c.of(row))
 	}
 	if up >= 0 {
-		parts = append(parts, fmt.Sprintf("the largest rise was %s (%s, %s)", name(rows[up]), val(rows[up]), c.of(rows[up])))
+		parts = append(parts, mover(w.rise, rows[up]))
 	}
 	if down >= 0 {
-		parts = append(parts, fmt.Sprintf("the largest fall was %s (%s, %s)", name(rows[down]), val(rows[down]), c.of(rows[down])))
+		parts = append(parts, mover(w.fall, rows[down]))
 	}
 	if nMissing > 0 {
-		parts = append(parts, fmt.Sprintf("%d had nothing to compare with", nMissing))
+		parts = append(parts, fmt.Sprintf(w.missing, nMissing))
 	}
-	return "; " + strings.Join(parts, "; ")
+	return w.lead + strings.Join(parts, w.sep)
 }

@@ -125,17 +125,20 @@ func (g *gate) enter(ctx context.Context, maxWait time.Duration) (release func()
 	}
 	if g.queued.Add(1) > int64(g.limit.Queued) {
 		g.queued.Add(-1)
-		return nil, g.busy("queue is full")
+		return nil, g.busy("the queue is full")
 	}
-	defer g.queued.Add(-1)
 	t := time.NewTimer(maxWait)
 	defer t.Stop()
 	select {
 	case g.slots <- struct{}{}:
+		g.queued.Add(-1)
 		return g.admit(), nil
 	case <-t.C:
-		return nil, g.busy(fmt.Sprintf("waited %s for a turn", maxWait))
+		// Out of the queue first, so that "waiting" counts the others.
+		g.queued.Add(-1)
+		return nil, g.busy(fmt.Sprintf("no turn came free within %s", maxWait))
 	case <-ctx.Done():
+		g.queued.Add(-1)
 		return nil, ctx.Err()
 	}
 }
@@ -174,9 +177,20 @@ type busyError struct {
 	RetryAfter      int // seconds
 }
 
+// Error reads as one sentence: "the server is busy: 4 query requests
+// running and 1 waiting; no turn came free within 10s; retry after 2 s".
+// Why is a whole clause ("the queue is full").
 func (e *busyError) Error() string {
-	return fmt.Sprintf("the server is busy: %d %s request(s) running and %d waiting; the %s; retry after %d s",
-		e.Running, e.Class, e.Queued, e.Why, e.RetryAfter)
+	return fmt.Sprintf("the server is busy: %s running and %d waiting; %s; retry after %d s",
+		plural(e.Running, e.Class+" request"), e.Queued, e.Why, e.RetryAfter)
+}
+
+// plural writes a count with its noun: 1 query request, 4 query requests.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // Load is one class's figures, for /healthz.

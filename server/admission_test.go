@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -132,7 +133,9 @@ func TestQueuedRequestRunsWhenATurnFrees(t *testing.T) {
 	go func() { done <- post(t, base+"/api/v1/sql", `{"sql":"SELECT 41 + 1 AS answer"}`) }()
 	waitFor(t, func() bool { return sqlLoad(t, base)["queued"] == float64(1) })
 	// The queue (one place) is taken: the next is refused.
-	checkBusy(t, post(t, base+"/api/v1/sql", `{"sql":"SELECT 1"}`))
+	full := post(t, base+"/api/v1/sql", `{"sql":"SELECT 1"}`)
+	checkBusy(t, full)
+	busyMessage(t, full, `^the server is busy: 1 sql request running and 1 waiting; the queue is full; retry after \d+ s$`)
 	release()
 	r := <-done
 	if r.status != 200 || !strings.Contains(string(r.body), "42") {
@@ -146,7 +149,18 @@ func TestQueuedRequestRunsWhenATurnFrees(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer release2()
-	checkBusy(t, post(t, base2+"/api/v1/sql", `{"sql":"SELECT 1"}`))
+	waited := post(t, base2+"/api/v1/sql", `{"sql":"SELECT 1"}`)
+	checkBusy(t, waited)
+	busyMessage(t, waited, `^the server is busy: 1 sql request running and 0 waiting; no turn came free within 50ms; retry after \d+ s$`)
+}
+
+// busyMessage asserts a 503's message reads as the sentence pattern says.
+func busyMessage(t *testing.T, r response, pattern string) {
+	t.Helper()
+	e, _ := r.json(t)["error"].(map[string]any)
+	if msg, _ := e["message"].(string); !regexp.MustCompile(pattern).MatchString(msg) {
+		t.Errorf("busy message %q, want it to match %s", msg, pattern)
+	}
 }
 
 func sqlLoad(t *testing.T, base string) map[string]any {
