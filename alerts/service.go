@@ -152,9 +152,10 @@ func (sc *Scheduler) DeleteSubscription(ctx context.Context, id string) error {
 	return sc.store.write(ctx, func(tx *sql.Tx) error { return deleteSpec(ctx, tx, kindSubscription, id) })
 }
 
-// TestResult is what a test send did.
+// TestResult is what a test send did. Both lists are [] when empty, never
+// null (a subscription's test has no observations).
 type TestResult struct {
-	Observations []Observation `json:"observations,omitempty"`
+	Observations []Observation `json:"observations"`
 	Deliveries   []Delivery    `json:"deliveries"`
 }
 
@@ -210,7 +211,9 @@ func (sc *Scheduler) TestRule(ctx context.Context, id string) (*TestResult, erro
 	if err != nil {
 		return nil, err
 	}
-	res.Observations = ev.Observations
+	if len(ev.Observations) > 0 {
+		res.Observations = ev.Observations
+	}
 	return res, nil
 }
 
@@ -257,7 +260,7 @@ func (sc *Scheduler) sendTest(ctx context.Context, id string, refs []ChannelRef,
 	if err != nil {
 		return nil, err
 	}
-	res := &TestResult{Deliveries: []Delivery{}}
+	res := &TestResult{Observations: []Observation{}, Deliveries: []Delivery{}}
 	for _, d := range log {
 		if d.Incident == incident {
 			res.Deliveries = append(res.Deliveries, d)
