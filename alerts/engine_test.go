@@ -194,6 +194,8 @@ func TestAlertsFileErrors(t *testing.T) {
 		{"unknown channel type", "channels:\n  - name: ops\n    type: pager\n", "x.yaml:3: channels[0].type: unknown channel type \"pager\""},
 		{"band without a time range", "channels:\n  - {name: ops, type: dingtalk, url: u}\nrules:\n  - id: a\n    name: A\n    query:\n      metrics: [churn_rate]\n    condition: {kind: band, periods: 6, k: 1, grain: month}\n    schedule: {cron: '0 9 * * *', time_zone: UTC}\n    channels: [{name: ops}]\n    owner: {subject: s}\n",
 			"x.yaml:7: rules[0].query.time: a band condition needs a time range"},
+		{"filter outside the owner's scope", "channels:\n  - {name: ops, type: dingtalk, url: u}\nrules:\n  - id: a\n    name: A\n    query:\n      metrics: [churn_rate]\n      filters:\n        - dimension: branch\n          op: eq\n          value: 北京海淀支行\n    condition: {kind: threshold, above: 1}\n    schedule: {cron: '0 9 * * *', time_zone: UTC}\n    channels: [{name: ops}]\n    owner: {subject: s, scope: {branch: [上海静安支行]}}\n",
+			"x.yaml:11: rules[0].query.filters[0].value: branch \"北京海淀支行\" is outside the owner's row scope (branch: 上海静安支行)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

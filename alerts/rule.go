@@ -209,7 +209,7 @@ func (r *Rule) Problems(channels []string) []error {
 			errs = append(errs, err)
 		}
 	}
-	return errs
+	return append(errs, scopeProblems("query", r.Query.Filters, r.Owner.Scope)...)
 }
 
 func (c Condition) validate() error {

@@ -79,6 +79,7 @@ func (s *Subscription) Problems(channels []string) []error {
 		} else if len(f.Dimensions) > 1 {
 			add(invalidf(fmt.Sprintf("figures[%d].dimensions", i), "a headline figure has at most one breakdown"))
 		}
+		errs = append(errs, scopeProblems(fmt.Sprintf("figures[%d]", i), f.Filters, s.Owner.Scope)...)
 	}
 	errs = append(errs, s.Schedule.problems("schedule")...)
 	add(validateChannels(s.Channels, channels))
