@@ -231,7 +231,9 @@ func (e *Engine) query(ctx context.Context, comp *Compiled) (*Result, error) {
 	err := e.bounded(ctx, func(ctx context.Context) (int, error) {
 		size := 0
 		err := e.db.Read(ctx, func(conn *sql.Conn) error {
-			rows, err := conn.QueryContext(ctx, comp.SQL, comp.Args...)
+			// Compiled SQL is one SELECT, asked again and again: kept
+			// prepared per read connection, it skips DuckDB's planning.
+			rows, err := conn.QueryContext(warehouse.Prepared(ctx), comp.SQL, comp.Args...)
 			if err != nil {
 				return err
 			}

@@ -67,7 +67,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open duckdb %q: %w", path, err)
 	}
 	db := &DB{path: path, connector: connector}
-	db.read = sql.OpenDB(connector)
+	db.read = sql.OpenDB(stmtConnector{Connector: connector, db: db})
 	db.write = sql.OpenDB(connector)
 	db.write.SetMaxOpenConns(1)
 	db.health = sql.OpenDB(connector)
@@ -182,12 +182,13 @@ func (db *DB) Read(ctx context.Context, fn func(conn *sql.Conn) error) error {
 		return fmt.Errorf("read connection: %w", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION READ ONLY"); err != nil {
+	// The two statements around fn are the same on every read: kept prepared.
+	if _, err := conn.ExecContext(Prepared(ctx), "BEGIN TRANSACTION READ ONLY"); err != nil {
 		return fmt.Errorf("begin read-only transaction: %w", err)
 	}
 	err = fn(conn)
 	// A cancelled ctx must not stop the rollback that returns the connection clean.
-	if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil && err == nil {
+	if _, rbErr := conn.ExecContext(Prepared(context.WithoutCancel(ctx)), "ROLLBACK"); rbErr != nil && err == nil {
 		err = fmt.Errorf("end read-only transaction: %w", rbErr)
 	}
 	return err
