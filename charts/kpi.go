@@ -28,6 +28,14 @@ func (d *drawing) figure() Figure {
 	}
 	name := d.r.Columns[m0].Name
 	delta, pct := d.r.Value(0, name+"_delta"), d.r.Value(0, name+"_pct_change")
+	// A percent from a base at or below zero, or a tiny one, is noise: the
+	// card gives the amount of the change instead, as sentences do.
+	v, okV := narrate.Number(row[m0])
+	x, okX := narrate.Number(delta)
+	p, okP := narrate.Number(pct)
+	if okV && okX && okP && !narrate.PercentSays(v-x, p) {
+		pct = nil
+	}
 	if x, ok := narrate.Number(delta); ok && mode != "" {
 		switch {
 		case x > 0:

@@ -9,18 +9,20 @@ import (
 // Definition is a metric as the catalog publishes it: what it means, who
 // owns it, how it is computed, and what it can be broken down by.
 type Definition struct {
-	Name        string              `json:"name"`
-	Label       Text                `json:"label"`
-	Description string              `json:"description"`
-	Synonyms    Synonyms            `json:"synonyms"`
-	Owner       string              `json:"owner"`
-	Format      string              `json:"format"`
-	Version     int                 `json:"version"`
-	Type        string              `json:"type"`
-	Formula     string              `json:"formula"`
-	Measures    []MeasureDefinition `json:"measures,omitempty"`
-	Dimensions  []string            `json:"dimensions"`
-	Grains      []string            `json:"grains"`
+	Name        string `json:"name"`
+	Label       Text   `json:"label"`
+	Description string `json:"description"`
+	// DescriptionZH is the description in Chinese, when the model gives one.
+	DescriptionZH string              `json:"description_zh,omitempty"`
+	Synonyms      Synonyms            `json:"synonyms"`
+	Owner         string              `json:"owner"`
+	Format        string              `json:"format"`
+	Version       int                 `json:"version"`
+	Type          string              `json:"type"`
+	Formula       string              `json:"formula"`
+	Measures      []MeasureDefinition `json:"measures,omitempty"`
+	Dimensions    []string            `json:"dimensions"`
+	Grains        []string            `json:"grains"`
 	// DefaultRange and AsOf come from the time of the metric's source.
 	DefaultRange string `json:"default_range,omitempty"`
 	AsOf         string `json:"as_of,omitempty"`
@@ -99,7 +101,8 @@ func (c *Catalog) Definition(m *Metric) Definition {
 }
 
 func (c *Catalog) define(m *Metric) Definition {
-	d := Definition{Name: m.Name, Label: m.Label, Description: strings.TrimSpace(m.Description), Synonyms: m.Synonyms,
+	d := Definition{Name: m.Name, Label: m.Label, Description: strings.TrimSpace(m.Description),
+		DescriptionZH: strings.TrimSpace(m.DescriptionZH), Synonyms: m.Synonyms,
 		Owner: m.Owner, Format: m.Format, Version: m.Version, Type: string(m.Type)}
 	var srcs []*source
 	addMeasure := func(ref string) string {

@@ -141,14 +141,17 @@ type Measure struct {
 
 // Metric is a governed metric: defined once, used by every surface.
 type Metric struct {
-	Name        string     `yaml:"name"`
-	Label       Text       `yaml:"label"`
-	Description string     `yaml:"description"`
-	Synonyms    Synonyms   `yaml:"synonyms"`
-	Owner       string     `yaml:"owner"`
-	Format      string     `yaml:"format"`
-	Version     int        `yaml:"version"`
-	Type        MetricType `yaml:"type"`
+	Name        string `yaml:"name"`
+	Label       Text   `yaml:"label"`
+	Description string `yaml:"description"`
+	// DescriptionZH is the description in Chinese, shown to Chinese
+	// readers (the front, report pages); description is the fallback.
+	DescriptionZH string     `yaml:"description_zh"`
+	Synonyms      Synonyms   `yaml:"synonyms"`
+	Owner         string     `yaml:"owner"`
+	Format        string     `yaml:"format"`
+	Version       int        `yaml:"version"`
+	Type          MetricType `yaml:"type"`
 
 	// simple and cumulative
 	Measure string `yaml:"measure"`

@@ -237,3 +237,12 @@ func movers(c comparison, rows [][]any, mi int, name func([]any) string) string 
 	}
 	return w.lead + strings.Join(parts, w.sep)
 }
+
+// PercentSays reports whether a percent change pct from a base prev says
+// anything: not from a base at or below zero (net inflow after an
+// outflow), nor past tinyBase (+7378% from a near-zero month), where the
+// amount of the change is the figure to give. Sentences, KPI cards, report
+// tables and the web front follow the same rule.
+func PercentSays(prev, pct float64) bool {
+	return prev > 0 && math.Abs(pct) < tinyBase
+}

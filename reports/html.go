@@ -21,6 +21,10 @@ var static embed.FS
 
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"label": func(lang string, t metrics.Text, name string) string { return narrate.Label(lang, t, name) },
+	// desc is a metric's description in the page's language, falling back.
+	"desc": func(lang string, d metrics.Definition) string {
+		return narrate.Label(lang, metrics.Text{ZH: d.DescriptionZH, EN: d.Description}, "")
+	},
 }).Parse(pageHTML))
 
 // StaticPath is where Static is served: the page's script and style.
@@ -42,9 +46,9 @@ type words struct {
 }
 
 var pageWords = map[string]words{
-	"zh": {Excel: "下载 Excel", Failed: "本节未能生成", More: "另有行数：", Definitions: "指标口径与 SQL",
+	"zh": {Excel: "下载 Excel", Failed: "本节未能生成", More: "另有 %d 行未列出（见 Excel）。", Definitions: "指标口径与 SQL",
 		Formula: "公式", Owner: "负责人", Data: "数据表", Footer: "数据来自 Beacon 的受管指标；每个数字都可在上方查看其口径与 SQL。"},
-	"en": {Excel: "Download Excel", Failed: "This section could not be made", More: "Rows not shown:", Definitions: "Definitions and SQL",
+	"en": {Excel: "Download Excel", Failed: "This section could not be made", More: "%d more rows not shown (see the Excel file).", Definitions: "Definitions and SQL",
 		Formula: "Formula", Owner: "Owner", Data: "Data", Footer: "Figures are Beacon's governed metrics; each shows its definition and SQL above."},
 }
 

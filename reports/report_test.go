@@ -3,6 +3,8 @@ package reports_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -102,8 +104,77 @@ func TestWeeklyReportPage(t *testing.T) {
 				t.Errorf("%s page lacks %q", lang, want)
 			}
 		}
+		// The definitions are in the page's language (the model's
+		// description_zh for Chinese readers).
+		def := map[string]string{"zh": "期内流失的客户数除以期初活跃客户数", "en": "Customers who churned during the period"}[lang]
+		if !strings.Contains(html, def) {
+			t.Errorf("%s page lacks churn_rate's definition in its language (%q)", lang, def)
+		}
 		if strings.Contains(html, "http://") || strings.Contains(html, "https://") || strings.Contains(html, "<script>") {
 			t.Errorf("%s page refers to another host or has inline script", lang)
 		}
+	}
+}
+
+// A report's change columns read as changes: a rate's change in percentage
+// points, signed, never "-0.00"; a percent change from a base at or below
+// zero or a tiny one is "—" with a note saying why, else the percent,
+// signed. Each cell is checked against the result's own figures.
+func TestReportChangeCells(t *testing.T) {
+	eng := metricstest.DemoEngine(t, bank, metrics.EngineConfig{})
+	q := metrics.Query{Metrics: []string{"net_inflow", "churn_rate"}, Dimensions: []string{"branch"},
+		Time: &metrics.TimeSpec{Range: "last_month"}, Compare: "previous_period"}
+	p, err := reports.RunQuery(context.Background(), eng, q, "table", nil, "zh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := p.Sections[0]
+	res := f.Result
+	col := map[string]int{}
+	for j, c := range res.Columns {
+		col[c.Name] = j
+	}
+	num := func(v any) (float64, bool) {
+		x, ok := v.(float64)
+		return x, ok
+	}
+	var dashes, percents, points int
+	for i, row := range f.Table.Rows {
+		for _, m := range []string{"net_inflow", "churn_rate"} {
+			pctCell := row[col[m+"_pct_change"]].Text
+			prev, okPrev := num(res.Rows[i][col[m+"_previous"]])
+			pct, okPct := num(res.Rows[i][col[m+"_pct_change"]])
+			if okPrev {
+				if prev <= 0 || !okPct || math.Abs(pct) >= 5 {
+					dashes++
+					if pctCell != "—" {
+						t.Errorf("row %d %s: percent change %q from base %v, want —", i, m, pctCell, prev)
+					}
+				} else {
+					percents++
+					want := fmt.Sprintf("%.1f%%", pct*100)
+					if pct > 0 && want != "0.0%" {
+						want = "+" + want
+					}
+					if strings.TrimPrefix(pctCell, "-") != strings.TrimPrefix(want, "-") || strings.HasPrefix(pctCell, "-") != (pct < 0 && strings.Trim(want, "-0.%") != "") {
+						t.Errorf("row %d %s: percent change %q, want %q", i, m, pctCell, want)
+					}
+				}
+			}
+			if d, ok := num(res.Rows[i][col["churn_rate_delta"]]); ok && m == "churn_rate" {
+				points++
+				text := row[col["churn_rate_delta"]].Text
+				want := fmt.Sprintf("%.2f 个百分点", math.Abs(d)*100)
+				if !strings.HasSuffix(text, want) || strings.HasPrefix(text, "-0.00") || (d > 0.00005) != strings.HasPrefix(text, "+") {
+					t.Errorf("row %d: churn change %q for %v, want ±%s", i, text, d, want)
+				}
+			}
+		}
+	}
+	if dashes == 0 || percents == 0 || points == 0 {
+		t.Fatalf("the test bank gave %d dashes, %d percents, %d point changes: it checks nothing", dashes, percents, points)
+	}
+	if f.Table.Note == "" {
+		t.Error("a table with — in its percent changes has no note saying why")
 	}
 }

@@ -58,6 +58,9 @@ type Table struct {
 	Head      []string
 	Rows      [][]Cell
 	Truncated int // rows not shown
+	// Note explains a "—" in a percent-change column: the base was zero,
+	// negative or too small for a percent to mean anything.
+	Note string
 }
 
 // Long reports whether the table is long enough to fold away under its
@@ -154,10 +157,75 @@ func table(cat *metrics.Catalog, r *metrics.Result, lang string) Table {
 		cells := make([]Cell, len(row))
 		for j, v := range row {
 			cells[j] = cellOf(cat, r.Columns[j], defs, v, lang)
+			if c := r.Columns[j]; c.Role == "comparison" {
+				var dash bool
+				cells[j], dash = changeCell(r, i, c, defs, cells[j], lang)
+				if dash {
+					t.Note = map[bool]string{true: "—：上期为零、为负或过小，变化率没有意义，请看“变化”一栏的变化额。",
+						false: "—: the previous figure was zero, negative or too small for a percent change to mean anything; see the change column for the amount."}[lang == "zh"]
+				}
+			}
 		}
 		t.Rows = append(t.Rows, cells)
 	}
 	return t
+}
+
+// changeCell writes a comparison's change as a change: signed, a rate's
+// change in percentage points (+0.28 个百分点, not 0.28%), one that rounds
+// to nothing without a sign; a percent change whose base is zero, negative
+// or tiny (narrate.PercentSays) is "—", and dash says so.
+func changeCell(r *metrics.Result, row int, c metrics.Column, defs map[string]metrics.Definition, cell Cell, lang string) (Cell, bool) {
+	v, ok := narrate.Number(cell.Value)
+	switch {
+	case strings.HasSuffix(c.Name, "_pct_change"):
+		prev, okPrev := narrate.Number(r.Value(row, c.Metric+"_previous"))
+		if !okPrev {
+			cur, okCur := narrate.Number(r.Value(row, c.Metric))
+			d, okD := narrate.Number(r.Value(row, c.Metric+"_delta"))
+			prev, okPrev = cur-d, okCur && okD
+		}
+		if !okPrev {
+			return cell, false
+		}
+		if !ok || !narrate.PercentSays(prev, v) {
+			return Cell{Text: "—", Value: cell.Value, Numeric: ok}, true
+		}
+		cell.Text = signed(fmt.Sprintf("%.1f%%", v*100))
+	case strings.HasSuffix(c.Name, "_delta") && ok:
+		d := narrate.ColumnDefinition(c, defs)
+		if d.Format == "percent" {
+			cell.Text = signed(fmt.Sprintf("%.2f", v*100)) + map[bool]string{true: " 个百分点", false: " pp"}[lang == "zh"]
+		} else if v > 0 && !zero(cell.Text) {
+			cell.Text = "+" + cell.Text
+		} else if zero(cell.Text) {
+			cell.Text = strings.TrimPrefix(cell.Text, "-")
+		}
+	}
+	return cell, false
+}
+
+// signed puts + before a positive figure; one that rounds to zero has no
+// sign (never "-0.00").
+func signed(s string) string {
+	if zero(s) {
+		return strings.TrimPrefix(s, "-")
+	}
+	if strings.HasPrefix(s, "-") {
+		return s
+	}
+	return "+" + s
+}
+
+// zero says whether a written figure reads as zero (0.00%, -0.0 万元).
+func zero(s string) bool {
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+	return digits != "" && strings.Trim(digits, "0") == ""
 }
 
 func cellOf(cat *metrics.Catalog, c metrics.Column, defs map[string]metrics.Definition, v any, lang string) Cell {

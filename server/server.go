@@ -281,6 +281,7 @@ func (s *Server) routes() {
 	api.Post("/query", s.allow(roleViewer), s.postQuery)
 	api.Post("/query/compile", s.allow(roleAnalyst), cheap, s.postCompile)
 	api.Get("/dimensions", s.allow(roleViewer), cheap, s.listDimensions)
+	s.mountDimensionValues(api)
 	if s.chat != nil {
 		api.Post("/chat", s.allow(roleViewer), s.admit(ClassChat), s.postChat)
 	}
