@@ -646,6 +646,23 @@ func TestFront(t *testing.T) {
 		tt.do(t, chromedp.Navigate(b.url+"/metrics/churn_rate"), chromedp.WaitVisible(chromedp.ID("metric-search")))
 		tt.wait(t, `document.querySelector('.spark-box canvas') !== null`)
 		tt.shot(t, "metrics")
+		// The definition is in the page's language: the model's
+		// description_zh in Chinese, its description in English.
+		_, body := b.api(t, "GET", "/metrics/churn_rate/definition", "", "")
+		var def struct {
+			Description   string `json:"description"`
+			DescriptionZH string `json:"description_zh"`
+		}
+		if err := json.Unmarshal(body, &def); err != nil || def.DescriptionZH == "" || def.Description == "" {
+			t.Fatalf("churn_rate's definition lacks a language: %s", body)
+		}
+		if got := eval[string](t, tt, `document.querySelector('[data-definition]').textContent`); got != def.DescriptionZH {
+			t.Errorf("the Chinese page defines churn_rate as %q, want the model's description_zh %q", got, def.DescriptionZH)
+		}
+		tt.do(t, chromedp.Click(chromedp.ID("lang-switch")))
+		tt.wait(t, fmt.Sprintf(`(document.querySelector('[data-definition]') || {}).textContent === %q`, def.Description))
+		tt.do(t, chromedp.Click(chromedp.ID("lang-switch")))
+		tt.wait(t, fmt.Sprintf(`(document.querySelector('[data-definition]') || {}).textContent === %q`, def.DescriptionZH))
 		tt.do(t, chromedp.SendKeys(chromedp.ID("metric-search"), "renewal"))
 		tt.wait(t, `document.querySelectorAll('.metric-list li').length === 1`)
 		if got := eval[string](t, tt, `document.querySelector('.metric-list li').textContent`); !strings.Contains(got, "续约率") {
@@ -769,6 +786,11 @@ func TestFront(t *testing.T) {
 			setField(t, tt, "#ra-cost", "一百")
 			tt.do(t, chromedp.Click(chromedp.CSS("form.record button[type=submit]")))
 			tt.wait(t, `document.querySelector('form.record [data-field=cost] .field-error') !== null`)
+			// The API's "cost: expected a number, got a string", in Chinese,
+			// still naming the field.
+			if e := eval[string](t, tt, `document.querySelector('form.record [data-field=cost] .field-error').textContent`); e != "cost：应为数字，收到的是文本" {
+				t.Errorf("the error beside the cost reads %q, want it in Chinese naming cost", e)
+			}
 		})
 		setField(t, tt, "#ra-cost", "120")
 		setField(t, tt, "#ra-channel", "wechat")
@@ -858,6 +880,9 @@ func TestFront(t *testing.T) {
 			setField(t, tt, "#sf-until", "2020-01-01T09:00")
 			tt.do(t, chromedp.Click(chromedp.CSS(".silence-form button[type=submit]")))
 			tt.wait(t, `document.querySelector('[data-field=until] .field-error') !== null`)
+			if e := fieldError(t, tt, "until"); !strings.Contains(e, "静默结束时间") || !strings.Contains(e, "2020-01-01") {
+				t.Errorf("the error beside until reads %q, want it in Chinese with the time named", e)
+			}
 		})
 		setField(t, tt, "#sf-until", time.Now().Add(48*time.Hour).Format("2006-01-02T15:04"))
 		setField(t, tt, "#sf-reason", "月末批处理")
@@ -913,8 +938,8 @@ func TestFront(t *testing.T) {
 			setField(t, tt, "#sf2-cron", "every monday")
 			tt.do(t, chromedp.Click(chromedp.CSS("[data-sub-form] button[type=submit]")))
 			tt.wait(t, `document.querySelector('[data-field=cron] .field-error') !== null`)
-			if e := fieldError(t, tt, "cron"); !strings.Contains(e, "cron") {
-				t.Errorf("the error beside the schedule says %q", e)
+			if e := fieldError(t, tt, "cron"); !strings.Contains(e, `"every monday" 不是有效的 cron 表达式`) {
+				t.Errorf("the error beside the schedule says %q, want it in Chinese naming what was typed", e)
 			}
 			tt.shot(t, "subscriptions-edit")
 		})
@@ -1210,6 +1235,22 @@ func TestScopedTokenSeesOnlyItsBranch(t *testing.T) {
 			WHERE s.tier = 'high' AND s.month = (SELECT max(month) FROM risk_scores) AND b.branch_name = '`+mine+`'`)
 		if got, w := eval[float64](t, tt, `Number(document.querySelector('.kpi-value[data-metric=high_risk_customers]').dataset.value)`), hr[0][0].(float64); got != w {
 			t.Errorf("scoped high-risk KPI %v, the scores table %v for %s", got, w, mine)
+		}
+		// The shared filters offer only values the branch has rows for:
+		// its own region, the segments of its customers (hand SQL).
+		for dim, sql := range map[string]string{
+			"region":  `SELECT DISTINCT region FROM branches WHERE branch_name = '` + mine + `' ORDER BY 1`,
+			"segment": `SELECT DISTINCT m.segment FROM customer_months m JOIN branches b USING (branch_id) WHERE b.branch_name = '` + mine + `' AND m.segment IS NOT NULL ORDER BY 1`,
+		} {
+			var want []string
+			for _, r := range warehousetest.Rows(t, bank, sql) {
+				want = append(want, r[0].(string))
+			}
+			tt.wait(t, fmt.Sprintf(`document.querySelectorAll('#db-f-%s option').length === %d`, dim, len(want)+1))
+			got := eval[[]string](t, tt, fmt.Sprintf(`[...document.querySelectorAll('#db-f-%s option')].map(o => o.value).filter(Boolean).sort()`, dim))
+			if !slices.Equal(got, want) {
+				t.Errorf("the %s filter offers %v to a head of %s, whose rows have %v", dim, got, mine, want)
+			}
 		}
 		noOther(t, "Dashboard")
 	})

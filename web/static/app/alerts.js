@@ -9,9 +9,8 @@ import { label } from './i18n.js';
 import { ErrorBox, Progress } from './parts.js';
 import { valueLabel } from './chart.js';
 import { value } from './format.js';
-
-// EDITORS are the roles the alert API lets write (analyst and above).
-const EDITORS = ['analyst', 'admin'];
+import { fieldMessage } from './errors.js';
+import { CardActions, ChannelChecks, EDITORS, fieldMapper, FormFoot, stateName, TestResult, useCardActions, useEditForm } from './forms.js';
 const RANGES = ['last_month', 'last_quarter', 'last_3_months', 'last_6_months', 'last_12_months', 'this_month', 'this_year'];
 
 // conditionText says a rule's condition in words, its bounds in the
@@ -29,12 +28,6 @@ function conditionText(c, metricLabel, format, lang, t) {
   if (c.below !== undefined) parts.push(`${subject} < ${bound(c.below)}`);
   if (c.kind === 'band') parts.push(t('bandText', metricLabel, c.periods, t('grainNames.' + c.grain), c.k));
   return `${t('kinds.' + c.kind)}: ${parts.join(t('or'))}`;
-}
-
-// stateName is a state in the page's language.
-function stateName(s, t, words = 'alertStates') {
-  const k = words + '.' + s;
-  return t(k) !== k ? t(k) : s;
 }
 
 // visibleSilences keeps the silences of rules the caller sees and those
@@ -104,10 +97,9 @@ function localTime(iso) {
 // its actions. Rules loaded from YAML are changed in their file.
 function RuleCard({ r, h, ctx, canEdit, onEdit, onDeleted, onSilence }) {
   const { t, lang, catalog } = ctx;
-  const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState(null);
-  const [err, setErr] = useState(null);
+  const id = encodeURIComponent(r.id);
+  const actions = useCardActions({ api, testPath: '/alerts/' + id + '/test', deletePath: '/alerts/' + id, onDeleted });
+  const name = r.name || r.id;
   const metric = r.metric || (r.query && r.query.metrics && r.query.metrics[0]);
   const mdef = catalog.metrics[metric] || {};
   const mlabel = label(mdef.label, lang) || metric;
@@ -118,15 +110,6 @@ function RuleCard({ r, h, ctx, canEdit, onEdit, onDeleted, onSilence }) {
     return i < 0 ? part : valueLabel(catalog, part.slice(0, i), part.slice(i + 1), lang);
   }).join(' · ');
   const fromAPI = !r.origin || r.origin === 'api';
-  async function testSend() {
-    setBusy(true); setErr(null); setResult(null);
-    try { setResult(await api('/alerts/' + encodeURIComponent(r.id) + '/test', { method: 'POST' })); } catch (e) { setErr(e); }
-    setBusy(false);
-  }
-  async function remove() {
-    setBusy(true); setErr(null);
-    try { await api('/alerts/' + encodeURIComponent(r.id), { method: 'DELETE' }); onDeleted(); } catch (e) { setErr(e); setBusy(false); }
-  }
   return html`<article class="card" aria-labelledby=${'al-' + r.id} data-rule=${r.id}>
     <h2 id=${'al-' + r.id}>${r.name || r.id} ${r.disabled ? html`<span class="badge warn">${t('disabled')}</span>` : null}
       ${!fromAPI ? html`<span class="badge" title=${r.origin}>${t('fromFile')}</span>` : null}</h2>
@@ -140,22 +123,12 @@ function RuleCard({ r, h, ctx, canEdit, onEdit, onDeleted, onSilence }) {
     ${h ? html`<h3>${t('states')}</h3>
       <ul class="states">${h.states && h.states.length ? h.states.map((s) => html`<li data-state=${s.state}><span class=${'state state-' + s.state}>${stateName(s.state, t)}</span> ${s.group ? group(s.group) : ''} ${s.value !== null && s.value !== undefined ? html`· <span data-value=${String(s.value)}>${value(s.value, mdef.format, lang)}</span>` : ''}</li>`) : html`<li class="muted">${t('none')}</li>`}</ul>
       ${h.transitions && h.transitions.length ? html`<h3>${t('history')}</h3><ul class="small">${h.transitions.map((x) => html`<li>${localTime(x.at)} · ${x.group ? group(x.group) + ' · ' : ''}${stateName(x.from, t)} → ${stateName(x.to, t)}${x.detail ? ' · ' + x.detail : ''}</li>`)}</ul>` : null}` : null}
-    ${canEdit ? html`<div class="actions rule-actions">
-      ${fromAPI ? html`<button type="button" data-edit aria-label=${t('edit') + ': ' + (r.name || r.id)} onClick=${onEdit} disabled=${busy}>${t('edit')}</button>` : null}
-      <button type="button" data-test-send aria-label=${t('testSend') + ': ' + (r.name || r.id)} onClick=${testSend} disabled=${busy}>${t('testSend')}</button>
-      <button type="button" data-silence-rule aria-label=${t('silence') + ': ' + (r.name || r.id)} onClick=${onSilence} disabled=${busy}>${t('silence')}</button>
-      ${fromAPI ? (confirming
-        ? html`<button type="button" class="danger" data-confirm-delete onClick=${remove} disabled=${busy}>${t('confirmDelete')}</button>
-            <button type="button" onClick=${() => setConfirming(false)}>${t('cancel')}</button>`
-        : html`<button type="button" data-delete aria-label=${t('delete') + ': ' + (r.name || r.id)} onClick=${() => setConfirming(true)} disabled=${busy}>${t('delete')}</button>`) : null}
-    </div>` : null}
-    ${busy && !confirming ? html`<${Progress} t=${t} />` : null}
-    ${err && html`<${ErrorBox} err=${err} t=${t} />`}
-    ${result && html`<div class="test-result" role="status" data-test-result>
-      <p>${t('testSent')}</p>
-      <ul class="small">${(result.deliveries || []).map((d) => html`<li data-delivery=${d.status}>${d.channel}: <strong>${stateName(d.status, t, 'deliveryStatus')}</strong>${d.http_status ? ` (HTTP ${d.http_status})` : ''}${d.answer && d.status !== 'sent' ? ' · ' + d.answer : ''}</li>`)}</ul>
-      ${result.observations ? html`<p class="muted small">${t('observations', result.observations.length)}</p>` : null}
-    </div>`}
+    ${canEdit ? html`<${CardActions} t=${t} name=${name} fromAPI=${fromAPI} actions=${actions} testLabel=${t('testSend')} onEdit=${onEdit}
+      extra=${html`<button type="button" data-silence-rule aria-label=${t('silence') + ': ' + name} onClick=${onSilence} disabled=${!!actions.busy}>${t('silence')}</button>`} />` : null}
+    ${actions.busy === 'delete' ? html`<${Progress} t=${t} />` : null}
+    <${TestResult} actions=${actions} t=${t} intro=${t('testSent')}>
+      ${actions.result && actions.result.observations ? html`<p class="muted small">${t('observations', actions.result.observations.length)}</p>` : null}
+    </${TestResult}>
   </article>`;
 }
 
@@ -170,13 +143,7 @@ const FIELDS = [
 ];
 
 // fieldOf is the form field an API error names; '' when none matches.
-export function fieldOf(apiField) {
-  if (!apiField) return '';
-  for (const [f, prefixes] of FIELDS) {
-    if (prefixes.some((p) => apiField === p || apiField.startsWith(p + '.') || apiField.startsWith(p + '['))) return f;
-  }
-  return '';
-}
+export const fieldOf = fieldMapper(FIELDS);
 
 // num sends a number as a number and anything else as typed, so that the
 // API says what is wrong with it, against its field.
@@ -230,35 +197,16 @@ function ruleBody(f, rule) {
 // RuleForm creates (POST /api/v1/alerts) or replaces (PUT) a rule.
 function RuleForm({ rule, ctx, channels, onSaved, onCancel }) {
   const { t, lang, catalog, session } = ctx;
-  const [f, setF] = useState(() => ruleFields(rule, session.model.time_zone));
-  const [errs, setErrs] = useState({});
-  const [formErr, setFormErr] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const set = (k) => (e) => setF({ ...f, [k]: e.target.type === 'checkbox' ? e.target.checked : e.target.value });
-  const toggle = (n) => setF({ ...f, channels: f.channels.includes(n) ? f.channels.filter((x) => x !== n) : [...f.channels, n] });
-  async function submit(e) {
-    e.preventDefault();
-    setBusy(true); setErrs({}); setFormErr(null);
-    try {
+  const form = useEditForm({
+    initial: ruleFields(rule, session.model.time_zone), prefix: 'rf-', fieldOf, t, onSaved,
+    save: (f) => {
       const body = ruleBody(f, rule);
-      if (rule) await api('/alerts/' + encodeURIComponent(rule.id), { method: 'PUT', body });
-      else await api('/alerts', { method: 'POST', body });
-      onSaved();
-    } catch (x) {
-      const field = fieldOf(x.body && x.body.field);
-      if (field) setErrs({ [field]: x.message });
-      else setFormErr(x);
-      setBusy(false);
-    }
-  }
+      return rule ? api('/alerts/' + encodeURIComponent(rule.id), { method: 'PUT', body }) : api('/alerts', { method: 'POST', body });
+    },
+  });
+  const { f, set, aria, field, input } = form;
   const dims = f.metric && catalog.metrics[f.metric] ? catalog.metrics[f.metric].dimensions || [] : [];
-  // field renders a labelled control with its error beside it.
-  const field = (k, text, control) => html`<div class=${'field' + (errs[k] ? ' invalid' : '')} data-field=${k}>
-    <label for=${'rf-' + k}>${text}</label>${control}
-    ${errs[k] ? html`<p class="field-error" id=${'rf-' + k + '-err'} role="alert">${errs[k]}</p>` : null}</div>`;
-  const aria = (k) => ({ id: 'rf-' + k, 'aria-invalid': errs[k] ? 'true' : null, 'aria-describedby': errs[k] ? 'rf-' + k + '-err' : null });
-  const input = (k, props = {}) => html`<input type="text" ...${aria(k)} value=${f[k]} onInput=${set(k)} ...${props} />`;
-  return html`<form class="card rule-form" onSubmit=${submit} aria-labelledby="rf-h" novalidate>
+  return html`<form class="card rule-form" onSubmit=${form.submit} aria-labelledby="rf-h" novalidate>
     <h2 id="rf-h">${rule ? t('editRule', rule.name || rule.id) : t('newRule')}</h2>
     <div class="controls">
       ${field('id', t('ruleID'), input('id', { disabled: !!rule, placeholder: 'branch-churn-high', autocomplete: 'off' }))}
@@ -297,19 +245,9 @@ function RuleForm({ rule, ctx, channels, onSaved, onCancel }) {
       ${field('lang', t('msgLang'), html`<select ...${aria('lang')} value=${f.lang} onChange=${set('lang')}>
         <option value="zh">中文</option><option value="en">English</option></select>`)}
     </div>
-    <fieldset class=${'field' + (errs.channels ? ' invalid' : '')} data-field="channels">
-      <legend>${t('channels')}</legend>
-      <div class="checks">${channels.map((c) => html`<label class="check"><input type="checkbox" name="channel" value=${c.name}
-        checked=${f.channels.includes(c.name)} onChange=${() => toggle(c.name)} /> ${c.name} <span class="muted small">${c.type}</span></label>`)}
-        ${!channels.length ? html`<span class="muted">${t('noChannels')}</span>` : null}</div>
-      ${errs.channels ? html`<p class="field-error" role="alert">${errs.channels}</p>` : null}
-    </fieldset>
+    <${ChannelChecks} form=${form} channels=${channels} t=${t} />
     <label class="check"><input type="checkbox" id="rf-disabled" checked=${f.disabled} onChange=${set('disabled')} /> ${t('disableRule')}</label>
-    ${formErr && html`<${ErrorBox} err=${formErr} t=${t} />`}
-    <div class="actions">
-      <button type="submit" class="primary" disabled=${busy}>${t('save')}</button>
-      <button type="button" onClick=${onCancel}>${t('cancel')}</button>
-    </div>
+    <${FormFoot} form=${form} t=${t} onCancel=${onCancel} />
   </form>`;
 }
 
@@ -332,7 +270,7 @@ function SilenceForm({ rule, rules, channels, ctx, onDone, onCancel }) {
       onDone();
     } catch (x) {
       const k = x.body && x.body.field;
-      if (['rule', 'channel', 'until', 'reason'].includes(k)) setErrs({ [k]: x.message });
+      if (['rule', 'channel', 'until', 'reason'].includes(k)) setErrs({ [k]: fieldMessage(x, t.lang) });
       else setFormErr(x);
     }
   }
@@ -373,5 +311,5 @@ function EndSilence({ s, ctx, onDone }) {
   const [err, setErr] = useState(null);
   const end = () => api('/silences/' + encodeURIComponent(s.id), { method: 'DELETE' }).then(onDone, setErr);
   return html`<button type="button" class="link" data-end-silence=${s.id} onClick=${end}>${t('endSilence')}</button>
-    ${err ? html`<span class="error small" role="alert">${err.message}</span>` : null}`;
+    ${err ? html`<span class="error small" role="alert">${fieldMessage(err, t.lang)}</span>` : null}`;
 }

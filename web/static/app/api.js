@@ -7,7 +7,22 @@ export class APIError extends Error {
     super((body && body.message) || `HTTP ${status}`);
     this.status = status;
     this.body = body || {};
+    this.code = this.body.code || '';
   }
+}
+
+// MAX_COMPUTING_WAITS bounds how often a call asked again while the churn
+// scores are computed (each wait at most COMPUTING_WAIT_MAX seconds): about
+// ten minutes, longer than scoring a default bank takes.
+const MAX_COMPUTING_WAITS = 60;
+const COMPUTING_WAIT_MAX = 10;
+
+// sleep waits ms, or less when signal aborts.
+function sleep(ms, signal) {
+  return new Promise((done) => {
+    const id = setTimeout(done, ms);
+    if (signal) signal.addEventListener('abort', () => { clearTimeout(id); done(); }, { once: true });
+  });
 }
 
 export function getToken() {
@@ -28,8 +43,12 @@ export function takeTokenFromURL() {
   history.replaceState(history.state, '', location.pathname + location.search);
 }
 
-// api calls /api/v1 + path; as 'blob' returns the body as a Blob.
-export async function api(path, { method = 'GET', body, as = 'json', signal, retries = 6 } = {}) {
+// api calls /api/v1 + path; as 'blob' returns the body as a Blob. While
+// the server computes the churn scores an answer needs (503, code
+// computing, with the scoring state), it asks again after the wait the
+// server suggests, telling onWait the state each time ({scoring, retryAt,
+// waits}) so the page can show progress (parts.js, Progress).
+export async function api(path, { method = 'GET', body, as = 'json', signal, retries = 6, onWait, waits = 0 } = {}) {
   const headers = { Accept: 'application/json' };
   const t = getToken();
   if (t) headers.Authorization = 'Bearer ' + t;
@@ -39,16 +58,24 @@ export async function api(path, { method = 'GET', body, as = 'json', signal, ret
   const res = await fetch(url, {
     method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body),
   });
-  // A busy server refuses work it has no room for (503 with Retry-After)
-  // and nothing has run: wait as it asks and try again, a few times.
-  if (res.status === 503 && retries > 0 && !(signal && signal.aborted)) {
-    const wait = Math.min(Number(res.headers.get('Retry-After')) || 1, 10);
-    await new Promise((r) => setTimeout(r, wait * 1000));
-    return api(path, { method, body, as, signal, retries: retries - 1 });
-  }
   if (!res.ok) {
     let err;
     try { err = (await res.json()).error; } catch (_) { /* not JSON */ }
+    const aborted = signal && signal.aborted;
+    // Scores still being computed: not a fault, and it ends by itself.
+    if (res.status === 503 && err && err.code === 'computing' && waits < MAX_COMPUTING_WAITS && !aborted) {
+      const wait = Math.min(Number(err.retry_after || res.headers.get('Retry-After')) || 5, COMPUTING_WAIT_MAX);
+      if (onWait) onWait({ scoring: err.scoring || null, retryAt: Date.now() + wait * 1000, waits: waits + 1 });
+      await sleep(wait * 1000, signal);
+      return api(path, { method, body, as, signal, retries, onWait, waits: waits + 1 });
+    }
+    // A busy server refuses work it has no room for (503 with Retry-After)
+    // and nothing has run: wait as it asks and try again, a few times.
+    if (res.status === 503 && retries > 0 && !aborted && !(err && err.code === 'computing')) {
+      const wait = Math.min(Number(res.headers.get('Retry-After')) || 1, 10);
+      await sleep(wait * 1000, signal);
+      return api(path, { method, body, as, signal, retries: retries - 1, onWait, waits });
+    }
     throw new APIError(res.status, err);
   }
   if (res.status === 204) return null; // deleted: no body

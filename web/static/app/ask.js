@@ -2,6 +2,7 @@
 // chart, the rows, the reading Beacon resolved and, folded, the SQL.
 import { html, useEffect, useRef, useState } from '../vendor/preact-htm.js';
 import { api } from './api.js';
+import { fieldMessage } from './errors.js';
 import { Chart } from './chart.js';
 import { label } from './i18n.js';
 import { ErrorBox, Progress, Reading, ResultTable } from './parts.js';
@@ -189,6 +190,6 @@ function PinButton({ res, question, ctx }) {
     ${state === 'pinned'
       ? html`<span class="muted" role="status" data-pinned="1">${t('pinned')} · <a href="/dashboards" onClick=${(e) => navigate(e, '/dashboards')}>${t('openPins')}</a></span>`
       : html`<button type="button" data-pin="1" disabled=${state === 'saving'} onClick=${pin}>${t('pin')}</button>`}
-    ${err && html`<span class="error small" role="alert">${err.message}</span>`}
+    ${err && html`<span class="error small" role="alert">${fieldMessage(err, t.lang)}</span>`}
   </div>`;
 }

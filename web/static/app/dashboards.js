@@ -6,7 +6,8 @@ import { api } from './api.js';
 import { Chart, resultOption, valueLabel } from './chart.js';
 import { change, value } from './format.js';
 import { label } from './i18n.js';
-import { ErrorBox, Progress, rangeText, ResultTable } from './parts.js';
+import { ErrorBox, Progress, rangeText, ResultTable, useDimensionValues } from './parts.js';
+import { errorText } from './errors.js';
 
 // WORSE_UP are the metrics whose rise is bad news.
 const WORSE_UP = ['churn_rate', 'churned_customers', 'complaints', 'complaint_rate', 'withdrawals', 'cost_to_serve',
@@ -92,23 +93,31 @@ function Dashboard({ name, ctx, search }) {
       ${(d.ranges || []).length ? html`<div class="field"><label for="db-range">${t('period')}</label>
         <select id="db-range" value=${shared.range} onChange=${(e) => set('range', e.target.value)}>
           ${d.ranges.map((r) => html`<option value=${r}>${t('ranges.' + r)}</option>`)}</select></div>` : null}
-      ${(d.filters || []).map((f) => {
-        const dim = catalog.dims[f.dimension] || {};
-        return html`<div class="field"><label for=${'db-f-' + f.dimension}>${label(dim.label, lang) || f.dimension}</label>
-          <select id=${'db-f-' + f.dimension} value=${shared.filters[f.dimension]} onChange=${(e) => set(f.dimension, e.target.value)}>
-            <option value="">${t('all')}</option>
-            ${(dim.values || []).map((v) => html`<option value=${v.value}>${valueLabel(catalog, f.dimension, v.value, lang)}</option>`)}
-          </select></div>`;
-      })}
+      ${(d.filters || []).map((f) => html`<${SharedFilter} key=${f.dimension} dim=${f.dimension} value=${shared.filters[f.dimension]}
+        onChange=${(v) => set(f.dimension, v)} ctx=${ctx} />`)}
     </form>
     <div class="kpis">${kpis.map((k, i) => html`<${Panel} key=${'k' + i} p=${k} shared=${shared} ctx=${ctx} />`)}</div>
     <div class="panels">${others.map((k, i) => html`<${Panel} key=${'p' + i} p=${k} shared=${shared} ctx=${ctx} />`)}</div>
   </section>`;
 }
 
+// SharedFilter is a dashboard's filter on one dimension: it offers the
+// values the viewer has rows for (a branch head sees its own region, not
+// the bank's six whose every choice would be empty).
+function SharedFilter({ dim, value, onChange, ctx }) {
+  const { t, lang, catalog } = ctx;
+  const values = useDimensionValues(ctx, dim);
+  const d = catalog.dims[dim] || {};
+  return html`<div class="field"><label for=${'db-f-' + dim}>${label(d.label, lang) || dim}</label>
+    <select id=${'db-f-' + dim} value=${value} onChange=${(e) => onChange(e.target.value)} data-options=${values.length}>
+      <option value="">${t('all')}</option>
+      ${values.map((v) => html`<option value=${v.value}>${valueLabel(catalog, dim, v.value, lang)}</option>`)}
+    </select></div>`;
+}
+
 // NOT_YET stands for the refusal a query of a month the data does not
 // reach yet would get, known without asking.
-const NOT_YET = { status: 400, message: 'this_month lies outside the data' };
+const NOT_YET = { status: 400, message: 'this_month lies outside the data', body: {} };
 
 // notYet says whether a panel asks for this month of metrics whose data
 // (as the catalog said when the page loaded) ends before it: the churn
@@ -133,20 +142,26 @@ function Panel({ p, shared, ctx, pin, onRemove }) {
   const { t, lang, catalog } = ctx;
   const [res, setRes] = useState(null);
   const [err, setErr] = useState(null);
+  const [wait, setWait] = useState(null);
   const { q, skipped } = panelQuery(p, shared, catalog);
   const key = JSON.stringify(q);
   const load = () => {
     setErr(null);
-    if (notYet(q, catalog, ctx.session)) setErr(NOT_YET);
-    else api('/query', { method: 'POST', body: q }).then(setRes, setErr);
+    if (notYet(q, catalog, ctx.session)) { setErr(NOT_YET); return undefined; }
+    // While the churn scores a panel reads are computed, the call waits
+    // and asks again; the panel shows how far the scoring is.
+    const ac = new AbortController();
+    api('/query', { method: 'POST', body: q, signal: ac.signal, onWait: setWait })
+      .then(setRes, (e) => { if (!ac.signal.aborted) setErr(e); }).finally(() => setWait(null));
+    return () => ac.abort();
   };
   useEffect(load, [key]);
   const title = label(p.title, lang);
   const cls = `card panel panel-${p.kind}${p.span === 2 ? ' span2' : ''}`;
   const body = err ? (outsideData(err)
-    ? html`<div data-no-data><p class="muted">${t('outsideData')}</p><details class="small muted"><summary>${t('details')}</summary>${err.message}</details></div>`
+    ? html`<div data-no-data><p class="muted">${t('outsideData')}</p>${errorText(err, lang).detail ? html`<details class="small muted"><summary>${t('details')}</summary>${errorText(err, lang).detail}</details>` : null}</div>`
     : html`<${ErrorBox} err=${err} t=${t} onRetry=${load} />`)
-    : !res ? html`<div class=${'panel-wait panel-wait-' + p.kind}><${Progress} t=${t} /></div>`
+    : !res ? html`<div class=${'panel-wait panel-wait-' + p.kind}><${Progress} t=${t} wait=${wait} /></div>`
       : p.kind === 'kpi' ? html`<${KPI} res=${res} metric=${q.metrics[0]} ctx=${ctx} />`
         : p.kind === 'table' ? html`<${ResultTable} res=${res} lang=${lang} t=${t} catalog=${catalog} caption=${title} />`
           : res.rows && res.rows.length ? html`<${Chart} option=${resultOption(res, p.kind, lang, catalog)} height=${280} name=${title} />`
@@ -171,6 +186,6 @@ function KPI({ res, metric, ctx }) {
   const bad = ch && ch.dir !== 'flat' && (ch.dir === 'up') === WORSE_UP.includes(metric);
   const tone = !ch || ch.dir === 'flat' ? '' : bad ? ' bad' : ' good';
   return html`<p class="kpi-value" data-metric=${metric} data-value=${row[metric] === null ? '' : String(row[metric])}>${value(row[metric], col.format, lang)}</p>
-    ${ch ? html`<p class=${'kpi-change' + tone}><span aria-hidden="true">${arrow}</span> ${ch.text} <span class="muted">${t('kpiChange')}</span></p>` : null}
+    ${ch ? html`<p class=${'kpi-change' + tone} data-change=${ch.amount ? 'amount' : 'percent'} title=${ch.amount ? t('changeNote') : null}><span aria-hidden="true">${arrow}</span> ${ch.text} <span class="muted">${t('kpiChange')}</span>${ch.amount ? html`<span class="sr-only"> (${t('changeNote')})</span>` : null}</p>` : null}
     <p class="muted small">${res.time && res.time.start ? `${res.time.start} – ${res.time.end}` : ''}</p>`;
 }

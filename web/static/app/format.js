@@ -47,13 +47,27 @@ export function period(v, grain, lang) {
   }
 }
 
+// pctSaysNothing says whether a row's percent-change cell (column col)
+// has a base at or below zero or a tiny one: the table shows "—" there.
+export function pctSaysNothing(row, col) {
+  if (!row || col.role !== 'comparison' || !col.name.endsWith('_pct_change')) return false;
+  const m = col.name.slice(0, -'_pct_change'.length);
+  let base = row[m + '_previous'];
+  if (typeof base !== 'number' && typeof row[m] === 'number' && typeof row[m + '_delta'] === 'number') base = row[m] - row[m + '_delta'];
+  if (typeof base !== 'number') return false;
+  const p = row[col.name];
+  return typeof p !== 'number' || !percentSays(base, p);
+}
+
 // cell formats a result cell by its column (comparison columns included);
-// grain is the result's time grain, for its period column.
-export function cell(v, col, lang, t, grain) {
+// grain is the result's time grain, for its period column; row, when
+// given, lets a percent change from a base that makes it meaningless read "—".
+export function cell(v, col, lang, t, grain, row) {
+  if (row && pctSaysNothing(row, col)) return '—';
   if (v === null || v === undefined) return '–';
   if (col.role === 'time') return period(v, grain, lang);
   if (col.role === 'comparison' && typeof v === 'number') {
-    if (col.name.endsWith('_pct_change')) return signed((v * 100).toFixed(2)) + '%';
+    if (col.name.endsWith('_pct_change')) return signed((v * 100).toFixed(1)) + '%';
     if (col.name.endsWith('_delta')) {
       if (col.format === 'percent') return signed((v * 100).toFixed(2)) + ' ' + t('pp');
       return signed(value(v, col.format, lang));
@@ -70,20 +84,33 @@ function signed(s) {
   return s.startsWith('-') || s.startsWith('–') ? s : '+' + s;
 }
 
+// TINY_BASE is the percent change (as a fraction, 500%) from which a
+// percent is noise rather than news, as the server's sentences and report
+// pages judge it (narrate.PercentSays).
+export const TINY_BASE = 5;
+
+// percentSays says whether a percent change p from a base says anything:
+// not from a base at or below zero (net inflow after an outflow), nor one
+// so small that the change is 500% of it or more (+7378%).
+export function percentSays(base, p) {
+  return base > 0 && Math.abs(p) < TINY_BASE;
+}
+
 // change says how a KPI moved: its delta for percents (in points), its
-// percent change otherwise.
+// percent change otherwise, or its amount (amount: true) where a percent
+// would say nothing (percentSays).
 export function change(row, metric, format, lang, t) {
   const d = row[metric + '_delta'];
   let p = row[metric + '_pct_change'];
   if (d === null || d === undefined) return null;
-  // A percent change from a base at or below zero (net inflow from an
-  // outflow) says nothing: the change itself is shown instead.
   const base = typeof row[metric] === 'number' ? row[metric] - d : null;
+  if (base !== null && typeof p === 'number' && !percentSays(base, p)) p = null;
   if (base !== null && base <= 0) p = null;
+  const amount = format !== 'percent' && (p === null || p === undefined);
   const text = format === 'percent'
     ? signed((d * 100).toFixed(2)) + ' ' + t('pp')
-    : p === null || p === undefined ? signed(value(d, format, lang)) : signed((p * 100).toFixed(1)) + '%';
-  return { text, dir: d > 0 ? 'up' : d < 0 ? 'down' : 'flat' };
+    : amount ? signed(value(d, format, lang)) : signed((p * 100).toFixed(1)) + '%';
+  return { text, dir: d > 0 ? 'up' : d < 0 ? 'down' : 'flat', amount };
 }
 
 // csvName is a file name for a download.

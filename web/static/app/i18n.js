@@ -75,6 +75,8 @@ const words = {
     comparedWith: '对照方式', treated: '受理人数', untreated: '可比未受理人数', treatedRetention: '受理留存率', untreatedRetention: '未受理留存率',
     uplift: '提升', interval95: '95% 区间', ppInterval95: '95% 区间（个百分点）', customersKept: '挽回客户', costPerKept: '每挽回一位的成本', inconclusive: '样本不足，无法下结论',
     topN: '对象', topNof: (n, m) => `风险最高的 ${n} 位（找到 ${m} 位）`, basis: '依据', aumKept: '保住 AUM', winBack: '挽回率',
+    serverSaid: '服务器原文：', computingWait: (s, n) => `流失风险评分正在后台计算（${s}），${n} 秒后自动重试…`,
+    computingNote: '评分算完后数字会自动出现，无需刷新。', changeNote: '上期为零、为负或过小时，变化率没有意义：表格中记为 —，卡片上改为显示变化额。',
     expectedLeavers: '预计流失人数', aumAtRisk: '涉及 AUM', effectBasis: (a, b, u, i) => `依据：受理 ${a} 人、可比未受理 ${b} 人，提升 ${u} 个百分点（95% 区间 ${i}）。`,
   },
   en: {
@@ -151,6 +153,8 @@ const words = {
     comparedWith: 'Compared with', treated: 'Treated', untreated: 'Comparable untreated', treatedRetention: 'Retention (treated)', untreatedRetention: 'Retention (untreated)',
     uplift: 'Uplift', interval95: '95% interval', ppInterval95: '95% interval (pp)', customersKept: 'Customers kept', costPerKept: 'Cost per customer kept', inconclusive: 'too few to conclude',
     topN: 'Customers', topNof: (n, m) => `top ${n} by risk (${m} found)`, basis: 'Basis', aumKept: 'AUM kept', winBack: 'Win-back rate',
+    serverSaid: 'Server: ', computingWait: (s, n) => `Churn risk scores are being computed in the background (${s}); retrying in ${n} s…`,
+    computingNote: 'The figure appears by itself once the scores are done; no need to reload.', changeNote: 'Where the previous figure was zero, negative or too small, a percent change means nothing: tables show —, cards the amount of the change.',
     expectedLeavers: 'Expected to leave', aumAtRisk: 'AUM at risk', effectBasis: (a, b, u, i) => `Based on ${a} treated and ${b} comparable untreated customers: uplift ${u} pp (95% interval ${i}).`,
   },
 };
@@ -158,11 +162,21 @@ const words = {
 // translator returns t(key, ...args) for a language.
 export function translator(lang) {
   const w = words[lang] || words.zh;
-  return (key, ...args) => {
+  const t = (key, ...args) => {
     const v = key.split('.').reduce((o, k) => (o == null ? o : o[k]), w);
     if (typeof v === 'function') return v(...args);
     return v == null ? key : v;
   };
+  t.lang = words[lang] ? lang : 'zh'; // for pieces that take t alone (ErrorBox)
+  return t;
+}
+
+// describe is a metric's definition in the language: the model's
+// description_zh for Chinese, its description for English, each falling
+// back to the other.
+export function describe(m, lang) {
+  if (!m) return '';
+  return label({ zh: m.description_zh, en: m.description }, lang);
 }
 
 // label picks a {zh, en} label in the language, falling back to the other.

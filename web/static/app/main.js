@@ -2,6 +2,7 @@
 // zone and how recent the data is) over one page at a time, routed here.
 import { html, render, useEffect, useState } from '../vendor/preact-htm.js';
 import { api, APIError, getToken, setToken, takeTokenFromURL } from './api.js';
+import { fieldMessage } from './errors.js';
 import { Alerts } from './alerts.js';
 import { Ask } from './ask.js';
 import { Dashboards } from './dashboards.js';
@@ -160,7 +161,7 @@ function SignIn({ t, onDone }) {
       onDone();
     } catch (x) {
       setToken('');
-      setErr(t('badToken') + x.message);
+      setErr(t('badToken') + fieldMessage(x, t.lang));
     }
   }
   return html`<section class="page signin" aria-labelledby="signin-h">

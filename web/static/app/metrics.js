@@ -2,13 +2,13 @@
 import { html, useEffect, useState } from '../vendor/preact-htm.js';
 import { api } from './api.js';
 import { Chart, sparkOption } from './chart.js';
-import { label } from './i18n.js';
+import { describe, label } from './i18n.js';
 import { value } from './format.js';
 import { ErrorBox, Progress } from './parts.js';
 
 function matches(m, q) {
   if (!q) return true;
-  const hay = [m.name, m.label && m.label.zh, m.label && m.label.en, m.description,
+  const hay = [m.name, m.label && m.label.zh, m.label && m.label.en, m.description, m.description_zh,
     ...((m.synonyms && m.synonyms.zh) || []), ...((m.synonyms && m.synonyms.en) || [])].join(' ').toLowerCase();
   return q.toLowerCase().split(/\s+/).every((w) => hay.includes(w));
 }
@@ -41,15 +41,20 @@ function MetricDetail({ m, ctx }) {
   const { t, lang, catalog, navigate } = ctx;
   const [trend, setTrend] = useState(null);
   const [err, setErr] = useState(null);
+  const [wait, setWait] = useState(null);
   const monthly = (m.grains || []).includes('month');
   useEffect(() => {
-    if (!monthly) return;
-    api(`/metrics/${encodeURIComponent(m.name)}?grain=month&range=last_12_months`).then(setTrend, setErr);
+    if (!monthly) return undefined;
+    setTrend(null); setErr(null);
+    const ac = new AbortController();
+    api(`/metrics/${encodeURIComponent(m.name)}?grain=month&range=last_12_months`, { signal: ac.signal, onWait: setWait })
+      .then(setTrend, (e) => { if (!ac.signal.aborted) setErr(e); }).finally(() => setWait(null));
+    return () => ac.abort();
   }, [m.name]);
   const dims = (m.dimensions || []).map((d) => label(catalog.dims[d] && catalog.dims[d].label, lang) || d);
   return html`<article class="card metric-detail" aria-labelledby="md-h">
     <h2 id="md-h">${label(m.label, lang)} <code>${m.name}</code></h2>
-    <p>${m.description}</p>
+    <p data-definition>${describe(m, lang)}</p>
     <dl class="facts">
       <div><dt>${t('owner')}</dt><dd>${m.owner || '–'}</dd></div>
       <div><dt>${t('version')}</dt><dd>${m.version}</dd></div>
@@ -61,7 +66,7 @@ function MetricDetail({ m, ctx }) {
       ${m.data_from ? html`<div><dt>${t('dataRange')}</dt><dd>${m.data_from} – ${m.data_to}</dd></div>` : null}
     </dl>
     ${monthly && html`<h3>${t('trend')}</h3>
-      <div class="spark-box">${err ? html`<${ErrorBox} err=${err} t=${t} />` : trend ? html`<${Chart} option=${sparkOption(trend, m.name)} height=${120} name=${t('trend')} />` : html`<${Progress} t=${t} />`}</div>
+      <div class="spark-box">${err ? html`<${ErrorBox} err=${err} t=${t} />` : trend ? html`<${Chart} option=${sparkOption(trend, m.name)} height=${120} name=${t('trend')} />` : html`<${Progress} t=${t} wait=${wait} />`}</div>
       ${trend ? html`<${SparkNote} res=${trend} m=${m} ctx=${ctx} />` : null}`}
     <p><a href=${'/explore?m=' + m.name} onClick=${(e) => navigate(e, '/explore?m=' + m.name)}>${t('openExplore')} →</a></p>
   </article>`;

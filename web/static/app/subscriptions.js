@@ -5,13 +5,11 @@
 // create, edit, delete and test-send them; a refusal is shown beside the
 // field the API names. Channel settings (URLs, secrets) are never shown:
 // the API gives channels' names and types only.
-import { html, useEffect, useRef, useState } from '../vendor/preact-htm.js';
+import { html, useEffect, useState } from '../vendor/preact-htm.js';
 import { api, reportURL } from './api.js';
 import { label } from './i18n.js';
 import { ErrorBox, Progress } from './parts.js';
-
-// EDITORS are the roles the subscription API lets write (analyst and above).
-const EDITORS = ['analyst', 'admin'];
+import { CardActions, ChannelChecks, clip, EDITORS, fieldMapper, FormFoot, stateName, TestResult, useCardActions, useEditForm } from './forms.js';
 
 // FIELDS maps each form field to the API's error fields it answers for.
 const FIELDS = [
@@ -21,13 +19,7 @@ const FIELDS = [
 ];
 
 // subFieldOf is the form field an API error names; '' when none matches.
-export function subFieldOf(apiField) {
-  if (!apiField) return '';
-  for (const [f, prefixes] of FIELDS) {
-    if (prefixes.some((p) => apiField === p || apiField.startsWith(p + '.') || apiField.startsWith(p + '['))) return f;
-  }
-  return '';
-}
+export const subFieldOf = fieldMapper(FIELDS);
 
 function reportTitle(session, name, lang) {
   const r = ((session && session.reports) || []).find((x) => x.name === name);
@@ -86,26 +78,13 @@ export function Subscriptions({ ctx }) {
 // their file: they are only test-sent here.
 function SubCard({ s, ctx, canEdit, onEdit, onDeleted }) {
   const { t, lang, session } = ctx;
-  const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState('');
-  const [result, setResult] = useState(null);
-  const [err, setErr] = useState(null);
   const [hist, setHist] = useState(null);
   const fromAPI = !s.origin || s.origin === 'api';
   const zone = session.model.time_zone;
   const id = encodeURIComponent(s.id);
   const loadHistory = () => api('/subscriptions/' + id + '/history?limit=20').then(setHist, () => {});
   useEffect(() => { loadHistory(); }, [s.id]);
-  async function testSend() {
-    setBusy('test'); setErr(null); setResult(null);
-    try { setResult(await api('/subscriptions/' + id + '/test', { method: 'POST' })); } catch (e) { setErr(e); }
-    setBusy('');
-    loadHistory();
-  }
-  async function remove() {
-    setBusy('delete'); setErr(null);
-    try { await api('/subscriptions/' + id, { method: 'DELETE' }); onDeleted(); } catch (e) { setErr(e); setBusy(''); }
-  }
+  const actions = useCardActions({ api, testPath: '/subscriptions/' + id + '/test', deletePath: '/subscriptions/' + id, onTested: loadHistory, onDeleted });
   const deliveries = (hist && hist.deliveries) || [];
   return html`<article class="card" aria-labelledby=${'sub-' + s.id} data-sub=${s.id}>
     <h2 id=${'sub-' + s.id}>${s.name || s.id} ${s.disabled ? html`<span class="badge warn">${t('disabled')}</span>` : null}
@@ -119,37 +98,19 @@ function SubCard({ s, ctx, canEdit, onEdit, onDeleted }) {
       <div><dt>${t('owner')}</dt><dd>${(s.owner && s.owner.subject) || '–'}</dd></div>
       ${s.figures && s.figures.length ? html`<div><dt>${t('figures')}</dt><dd>${t('figuresN', s.figures.length)}</dd></div>` : null}
     </dl>
-    ${canEdit ? html`<div class="actions rule-actions">
-      ${fromAPI ? html`<button type="button" data-edit aria-label=${t('edit') + ': ' + (s.name || s.id)} onClick=${onEdit} disabled=${!!busy}>${t('edit')}</button>` : null}
-      <button type="button" data-test-send aria-label=${t('sendTestNow') + ': ' + (s.name || s.id)} onClick=${testSend} disabled=${!!busy}>${t('sendTestNow')}</button>
-      ${fromAPI ? (confirming
-        ? html`<button type="button" class="danger" data-confirm-delete onClick=${remove} disabled=${!!busy}>${t('confirmDelete')}</button>
-            <button type="button" onClick=${() => setConfirming(false)}>${t('cancel')}</button>`
-        : html`<button type="button" data-delete aria-label=${t('delete') + ': ' + (s.name || s.id)} onClick=${() => setConfirming(true)} disabled=${!!busy}>${t('delete')}</button>`) : null}
-    </div>` : null}
-    ${busy === 'test' ? html`<${Progress} t=${t} text=${t('buildingReport')} />` : null}
-    ${err && html`<${ErrorBox} err=${err} t=${t} />`}
-    ${result && html`<div class="test-result" role="status" data-test-result>
-      <p>${t('subTestSent')}</p>
-      <ul class="small">${(result.deliveries || []).map((d) => html`<li data-delivery=${d.status}>${d.channel}: <strong>${t('deliveryStatus.' + d.status)}</strong>${d.http_status ? ` (HTTP ${d.http_status})` : ''}${d.answer && d.status !== 'sent' ? ' · ' + clip(d.answer) : ''}</li>`)}</ul>
-    </div>`}
+    ${canEdit ? html`<${CardActions} t=${t} name=${s.name || s.id} fromAPI=${fromAPI} actions=${actions} testLabel=${t('sendTestNow')} onEdit=${onEdit} />` : null}
+    <${TestResult} actions=${actions} t=${t} intro=${t('subTestSent')} progressText=${t('buildingReport')} />
     <h3>${t('deliveries')}</h3>
     ${!hist ? html`<p class="muted small">${t('loading')}</p>` : deliveries.length ? html`<div class="table-wrap deliveries" tabindex="0" role="region" aria-label=${t('deliveries') + ': ' + (s.name || s.id)}><table>
       <thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('deliveryKind')}</th><th scope="col">${t('channel')}</th>
         <th scope="col" class="num">${t('attempt')}</th><th scope="col">${t('status')}</th><th scope="col">${t('providerAnswer')}</th></tr></thead>
       <tbody>${deliveries.map((d) => html`<tr data-delivery-row=${d.status}>
-        <td>${localTime(d.at, zone, lang)}</td><td>${t('deliveryKinds.' + d.kind) !== 'deliveryKinds.' + d.kind ? t('deliveryKinds.' + d.kind) : d.kind}</td>
+        <td>${localTime(d.at, zone, lang)}</td><td>${stateName(d.kind, t, 'deliveryKinds')}</td>
         <td>${d.channel}</td><td class="num">${d.attempt}</td>
-        <td><span class=${'state state-' + d.status}>${t('deliveryStatus.' + d.status) !== 'deliveryStatus.' + d.status ? t('deliveryStatus.' + d.status) : d.status}</span>${d.http_status ? html` <span class="muted small">HTTP ${d.http_status}</span>` : null}</td>
+        <td><span class=${'state state-' + d.status}>${stateName(d.status, t, 'deliveryStatus')}</span>${d.http_status ? html` <span class="muted small">HTTP ${d.http_status}</span>` : null}</td>
         <td class="wrap small">${clip(d.answer || '')}</td></tr>`)}</tbody></table></div>`
       : html`<p class="muted small" data-no-deliveries>${t('noDeliveries')}</p>`}
   </article>`;
-}
-
-// clip shortens a provider's answer (an HTML error page can be long).
-function clip(s) {
-  const one = String(s).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-  return one.length > 160 ? one.slice(0, 160) + '…' : one;
 }
 
 function subFields(s, zone, reports) {
@@ -174,40 +135,17 @@ function subBody(f, sub) {
 function SubForm({ sub, ctx, channels, onSaved, onCancel }) {
   const { t, lang, session } = ctx;
   const reports = session.reports || [];
-  const [f, setF] = useState(() => subFields(sub, session.model.time_zone, reports));
-  const [errs, setErrs] = useState({});
-  const [formErr, setFormErr] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const form = useRef(null);
-  useEffect(() => {
-    const first = form.current && form.current.querySelector('input:not([disabled]), select');
-    if (first) first.focus();
-  }, []);
-  const set = (k) => (e) => setF({ ...f, [k]: e.target.type === 'checkbox' ? e.target.checked : e.target.value });
-  const toggle = (n) => setF({ ...f, channels: f.channels.includes(n) ? f.channels.filter((x) => x !== n) : [...f.channels, n] });
-  async function submit(e) {
-    e.preventDefault();
-    setBusy(true); setErrs({}); setFormErr(null);
-    try {
+  const form = useEditForm({
+    initial: subFields(sub, session.model.time_zone, reports), prefix: 'sf2-', fieldOf: subFieldOf, t, onSaved, focusFirst: true,
+    save: (f) => {
       const body = subBody(f, sub);
-      if (sub) await api('/subscriptions/' + encodeURIComponent(sub.id), { method: 'PUT', body });
-      else await api('/subscriptions', { method: 'POST', body });
-      onSaved();
-    } catch (x) {
-      const field = subFieldOf(x.body && x.body.field);
-      if (field) setErrs({ [field]: x.message });
-      else setFormErr(x);
-      setBusy(false);
-    }
-  }
+      return sub ? api('/subscriptions/' + encodeURIComponent(sub.id), { method: 'PUT', body }) : api('/subscriptions', { method: 'POST', body });
+    },
+  });
+  const { f, set, errs, aria, field, input } = form;
   const onKey = (e) => { if (e.key === 'Escape') { e.preventDefault(); onCancel(); } };
-  const field = (k, text, control) => html`<div class=${'field' + (errs[k] ? ' invalid' : '')} data-field=${k}>
-    <label for=${'sf2-' + k}>${text}</label>${control}
-    ${errs[k] ? html`<p class="field-error" id=${'sf2-' + k + '-err'} role="alert">${errs[k]}</p>` : null}</div>`;
-  const aria = (k) => ({ id: 'sf2-' + k, 'aria-invalid': errs[k] ? 'true' : null, 'aria-describedby': errs[k] ? 'sf2-' + k + '-err' : null });
-  const input = (k, props = {}) => html`<input type="text" ...${aria(k)} value=${f[k]} onInput=${set(k)} ...${props} />`;
   const known = reports.some((r) => r.name === f.report);
-  return html`<form class="card rule-form" ref=${form} onSubmit=${submit} onKeyDown=${onKey} aria-labelledby="sf2-h" novalidate data-sub-form>
+  return html`<form class="card rule-form" ref=${form.ref} onSubmit=${form.submit} onKeyDown=${onKey} aria-labelledby="sf2-h" novalidate data-sub-form>
     <h2 id="sf2-h">${sub ? t('editSub', sub.name || sub.id) : t('newSub')}</h2>
     <div class="controls">
       ${field('id', t('subID'), input('id', { disabled: !!sub, placeholder: 'weekly-retention', autocomplete: 'off', spellcheck: false }))}
@@ -223,18 +161,8 @@ function SubForm({ sub, ctx, channels, onSaved, onCancel }) {
         <option value="zh">中文</option><option value="en">English</option></select>`)}
     </div>
     <p class="muted small" id="sf2-cron-help">${t('cronHelp')}</p>
-    <fieldset class=${'field' + (errs.channels ? ' invalid' : '')} data-field="channels">
-      <legend>${t('channels')}</legend>
-      <div class="checks">${channels.map((c) => html`<label class="check"><input type="checkbox" name="channel" value=${c.name}
-        checked=${f.channels.includes(c.name)} onChange=${() => toggle(c.name)} /> ${c.name} <span class="muted small">${c.type}</span></label>`)}
-        ${!channels.length ? html`<span class="muted">${t('noChannels')}</span>` : null}</div>
-      ${errs.channels ? html`<p class="field-error" role="alert">${errs.channels}</p>` : null}
-    </fieldset>
+    <${ChannelChecks} form=${form} channels=${channels} t=${t} />
     <label class="check"><input type="checkbox" id="sf2-disabled" checked=${f.disabled} onChange=${set('disabled')} /> ${t('disableSub')}</label>
-    ${formErr && html`<${ErrorBox} err=${formErr} t=${t} />`}
-    <div class="actions">
-      <button type="submit" class="primary" disabled=${busy}>${t('save')}</button>
-      <button type="button" onClick=${onCancel}>${t('cancel')}</button>
-    </div>
+    <${FormFoot} form=${form} t=${t} onCancel=${onCancel} />
   </form>`;
 }

@@ -3,8 +3,9 @@
 // record the action taken (POST /api/v1/retention/actions).
 import { html, useEffect, useRef, useState } from '../vendor/preact-htm.js';
 import { api } from './api.js';
+import { fieldMessage } from './errors.js';
 import { label } from './i18n.js';
-import { ErrorBox, Progress, ScoresBehind } from './parts.js';
+import { ErrorBox, Progress, ScoresBehind, useDimensionValues } from './parts.js';
 import { valueLabel } from './chart.js';
 
 export function Watch({ ctx, search }) {
@@ -14,7 +15,9 @@ export function Watch({ ctx, search }) {
   const segment = p.get('segment') || '';
   const [res, setRes] = useState(null);
   const [err, setErr] = useState(null);
+  const [wait, setWait] = useState(null);
   const [acting, setActing] = useState(null);
+  const segValues = useDimensionValues(ctx, 'segment');
   const set = (k, v) => {
     const np = new URLSearchParams(search);
     if (v) np.set(k, v); else np.delete(k);
@@ -24,7 +27,7 @@ export function Watch({ ctx, search }) {
   const page = (offset) => {
     const q = new URLSearchParams({ tier, limit: '100', offset: String(offset) });
     if (segment) q.set('segment', segment);
-    return api('/risk/customers?' + q);
+    return api('/risk/customers?' + q, { onWait: setWait }).finally(() => setWait(null));
   };
   const load = () => { setErr(null); setRes(null); page(0).then(setRes, setErr); };
   // loadMore appends the next hundred customers of the list.
@@ -45,10 +48,10 @@ export function Watch({ ctx, search }) {
       ${seg && html`<div class="field"><label for="w-seg">${label(seg.label, lang)}</label>
         <select id="w-seg" value=${segment} onChange=${(e) => set('segment', e.target.value)}>
           <option value="">${t('all')}</option>
-          ${(seg.values || []).map((v) => html`<option value=${v.value}>${valueLabel(catalog, 'segment', v.value, lang)}</option>`)}</select></div>`}
+          ${segValues.map((v) => html`<option value=${v.value}>${valueLabel(catalog, 'segment', v.value, lang)}</option>`)}</select></div>`}
     </form>
     ${err && html`<${ErrorBox} err=${err} t=${t} onRetry=${load} />`}
-    ${!res && !err && html`<${Progress} t=${t} />`}
+    ${!res && !err && html`<${Progress} t=${t} wait=${wait} />`}
     ${res && html`<p class="muted small">${t('scoredMonth')}: ${res.month} · ${t('shownOf', res.customers.length, res.total)}</p>
       <${ScoresBehind} month=${res.month} ctx=${ctx} />
       <div class="table-wrap" tabindex="0" role="region" aria-label=${t('watchTitle')}><table>
@@ -107,7 +110,7 @@ function RecordAction({ c, ctx, onClose }) {
       setMsg({ ok: true, text: `${t('recorded')} #${a.action_id}` });
     } catch (x) {
       const k = x.body && x.body.field;
-      if (k && k in f) setErrs({ [k]: x.message }); else setMsg({ ok: false, text: x.message });
+      if (k && k in f) setErrs({ [k]: fieldMessage(x, lang) }); else setMsg({ ok: false, text: fieldMessage(x, lang) });
     }
   }
   const aria = (k) => ({ id: 'ra-' + k, 'aria-invalid': errs[k] ? 'true' : null, 'aria-describedby': errs[k] ? 'ra-' + k + '-err' : null });

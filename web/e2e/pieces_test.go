@@ -1,0 +1,161 @@
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/metrics/metricstest"
+	"github.com/beaconbi/beacon/risk"
+	"github.com/beaconbi/beacon/warehouse/warehousetest"
+)
+
+// run evaluates an expression that returns a promise, in the page.
+func run[T any](tb testing.TB, tt *tab, expr string) T {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(tt.ctx, 60*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tb.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+// The front's own modules, as the browser loads them: the API's refusals
+// in Chinese keeping what they name, and percent changes that say nothing
+// shown as amounts.
+func TestFrontPieces(t *testing.T) {
+	ctxB := newBrowser(t)
+	b := startBeacon(t, "")
+	tt := openTab(t, ctxB, "")
+	tt.do(t, chromedp.Navigate(b.url+"/ask"), chromedp.WaitVisible(chromedp.ID("ask-input")))
+
+	t.Run("API errors in the page's language", func(t *testing.T) {
+		type out struct {
+			Heading  string `json:"heading"`
+			Detail   string `json:"detail"`
+			APIWords bool   `json:"apiWords"`
+		}
+		cases := []struct {
+			name, lang string
+			status     int
+			body       map[string]any
+			want       out
+		}{
+			{"a JSON kind", "zh", 400, map[string]any{"code": "invalid", "message": "cost: expected a number, got a string", "field": "cost"},
+				out{"请求有误", "cost：应为数字，收到的是文本", false}},
+			{"an unknown word", "zh", 400, map[string]any{"code": "invalid", "message": `unknown metric "churn_rat"`},
+				out{"请求有误", `未知的指标："churn_rat"`, false}},
+			{"a period outside the data", "zh", 400, map[string]any{"code": "invalid", "message": "this_month (2026-12-01 – 2026-12-31) lies outside the data, which runs from 2024-12-01 to 2026-11-30: there is nothing to count there; ask for a period within it"},
+				out{"请求有误", "所选期间 this_month (2026-12-01 – 2026-12-31) 超出数据范围（数据从 2024-12-01 到 2026-11-30），请选择该范围内的期间", false}},
+			{"a bad cron", "zh", 400, map[string]any{"code": "invalid", "message": `"every monday" is not a cron expression: expected exactly 5 fields, found 2`},
+				out{"请求有误", `"every monday" 不是有效的 cron 表达式（五段：分 时 日 月 周，例如 0 9 * * 1）`, false}},
+			{"no Chinese form: the server's words", "zh", 403, map[string]any{"code": "forbidden", "message": "free SQL is not available to tokens with a row scope; use /api/v1/query"},
+				out{"没有权限", "free SQL is not available to tokens with a row scope; use /api/v1/query", true}},
+			{"English", "en", 400, map[string]any{"code": "invalid", "message": "cost: expected a number, got a string"},
+				out{"The request is not valid", "cost: expected a number, got a string", false}},
+			{"scores computing", "zh", 503, map[string]any{"code": "computing", "message": "Churn risk scores are being computed", "scoring": map[string]any{"state": "scoring", "months_done": 3, "months_total": 12}},
+				out{"流失风险评分正在计算", "计算中 3/12 个月", false}},
+			{"no code: by status", "zh", 404, nil, out{"未找到", "", false}},
+		}
+		for _, tc := range cases {
+			arg, _ := json.Marshal(map[string]any{"status": tc.status, "body": tc.body})
+			raw := run[string](t, tt, fmt.Sprintf(`import('/assets/app/errors.js').then(m => JSON.stringify(m.errorText(%s, %q)))`, arg, tc.lang))
+			var got out
+			if err := json.Unmarshal([]byte(raw), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+			}
+		}
+		// A fetch that never reached the server.
+		if h := run[string](t, tt, `import('/assets/app/errors.js').then(m => m.errorText(new TypeError('Failed to fetch'), 'zh').heading)`); h != "无法连接服务器" {
+			t.Errorf("a network failure reads %q", h)
+		}
+	})
+
+	t.Run("percent changes that say nothing", func(t *testing.T) {
+		cases := []struct {
+			name     string
+			row      map[string]any
+			metric   string
+			format   string
+			text     string
+			isAmount bool
+		}{
+			// Net inflow after an outflow: the base is negative.
+			{"negative base", map[string]any{"net_inflow": 3.53e8, "net_inflow_delta": 3.87e8, "net_inflow_pct_change": 11.296}, "net_inflow", "currency", "+3.87亿元", true},
+			// +7378% from a month near zero.
+			{"tiny base", map[string]any{"net_inflow": 7.5e6, "net_inflow_delta": 7.4e6, "net_inflow_pct_change": 74}, "net_inflow", "currency", "+740万元", true},
+			{"ordinary", map[string]any{"aum": 110.0, "aum_delta": 10.0, "aum_pct_change": 0.1}, "aum", "currency", "+10.0%", false},
+			{"a rate, in points", map[string]any{"churn_rate": 0.0072, "churn_rate_delta": -0.0038, "churn_rate_pct_change": -0.345}, "churn_rate", "percent", "-0.38 个百分点", false},
+		}
+		for _, tc := range cases {
+			row, _ := json.Marshal(tc.row)
+			raw := run[string](t, tt, fmt.Sprintf(`Promise.all([import('/assets/app/format.js'), import('/assets/app/i18n.js')]).then(([f, i]) =>
+				JSON.stringify(f.change(%s, %q, %q, 'zh', i.translator('zh'))))`, row, tc.metric, tc.format))
+			var got struct {
+				Text   string `json:"text"`
+				Amount bool   `json:"amount"`
+			}
+			if err := json.Unmarshal([]byte(raw), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Text != tc.text || got.Amount != tc.isAmount {
+				t.Errorf("%s: %+v, want %q (amount %v)", tc.name, got, tc.text, tc.isAmount)
+			}
+		}
+		// In a table the cell of such a percent is "—", with a note.
+		cell := run[string](t, tt, `import('/assets/app/format.js').then(f => f.cell(11.296, {name: 'net_inflow_pct_change', role: 'comparison'}, 'zh', null, '',
+			{net_inflow: 3.53e8, net_inflow_previous: -3.4e7, net_inflow_pct_change: 11.296}))`)
+		if cell != "—" {
+			t.Errorf("a percent change from a negative base reads %q in a table, want —", cell)
+		}
+	})
+}
+
+// While the churn scores a dashboard panel reads are still computed (the
+// API answers 503 computing with the scoring state), the panel says how
+// far the scoring is ("3/12") and asks again by itself; once the scores
+// are in, it shows the figure, with no error on the page.
+func TestComputingProgress(t *testing.T) {
+	ctxB := newBrowser(t)
+	var refused atomic.Int32
+	st := risk.ScoringStatus{State: "scoring", MonthsTotal: 12, MonthsDone: 3, Current: "2026-11", RetryAfter: 1}
+	gate := func(ctx context.Context, table string, from, to time.Time) error {
+		if table == "risk_scores" && refused.Load() < 3 {
+			refused.Add(1)
+			return risk.ComputingError(st, "", "en")
+		}
+		return nil
+	}
+	b := startBeaconOn(t, bank, metricstest.DemoEngine(t, bank, metrics.EngineConfig{Gate: gate}), "")
+	tt := openTab(t, ctxB, shotsDir(t))
+	tt.do(t, chromedp.Navigate(b.url+"/dashboards/executive_retention"))
+	tt.wait(t, `(document.querySelector('[data-computing]') || {}).dataset?.computing === '3/12'`)
+	text := eval[string](t, tt, `document.querySelector('[data-computing]').textContent`)
+	if !strings.Contains(text, "计算中 3/12 个月") || !strings.Contains(text, "自动重试") {
+		t.Errorf("the waiting panel says %q, want the scoring's progress and that it retries", text)
+	}
+	tt.shot(t, "dashboard-computing")
+	tt.wait(t, `document.querySelector('.kpi-value[data-metric=high_risk_customers]') !== null`)
+	hr := warehousetest.Rows(t, bank, `SELECT count(*) FROM risk_scores WHERE tier = 'high' AND month = (SELECT max(month) FROM risk_scores)`)
+	if got, w := eval[float64](t, tt, `Number(document.querySelector('.kpi-value[data-metric=high_risk_customers]').dataset.value)`), hr[0][0].(float64); got != w || w == 0 {
+		t.Errorf("after the wait, the high-risk KPI shows %v; the scores table %v", got, w)
+	}
+	if n := refused.Load(); n < 3 {
+		t.Errorf("the server refused %d times; the test meant 3", n)
+	}
+	if n := eval[int](t, tt, `document.querySelectorAll('.panel .error').length`); n != 0 {
+		t.Errorf("%d panels show an error after waiting for the scores", n)
+	}
+}
