@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -506,6 +507,11 @@ func TestFront(t *testing.T) {
 
 	t.Run("ask in Chinese", func(t *testing.T) {
 		tt.do(t, chromedp.Navigate(b.url+"/ask"), chromedp.WaitVisible(chromedp.ID("ask-input")))
+		// A monthly history reaches through its last month: 2026-11, not a
+		// first day that reads as stale.
+		if got := eval[string](t, tt, `document.querySelector('[data-data-to]').textContent`); !regexp.MustCompile(`^\d{4}-\d{2}（月度快照）$`).MatchString(got) {
+			t.Errorf("the header says the data reaches %q, want its last month", got)
+		}
 		if got := eval[string](t, tt, `document.querySelector('[data-session]').dataset.session`); got != "off" {
 			t.Errorf("session badge says %q, want off (auth is off on loopback)", got)
 		}

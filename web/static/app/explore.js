@@ -5,7 +5,7 @@ import { api, download } from './api.js';
 import { Chart, resultOption, valueLabel } from './chart.js';
 import { fileName } from './format.js';
 import { label } from './i18n.js';
-import { ErrorBox, Progress, Reading, ResultTable } from './parts.js';
+import { ErrorBox, Progress, Reading, ResultTable, useDimensionValues } from './parts.js';
 
 const RANGES = ['last_month', 'last_quarter', 'last_3_months', 'last_6_months', 'last_12_months', 'this_quarter', 'this_year', 'last_year', 'ytd'];
 
@@ -161,8 +161,8 @@ export function Explore({ ctx, search }) {
 
 function FilterRow({ f, i, dims, ctx, onChange, onRemove }) {
   const { t, lang, catalog } = ctx;
-  const d = catalog.dims[f.dimension];
-  const known = (d && d.values) || [];
+  // The values the viewer has rows for (its scope applied by the server).
+  const known = useDimensionValues(ctx, f.dimension);
   return html`<div class="filter-row">
     <label class="sr-only" for=${'ex-fd-' + i}>${t('dimension')}</label>
     <select id=${'ex-fd-' + i} value=${f.dimension} onChange=${(e) => onChange({ dimension: e.target.value, values: [] })}>

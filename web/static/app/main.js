@@ -105,7 +105,7 @@ function App() {
     </header>
     <div class="status-bar muted small" aria-label="status">
       ${session && html`<span>${t('zone')}: <strong data-zone>${session.model.time_zone}</strong></span>
-        ${session.data.to ? html`<span>${t('dataTo')}: <strong>${session.data.to}</strong></span>` : null}
+        ${session.data.to ? html`<span>${t('dataTo')}: <strong data-data-to>${dataTo(session.data, t)}</strong></span>` : null}
         ${session.data.loaded_at ? html`<span>${t('loadedAt')}: <strong data-loaded>${localTime(session.data.loaded_at, session.model.time_zone, lang)}</strong></span>` : null}
         <span>${label(session.model.title, lang)}</span>`}
     </div>
@@ -135,6 +135,14 @@ function page(loc, ctx) {
     case 'dashboards': return html`<${Dashboards} ctx=${ctx} name=${second ? decodeURIComponent(second) : ''} search=${loc.search} />`;
     default: return html`<${Ask} ctx=${ctx} />`;
   }
+}
+
+// dataTo says how far the data reaches: a monthly history (every date the
+// first of a month) reaches through its last month, so it reads 2026-11
+// (monthly snapshots), not 2026-11-01, which looks like a stale day.
+function dataTo(data, t) {
+  const monthly = /-01$/.test(data.to) && (!data.from || /-01$/.test(data.from));
+  return monthly ? t('monthlyTo', data.to.slice(0, 7)) : data.to;
 }
 
 // scopeText says a row scope with the dimensions' labels (支行, not branch).
