@@ -87,7 +87,7 @@ func TestScopedRuleSeesOnlyItsBranches(t *testing.T) {
 				}
 			}
 		}
-		if !strings.Contains(strings.Join(m.Lines, "\n"), "branch="+strings.Join(mine, ",")) {
+		if !slices.Contains(m.Lines, "数据范围：支行（"+strings.Join(mine, "、")+"）") {
 			t.Errorf("message does not state the owner's scope: %q", m.Lines)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/beaconbi/beacon/metrics"
+	"github.com/beaconbi/beacon/narrate"
 	"github.com/beaconbi/beacon/notify"
 )
 
@@ -54,12 +55,14 @@ func label(d metrics.Definition, lang string) string {
 }
 
 // message words one notice about one group. Figures are formatted by the
-// metric's definition; nothing is recomputed by the channels.
-func message(r *Rule, res *metrics.Result, o Observation, notice string, at time.Time) notify.Message {
+// metric's definition (its format and unit); nothing is recomputed by the
+// channels. cat gives the dimensions' and values' labels (nil: their names).
+func message(cat *metrics.Catalog, r *Rule, res *metrics.Result, o Observation, notice string, at time.Time) notify.Message {
 	zh := r.Lang != "en"
+	n := names{cat: cat, lang: r.Lang}
 	def := definition(res, r.metric())
 	name := label(def, r.Lang)
-	group := groupText(o)
+	group := n.group(o)
 	// The heading's bracketed word is the kind's (notify.Message.Subject
 	// adds it to the title), worded here more finely than the kinds.
 	kind := notify.KindFiring
@@ -92,7 +95,7 @@ func message(r *Rule, res *metrics.Result, o Observation, notice string, at time
 		lines = append(lines, pick(zh, "期间：", "Period: ")+res.Time.Start+" – "+res.Time.End+" ("+res.Time.TimeZone+")")
 	}
 	if len(r.Owner.Scope) > 0 {
-		lines = append(lines, pick(zh, "数据范围：", "Scope: ")+scopeText(r.Owner.Scope))
+		lines = append(lines, n.scopeLine(r.Owner.Scope))
 	}
 	return notify.Message{Kind: kind, KindText: head, Lang: r.Lang, Title: title, Lines: lines, Figures: []notify.Figure{fig}, At: at, TimeZone: r.Schedule.TimeZone}
 }
@@ -121,21 +124,73 @@ func sign(f float64) int {
 	return 0
 }
 
-func groupText(o Observation) string {
+// catalog is the model's catalog, for the labels messages use; nil when
+// the querier has none (a fake in tests), and messages use names.
+func (sc *Scheduler) catalog() *metrics.Catalog {
+	if c, ok := sc.q.(interface{ Catalog() *metrics.Catalog }); ok {
+		return c.Catalog()
+	}
+	return nil
+}
+
+// names writes the model's labels in messages in lang.
+func (sc *Scheduler) names(lang string) names {
+	return names{cat: sc.catalog(), lang: lang}
+}
+
+// names writes the model's names in a message, in its language: a
+// dimension's label (支行, Branch) and a value's label (High net worth for
+// 高净值 in English), or the name itself where the model gives none or no
+// catalog is at hand.
+type names struct {
+	cat  *metrics.Catalog
+	lang string
+}
+
+func (n names) dimension(dim string) string {
+	if n.cat != nil {
+		if d, ok := n.cat.Dimension(dim); ok {
+			return narrate.Label(n.lang, d.Label, dim)
+		}
+	}
+	return dim
+}
+
+func (n names) value(dim, v string) string {
+	if n.cat == nil {
+		return v
+	}
+	return narrate.ValueLabel(n.lang, n.cat, dim, v)
+}
+
+// group names an observation's group by its values' labels: 上海静安支行 / 高净值.
+func (n names) group(o Observation) string {
 	parts := make([]string, len(o.Labels))
 	for i, l := range o.Labels {
-		parts[i] = l[1]
+		parts[i] = n.value(l[0], l[1])
 	}
 	return strings.Join(parts, " / ")
 }
 
-func scopeText(s metrics.Scope) string {
-	var parts []string
-	for dim, vals := range s {
-		parts = append(parts, dim+"="+strings.Join(vals, ","))
+// scopeLine states an owner's row scope, a dimension at a time in the
+// order of their names: 数据范围：支行（上海静安支行、上海浦东支行）/
+// Scope: Branch (上海静安支行, 上海浦东支行).
+func (n names) scopeLine(s metrics.Scope) string {
+	zh := n.lang != "en"
+	dims := make([]string, 0, len(s))
+	for dim := range s {
+		dims = append(dims, dim)
 	}
-	slices.Sort(parts)
-	return strings.Join(parts, "; ")
+	slices.Sort(dims)
+	parts := make([]string, len(dims))
+	for i, dim := range dims {
+		vals := make([]string, len(s[dim]))
+		for j, v := range s[dim] {
+			vals[j] = n.value(dim, v)
+		}
+		parts[i] = n.dimension(dim) + pick(zh, "（"+strings.Join(vals, "、")+"）", " ("+strings.Join(vals, ", ")+")")
+	}
+	return pick(zh, "数据范围：", "Scope: ") + strings.Join(parts, pick(zh, "；", "; "))
 }
 
 // changeText words a change condition's change.

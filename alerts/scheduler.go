@@ -381,7 +381,7 @@ func (sc *Scheduler) record(ctx context.Context, tx *sql.Tx, w *tickWrites, run 
 		}
 	}
 	for _, n := range run.notes {
-		msg := message(run.rule, run.ev.Result, n.obs, n.notice, now)
+		msg := message(sc.catalog(), run.rule, run.ev.Result, n.obs, n.notice, now)
 		msg.Image = run.ev.image
 		msg.Link = sc.ruleLink(run.rule)
 		if err := sc.queue(ctx, tx, w, run.rule, n, msg, now); err != nil {

@@ -175,7 +175,7 @@ func (sc *Scheduler) TestRule(ctx context.Context, id string) (*TestResult, erro
 	}
 	var msg notify.Message
 	if len(ev.Observations) == 0 {
-		msg = message(r, ev.Result, Observation{}, noticeTest, sc.now())
+		msg = message(sc.catalog(), r, ev.Result, Observation{}, noticeTest, sc.now())
 		msg.Link = sc.ruleLink(r)
 	} else {
 		// The first group, or the first breaching one, frames the message;
@@ -187,7 +187,7 @@ func (sc *Scheduler) TestRule(ctx context.Context, id string) (*TestResult, erro
 				break
 			}
 		}
-		msg = message(r, ev.Result, first, noticeTest, sc.now())
+		msg = message(sc.catalog(), r, ev.Result, first, noticeTest, sc.now())
 		msg.Link = sc.ruleLink(r)
 		if len(ev.Observations) > 1 {
 			msg.Figures = nil
@@ -195,9 +195,9 @@ func (sc *Scheduler) TestRule(ctx context.Context, id string) (*TestResult, erro
 				if i == maxTestGroups {
 					break
 				}
-				m := message(r, ev.Result, o, noticeTest, sc.now())
+				m := message(sc.catalog(), r, ev.Result, o, noticeTest, sc.now())
 				f := m.Figures[0]
-				f.Label += " · " + groupText(o)
+				f.Label += " · " + sc.names(r.Lang).group(o)
 				msg.Figures = append(msg.Figures, f)
 			}
 		}

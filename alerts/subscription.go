@@ -164,13 +164,13 @@ func (sc *Scheduler) reportMessage(ctx context.Context, s *Subscription, kind no
 		if i == 0 {
 			key = res
 		}
-		msg.Figures = append(msg.Figures, figures(res, f.Metrics[0], s.Lang)...)
+		msg.Figures = append(msg.Figures, figures(sc.names(s.Lang), res, f.Metrics[0])...)
 		if i == 0 && res.Time.Start != "" {
 			msg.Lines = append(msg.Lines, pick(zh, "期间：", "Period: ")+res.Time.Start+" – "+res.Time.End+" ("+res.Time.TimeZone+")")
 		}
 	}
 	if len(s.Owner.Scope) > 0 {
-		msg.Lines = append(msg.Lines, pick(zh, "数据范围：", "Scope: ")+scopeText(s.Owner.Scope))
+		msg.Lines = append(msg.Lines, sc.names(s.Lang).scopeLine(s.Owner.Scope))
 	}
 	if sc.cfg.Renderer != nil && key != nil {
 		img, err := sc.cfg.Renderer.Chart(ctx, key, s.Lang)
@@ -201,7 +201,7 @@ func (sc *Scheduler) digestMessage(ctx context.Context, s *Subscription, msg *no
 	}
 	for i, f := range d.Headlines {
 		for _, m := range f.Query.Metrics {
-			fs := figures(f.Result, m, s.Lang)
+			fs := figures(sc.names(s.Lang), f.Result, m)
 			if len(f.Query.Metrics) == 1 && len(fs) == 1 && f.Title != "" {
 				fs[0].Label = f.Title
 			}
@@ -212,7 +212,7 @@ func (sc *Scheduler) digestMessage(ctx context.Context, s *Subscription, msg *no
 		}
 	}
 	if len(s.Owner.Scope) > 0 {
-		msg.Lines = append(msg.Lines, pick(zh, "数据范围：", "Scope: ")+scopeText(s.Owner.Scope))
+		msg.Lines = append(msg.Lines, sc.names(s.Lang).scopeLine(s.Owner.Scope))
 	}
 	if d.Key == nil {
 		return nil
@@ -238,8 +238,10 @@ func (sc *Scheduler) digestMessage(ctx context.Context, s *Subscription, msg *no
 	return nil
 }
 
-// figures words a figure query's rows: one figure, or one per group.
-func figures(res *metrics.Result, metric, lang string) []notify.Figure {
+// figures words a figure query's rows: one figure, or one per group,
+// labelled by its values' labels, with the metric's format and unit.
+func figures(n names, res *metrics.Result, metric string) []notify.Figure {
+	lang := n.lang
 	def := definition(res, metric)
 	zh := lang != "en"
 	var out []notify.Figure
@@ -247,12 +249,15 @@ func figures(res *metrics.Result, metric, lang string) []notify.Figure {
 		f := notify.Figure{Label: label(def, lang), Value: metrics.FormatValue(lang, def, res.Value(i, metric))}
 		for _, c := range res.Columns {
 			if c.Role == "dimension" {
-				f.Label += " · " + fmt.Sprint(res.Value(i, c.Name))
+				f.Label += " · " + n.value(c.Name, fmt.Sprint(res.Value(i, c.Name)))
 			}
 		}
 		if d := number(res.Value(i, metric+"_delta")); d != nil {
 			r := &Rule{Lang: lang, Condition: Condition{Compare: "previous_period"}}
-			f.Change, f.Trend = changeText(r, def, *d), sign(*d)
+			f.Change = changeText(r, def, *d)
+			if !flat(r, def, *d) {
+				f.Trend = sign(*d) // a change that rounds to nothing has no arrow
+			}
 			if !zh {
 				f.Change = strings.Replace(f.Change, "vs previous period", "vs prev.", 1)
 			}
