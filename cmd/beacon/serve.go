@@ -162,7 +162,7 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		log.Info("LLM planner on, offline planner as fallback", "base_url", os.Getenv("OPENAI_BASE_URL"), "model", os.Getenv("BEACON_LLM_MODEL"))
 	}
 	chat := queries.NewChat(engine, chatCfg)
-	reportSet, err := loadReports(engine, f.modelPath == "", log)
+	reportSet, err := loadReports(engine, f.modelPath, log)
 	if err != nil {
 		return err
 	}
