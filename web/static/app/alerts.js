@@ -251,50 +251,34 @@ function RuleForm({ rule, ctx, channels, onSaved, onCancel }) {
   </form>`;
 }
 
+// silenceFieldOf is the silence form's field an API error names.
+const silenceFieldOf = fieldMapper([['rule', ['rule']], ['channel', ['channel']], ['until', ['until']], ['reason', ['reason']]]);
+
 // SilenceForm mutes a rule, a channel or a rule on a channel until a time
 // (POST /api/v1/silences).
 function SilenceForm({ rule, rules, channels, ctx, onDone, onCancel }) {
   const { t } = ctx;
-  const [f, setF] = useState(() => ({ rule, channel: '', until: localInput(new Date(Date.now() + 24 * 3600 * 1000)), reason: '' }));
-  const [errs, setErrs] = useState({});
-  const [formErr, setFormErr] = useState(null);
-  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
-  async function submit(e) {
-    e.preventDefault();
-    setErrs({}); setFormErr(null);
-    const d = new Date(f.until);
-    const body = { rule: f.rule || undefined, channel: f.channel || undefined, reason: f.reason || undefined,
-      until: Number.isNaN(d.getTime()) ? f.until : d.toISOString().replace(/\.\d{3}Z$/, 'Z') };
-    try {
-      await api('/silences', { method: 'POST', body });
-      onDone();
-    } catch (x) {
-      const k = x.body && x.body.field;
-      if (['rule', 'channel', 'until', 'reason'].includes(k)) setErrs({ [k]: fieldMessage(x, t.lang) });
-      else setFormErr(x);
-    }
-  }
-  const err = (k) => (errs[k] ? html`<p class="field-error" id=${'sf-' + k + '-err'} role="alert">${errs[k]}</p>` : null);
-  const aria = (k) => ({ id: 'sf-' + k, 'aria-invalid': errs[k] ? 'true' : null, 'aria-describedby': errs[k] ? 'sf-' + k + '-err' : null });
-  return html`<form class="card silence-form" onSubmit=${submit} aria-labelledby="sf-h" novalidate>
+  const form = useEditForm({
+    initial: { rule, channel: '', until: localInput(new Date(Date.now() + 24 * 3600 * 1000)), reason: '' },
+    prefix: 'sf-', fieldOf: silenceFieldOf, t, onSaved: onDone,
+    save: (f) => {
+      const d = new Date(f.until);
+      return api('/silences', { method: 'POST', body: { rule: f.rule || undefined, channel: f.channel || undefined, reason: f.reason || undefined,
+        until: Number.isNaN(d.getTime()) ? f.until : d.toISOString().replace(/\.\d{3}Z$/, 'Z') } });
+    },
+  });
+  const { f, set, aria, field } = form;
+  return html`<form class="card silence-form" onSubmit=${form.submit} aria-labelledby="sf-h" novalidate>
     <h3 id="sf-h">${t('addSilence')}</h3>
     <div class="controls">
-      <div class="field" data-field="rule"><label for="sf-rule">${t('rule')}</label>
-        <select ...${aria('rule')} value=${f.rule} onChange=${set('rule')}><option value="">${t('anyRule')}</option>
-          ${rules.map((r) => html`<option value=${r.id}>${r.name || r.id}</option>`)}</select>${err('rule')}</div>
-      <div class="field" data-field="channel"><label for="sf-channel">${t('channel')}</label>
-        <select ...${aria('channel')} value=${f.channel} onChange=${set('channel')}><option value="">${t('anyChannel')}</option>
-          ${channels.map((c) => html`<option value=${c.name}>${c.name}</option>`)}</select>${err('channel')}</div>
-      <div class="field" data-field="until"><label for="sf-until">${t('silenceUntil')}</label>
-        <input type="datetime-local" ...${aria('until')} value=${f.until} onInput=${set('until')} />${err('until')}</div>
-      <div class="field" data-field="reason"><label for="sf-reason">${t('reason')}</label>
-        <input type="text" ...${aria('reason')} size="30" value=${f.reason} onInput=${set('reason')} />${err('reason')}</div>
+      ${field('rule', t('rule'), html`<select ...${aria('rule')} value=${f.rule} onChange=${set('rule')}><option value="">${t('anyRule')}</option>
+        ${rules.map((r) => html`<option value=${r.id}>${r.name || r.id}</option>`)}</select>`)}
+      ${field('channel', t('channel'), html`<select ...${aria('channel')} value=${f.channel} onChange=${set('channel')}><option value="">${t('anyChannel')}</option>
+        ${channels.map((c) => html`<option value=${c.name}>${c.name}</option>`)}</select>`)}
+      ${field('until', t('silenceUntil'), html`<input type="datetime-local" ...${aria('until')} value=${f.until} onInput=${set('until')} />`)}
+      ${field('reason', t('reason'), html`<input type="text" ...${aria('reason')} size="30" value=${f.reason} onInput=${set('reason')} />`)}
     </div>
-    ${formErr && html`<${ErrorBox} err=${formErr} t=${t} />`}
-    <div class="actions">
-      <button type="submit" class="primary">${t('silence')}</button>
-      <button type="button" onClick=${onCancel}>${t('cancel')}</button>
-    </div>
+    <${FormFoot} form=${form} t=${t} onCancel=${onCancel} submitLabel=${t('silence')} />
   </form>`;
 }
 

@@ -78,14 +78,17 @@ export function Explore({ ctx, search }) {
 
   // The query runs when it changes, not when only the form does (a filter
   // row without values yet).
+  const [wait, setWait] = useState(null);
   const qkey = JSON.stringify(queryOf(s));
   useEffect(() => { if (key !== search) ctx.replace('/explore' + key); }, [key]);
   useEffect(() => {
     const ac = new AbortController();
     setBusy(true);
     setErr(null);
-    api('/query', { method: 'POST', body: queryOf(s), signal: ac.signal })
-      .then((r) => { setRes(r); setBusy(false); }, (e) => { if (e.name !== 'AbortError') { setErr(e); setBusy(false); } });
+    // A metric over churn scores still being computed waits, showing how far.
+    api('/query', { method: 'POST', body: queryOf(s), signal: ac.signal, onWait: setWait })
+      .then((r) => { setRes(r); setBusy(false); }, (e) => { if (e.name !== 'AbortError') { setErr(e); setBusy(false); } })
+      .finally(() => setWait(null));
     return () => ac.abort();
   }, [qkey]);
 
@@ -148,7 +151,7 @@ export function Explore({ ctx, search }) {
       <span class="muted small">${t('shareLink')}</span>
     </div>
     <div class="result" aria-busy=${busy ? 'true' : 'false'}>
-      <div class="status-line">${busy ? html`<${Progress} t=${t} />` : null}</div>
+      <div class="status-line">${busy ? html`<${Progress} t=${t} wait=${wait} />` : null}</div>
       ${err && html`<${ErrorBox} err=${err} t=${t} />`}
       <div class="card chart-card">${res && res.rows && res.rows.length
         ? html`<${Chart} option=${resultOption(res, s.grain ? 'line' : 'bar', lang, catalog)} name=${label(def.label, lang)} />`

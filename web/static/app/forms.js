@@ -76,11 +76,12 @@ export function ChannelChecks({ form, channels, t }) {
   </fieldset>`;
 }
 
-// FormFoot is a form's refusal that names no field, and its buttons.
-export function FormFoot({ form, t, onCancel }) {
+// FormFoot is a form's refusal that names no field, and its buttons
+// (submitLabel, else 保存 / Save).
+export function FormFoot({ form, t, onCancel, submitLabel }) {
   return html`${form.formErr && html`<${ErrorBox} err=${form.formErr} t=${t} />`}
     <div class="actions">
-      <button type="submit" class="primary" disabled=${form.busy}>${t('save')}</button>
+      <button type="submit" class="primary" disabled=${form.busy}>${submitLabel || t('save')}</button>
       <button type="button" onClick=${onCancel}>${t('cancel')}</button>
     </div>`;
 }
