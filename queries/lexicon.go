@@ -49,6 +49,8 @@ type Lexicon struct {
 	// nouns are the names of the model's sources and tables (loans,
 	// claims): what the rows are, which a question may name freely.
 	nouns map[string]bool
+	// order is the sequence find looks entries up in.
+	order []findJob
 }
 
 // NewLexicon builds the lexicon of a catalog.
@@ -134,6 +136,7 @@ func NewLexicon(cat *metrics.Catalog) *Lexicon {
 		}
 		return a.surface < b.surface
 	})
+	lx.order = lx.jobs()
 	return lx
 }
 
@@ -298,7 +301,19 @@ type mention struct {
 func (lx *Lexicon) find(text string) ([]mention, string) {
 	orig := text
 	var found []mention
-	for _, e := range lx.entries {
+	for _, j := range lx.order {
+		e := j.entry
+		if j.split {
+			for {
+				start, end, ok := splitIndex(text, e.surface)
+				if !ok {
+					break
+				}
+				found = append(found, mention{start: start, end: end, entry: e})
+				text = blank(text, start, end)
+			}
+			continue
+		}
 		from := 0
 		for {
 			i := strings.Index(text[from:], e.surface)
@@ -313,17 +328,36 @@ func (lx *Lexicon) find(text string) ([]mention, string) {
 			found = append(found, mention{start: start, end: end, entry: e})
 			text = blank(text, start, end)
 		}
-		for e.splits() {
-			start, end, ok := splitIndex(text, e.surface)
-			if !ok {
-				break
-			}
-			found = append(found, mention{start: start, end: end, entry: e})
-			text = blank(text, start, end)
-		}
 	}
 	sort.Slice(found, func(i, j int) bool { return found[i].start < found[j].start })
 	return found, lx.overlapping(orig, text, found)
+}
+
+// findJob looks for an entry as written, or split by speech.
+type findJob struct {
+	entry *entry
+	split bool
+}
+
+// jobs orders the lookups longest first. A split label is at least one
+// rune longer than the label, so 流失了多少人 (流失人数) is read before the
+// shorter 会员流失 can take its first half.
+func (lx *Lexicon) jobs() []findJob {
+	var jobs []findJob
+	for _, e := range lx.entries {
+		jobs = append(jobs, findJob{entry: e})
+		if e.splits() {
+			jobs = append(jobs, findJob{entry: e, split: true})
+		}
+	}
+	size := func(j findJob) int {
+		if j.split {
+			return j.entry.runes + 1
+		}
+		return j.entry.runes
+	}
+	slices.SortStableFunc(jobs, func(a, b findJob) int { return size(b) - size(a) })
+	return jobs
 }
 
 // overlapping blanks the rest of a metric's word that shares runes with a
@@ -361,12 +395,12 @@ func sameTargets(a, b *entry) bool {
 // particle or a question word inside it, as speech splits it: 兑换了多少里程
 // is 兑换里程, 流失了多少客户 is 流失客户.
 func (e *entry) splits() bool {
-	return e.han && e.runes >= 4 && allOfKind(e, kindMetric)
+	return e.han && e.runes >= 4 && slices.ContainsFunc(e.targets, func(t target) bool { return t.Kind == kindMetric })
 }
 
 // reSplitGap is what speech puts inside a label: an aspect particle, 的,
-// a total or a question word, and nothing that carries meaning.
-var reSplitGap = regexp.MustCompile(`^(?:了|过|的|一共|总共|共|多少|几)+`)
+// a total (到店总次数) or a question word, and nothing that carries meaning.
+var reSplitGap = regexp.MustCompile(`^(?:了|过|的|一共|总共|共|总|多少|几)+`)
 
 // splitIndex finds surface in text cut in two at a rune boundary (at
 // least two runes each side) with only reSplitGap words between.
@@ -383,8 +417,14 @@ func splitIndex(text, surface string) (int, int, bool) {
 			after := start + len(head)
 			from = after
 			gap := reSplitGap.FindString(text[after:])
-			if gap != "" && strings.HasPrefix(text[after+len(gap):], tail) {
+			rest := text[after+len(gap):]
+			switch {
+			case gap == "":
+			case strings.HasPrefix(rest, tail):
 				return start, after + len(gap) + len(tail), true
+			case strings.HasSuffix(tail, "数") && strings.ContainsAny(gap, "多几") && len(tail) > len("数") && strings.HasPrefix(rest, strings.TrimSuffix(tail, "数")):
+				// 流失了多少人 is 流失人数: the question word asks the 数.
+				return start, after + len(gap) + len(tail) - len("数"), true
 			}
 		}
 	}
