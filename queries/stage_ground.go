@@ -17,13 +17,62 @@ var reTimeish = regexp.MustCompile(`月|年|季|周|日|天|month|year|quarter|w
 // Longer words of other kinds (上海浦东支行, 挽留措施数) keep theirs.
 func (o *Offline) groundDimensions(r *reading) bool {
 	all, _ := o.lx.find(r.text)
-	for _, m := range all {
-		if allOfKind(m.entry, kindDimension) || allOfKind(m.entry, kindMetric) && reTimeish.MatchString(m.entry.surface) {
+	for i, m := range all {
+		early := allOfKind(m.entry, kindDimension) || allOfKind(m.entry, kindMetric) && reTimeish.MatchString(m.entry.surface)
+		if allOfKind(m.entry, kindValue) && reTimeish.MatchString(m.entry.surface) {
+			switch o.timeishValue(r.text, all, i) {
+			case "value":
+				early = true
+			case "ask":
+				return r.clarify(r.say("「%s」是指时间粒度（按%s看），还是取值「%s」？请写明。",
+					"Does %q mean a time grain%.0s (figures per period), or the value %q of a field? Please say.", m.entry.surface, grainZH(m.entry.surface), m.entry.surface))
+			}
+		}
+		if early {
 			r.early = append(r.early, m)
 			r.text = blank(r.text, m.start, m.end)
 		}
 	}
 	return false
+}
+
+// timeishValue decides a value whose word is also a time word (a
+// membership plan called "monthly"): "value" when it is a phrase of its
+// own (monthly plans), stands before what is counted (monthly members) or
+// beside another value of its field (monthly vs annual); "grain" before a
+// metric (monthly churn rate); else "ask".
+func (o *Offline) timeishValue(text string, all []mention, i int) string {
+	m := all[i]
+	if strings.Contains(strings.TrimSpace(m.entry.surface), " ") || hasHan(m.entry.surface) {
+		return "value"
+	}
+	if i+1 < len(all) && strings.TrimSpace(text[m.end:all[i+1].start]) == "" {
+		next := all[i+1].entry
+		if o.lx.entity[next.surface] || o.lx.stem[next.surface] || !allOfKind(next, kindMetric) {
+			return "value"
+		}
+		return "grain"
+	}
+	if reSubjectNoun.MatchString(text[m.end:min(len(text), m.end+16)]) {
+		return "value"
+	}
+	dim := m.entry.targets[0].Dimension
+	for j, other := range all {
+		if j != i && allOfKind(other.entry, kindValue) && other.entry.targets[0].Dimension == dim {
+			return "value"
+		}
+	}
+	return "ask"
+}
+
+// grainZH names in Chinese the grain an English time word asks for.
+func grainZH(w string) string {
+	for _, g := range []struct{ en, zh string }{{"month", "月"}, {"quarter", "季度"}, {"year", "年"}, {"annual", "年"}, {"week", "周"}, {"dai", "日"}} {
+		if strings.Contains(w, g.en) {
+			return g.zh
+		}
+	}
+	return w
 }
 
 // readTimeWords reads ranges, comparisons, grains and trends.
