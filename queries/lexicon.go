@@ -74,7 +74,7 @@ func NewLexicon(cat *metrics.Catalog) *Lexicon {
 			addSurface(bySurface, plural, t)
 		}
 		addSurface(bySurface, s, t)
-		for _, v := range withArticle(s) {
+		for _, v := range append(withArticle(s), spokenForms(s)...) {
 			addSurface(bySurface, v, t)
 		}
 	}
@@ -156,6 +156,33 @@ func withArticle(s string) []string {
 	}
 	head, rest := s[:loc[3]], s[loc[1]:]
 	return []string{head + " a " + rest, head + " an " + rest, head + " the " + rest}
+}
+
+// reBarePrep is a preposition a label uses without the article that
+// speech puts after it (users active at start: at the start).
+var reBarePrep = regexp.MustCompile(`\b(at|of|in|on|for|by) (?:(?:a|an|the) )?`)
+
+// spokenForms are the ways speech says an English label of three words
+// or more: with "the" after its prepositions (users active at the start)
+// and with a relative clause before a closing participle (share of
+// registered members who have cancelled).
+func spokenForms(s string) []string {
+	words := strings.Fields(s)
+	if len(words) < 3 || hasHan(s) {
+		return nil
+	}
+	var forms []string
+	if with := reBarePrep.ReplaceAllString(s, "$1 the "); with != s && !strings.Contains(s, " the ") {
+		forms = append(forms, with)
+	}
+	last := words[len(words)-1]
+	if strings.HasSuffix(last, "ed") || last == "left" || last == "lost" || last == "gone" {
+		head := strings.Join(words[:len(words)-1], " ")
+		for _, rel := range []string{"who", "who have", "who had", "who were", "that", "that have", "that were", "which were"} {
+			forms = append(forms, head+" "+rel+" "+last)
+		}
+	}
+	return forms
 }
 
 // addEntityWords lets a count metric be named by what it counts: 客户 for
@@ -395,7 +422,14 @@ func sameTargets(a, b *entry) bool {
 // particle or a question word inside it, as speech splits it: 兑换了多少里程
 // is 兑换里程, 流失了多少客户 is 流失客户.
 func (e *entry) splits() bool {
-	return e.han && e.runes >= 4 && slices.ContainsFunc(e.targets, func(t target) bool { return t.Kind == kindMetric })
+	// A label shared with a dimension (到店次数, a metric and a field) splits
+	// too; one shared with a value does not: 流失的客户 is the customers who
+	// left, a filter, as much as a count of them.
+	kinds := map[string]bool{}
+	for _, t := range e.targets {
+		kinds[t.Kind] = true
+	}
+	return e.han && e.runes >= 4 && kinds[kindMetric] && !kinds[kindValue]
 }
 
 // reSplitGap is what speech puts inside a label: an aspect particle, 的,

@@ -11,6 +11,9 @@ import (
 // rankings would otherwise take.
 var reTimeish = regexp.MustCompile(`月|年|季|周|日|天|month|year|quarter|week|daily|annual|最高|最低|最多|最少|最大|最小|highest|lowest|largest|smallest|\btop\b|\bbottom\b`)
 
+// reTimeWord is a grain's word inside a value's (a plan called monthly).
+var reTimeWord = regexp.MustCompile(`\b(?:monthly|quarterly|yearly|annual|annually|weekly|daily)\b`)
+
 // groundDimensions reads dimension names, and metric names holding a time
 // or ranking word, first and blanks them, so that 年龄段, "months inactive" or
 // "average monthly charges" are not read as time words (按年, by month).
@@ -19,7 +22,7 @@ func (o *Offline) groundDimensions(r *reading) bool {
 	all, _ := o.lx.find(r.text)
 	for i, m := range all {
 		early := allOfKind(m.entry, kindDimension) || allOfKind(m.entry, kindMetric) && reTimeish.MatchString(m.entry.surface)
-		if allOfKind(m.entry, kindValue) && reTimeish.MatchString(m.entry.surface) {
+		if allOfKind(m.entry, kindValue) && reTimeWord.MatchString(m.entry.surface) {
 			switch o.timeishValue(r.text, all, i) {
 			case "value":
 				early = true
