@@ -25,6 +25,10 @@ func (o *Offline) build(r *reading) bool {
 		return r.clarify(r.say("「%s」指的是什么？这是对话的第一个问题，请写明对象。", "What does %q refer to? There is no earlier question in this conversation; please name it.",
 			strings.TrimSpace(word)))
 	}
+	listed, stop := r.pointsToList()
+	if stop {
+		return true
+	}
 	found, stop := o.chosenMetrics(r)
 	if stop {
 		return true
@@ -47,7 +51,7 @@ func (o *Offline) build(r *reading) bool {
 	if len(found) == 1 && r.onlyEntity(o.lx) && !reCountCue.MatchString(r.norm) && r.prev == nil {
 		return r.clarify(r.say("想看%s的哪个指标？例如数量、流失率。", "Which figure about %s do you want: how many, the churn rate, ...?", r.words[0].surface))
 	}
-	r.followup = r.prev != nil && (len(found) == 0 || reFollowUp.MatchString(r.norm) || reAnaphor.MatchString(r.norm))
+	r.followup = r.prev != nil && (len(found) == 0 || listed != "" || reFollowUp.MatchString(r.norm) || reAnaphor.MatchString(r.norm))
 	q := metrics.Query{}
 	switch {
 	case r.followup:
@@ -66,6 +70,9 @@ func (o *Offline) build(r *reading) bool {
 		return true
 	default:
 		q.Metrics = found
+	}
+	if listed != "" && !slices.Contains(q.Dimensions, listed) {
+		q.Dimensions = append(q.Dimensions, listed) // 这两种卡的流失率分别是多少: one row each
 	}
 	r.query = q
 	r.applyBreakdown()
@@ -500,4 +507,45 @@ func (o *Offline) finish(r *reading) bool {
 	}
 	r.plan.Query = *q
 	return true
+}
+
+// reTheseN points back to a number of values named before: 这两种卡,
+// these three branches, both.
+var reTheseN = regexp.MustCompile(`(?:这|那|上述|前面)\s*([两二三四五六七八九十几]+)\s*(?:种|个|类|家|项|位|张|地)|\b(?:these|those|the above) (two|three|four|five)\b|\bboth\b()`)
+
+// pointsToList reads words that point back to values listed before. It
+// returns the dimension of the previous question's list of that many
+// values; with no such list, or no earlier question, it asks back.
+func (r *reading) pointsToList() (string, bool) {
+	m := reTheseN.FindStringSubmatch(r.norm)
+	if m == nil || r.namesList() {
+		return "", false
+	}
+	n, _ := number(m[1] + m[2])
+	if m[3] == "" && strings.Contains(m[0], "both") {
+		n = 2
+	}
+	if r.prev != nil {
+		for _, f := range r.prev.Filters {
+			if f.Op == "in" && (len(f.Values) == n || strings.Contains(m[0], "几") && len(f.Values) > 1) {
+				return f.Dimension, false
+			}
+		}
+	}
+	return "", r.clarify(r.say("「%s」是指哪些？请写明它们的名称（例如「月卡和季卡」）。",
+		"Which ones does %q mean? Please name them (for example \"gold and platinum\").", strings.TrimSpace(m[0])))
+}
+
+// namesList reports whether the question itself names two values or more
+// of one field (both men and women).
+func (r *reading) namesList() bool {
+	per := map[string]int{}
+	for _, w := range r.words {
+		if w.kind == kindValue {
+			if per[w.name]++; per[w.name] > 1 {
+				return true
+			}
+		}
+	}
+	return false
 }

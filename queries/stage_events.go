@@ -16,19 +16,17 @@ func (o *Offline) readEvents(r *reading) bool {
 	if r.time.Range == "" && r.time.Start == "" {
 		return false
 	}
-	metric, value := -1, -1
+	metric := -1
+	var values []int
 	for i, w := range r.words {
 		switch {
 		case w.kind == kindMetric && metric < 0:
 			metric = i
-		case w.kind == kindMetric, w.kind == kindValue && value >= 0:
+		case w.kind == kindMetric:
 			return false
 		case w.kind == kindValue:
-			value = i
+			values = append(values, i)
 		}
-	}
-	if value < 0 {
-		return false
 	}
 	not := ""
 	if metric >= 0 {
@@ -40,11 +38,21 @@ func (o *Offline) readEvents(r *reading) bool {
 		}
 		not = m.Name
 	}
-	if reRateAfter.MatchString(r.norm[r.words[value].end:]) {
-		return false // 赔付率, churned rate: a rate, which no count answers
+	// One of the values must be an event's status (churned pay-per-visit
+	// members: churned); the others stay filters.
+	value, event := -1, ""
+	for _, i := range values {
+		if reRateAfter.MatchString(r.norm[r.words[i].end:]) {
+			return false // 赔付率, churned rate: a rate, which no count answers
+		}
+		if e := o.eventCount(r.words[i].surface, not); e != "" {
+			if value >= 0 {
+				return false
+			}
+			value, event = i, e
+		}
 	}
-	event := o.eventCount(r.words[value].surface, not)
-	if event == "" {
+	if value < 0 {
 		return false
 	}
 	v := r.words[value]

@@ -14,7 +14,7 @@ var (
 	// reFlagInName is a label that carries the verb itself (持有联名信用卡).
 	reFlagInName = regexp.MustCompile(`^(?:持有|拥有|开通|已开通|有)`)
 	// reFlagGroup asks for both sides: 按是否持有联名卡, by whether.
-	reFlagGroup = regexp.MustCompile(`(?:按|是否|分|各|\bby\b|\bwhether\b|\bper\b)\s*(?:是否|whether)?\s*(?:持有|拥有|有|开通|they have|having|with)?\s*(?:an?\s+|the\s+)?$`)
+	reFlagGroup = regexp.MustCompile(`(?:按|是否|分|各|\bby\b|\bwhether\b|\bper\b)\s*(?:是否|whether)?\s*(?:持有|拥有|有|开通|(?:[a-z]+ )?(?:have|has|hold|holds)|having|with)?\s*(?:an?\s+|the\s+)?$`)
 )
 
 // readFlags turns such a flag's name into its value "on" or "off".
@@ -31,7 +31,7 @@ func (o *Offline) readFlags(r *reading) bool {
 		if !ok {
 			continue
 		}
-		from := max(0, w.start-16)
+		from := max(0, w.start-32)
 		before := r.norm[from:w.start]
 		if reFlagGroup.MatchString(before) {
 			continue

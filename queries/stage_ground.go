@@ -98,6 +98,10 @@ func (o *Offline) ground(r *reading) bool {
 		ts := m.entry.targets
 		// One word, several meanings: a value and a dimension resolve by
 		// context; several metrics or values need the asker.
+		if len(ts) > 1 && r.fieldOfCondition(before, m) {
+			// 到店次数在5到8次之间: the field of a number, not the metric.
+			ts = slices.DeleteFunc(slices.Clone(ts), func(t target) bool { return t.Kind != kindDimension })
+		}
 		if len(ts) > 1 {
 			ts = o.resolve(ts, before, m)
 		}
@@ -110,6 +114,10 @@ func (o *Offline) ground(r *reading) bool {
 			continue
 		}
 		t := ts[0]
+		if t.Kind == kindValue && reWhether.MatchString(before[max(0, m.start-12):m.start]) {
+			// 是否有私教, whether they have PT: the yes/no field itself.
+			t = target{Kind: kindDimension, Name: t.Dimension}
+		}
 		w := word{kind: t.Kind, name: t.Name, value: t.Value, surface: surface, start: m.start, end: m.end}
 		switch t.Kind {
 		case kindMetric:
@@ -175,6 +183,32 @@ func (o *Offline) resolve(ts []target, text string, m mention) []target {
 		return vals
 	}
 	return ts
+}
+
+// reWhether before a value names its field as a question of yes or no.
+var reWhether = regexp.MustCompile(`(?:是否|有无|有没有|是不是)\s*$|\bwhether (?:or not )?(?:they |it |he |she )?(?:(?:have|has|are|is|hold|holds)\s+)?$`)
+
+// reCondGap is what may stand between a field and its number (到店次数在5次以上).
+var reCondGap = regexp.MustCompile(`^(?:在|为|是|达到|is|was|of)?$`)
+
+// fieldOfCondition reports whether a word shared by a metric and a
+// dimension stands right before a comparison with a number, as its field.
+func (r *reading) fieldOfCondition(text string, m mention) bool {
+	dims := 0
+	for _, t := range m.entry.targets {
+		if t.Kind == kindDimension {
+			dims++
+		}
+	}
+	if dims != 1 {
+		return false
+	}
+	for _, c := range r.pending {
+		if c.start >= m.end && reCondGap.MatchString(strings.TrimSpace(text[m.end:c.start])) {
+			return true
+		}
+	}
+	return false
 }
 
 // adjacent reports whether only a joining word (的, 两种, 等) separates two mentions.

@@ -62,6 +62,10 @@ func (o *Offline) applyTime(r *reading) bool {
 		t.Range, t.Start, t.End = "", tr.Start, tr.End
 		r.understood(tr.Text, "time", tr.Start+"/"+tr.End)
 	}
+	if tr.Grain != "" && !tr.Trend && o.rateOfGrain(q.Metrics, tr) {
+		// "average visits per member per month": the metric's own unit.
+		tr.Grain = ""
+	}
 	if tr.Grain != "" {
 		t.Grain = tr.Grain
 	} else if tr.Trend && t.Grain == "" {
@@ -468,4 +472,28 @@ func periodName(w metrics.Window, unit string) string {
 		return fmt.Sprintf("%d-Q%d", w.Start.Year(), (int(w.Start.Month())+2)/3)
 	}
 	return fmt.Sprint(w.Start.Year())
+}
+
+// rePerUnit is a grain said as a rate's unit: per month, a month.
+var rePerUnit = regexp.MustCompile(`^(?:per|a) (month|quarter|year|week|day)$`)
+
+// rateOfGrain reports whether a grain said as "per month" is the unit of
+// every metric asked (Average monthly visits per member), not a breakdown.
+func (o *Offline) rateOfGrain(names []string, tr timeRead) bool {
+	m := rePerUnit.FindStringSubmatch(strings.TrimSpace(tr.GrainText))
+	if m == nil || len(names) == 0 {
+		return false
+	}
+	adj := map[string]string{"month": "monthly", "quarter": "quarterly", "year": "annual", "week": "weekly", "day": "daily"}[m[1]]
+	for _, name := range names {
+		metric, ok := o.cat.Metric(name)
+		if !ok {
+			return false
+		}
+		label := normalize(metric.Label.EN)
+		if !containsWord(label, adj) && !strings.Contains(label, "per "+m[1]) && !strings.Contains(label, "a "+m[1]) {
+			return false
+		}
+	}
+	return true
 }

@@ -16,6 +16,7 @@ type timeRead struct {
 	MonthOnly   bool
 	Text        string // the words the range was read from
 	Grain       string
+	GrainText   string // the words the grain was read from
 	Trend       bool   // 趋势, trend: a series was asked for
 	Compare     string // previous_period or same_period_last_year
 	CompareText string
@@ -127,9 +128,9 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		return true
 	})
 	for _, g := range reGrain {
-		text = consume(text, g.re, func([]string) bool {
+		text = consume(text, g.re, func(m []string) bool {
 			if tr.Grain == "" {
-				tr.Grain = g.grain
+				tr.Grain, tr.GrainText = g.grain, m[0]
 			}
 			return true
 		})
