@@ -56,7 +56,8 @@ func statusOf(err error) int {
 		return fiber.StatusUnprocessableEntity
 	}
 	var busy *busyError
-	if errors.As(err, &busy) {
+	var bodyBusy *bodyBusyError
+	if errors.As(err, &busy) || errors.As(err, &bodyBusy) {
 		return fiber.StatusServiceUnavailable
 	}
 	return statuses[beacon.ErrorCode(err)]
@@ -65,16 +66,21 @@ func statusOf(err error) int {
 // handleError is Fiber's ErrorHandler: it turns every error into the JSON
 // error shape, logs internal ones and shows the user only "internal error".
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	err = s.refusedBodyError(c, err)
 	status := statusOf(err)
 	d := errorDetail{RequestID: requestID(c)}
 	var be *beacon.Error
 	var fe *fiber.Error
 	var le *warehouse.LoadError
 	var busy *busyError
+	var bodyBusy *bodyBusyError
 	switch {
 	case errors.As(err, &busy):
 		d.Code, d.Message, d.RetryAfter = beacon.EBUSY, busy.Error(), busy.RetryAfter
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(busy.RetryAfter))
+	case errors.As(err, &bodyBusy):
+		d.Code, d.Message, d.RetryAfter = beacon.EBUSY, bodyBusy.Error(), bodyBusy.RetryAfter
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(bodyBusy.RetryAfter))
 	case errors.As(err, &le):
 		d.Code, d.Message, d.Rows, d.BadRows = beacon.EINVALID, le.Error(), le.Errors, le.Total
 	case errors.As(err, &be) && be.Code != beacon.EINTERNAL:

@@ -103,7 +103,9 @@ type Server struct {
 	db     *warehouse.DB
 
 	admission *admission
-	ln        *guardedListener
+	// bodies bounds the memory large request bodies hold while read.
+	bodies *bodyBudget
+	ln     *guardedListener
 	// draining is set at shutdown: /readyz answers 503 from then on.
 	draining atomic.Bool
 	// work is the parent of every request's context; stopWork cancels it
@@ -141,7 +143,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, auth: auth, engine: cfg.Engine, chat: cfg.Chat, guard: cfg.Guard, db: cfg.DB,
-		admission: newAdmission(cfg.Admission)}
+		admission: newAdmission(cfg.Admission), bodies: newBodyBudget(bodyBudgetFor(cfg.BodyLimit, cfg.UploadLimit))}
 	s.work, s.stopWork = context.WithCancel(context.Background())
 	concurrency := fiber.DefaultConcurrency
 	if cfg.Conn.MaxConns > 0 {
@@ -198,7 +200,9 @@ func (s *Server) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfi
 	if string(h.Method()) == fiber.MethodPost && isUpload(string(h.RequestURI())) {
 		limit = s.cfg.UploadLimit
 	}
-	return fasthttp.RequestConfig{ReadTimeout: s.cfg.Conn.ReadBodyTimeout, MaxRequestBodySize: limit}
+	conf := fasthttp.RequestConfig{ReadTimeout: s.cfg.Conn.ReadBodyTimeout, MaxRequestBodySize: limit}
+	s.admitBody(h, &conf)
+	return conf
 }
 
 // App exposes the Fiber app, for in-process tests.
@@ -255,6 +259,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) track(c *fiber.Ctx) error {
 	s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
+	defer s.releaseBody(c)
 	if cc, ok := c.Context().Conn().(*countedConn); ok {
 		cc.busy.Add(1)
 		defer cc.busy.Add(-1)

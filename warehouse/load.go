@@ -92,13 +92,22 @@ func (e *LoadError) Error() string {
 
 var tableNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
 
+// stateTables are Beacon's own tables named without the beacon_ prefix:
+// the alert scheduler's state (alerts/store.go), named before the prefix
+// was the rule. Loading over one would erase rules, silences and the
+// delivery log, and free SQL would read messages and their recipients.
+var stateTables = []string{"alert_rules", "alert_schedule", "alert_state", "alert_history", "alert_silences",
+	"alert_outbox", "alert_deliveries", "alert_lease"}
+
 // ValidTableName reports whether name may be loaded into: a plain
-// identifier that does not name Beacon's own tables.
+// identifier that does not name Beacon's own tables. The same test keeps
+// Beacon's tables out of free SQL, the table list and the catalog.
 func ValidTableName(name string) error {
 	if !tableNameRE.MatchString(name) {
-		return fmt.Errorf("table name %q must be letters, digits and _ (at most 63), starting with a letter", name)
+		return fmt.Errorf("table name %q must be letters, digits and _ (at most 63), starting with a letter or _", name)
 	}
-	if strings.HasPrefix(strings.ToLower(name), "beacon_") {
+	lower := strings.ToLower(name)
+	if strings.HasPrefix(lower, "beacon_") || slices.Contains(stateTables, lower) {
 		return fmt.Errorf("table name %q is reserved for Beacon's own state", name)
 	}
 	return nil
