@@ -154,6 +154,8 @@ func renderError(reqCtx context.Context, err error) error {
 	switch {
 	case errors.Is(err, render.ErrNoBrowser):
 		return fiber.NewError(fiber.StatusNotImplemented, "chart images are off on this server: no headless Chromium is installed")
+	case errors.Is(err, render.ErrNoECharts):
+		return fiber.NewError(fiber.StatusNotImplemented, "chart images are off on this server: ECharts was not built into this binary (make build runs make assets)")
 	case reqCtx.Err() != nil:
 		return &beacon.Error{Code: beacon.ECANCELED, Message: "the request was cancelled while its chart was drawn", Err: err}
 	case errors.Is(err, context.DeadlineExceeded):

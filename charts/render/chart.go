@@ -24,6 +24,9 @@ func (r *Renderer) RenderOption(ctx context.Context, optionJSON []byte, width, h
 	if r.missing {
 		return nil, ErrNoBrowser
 	}
+	if len(r.cfg.ECharts) == 0 {
+		return nil, ErrNoECharts
+	}
 	release, err := r.acquire(ctx)
 	if err != nil {
 		return nil, err

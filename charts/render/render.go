@@ -30,6 +30,10 @@ import (
 // be rendered to an image.
 var ErrNoBrowser = errors.New("no headless Chromium installed: charts cannot be rendered to images (install the Debian package chromium and fonts-noto-cjk)")
 
+// ErrNoECharts says that the binary was built without the ECharts script
+// (make assets), so options cannot be drawn; pages (RenderURL) still can.
+var ErrNoECharts = errors.New("ECharts was not built into this binary: charts cannot be drawn (build it with make build, which runs make assets)")
+
 // ErrInvalid marks a request that can never render: a bad option, size or
 // URL. Its message names what is wrong.
 var ErrInvalid = errors.New("invalid render request")

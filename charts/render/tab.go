@@ -165,7 +165,7 @@ func (t *tab) close() { t.cancel() }
 // page into it and loads ECharts and the render function: a warm tab.
 func openChartTab(ctx context.Context, b *browser, echarts []byte) (*tab, error) {
 	if len(echarts) == 0 {
-		return nil, fmt.Errorf("render a chart: the ECharts script was not given to the renderer")
+		return nil, fmt.Errorf("render a chart: %w", ErrNoECharts)
 	}
 	t, err := openTab(ctx, b, func(*url.URL) bool { return false })
 	if err != nil {
