@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/beaconbi/beacon"
@@ -97,6 +98,11 @@ func Run(ctx context.Context, rn Runner, r *Report, scope metrics.Scope, lang st
 // the caller's 4xx.
 func RunQuery(ctx context.Context, rn Runner, q metrics.Query, chart string, scope metrics.Scope, lang string) (*Page, error) {
 	if chart != "" {
+		// Build falls back to a chart of its own choice, as if chart= were
+		// absent: only table (a dashboard panel's kind) may ask for that.
+		if valid := append(slices.Clone(charts.Kinds), "table"); !slices.Contains(valid, chart) {
+			return nil, beacon.Invalid("chart", valid, "unknown chart %q", clip(chart))
+		}
 		if msg := fits(Section{Query: q, Chart: chart}); msg != "" {
 			return nil, beacon.Invalid("chart", charts.Kinds, "%s", msg)
 		}
@@ -275,4 +281,12 @@ func userMessage(err error) string {
 		return "internal error"
 	}
 	return err.Error()
+}
+
+// clip shortens a client's text for an error message.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
 }
