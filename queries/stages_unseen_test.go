@@ -54,6 +54,7 @@ func datasetPlanner(t *testing.T, name, today string) (*Offline, *metrics.Engine
 func TestUnseenRulesAnswerLikeHandSQL(t *testing.T) {
 	june := `m.month = DATE '2026-06-01'`
 	joined := `FROM investor_months m JOIN investors i USING (investor_id) WHERE `
+	gymJoined := `FROM member_month mm JOIN members m USING (member_id) WHERE `
 	sets := []struct {
 		dataset, today string
 		cases          []struct{ question, sql string }
@@ -82,6 +83,30 @@ func TestUnseenRulesAnswerLikeHandSQL(t *testing.T) {
 			{"2025年2月兑换了多少里程", `SELECT sum(miles_redeemed) FROM member_months WHERE month = DATE '2025-02-01'`},
 			{"2025年2月累积了多少里程", `SELECT sum(miles_earned) FROM member_months WHERE month = DATE '2025-02-01'`},
 		}},
+		{"gym", "2026-11-24", []struct{ question, sql string }{
+			// a label split by a total, or by 多少 before its last rune
+			{"2025年6月会员到店总次数", `SELECT sum(visits) FROM member_month WHERE month = DATE '2025-06-01'`},
+			{"2025年第一季度月卡会员流失了多少人", `SELECT sum(mm.cancelled::INT) ` + gymJoined + `mm.month BETWEEN DATE '2025-01-01' AND DATE '2025-03-01' AND m.plan = 'monthly'`},
+			// a metric-and-field word before a number is the field
+			{"2025年4月到店次数在5到8次之间的会员有多少", `SELECT count(*) FROM member_month WHERE month = DATE '2025-04-01' AND visits BETWEEN 5 AND 8`},
+			// 是否 / whether before a yes-or-no value: a breakdown
+			{"2025年6月按城市和是否有私教分的在籍会员数", `SELECT m.city, m.personal_training, count(*) ` + gymJoined + `mm.month = DATE '2025-06-01' GROUP BY 1, 2`},
+			{"members on book in June 2025 by whether they have PT", `SELECT m.personal_training, count(*) ` + gymJoined + `mm.month = DATE '2025-06-01' GROUP BY 1`},
+			// a value whose word is a grain: beside another value, before what is counted
+			{"churn rate monthly vs annual members, Q1 2025", `SELECT m.plan, sum(mm.cancelled::INT)::DOUBLE / sum(mm.active_at_start::INT) FILTER (WHERE mm.month = DATE '2025-01-01') ` +
+				gymJoined + `mm.month BETWEEN DATE '2025-01-01' AND DATE '2025-03-01' AND m.plan IN ('monthly', 'annual') GROUP BY 1`},
+			{"How many members were on monthly plans in June 2025?", `SELECT count(*) ` + gymJoined + `mm.month = DATE '2025-06-01' AND m.plan = 'monthly'`},
+			// per month that is the metric's own unit
+			{"average visits per member per month by plan, Q2 2025", `SELECT m.plan, avg(mm.visits) ` + gymJoined + `mm.month BETWEEN DATE '2025-04-01' AND DATE '2025-06-01' GROUP BY 1`},
+			// a label said with a relative clause
+			{"share of registered members who have cancelled, by plan", `SELECT plan, avg((status = 'cancelled')::INT) FROM members GROUP BY 1`},
+			// a status with a period beside another value: the event's count
+			{"Number of churned pay-per-visit members per club in Q1 2025", `SELECT m.club, sum(mm.cancelled::INT) ` + gymJoined + `mm.month BETWEEN DATE '2025-01-01' AND DATE '2025-03-01' AND m.plan = 'pay_per_visit' GROUP BY 1`},
+		}},
+		{"mobile", "2026-11-24", []struct{ question, sql string }{
+			// an English label with the article speech puts in
+			{"users active at the start of September 2025", `SELECT sum(active_at_start::INT) FROM user_month WHERE month = DATE '2025-09-01'`},
+		}},
 		{"cards", "2026-11-24", []struct{ question, sql string }{
 			// a metric word holding a ranking word, split by 的
 			{"各卡等级只还最低还款的占比是多少", `SELECT h.card_tier, avg(min_paid_only::INT) FROM card_months m JOIN cardholders h USING (card_id) WHERE month = DATE '2025-10-01' GROUP BY 1`},
@@ -93,5 +118,65 @@ func TestUnseenRulesAnswerLikeHandSQL(t *testing.T) {
 		for _, tc := range s.cases {
 			t.Run(s.dataset+"/"+tc.question, func(t *testing.T) { answersLikeHandSQL(ctx, t, o, engine, hand, tc.question, tc.sql) })
 		}
+	}
+}
+
+// Follow-ups that move the period of the question before: 前一个季度,
+// the quarter before, 上上个月; each last turn checked against hand SQL.
+func TestFollowUpPeriodsAnswerLikeHandSQL(t *testing.T) {
+	churn := func(first, last string) string {
+		return `SELECT sum(cancelled::INT)::DOUBLE / sum(active_at_start::INT) FILTER (WHERE month = DATE '` + first + `') FROM member_month WHERE month BETWEEN DATE '` + first + `' AND DATE '` + last + `'`
+	}
+	cases := []struct {
+		dataset, today string
+		turns          []string
+		sql            string
+	}{
+		{"gym", "2026-11-24", []string{"2025年第一季度的会员流失率", "那前一个季度呢"}, churn("2024-10-01", "2024-12-01")},
+		{"gym", "2026-11-24", []string{"churn rate in Q2 2025", "and the quarter before?"}, churn("2025-01-01", "2025-03-01")},
+		{"gym", "2026-11-24", []string{"churn rate in Q2 2025", "what about the previous quarter?"}, churn("2025-01-01", "2025-03-01")},
+		{"gym", "2026-11-24", []string{"2025年3月的会员流失率", "那一年前呢"}, churn("2024-03-01", "2024-03-01")},
+		{"gym", "2026-11-24", []string{"churn rate in 2025", "and the year before?"}, churn("2024-01-01", "2024-12-01")},
+		{"airline", "2025-08-12", []string{"上上个月兑换了多少里程"}, `SELECT sum(miles_redeemed) FROM member_months WHERE month = DATE '2025-06-01'`},
+		{"airline", "2025-08-12", []string{"miles redeemed the month before last"}, `SELECT sum(miles_redeemed) FROM member_months WHERE month = DATE '2025-06-01'`},
+	}
+	ctx := context.Background()
+	type planner struct {
+		o      *Offline
+		engine *metrics.Engine
+		hand   HandSQL
+	}
+	loaded := map[string]planner{}
+	for _, tc := range cases {
+		if _, ok := loaded[tc.dataset]; !ok {
+			o, engine, hand, _ := datasetPlanner(t, tc.dataset, tc.today)
+			loaded[tc.dataset] = planner{o, engine, hand}
+		}
+		o, engine, hand := loaded[tc.dataset].o, loaded[tc.dataset].engine, loaded[tc.dataset].hand
+		t.Run(strings.Join(tc.turns, " / "), func(t *testing.T) {
+			var prev Turn
+			for _, q := range tc.turns[:len(tc.turns)-1] {
+				p := o.PlanAfter(q, prev)
+				if p.Status != "answer" {
+					t.Fatalf("%s: %s %s", q, p.Status, p.Message)
+				}
+				prev = Turn{Query: &p.Query}
+			}
+			p := o.PlanAfter(tc.turns[len(tc.turns)-1], prev)
+			if p.Status != "answer" {
+				t.Fatalf("status %s: %s", p.Status, p.Message)
+			}
+			got, err := engine.Run(ctx, p.Query, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := hand(ctx, tc.sql)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !matchRows(got.Rows, want) {
+				t.Errorf("query %s\ngot  %v\nwant %v", compact(p.Query), firstRows(got.Rows), firstRows(want))
+			}
+		})
 	}
 }
