@@ -2,7 +2,7 @@
 // refusals appear beside the field the API names, the channels to pick,
 // a card's actions (edit, test send, delete with a second click to
 // confirm), the deliveries of a test send, and state names.
-import { html, useEffect, useRef, useState } from '../vendor/preact-htm.js';
+import { html, useLayoutEffect, useRef, useState } from '../vendor/preact-htm.js';
 import { fieldMessage } from './errors.js';
 import { ErrorBox, Progress } from './parts.js';
 
@@ -34,7 +34,9 @@ export function useEditForm({ initial, prefix, fieldOf, save, onSaved, t, focusF
   const [formErr, setFormErr] = useState(null);
   const [busy, setBusy] = useState(false);
   const ref = useRef(null);
-  useEffect(() => {
+  // Focus as soon as the form is in the page (a layout effect), so a
+  // keyboard user's next keystroke lands in it.
+  useLayoutEffect(() => {
     if (!focusFirst || !ref.current) return;
     const first = ref.current.querySelector('input:not([disabled]), select');
     if (first) first.focus();
