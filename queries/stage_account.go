@@ -10,7 +10,7 @@ import (
 	"github.com/beaconbi/beacon/metrics"
 )
 
-var reGroup = regexp.MustCompile(`分布|拆开|拆分|细分|分开|分别|按|分|(?:这|那)?[两三四五六七八九十几]+\s*(?:种|个|类|家|项|大)|各个|各|每个|每一个|每家|不同|\bby\b|\bper\b|for each|broken down by|across|split by|each`)
+var reGroup = regexp.MustCompile(`分布|拆开|拆分|细分|分开|分别|按|分|(?:这|那)?[两三四五六七八九十几]+\s*(?:种|个|类|家|项|大|地)|各个|各|每个|每一个|每家|不同|\bby\b|\bper\b|for each|broken down by|across|split by|each`)
 
 // readGrouping blanks grouping words (按, 各, 不同, by, per): the
 // dimensions they group by were read by ground.

@@ -59,14 +59,26 @@ func (o *Offline) timeishValue(text string, all []mention, i int) string {
 	if reSubjectNoun.MatchString(text[m.end:min(len(text), m.end+16)]) {
 		return "value"
 	}
+	if reExclusionBefore.MatchString(text[max(0, m.start-16):m.start]) {
+		return "value" // every plan other than annual
+	}
 	dim := m.entry.targets[0].Dimension
 	for j, other := range all {
-		if j != i && allOfKind(other.entry, kindValue) && other.entry.targets[0].Dimension == dim {
-			return "value"
+		if j == i {
+			continue
+		}
+		for _, t := range other.entry.targets {
+			// beside another value of its field, or its field named (for each plan)
+			if t.Kind == kindValue && t.Dimension == dim || t.Kind == kindDimension && t.Name == dim {
+				return "value"
+			}
 		}
 	}
 	return "ask"
 }
+
+// reExclusionBefore ends in a word that excludes the value after it.
+var reExclusionBefore = regexp.MustCompile(`(?:\bother than|\bexcept(?: for)?|\bexcluding|\bbesides|\bnot|\bnon-?)\s*$`)
 
 // grainZH names in Chinese the grain an English time word asks for.
 func grainZH(w string) string {

@@ -32,6 +32,9 @@ func theN(norm, text string, which *int) string {
 	return text
 }
 
+// reOrderWords sort a list: descending, or ascending when group 1 matched.
+var reOrderWords = regexp.MustCompile(`(?:按|并)?\s*(?:(从低到高|由低到高|从小到大|由小到大|升序|\blowest first\b|\bsmallest first\b|\bascending\b)|从高到低|由高到低|从大到小|由大到小|降序|\bhighest first\b|\blargest first\b|\bbiggest first\b|\bdescending\b)\s*(?:排列|排序|排)?`)
+
 var reWhichN = regexp.MustCompile(`\b(?:which|what)\s+(` + countPattern + `)\b()|哪()(` + countPattern + `)\s*(?:个|家|位|名|种|类)`)
 
 // readRanking reads top-N, bottom-N, 最高/lowest and 排名 words.
@@ -75,6 +78,13 @@ func (o *Offline) readRanking(r *reading) bool {
 			rank.set, rank.desc, rank.limit = true, false, n
 		}
 		return ok
+	})
+	// 从高到低, highest first: the order of the whole list, no limit.
+	r.text = consume(r.text, reOrderWords, func(m []string) bool {
+		if !rank.set {
+			rank.set, rank.desc = true, m[1] == ""
+		}
+		return true
 	})
 	// 最高/lowest name the direction; with a count already read they only confirm it.
 	r.text = consume(r.text, reMax, func([]string) bool {

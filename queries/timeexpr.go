@@ -52,7 +52,7 @@ var (
 	reZhFirstQs     = regexp.MustCompile(`(\d{4})\s*年\s*前\s*([一二三两1-3])\s*(?:个)?季度`)
 	reZhFirstMonths = regexp.MustCompile(`(\d{4})\s*年\s*前\s*(\d{1,2}|[一二三四五六七八九十]+)\s*个月`)
 	reEnMonthSpan   = regexp.MustCompile(`\b(?:from|between)\s+(` + enMonthNames + `)\.?\s+(?:(\d{4})\s+)?(?:to|and|through|until|till)\s+(` + enMonthNames + `)\.?\s*,?\s*(\d{4})\b`)
-	reEnMonthOnly   = regexp.MustCompile(`\b(?:in\s+)?(january|february|march|april|june|july|august|september|october|november|december)\b`)
+	reEnMonthOnly   = regexp.MustCompile(`\b(?:in\s+)?(january|february|march|april|june|july|august|september|october|november|december)\b|\b(?:about|in|and|for)\s+(may)\s*$`)
 	reZhShortYear   = regexp.MustCompile(`(^|[^\d])(\d{2})\s*年\s*(\d{1,2})\s*月`)
 	reZhYearMonth   = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:份)?`)
 	reZhYearQuarter = regexp.MustCompile(`(\d{4})\s*年\s*(?:第\s*)?(?:q\s*([1-4])|([一二三四1-4])\s*季度?)`)
@@ -66,6 +66,7 @@ var (
 	// The period before the last one: 上上个月, the quarter before last.
 	reBeforeLast = regexp.MustCompile(`上上个?月|上上一?个?季度|上上季|大前年|\b(?:the )?(month|quarter|year) before last\b`)
 	reShiftOnly  = regexp.MustCompile(`\b(?:the )?year before\b|\b(?:a|one) (?:month|quarter|year) (?:earlier|before)\b|(?:一|1)个?(?:月|季度|年)(?:前|之前|以前)`)
+	reRestated   = regexp.MustCompile(`(?:\d\s*月份?|季度|\d\s*年度?)\s*(当月|当季度|当季|当年)`)
 	reZhNamed    = regexp.MustCompile(`今天|今日|昨天|昨日|本周|这周|这个星期|本星期|上周|上个星期|上星期|本月|这个月|当月|上个月|上月|本季度|这个季度|本季|当季|上季度|上个季度|上一季度|上季|今年|本年度|本年|去年|上一年|上年|前年`)
 
 	// A quarter without its year (Q2, the third quarter): this year's, or
@@ -172,6 +173,10 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		matched = beforeLastText
 		set(beforeLast)
 	}
+	// 2025年9月当月: 当月 restates the month just named.
+	for _, loc := range reRestated.FindAllStringSubmatchIndex(text, -1) {
+		text = blank(text, loc[2], loc[3])
+	}
 	// 25年9月 is 2025年9月.
 	text = reZhShortYear.ReplaceAllString(text, "${1}20${2}年${3}月")
 	text = consume(text, reZhMonthSpan, func(m []string) bool {
@@ -230,7 +235,11 @@ func readTime(text string, now time.Time) (timeRead, string) {
 	text = consume(text, reZhQuarterOnly, func(m []string) bool {
 		matched = m[0]
 		n, _ := number(m[2])
-		return n >= 1 && n <= 4 && set(fmt.Sprintf("%d-Q%d", yearOf(m[1]), n))
+		if n < 1 || n > 4 {
+			return false
+		}
+		tr.MonthOnly = tr.MonthOnly || m[1] == "" && tr.Range == ""
+		return set(fmt.Sprintf("%d-Q%d", yearOf(m[1]), n))
 	})
 	text = consume(text, reZhRolling, func(m []string) bool {
 		matched = m[0]
@@ -305,6 +314,7 @@ func readTime(text string, now time.Time) (timeRead, string) {
 		if m[3] == "last" {
 			y--
 		}
+		tr.MonthOnly = tr.MonthOnly || m[3] == "" && tr.Range == ""
 		if m[1] != "" {
 			return set(fmt.Sprintf("%d-Q%s", y, m[1]))
 		}
@@ -356,7 +366,7 @@ func readTime(text string, now time.Time) (timeRead, string) {
 	})
 	text = consume(text, reEnMonthOnly, func(m []string) bool {
 		matched = m[0]
-		mo := enMonths[m[1]]
+		mo := enMonths[m[1]+m[2]]
 		y := year
 		if mo > int(now.Month()) {
 			y--
