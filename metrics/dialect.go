@@ -30,7 +30,8 @@ type Dialect interface {
 	Divide(num, den string) string
 	// NullSafeEqual is a = b where NULL equals NULL (join keys).
 	NullSafeEqual(a, b string) string
-	// NullSafeNotEqual is a <> b where NULL differs from any value.
+	// NullSafeNotEqual is a <> b where NULL differs from any value; b is
+	// a bound value, never NULL.
 	NullSafeNotEqual(a, b string) string
 	// Contains is true where the text of expr contains the bound param.
 	Contains(expr, param string) string
@@ -97,8 +98,14 @@ func (d DuckDB) Divide(num, den string) string { return d.ToDouble(num) + " / NU
 // NullSafeEqual implements Dialect.
 func (DuckDB) NullSafeEqual(a, b string) string { return a + " IS NOT DISTINCT FROM " + b }
 
-// NullSafeNotEqual implements Dialect.
-func (DuckDB) NullSafeNotEqual(a, b string) string { return a + " IS DISTINCT FROM " + b }
+// NullSafeNotEqual implements Dialect; b is a bound value, never NULL.
+// Written as <> OR IS NULL rather than IS DISTINCT FROM: DuckDB runs the
+// plain comparison as a filter inside the scan and IS DISTINCT FROM as a
+// separate filter over every row (a quarter more CPU on a flat table of
+// 7M customer-months).
+func (DuckDB) NullSafeNotEqual(a, b string) string {
+	return "(" + a + " <> " + b + " OR " + a + " IS NULL)"
+}
 
 // Contains implements Dialect.
 func (d DuckDB) Contains(expr, param string) string {

@@ -34,6 +34,7 @@ func benchRollups(ctx context.Context, args []string) error {
 	months := fs.Int("months", 36, "months in the flat table")
 	runs := fs.Int("runs", 30, "timed runs of each path")
 	show := fs.Bool("show", false, "print the compiled SQL of both routes")
+	appendMonth := fs.Bool("append", true, "also time appending a month against a full rebuild (minutes at 1M customers)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -107,10 +108,14 @@ func benchRollups(ctx context.Context, args []string) error {
 	if *show {
 		fmt.Printf("base-table SQL:\n%s\n%v\nrollup SQL:\n%s\n%v\n", baseComp.SQL, baseComp.Args, rollComp.SQL, rollComp.Args)
 	}
-	direct := func(comp *metrics.Compiled) func() error {
+	direct := func(comp *metrics.Compiled, prepared bool) func() error {
+		qctx := ctx
+		if prepared {
+			qctx = warehouse.Prepared(ctx)
+		}
 		return func() error {
 			return db.Read(ctx, func(c *sql.Conn) error {
-				rows, err := c.QueryContext(ctx, comp.SQL, comp.Args...)
+				rows, err := c.QueryContext(qctx, comp.SQL, comp.Args...)
 				if err != nil {
 					return err
 				}
@@ -150,10 +155,11 @@ func benchRollups(ctx context.Context, args []string) error {
 	}{
 		{"Beacon, base table", run(base, metrics.ServedBase)},
 		{"Beacon HTTP, base table", post(client, urls[0], body, metrics.ServedBase)},
-		{"DuckDB direct, base-table SQL", direct(baseComp)},
+		{"DuckDB direct, base-table SQL", direct(baseComp, false)},
 		{"Beacon, rollup", run(rolled, metrics.ServedRollup)},
 		{"Beacon HTTP, rollup", post(client, urls[1], body, metrics.ServedRollup)},
-		{"DuckDB direct, rollup SQL", direct(rollComp)},
+		{"DuckDB direct, rollup SQL", direct(rollComp, false)},
+		{"DuckDB direct, rollup SQL prepared", direct(rollComp, true)},
 		{"Beacon, result cache", run(cached, "cache")},
 		{"Beacon HTTP, result cache", post(client, urls[2], body, "cache")},
 	}
@@ -180,25 +186,30 @@ func benchRollups(ctx context.Context, args []string) error {
 		{fmt.Sprintf("rollup and cache paths alone, %d interleaved runs", 10**runs), small, 10 * *runs},
 	} {
 		times := make([][]time.Duration, len(paths))
+		cpu := make([][]time.Duration, len(paths))
 		for i := 0; i < block.runs; i++ {
 			for j, p := range paths {
 				if !block.keep(p.name) {
 					continue
 				}
-				t0 := time.Now()
+				t0, c0 := time.Now(), metricsbench.CPUTime()
 				if err := p.fn(); err != nil {
 					return fmt.Errorf("%s: %w", p.name, err)
 				}
 				times[j] = append(times[j], time.Since(t0))
+				cpu[j] = append(cpu[j], metricsbench.CPUTime()-c0)
 			}
 		}
 		fmt.Printf("churn_rate by segment by month, %d months x 6 segments, %s; load average %s\n", *months, block.title, loadAverage())
-		fmt.Printf("%-34s %10s %10s\n", "path", "p50", "p99")
+		fmt.Printf("%-34s %10s %10s %10s\n", "path", "p50", "p99", "cpu p50")
 		for j, p := range paths {
 			if block.keep(p.name) {
-				fmt.Printf("%-34s %10s %10s\n", p.name, msOf(pct(times[j], 50)), msOf(pct(times[j], 99)))
+				fmt.Printf("%-34s %10s %10s %10s\n", p.name, msOf(pct(times[j], 50)), msOf(pct(times[j], 99)), msOf(pct(cpu[j], 50)))
 			}
 		}
+	}
+	if !*appendMonth {
+		return nil
 	}
 	return benchAppend(ctx, db, cat, rolled, *months)
 }

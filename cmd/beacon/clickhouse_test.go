@@ -4,12 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
-	"os"
 	"os/exec"
 	"reflect"
 	"slices"
@@ -31,14 +29,7 @@ import (
 // show a statement passing them refused with a 4xx naming the limit.
 func TestServeOnClickHouse(t *testing.T) {
 	ctx := context.Background()
-	c, err := clickhousetest.Start(ctx, 2)
-	if errors.Is(err, clickhousetest.ErrMissing) && os.Getenv("BEACON_REQUIRE_CLICKHOUSE") == "" {
-		t.Skip("clickhouse-server is not installed: the ClickHouse tests skip (make test installs it as root; set BEACON_REQUIRE_CLICKHOUSE=1 to fail instead)")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Stop)
+	c := clickhousetest.StartFor(t, ctx, 2)
 
 	dbPath := copyBank(t)
 	scoreBank(t, dbPath)

@@ -176,6 +176,10 @@ func Measure(ctx context.Context, db *warehouse.DB, c Case, comp *metrics.Compil
 	return Timing{Case: c.Name, Compiled: p50(tc), Hand: p50(th), CompiledCPU: p50(cc), HandCPU: p50(ch)}, nil
 }
 
+// CPUTime is the CPU time this process has used so far, user and system
+// (0 where not measured).
+func CPUTime() time.Duration { return cpuTime() }
+
 func p50(d []time.Duration) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)

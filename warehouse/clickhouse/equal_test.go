@@ -2,7 +2,6 @@ package clickhouse_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -95,12 +94,7 @@ func shards(t testing.TB) *clickhousetest.Cluster {
 			fmt.Fprintf(os.Stderr, "copied %v rows to two shards in %s\n", copied, time.Since(start).Round(time.Second))
 		}
 	})
-	if errors.Is(clusterErr, clickhousetest.ErrMissing) && os.Getenv("BEACON_REQUIRE_CLICKHOUSE") == "" {
-		t.Skip("clickhouse-server is not installed: the ClickHouse tests skip (make test installs it as root; set BEACON_REQUIRE_CLICKHOUSE=1 to fail instead)")
-	}
-	if clusterErr != nil {
-		t.Fatal(clusterErr)
-	}
+	clickhousetest.Check(t, clusterErr)
 	return cluster
 }
 
