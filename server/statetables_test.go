@@ -87,3 +87,55 @@ func TestBeaconStateTablesAreNeitherLoadedNorRead(t *testing.T) {
 		}
 	}
 }
+
+// risk_models is read by /api/v1/risk/model and the scorer: a file without
+// its columns is refused like one over a table the model reads (it made
+// /api/v1/risk/model answer 500), while a file with them still loads.
+func TestRiskModelsKeepTheirColumns(t *testing.T) {
+	db, eng, uploads := lockedBank(t)
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DB: db, Engine: eng, UploadDir: uploads, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := serveOn(t, srv)
+	before, err := db.Tables(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before["risk_models"]) == 0 {
+		t.Fatal("the demo bank has no risk_models table")
+	}
+	var header []string
+	for _, c := range before["risk_models"] {
+		header = append(header, c.Name)
+	}
+	for _, tc := range []struct {
+		name, path, body string
+		status           int
+	}{
+		{"replace with other columns", "/api/v1/tables/risk_models?mode=replace", "a\n1\n", 400},
+		{"in capitals", "/api/v1/tables/RISK_MODELS", "version\nv1\n", 400},
+		{"with its own columns", "/api/v1/tables/risk_models?mode=replace", strings.Join(header, ",") + "\n", 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := send(t, base, "POST", tc.path, []byte(tc.body), "")
+			if tc.status == 200 {
+				if r.status != 200 {
+					t.Fatalf("%d %s", r.status, r.body)
+				}
+				return
+			}
+			checkError(t, r, tc.status, "body")
+			if msg := r.json(t)["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "lacks column(s)") {
+				t.Fatalf("message %q, want it to name the missing columns", msg)
+			}
+		})
+	}
+	after, err := db.Tables(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after["risk_models"]) != len(before["risk_models"]) {
+		t.Fatalf("risk_models has columns %v, had %v", after["risk_models"], before["risk_models"])
+	}
+}

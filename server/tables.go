@@ -72,12 +72,15 @@ func (s *Server) postTable(c *fiber.Ctx) error {
 	}
 	cat := s.engine.Catalog()
 	modelTable := slices.ContainsFunc(cat.Tables(), func(t string) bool { return strings.EqualFold(t, name) })
+	// risk_models is read by /api/v1/risk/model and the scorer: a file
+	// without its columns made them answer 500.
+	keepColumns := modelTable || strings.EqualFold(name, "risk_models")
 	// The model's data checks run over the staged rows: a breach refuses the whole file.
 	// Appends are checked against the periods already loaded, and the
 	// rollups reading the table refresh in the load's transaction (append.go).
 	var built []metrics.RollupBuild
 	st, err := s.db.Load(c.UserContext(), warehouse.LoadOptions{Table: name, Path: path, Format: format, Append: mode == "append",
-		KeepColumns: modelTable, Checks: cat.DataChecks(name), Partitioning: partitioning(cat, name), ReplacePartitions: replaceParts,
+		KeepColumns: keepColumns, Checks: cat.DataChecks(name), Partitioning: partitioning(cat, name), ReplacePartitions: replaceParts,
 		AfterLoad: cat.AfterLoadHook(&built)})
 	var le *warehouse.LoadError
 	var overlap *warehouse.OverlapError

@@ -27,7 +27,8 @@ type LoadOptions struct {
 	// Append adds rows to an existing table instead of replacing it.
 	Append bool
 	// KeepColumns requires a CSV replacing an existing table to carry all of
-	// its columns, so a semantic model built on the table stays valid.
+	// its columns, so a semantic model built on the table, or Beacon's own
+	// reads of it, stay valid.
 	KeepColumns bool
 	// Progress, when set, is told each step as it starts.
 	Progress func(step string, done, total int)
@@ -273,10 +274,10 @@ func keepsColumns(ctx context.Context, tx *sql.Tx, existing []Column, opts LoadO
 	}
 	switch {
 	case len(missing) > 0:
-		return fmt.Errorf("%s lacks column(s) %s of table %s, which the semantic model uses; nothing was loaded",
+		return fmt.Errorf("%s lacks column(s) %s of table %s, which Beacon reads; nothing was loaded",
 			filepath.Base(opts.Path), strings.Join(missing, ", "), opts.Table)
 	case len(changed) > 0:
-		return fmt.Errorf("%s changes the type of column(s) %s of table %s, which the semantic model uses; nothing was loaded",
+		return fmt.Errorf("%s changes the type of column(s) %s of table %s, which Beacon reads; nothing was loaded",
 			filepath.Base(opts.Path), strings.Join(changed, ", "), opts.Table)
 	}
 	return nil
