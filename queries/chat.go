@@ -14,8 +14,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/hashicorp/golang-lru/v2/expirable"
-
 	"github.com/beaconbi/beacon"
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/risk"
@@ -35,7 +33,7 @@ type Chat struct {
 	engine  *metrics.Engine
 	offline *Offline
 	llm     Planner
-	convs   *expirable.LRU[string, Turn]
+	convs   *conversations
 	// db and retention answer the risk-list, uplift and what-if routes;
 	// nil leaves them unanswered (route.go).
 	db        *warehouse.DB
@@ -47,9 +45,13 @@ type ChatConfig struct {
 	// LLM, when set, is asked first; its plans are validated and the
 	// offline planner is the fallback.
 	LLM Planner
-	// Conversations bounds the follow-up memory; TTL is how long it lasts.
-	Conversations int
-	TTL           time.Duration
+	// Conversations bounds the follow-up memory (default 10,000), and
+	// ConversationsPerCaller what one caller may hold of it (default a
+	// tenth), so that no caller can push the others' out; TTL is how long
+	// a conversation lasts after its last answer.
+	Conversations          int
+	ConversationsPerCaller int
+	TTL                    time.Duration
 	// DB, when set, answers questions routed to the risk list, the uplift
 	// view and the what-if estimate.
 	DB *warehouse.DB
@@ -60,6 +62,9 @@ func NewChat(engine *metrics.Engine, cfg ChatConfig) *Chat {
 	if cfg.Conversations == 0 {
 		cfg.Conversations = 10_000
 	}
+	if cfg.ConversationsPerCaller <= 0 {
+		cfg.ConversationsPerCaller = max(1, cfg.Conversations/10)
+	}
 	if cfg.TTL == 0 {
 		cfg.TTL = 2 * time.Hour
 	}
@@ -67,7 +72,7 @@ func NewChat(engine *metrics.Engine, cfg ChatConfig) *Chat {
 		engine:  engine,
 		offline: NewOffline(engine.Catalog(), engine.Now).WithDataTime(engine),
 		llm:     cfg.LLM,
-		convs:   expirable.NewLRU[string, Turn](cfg.Conversations, nil, cfg.TTL),
+		convs:   newConversations(cfg.Conversations, cfg.ConversationsPerCaller, cfg.TTL),
 		db:      cfg.DB,
 	}
 	if cfg.DB != nil {
@@ -127,8 +132,8 @@ func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope 
 		return nil, beacon.Invalid("conversation_id", nil, "a conversation id is 1-64 letters, digits, - or _")
 	}
 	// Conversations are per caller: another user's id finds nothing.
-	key := subject + "\x00" + convID
-	prev, _ := c.convs.Get(key)
+	key := convKey(subject, convID)
+	prev, _ := c.convs.get(key)
 	plan, err := c.plan(ctx, question, prev, scope)
 	if err != nil {
 		return nil, err
@@ -149,7 +154,7 @@ func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope 
 		}
 		if a.Status == "answer" {
 			// A follow-up (按分行看呢, only the top 20) refines this request.
-			c.convs.Add(key, Turn{Route: plan.Route, Request: plan.Request})
+			c.convs.add(key, Turn{Route: plan.Route, Request: plan.Request})
 			// Say what was assumed or carried over (no period given; the
 			// previous question followed).
 			a.Answer += notesSuffix(plan.Lang, plan.Notes)
@@ -190,7 +195,7 @@ func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope 
 			if len(plan.Notes) > 0 {
 				a.Answer += notesSuffix(plan.Lang, plan.Notes)
 			}
-			c.convs.Add(key, Turn{Query: &q})
+			c.convs.add(key, Turn{Query: &q})
 		}
 	}
 	a.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
