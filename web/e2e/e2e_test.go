@@ -697,6 +697,14 @@ func TestFront(t *testing.T) {
 				break
 			}
 		}
+		// Each column in one unit, named in its heading.
+		cols := tableColumns(t, tt, ".result")
+		if cols["aum"].Unit == nil || cols["aum_delta"].Unit == nil {
+			t.Errorf("explore's AUM columns carry no unit: %+v", cols)
+		}
+		for name, c := range cols {
+			checkOneUnit(t, "explore "+name, c)
+		}
 		if loc := eval[string](t, tt, `location.search`); !strings.Contains(loc, "m=aum") || !strings.Contains(loc, "by=segment") || !strings.Contains(loc, "compare=previous_period") {
 			t.Errorf("the URL %q does not hold the state", loc)
 		}
@@ -721,9 +729,10 @@ func TestFront(t *testing.T) {
 		tt.do(t, chromedp.Click(chromedp.CSS("button[data-add-filter]")))
 		tt.wait(t, `document.querySelector('.filter-row select#ex-fd-0') !== null`)
 		setField(t, tt, "#ex-fd-0", "segment")
-		tt.wait(t, `document.querySelector('#ex-fv-0 option[value="高净值"]') !== null`)
-		eval[bool](t, tt, `(() => { const s = document.querySelector('#ex-fv-0'); s.querySelector('option[value="高净值"]').selected = true;
-			s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
+		// The options are drawn from the catalog, then again from the
+		// dimension's values: pick one in the same turn as finding it.
+		tt.wait(t, `(() => { const s = document.querySelector('#ex-fv-0'); const o = s && s.querySelector('option[value="高净值"]'); if (!o) return false;
+			o.selected = true; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
 		tt.wait(t, `location.search.includes('f=segment') && document.querySelector('.result[aria-busy=false]') !== null && document.querySelectorAll('.result tbody tr').length === 1`)
 		fq := map[string]any{"metrics": []string{"aum"}, "dimensions": []string{"segment"}, "time": map[string]any{"range": "last_quarter"},
 			"compare": "previous_period", "filters": []map[string]any{{"dimension": "segment", "op": "eq", "value": "高净值"}}}
@@ -1023,6 +1032,42 @@ func TestFront(t *testing.T) {
 		tt.wait(t, `document.querySelector('h1') !== null && document.readyState === 'complete'`)
 		if title := eval[string](t, tt, `document.querySelector('h1').textContent`); !strings.Contains(title, "留存") {
 			t.Errorf("the report page's title is %q", title)
+		}
+	})
+
+	t.Run("reports in the navigation", func(t *testing.T) {
+		tt.do(t, chromedp.Navigate(b.url+"/ask"), chromedp.WaitVisible(chromedp.ID("ask-input")))
+		tt.wait(t, `document.querySelector('details[data-nav=reports] summary') !== null`)
+		tt.do(t, chromedp.Click(chromedp.CSS("details[data-nav=reports] summary")))
+		tt.wait(t, `document.querySelector('details[data-nav=reports]').open`)
+		// The menu lists what the session declares, each in the page's language.
+		var sess struct {
+			Reports []struct{ Name string } `json:"reports"`
+		}
+		if st, body := b.api(t, "GET", "/session", "", ""); st != 200 || json.Unmarshal(body, &sess) != nil {
+			t.Fatalf("session: %d %s", st, body)
+		}
+		listed := eval[[]string](t, tt, `[...document.querySelectorAll('details[data-nav=reports] a[data-report]')].map(a => a.dataset.report)`)
+		if len(listed) != len(sess.Reports) || !slices.Contains(listed, "weekly_retention") {
+			t.Errorf("the Reports menu lists %v; the session declares %+v", listed, sess.Reports)
+		}
+		lang := eval[string](t, tt, `document.documentElement.lang === 'en' ? 'en' : 'zh'`)
+		href := eval[string](t, tt, `document.querySelector('details[data-nav=reports] a[data-report=weekly_retention]').getAttribute('href')`)
+		if href != "/reports/weekly_retention?lang="+lang {
+			t.Errorf("the weekly report's link is %q, want it in the page's language (%s)", href, lang)
+		}
+		tt.shot(t, "reports-menu")
+		// In the other language the link follows.
+		other := map[string]string{"zh": "en", "en": "zh"}[lang]
+		tt.do(t, chromedp.Click(chromedp.ID("lang-switch")))
+		tt.wait(t, fmt.Sprintf(`(document.querySelector('details[data-nav=reports] a[data-report=weekly_retention]') || {getAttribute: () => ''}).getAttribute('href') === '/reports/weekly_retention?lang=%s'`, other))
+		tt.do(t, chromedp.Click(chromedp.ID("lang-switch")))
+		tt.wait(t, fmt.Sprintf(`document.documentElement.lang.startsWith(%q)`, lang))
+		// It opens: the report's page, drawn.
+		tt.do(t, chromedp.Navigate(b.url+href))
+		tt.wait(t, `document.querySelector('h1') !== null && document.readyState === 'complete'`)
+		if title := eval[string](t, tt, `document.querySelector('h1').textContent`); lang == "zh" && !strings.Contains(title, "留存") || lang == "en" && !strings.Contains(strings.ToLower(title), "retention") {
+			t.Errorf("the weekly report opens with the title %q", title)
 		}
 	})
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -121,6 +123,121 @@ func TestFrontPieces(t *testing.T) {
 			t.Errorf("a percent change from a negative base reads %q in a table, want —", cell)
 		}
 	})
+}
+
+// tableColumn is one column of a result table as the page draws it: its
+// heading, its unit (data-unit: "", 万, 亿, K, M, B) and its cells' text
+// and raw values.
+type tableColumn struct {
+	Heading string   `json:"heading"`
+	Unit    *string  `json:"unit"`
+	Texts   []string `json:"texts"`
+	Values  []string `json:"values"`
+}
+
+// tableColumns reads every column of the first table under scope.
+func tableColumns(tb testing.TB, tt *tab, scope string) map[string]tableColumn {
+	tb.Helper()
+	raw := eval[string](tb, tt, fmt.Sprintf(`JSON.stringify(Object.fromEntries([...document.querySelectorAll(%q)].map(th => [th.dataset.col, {
+		heading: th.textContent, unit: th.dataset.unit === undefined ? null : th.dataset.unit,
+		texts: [...th.closest('table').querySelectorAll('td[data-col="' + th.dataset.col + '"]')].map(td => td.textContent),
+		values: [...th.closest('table').querySelectorAll('td[data-col="' + th.dataset.col + '"]')].map(td => td.dataset.value)}])))`, scope+" table th[data-col]"))
+	var cols map[string]tableColumn
+	if err := json.Unmarshal([]byte(raw), &cols); err != nil {
+		tb.Fatal(err)
+	}
+	return cols
+}
+
+// unitDivisor is what a unit divides a figure by.
+var unitDivisor = map[string]float64{"": 1, "万": 1e4, "亿": 1e8, "K": 1e3, "M": 1e6, "B": 1e9}
+
+// checkOneUnit fails unless every cell of a column with a unit is a bare
+// figure (no 万, 亿, K, M or B of its own) that, times the heading's unit,
+// is the cell's raw value to the shown decimals.
+func checkOneUnit(tb testing.TB, name string, c tableColumn) {
+	tb.Helper()
+	if c.Unit == nil {
+		return
+	}
+	div, ok := unitDivisor[*c.Unit]
+	if !ok {
+		tb.Errorf("column %s: unknown unit %q", name, *c.Unit)
+		return
+	}
+	for i, text := range c.Texts {
+		if c.Values[i] == "" {
+			continue
+		}
+		if strings.ContainsAny(text, "万亿KMB元¥") {
+			tb.Errorf("column %s (heading %q): cell %q carries a unit of its own", name, c.Heading, text)
+			continue
+		}
+		shown, err := strconv.ParseFloat(strings.ReplaceAll(text, ",", ""), 64)
+		if err != nil {
+			tb.Errorf("column %s: cell %q is not a figure", name, text)
+			continue
+		}
+		raw, _ := strconv.ParseFloat(c.Values[i], 64)
+		if math.Abs(shown*div-raw) > 0.005*div+1e-9 {
+			tb.Errorf("column %s (heading %q): cell %q × %v is not %v", name, c.Heading, text, div, raw)
+		}
+	}
+}
+
+// A result table writes each column in one unit, named once in its
+// heading: never 1.19亿元 above 219.44万元.
+func TestTableColumnUnits(t *testing.T) {
+	ctxB := newBrowser(t)
+	b := startBeacon(t, "")
+	tt := openTab(t, ctxB, "")
+	tt.do(t, chromedp.Navigate(b.url+"/ask"), chromedp.WaitVisible(chromedp.ID("ask-input")))
+	res := map[string]any{
+		"columns": []map[string]any{
+			{"name": "segment", "role": "dimension", "type": "string", "label": map[string]string{"zh": "客群", "en": "Segment"}},
+			{"name": "aum", "role": "metric", "type": "number", "format": "currency", "label": map[string]string{"zh": "管理资产", "en": "AUM"}},
+			{"name": "aum_delta", "role": "comparison", "type": "number", "format": "currency", "label": map[string]string{"zh": "变化", "en": "Change"}},
+			{"name": "churned", "role": "metric", "type": "number", "format": "number", "label": map[string]string{"zh": "流失客户数", "en": "Churned"}},
+			{"name": "churn_rate", "role": "metric", "type": "number", "format": "percent", "label": map[string]string{"zh": "流失率", "en": "Churn rate"}},
+		},
+		"rows": []map[string]any{
+			{"segment": "大众", "aum": 2.7756e10, "aum_delta": 1.19e8, "churned": 40000, "churn_rate": 0.0072},
+			{"segment": "高净值", "aum": 1.19e8, "aum_delta": 2.1944e6, "churned": 18, "churn_rate": 0.0022},
+			{"segment": "富裕", "aum": 5.2e9, "aum_delta": -3.4e7, "churned": 291, "churn_rate": 0},
+		},
+	}
+	arg, _ := json.Marshal(res)
+	// The heading each column should carry: the median's unit, or a smaller
+	// one where the smallest figure would read below 0.1 of it.
+	want := map[string]map[string]string{
+		"zh": {"aum": "管理资产（亿元）", "aum_delta": "变化（万元）", "churned": "流失客户数", "churn_rate": "流失率"},
+		"en": {"aum": "AUM (¥B)", "aum_delta": "Change (¥M)", "churned": "Churned", "churn_rate": "Churn rate"},
+	}
+	for _, lang := range []string{"zh", "en"} {
+		run[bool](t, tt, fmt.Sprintf(`Promise.all([import('/assets/vendor/preact-htm.js'), import('/assets/app/parts.js'), import('/assets/app/i18n.js')]).then(([p, parts, i]) => {
+			let el = document.getElementById('unit-test');
+			if (!el) { el = document.createElement('div'); el.id = 'unit-test'; document.body.append(el); }
+			p.render(p.h(parts.ResultTable, {res: %s, lang: %q, t: i.translator(%q), catalog: null}), el);
+			return true; })`, arg, lang, lang))
+		cols := tableColumns(t, tt, "#unit-test")
+		for name, heading := range want[lang] {
+			if cols[name].Heading != heading {
+				t.Errorf("%s: column %s is headed %q, want %q", lang, name, cols[name].Heading, heading)
+			}
+		}
+		for name, c := range cols {
+			checkOneUnit(t, lang+" "+name, c)
+		}
+		if got := cols["aum_delta"].Texts; lang == "zh" && strings.Join(got, " ") != "+11,900.00 +219.44 -3,400.00" {
+			t.Errorf("the change column reads %q", got)
+		}
+	}
+	// The smallest figure decides against the median: 3亿, 2亿 and 100万
+	// are written in 万.
+	u := run[string](t, tt, `import('/assets/app/format.js').then(f => f.columnUnit([3e8, 2e8, 1e6, null, 0], {name: 'aum', type: 'number', format: 'currency'}, 'zh').header)`)
+	if u != "（万元）" {
+		t.Errorf("3亿, 2亿 and 100万 are headed %q, want （万元）", u)
+	}
 }
 
 // While the churn scores a dashboard panel reads are still computed (the

@@ -59,12 +59,64 @@ export function pctSaysNothing(row, col) {
   return typeof p !== 'number' || !percentSays(base, p);
 }
 
+// UNITS are the steps a table column may be written in, per language.
+const UNITS = {
+  zh: [[1, ''], [1e4, '万'], [1e8, '亿']],
+  en: [[1, ''], [1e3, 'K'], [1e6, 'M'], [1e9, 'B']],
+};
+
+// scaled says whether a column's figures are amounts or counts that a unit
+// (万, 亿; K, M, B) shortens: not percents, percent changes or periods.
+function scaled(col) {
+  if (col.type !== 'number' || col.role === 'dimension' || col.role === 'time') return false;
+  if (col.format === 'percent' || col.name.endsWith('_pct_change')) return false;
+  return true;
+}
+
+// columnUnit chooses one unit for a whole table column, so that its cells
+// compare by eye (never 1.19亿元 above 219.44万元): the unit of the median
+// non-zero magnitude, or a smaller one where the smallest non-zero figure
+// would read below 0.1 of it. It returns null for a column that takes no
+// unit; else { div, suffix, decimals, header }, header being what the
+// column's heading adds: （亿元） or （万）, (¥M) or (K); empty for plain
+// counts.
+export function columnUnit(values, col, lang) {
+  if (!scaled(col)) return null;
+  const mags = values.filter((v) => typeof v === 'number' && v !== 0 && Number.isFinite(v)).map(Math.abs).sort((a, b) => a - b);
+  const steps = UNITS[lang === 'zh' ? 'zh' : 'en'];
+  let i = 0;
+  if (mags.length) {
+    const median = mags[Math.floor((mags.length - 1) / 2)];
+    while (i + 1 < steps.length && steps[i + 1][0] <= median) i++;
+    while (i > 0 && mags[0] / steps[i][0] < 0.1) i--;
+  }
+  const [div, suffix] = steps[i];
+  const whole = values.every((v) => typeof v !== 'number' || Number.isInteger(v));
+  const decimals = div === 1 && whole ? 0 : 2;
+  const currency = col.format === 'currency';
+  let header = '';
+  if (lang === 'zh') header = currency ? `（${suffix}元）` : suffix ? `（${suffix}）` : '';
+  else header = currency ? ` (¥${suffix})` : suffix ? ` (${suffix})` : '';
+  return { div, suffix, decimals, header };
+}
+
+// inUnit writes v in a column's unit: the figure alone, grouped by
+// thousands, with the column's decimals (the unit is in the heading).
+export function inUnit(v, unit) {
+  return (v / unit.div).toLocaleString('en-US', { minimumFractionDigits: unit.decimals, maximumFractionDigits: unit.decimals });
+}
+
 // cell formats a result cell by its column (comparison columns included);
 // grain is the result's time grain, for its period column; row, when
-// given, lets a percent change from a base that makes it meaningless read "—".
-export function cell(v, col, lang, t, grain, row) {
+// given, lets a percent change from a base that makes it meaningless read
+// "—"; unit, when given (columnUnit), writes a figure in the column's unit.
+export function cell(v, col, lang, t, grain, row, unit) {
   if (row && pctSaysNothing(row, col)) return '—';
   if (v === null || v === undefined) return '–';
+  if (unit && typeof v === 'number') {
+    const s = inUnit(v, unit);
+    return col.role === 'comparison' ? signed(s) : s;
+  }
   if (col.role === 'time') return period(v, grain, lang);
   if (col.role === 'comparison' && typeof v === 'number') {
     if (col.name.endsWith('_pct_change')) return signed((v * 100).toFixed(1)) + '%';

@@ -1,7 +1,7 @@
 // The Beacon front: a header (pages, language, who is signed in, the time
 // zone and how recent the data is) over one page at a time, routed here.
-import { html, render, useEffect, useState } from '../vendor/preact-htm.js';
-import { api, APIError, getToken, setToken, takeTokenFromURL } from './api.js';
+import { html, render, useEffect, useRef, useState } from '../vendor/preact-htm.js';
+import { api, APIError, getToken, reportURL, setToken, takeTokenFromURL } from './api.js';
 import { fieldMessage } from './errors.js';
 import { Alerts } from './alerts.js';
 import { Ask } from './ask.js';
@@ -93,6 +93,7 @@ function App() {
       <nav aria-label=${t('nav')}><ul>
         ${pages(session).map((p) => html`<li><a href=${'/' + p} data-nav=${p}
           aria-current=${pageOf(loc.path) === p ? 'page' : null} onClick=${(e) => navigate(e, '/' + p)}>${t(p)}</a></li>`)}
+        <${ReportsMenu} session=${session} lang=${lang} t=${t} />
       </ul></nav>
       <div class="who">
         ${session && (session.auth
@@ -110,6 +111,29 @@ function App() {
         <span>${label(session.model.title, lang)}</span>`}
     </div>
     <main id="main" tabindex="-1">${body}</main>`;
+}
+
+// ReportsMenu lists the declared reports (from /api/v1/session) in the
+// navigation, each opening its server-rendered page (/reports/{name}) in
+// the page's language, in a new tab as Subscriptions' links do; the link
+// carries the token, which a followed link cannot send as a header.
+function ReportsMenu({ session, lang, t }) {
+  const reports = (session && session.reports) || [];
+  const ref = useRef(null);
+  // A click elsewhere closes the menu, as a menu does.
+  useEffect(() => {
+    const away = (e) => { if (ref.current && ref.current.open && !ref.current.contains(e.target)) ref.current.open = false; };
+    document.addEventListener('click', away);
+    return () => document.removeEventListener('click', away);
+  }, []);
+  if (!reports.length) return null;
+  const close = (e) => { const d = e.currentTarget.closest('details'); if (d) d.open = false; };
+  const onKey = (e) => { if (e.key === 'Escape') { e.currentTarget.open = false; e.currentTarget.querySelector('summary').focus(); } };
+  return html`<li class="nav-menu"><details data-nav="reports" ref=${ref} onKeyDown=${onKey}>
+    <summary>${t('reportsTitle')}</summary>
+    <ul class="menu" aria-label=${t('reportsTitle')}>${reports.map((r) => html`<li><a href=${reportURL(r.name, lang)} data-report=${r.name}
+      target="_blank" rel="noopener noreferrer" onClick=${close}>${label(r.title, lang)}</a></li>`)}</ul>
+  </details></li>`;
 }
 
 // pages are those whose APIs this server has: alerts and the watch list

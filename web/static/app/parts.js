@@ -2,7 +2,7 @@
 // progress while work runs, errors.
 import { html, useEffect, useState } from '../vendor/preact-htm.js';
 import { api } from './api.js';
-import { cell, pctSaysNothing } from './format.js';
+import { cell, columnUnit, pctSaysNothing } from './format.js';
 import { label } from './i18n.js';
 import { valueLabel } from './chart.js';
 import { errorText, scoringText } from './errors.js';
@@ -14,12 +14,14 @@ export function ResultTable({ res, lang, t, catalog, caption, max = 200 }) {
   const rows = (res.rows || []).slice(0, max);
   if (!rows.length) return html`<p class="muted">${t('noData')}</p>`;
   const dashed = rows.some((r) => cols.some((c) => pctSaysNothing(r, c)));
+  // One unit per column, chosen over the rows shown and named in its heading.
+  const units = cols.map((c) => columnUnit(rows.map((r) => r[c.name]), c, lang));
   return html`<div class="table-wrap" tabindex="0" role="region" aria-label=${caption || t('rows', rows.length)}>
     <table>
       ${caption && html`<caption class="sr-only">${caption}</caption>`}
-      <thead><tr>${cols.map((c) => html`<th scope="col" class=${c.type === 'number' ? 'num' : ''}>${label(c.label, lang) || c.name}</th>`)}</tr></thead>
-      <tbody>${rows.map((r) => html`<tr>${cols.map((c) => html`<td class=${c.type === 'number' ? 'num' : ''} data-col=${c.name}
-          data-value=${r[c.name] === null ? '' : String(r[c.name])}>${c.role === 'dimension' ? valueLabel(catalog, c.name, r[c.name], lang) : cell(r[c.name], c, lang, t, res.time && res.time.grain, r)}</td>`)}</tr>`)}</tbody>
+      <thead><tr>${cols.map((c, i) => html`<th scope="col" class=${c.type === 'number' ? 'num' : ''} data-col=${c.name} data-unit=${units[i] ? units[i].suffix : null}>${label(c.label, lang) || c.name}${units[i] ? units[i].header : ''}</th>`)}</tr></thead>
+      <tbody>${rows.map((r) => html`<tr>${cols.map((c, i) => html`<td class=${c.type === 'number' ? 'num' : ''} data-col=${c.name}
+          data-value=${r[c.name] === null ? '' : String(r[c.name])}>${c.role === 'dimension' ? valueLabel(catalog, c.name, r[c.name], lang) : cell(r[c.name], c, lang, t, res.time && res.time.grain, r, units[i])}</td>`)}</tr>`)}</tbody>
     </table></div>
     ${dashed ? html`<p class="muted small" data-change-note>${t('changeNote')}</p>` : null}
     <p class="muted small">${t('rows', (res.rows || []).length)}${res.truncated ? t('truncated') : ''}</p>`;
