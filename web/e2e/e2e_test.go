@@ -441,6 +441,15 @@ func (tt *tab) shot(tb testing.TB, name string) {
 	}
 }
 
+// shotAt scrolls the element sel into view (its bottom at the window's
+// bottom with end, else its top at the top) and takes a screenshot.
+func (tt *tab) shotAt(tb testing.TB, name, sel string, end bool) {
+	tb.Helper()
+	eval[bool](tb, tt, fmt.Sprintf(`(document.querySelector(%q).scrollIntoView({block: %q}), true)`, sel, map[bool]string{true: "end", false: "start"}[end]))
+	tt.shot(tb, name)
+	eval[bool](tb, tt, `(scrollTo(0, 0), true)`)
+}
+
 // shotsDir is where screenshots go: BEACON_SCREENSHOTS or a temp folder.
 func shotsDir(tb testing.TB) string {
 	if d := os.Getenv("BEACON_SCREENSHOTS"); d != "" {
@@ -708,7 +717,7 @@ func TestFront(t *testing.T) {
 		if loc := eval[string](t, tt, `location.search`); !strings.Contains(loc, "m=aum") || !strings.Contains(loc, "by=segment") || !strings.Contains(loc, "compare=previous_period") {
 			t.Errorf("the URL %q does not hold the state", loc)
 		}
-		tt.shot(t, "explore")
+		tt.shotAt(t, "explore", ".result table", true)
 		tt.do(t, chromedp.Click(chromedp.CSS("button[data-download=csv]")))
 		file := downloaded(dl, "*.csv", func(b []byte) bool { return bytes.HasSuffix(b, []byte("\n")) })
 		if file == nil {
@@ -1078,6 +1087,7 @@ func TestFront(t *testing.T) {
 		tt.wait(t, `document.querySelector('article.answer:nth-child(1) [data-pinned]') !== null`)
 		tt.ask(t, "上个月各支行流失率", 2)
 		tt.wait(t, `document.querySelector('article.answer:nth-child(2) .chart canvas') !== null`)
+		tt.shotAt(t, "ask-chart", "article.answer:nth-child(2)", false)
 		tt.do(t, chromedp.Click(chromedp.CSS("article.answer:nth-child(2) button[data-pin]")))
 		tt.wait(t, `document.querySelector('article.answer:nth-child(2) [data-pinned]') !== null`)
 		pins := b.pins(t, "")

@@ -197,13 +197,14 @@ func TestTableColumnUnits(t *testing.T) {
 			{"name": "segment", "role": "dimension", "type": "string", "label": map[string]string{"zh": "客群", "en": "Segment"}},
 			{"name": "aum", "role": "metric", "type": "number", "format": "currency", "label": map[string]string{"zh": "管理资产", "en": "AUM"}},
 			{"name": "aum_delta", "role": "comparison", "type": "number", "format": "currency", "label": map[string]string{"zh": "变化", "en": "Change"}},
+			{"name": "aum_previous", "role": "comparison", "type": "number", "format": "currency", "label": map[string]string{"zh": "对比期", "en": "Previous"}},
 			{"name": "churned", "role": "metric", "type": "number", "format": "number", "label": map[string]string{"zh": "流失客户数", "en": "Churned"}},
 			{"name": "churn_rate", "role": "metric", "type": "number", "format": "percent", "label": map[string]string{"zh": "流失率", "en": "Churn rate"}},
 		},
 		"rows": []map[string]any{
-			{"segment": "大众", "aum": 2.7756e10, "aum_delta": 1.19e8, "churned": 40000, "churn_rate": 0.0072},
-			{"segment": "高净值", "aum": 1.19e8, "aum_delta": 2.1944e6, "churned": 18, "churn_rate": 0.0022},
-			{"segment": "富裕", "aum": 5.2e9, "aum_delta": -3.4e7, "churned": 291, "churn_rate": 0},
+			{"segment": "大众", "aum": 2.7756e10, "aum_delta": 1.19e8, "aum_previous": 2.7637e10, "churned": 40000, "churn_rate": 0.0072},
+			{"segment": "高净值", "aum": 1.19e8, "aum_delta": 2.1944e6, "aum_previous": 1.168e8, "churned": 18, "churn_rate": 0.0022},
+			{"segment": "富裕", "aum": 5.2e9, "aum_delta": -3.4e7, "aum_previous": 5.234e9, "churned": 291, "churn_rate": 0},
 		},
 	}
 	arg, _ := json.Marshal(res)
@@ -230,6 +231,10 @@ func TestTableColumnUnits(t *testing.T) {
 		}
 		if got := cols["aum_delta"].Texts; lang == "zh" && strings.Join(got, " ") != "+11,900.00 +219.44 -3,400.00" {
 			t.Errorf("the change column reads %q", got)
+		}
+		// The previous period's figures are amounts, not changes: no sign.
+		if got := cols["aum_previous"].Texts; lang == "zh" && strings.Join(got, " ") != "276.37 1.17 52.34" {
+			t.Errorf("the previous period's column reads %q", got)
 		}
 	}
 	// The smallest figure decides against the median: 3亿, 2亿 and 100万

@@ -115,7 +115,7 @@ export function cell(v, col, lang, t, grain, row, unit) {
   if (v === null || v === undefined) return '–';
   if (unit && typeof v === 'number') {
     const s = inUnit(v, unit);
-    return col.role === 'comparison' ? signed(s) : s;
+    return col.name.endsWith('_delta') ? signed(s) : s;
   }
   if (col.role === 'time') return period(v, grain, lang);
   if (col.role === 'comparison' && typeof v === 'number') {
