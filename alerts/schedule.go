@@ -41,6 +41,8 @@ func (s Schedule) parse(field string) (*cronSpec, error) {
 	}
 	c := strings.TrimSpace(s.Cron)
 	switch {
+	case len(c) > maxCron:
+		return nil, invalidf(field+".cron", "a cron expression is at most %d characters, got %d; write ranges and steps (e.g. \"*/5 9-17 * * 1-5\") rather than long lists", maxCron, len(c))
 	case c == "":
 		return nil, invalidf(field+".cron", "give a cron expression of five fields (minute hour day-of-month month day-of-week), e.g. \"0 9 * * 1\"")
 	case strings.HasPrefix(c, "TZ=") || strings.HasPrefix(c, "CRON_TZ="):
@@ -56,8 +58,19 @@ func (s Schedule) parse(field string) (*cronSpec, error) {
 	if !ok {
 		return nil, invalidf(field+".cron", "%q is not a calendar schedule", clip(s.Cron))
 	}
-	return &cronSpec{spec: spec, loc: loc}, nil
+	cs := &cronSpec{spec: spec, loc: loc}
+	// A day of month that none of the named months has (31 February,
+	// 31 April) parses, but the schedule would never run: refuse it here,
+	// where the field can be named, rather than when the next run is sought.
+	if _, ok := cs.next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)); !ok {
+		return nil, invalidf(field+".cron", "%q never fires: no month it names has the day of month it names (e.g. 31 February or 31 April does not exist)", clip(s.Cron))
+	}
+	return cs, nil
 }
+
+// maxCron bounds a cron expression's length, as a rule's name is bounded:
+// a list of thousands of minutes is stored and echoed in every listing.
+const maxCron = 200
 
 // problems checks the time zone and the cron expression apart, so that
 // both are reported when both are wrong.
