@@ -283,6 +283,12 @@ func tokenProblem(err error) string {
 
 // authenticate resolves the caller for every API route.
 func (s *Server) authenticate(c *fiber.Ctx) error {
+	// Two Authorization headers are not one credential (RFC 9110 section
+	// 5.3): reading the first and ignoring the second would let a proxy and
+	// Beacon each see a different caller.
+	if n := len(c.Request().Header.PeekAll(fiber.HeaderAuthorization)); n > 1 && s.auth.enabled() {
+		return beacon.Errorf(beacon.EUNAUTHORIZED, "send one Authorization header, not %d", n)
+	}
 	p, err := s.auth.principal(c.Get(fiber.HeaderAuthorization))
 	if err != nil {
 		return err
