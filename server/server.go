@@ -270,6 +270,7 @@ func (s *Server) track(c *fiber.Ctx) error {
 func (s *Server) routes() {
 	s.app.Use(s.track)
 	s.app.Use(recover.New())
+	s.app.Use(cleanRequestID)
 	s.app.Use(requestid.New(requestid.Config{ContextKey: "requestid"}))
 	s.app.Use(s.logRequests)
 	s.app.Get("/healthz", s.healthz)
