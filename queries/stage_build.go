@@ -489,6 +489,11 @@ func (o *Offline) finish(r *reading) bool {
 			return r.clarify(r.say("「变化最大」要在哪些分组之间比较？请写明分组（例如「各分行」）。",
 				"Which groups should the largest change be found among? Name them (for example \"by branch\")."))
 		}
+		if q.Time != nil && q.Time.Grain != "" {
+			// A series would rank the moves of all its periods together.
+			return r.clarify(r.say("「变化最大」要比较哪一期和它的前一期？请只写一个时期（例如「2025年四季度」）。",
+				"The largest change of which period against the one before? Name one period (for example \"Q4 2025\")."))
+		}
 		if q.Compare == "" {
 			q.Compare = "previous_period"
 			r.understood("", "compare", q.Compare)

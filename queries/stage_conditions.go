@@ -319,7 +319,7 @@ func (o *Offline) conditionDimension(r *reading, c condition) (dim string, facto
 		hint = c.opWord
 	}
 	switch before := r.norm[max(0, c.start-24):c.start]; {
-	case c.unit == "" && reAgeSubject.MatchString(before):
+	case c.unit == "" && (reAgeSubject.MatchString(before) || o.endsWithEntity(before)):
 		// "customers over 50": a bare age is the only reading of people over a number.
 		hint = "old"
 	case c.unit == "" && reMoneySubject.MatchString(before):
@@ -496,6 +496,20 @@ func (o *Offline) findEqualities(r *reading, text string) []condition {
 var reMoneySubject = regexp.MustCompile(`(?:earning|earn|earns|making|make|income of|incomes?|paying|pays|pay|spending|spend|salary of)\s*$`)
 
 var reAgeSubject = regexp.MustCompile(`(?:customers|clients|people|members|users|subscribers|holders|cardholders|policyholders|borrowers|women|men|males|females|those|aged|ages?)(?:\s+(?:are|is|who are|that are|aged))?\s*$`)
+
+// endsWithEntity reports whether text ends with the plural noun a count
+// of the model counts (learners under 18): people, whose bare number is an age.
+func (o *Offline) endsWithEntity(text string) bool {
+	words := strings.Fields(reAgeTail.ReplaceAllString(text, ""))
+	if len(words) == 0 {
+		return false
+	}
+	last := words[len(words)-1]
+	return strings.HasSuffix(last, "s") && (o.lx.entity[last] || reSubjectNoun.MatchString(last))
+}
+
+// reAgeTail is what may follow a subject before its age (who are, aged).
+var reAgeTail = regexp.MustCompile(`\s+(?:are|is|who are|that are|aged)\s*$`)
 
 // dimensionForFieldWord finds the one numeric dimension named by the
 // Chinese word right before a condition (在网不超过12个月: 在网 of 在网月数).

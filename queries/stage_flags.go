@@ -10,7 +10,10 @@ import (
 // members without a co-brand card likewise.
 var (
 	reFlagOff = regexp.MustCompile(`(?:没有|没|未持有|不持有|未开通|没开通|无|未|不|\bwithout|\bno|\bnot having|\blacking)\s*(?:an?\s+|the\s+)?$`)
-	reFlagOn  = regexp.MustCompile(`(?:持有|拥有|有|开通了|已开通|开通|带有|\bwith|\bhaving|\bhas|\bhave|\bholding)\s*(?:an?\s+|the\s+)?$`)
+	reFlagOn  = regexp.MustCompile(`(?:持有|拥有|有|开通了|已开通|开通|带有|使用|用|\bwith|\bhaving|\bhas|\bhave|\bholding|\busing|\buse|\buses)\s*(?:an?\s+|the\s+)?$`)
+	// reFlagPeople ends a flag's word that names its holders (tablet
+	// users, 平板用户): those with the flag on.
+	reFlagPeople = regexp.MustCompile(`(?:用户|客户|会员|学员|持卡人|\busers|\bcustomers|\bclients|\bmembers|\bholders|\blearners|\bsubscribers)$`)
 	// reFlagInName is a label that carries the verb itself (持有联名信用卡).
 	reFlagInName = regexp.MustCompile(`^(?:持有|拥有|开通|已开通|有)`)
 	// reFlagGroup asks for both sides: 按是否持有联名卡, by whether.
@@ -40,7 +43,7 @@ func (o *Offline) readFlags(r *reading) bool {
 		switch {
 		case reFlagOff.MatchString(before):
 			w.kind, w.value, verb = kindValue, off, reFlagOff.FindStringIndex(before)
-		case reFlagOn.MatchString(before) || reFlagInName.MatchString(w.surface):
+		case reFlagOn.MatchString(before) || reFlagInName.MatchString(w.surface) || reFlagPeople.MatchString(strings.TrimSpace(w.surface)):
 			w.kind, w.value, verb = kindValue, on, reFlagOn.FindStringIndex(before)
 		default:
 			continue

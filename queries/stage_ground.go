@@ -133,7 +133,7 @@ func (o *Offline) ground(r *reading) bool {
 		w := word{kind: t.Kind, name: t.Name, value: t.Value, surface: surface, start: m.start, end: m.end}
 		switch t.Kind {
 		case kindMetric:
-			w.entity = o.lx.entity[surface] || o.lx.stem[surface] || o.isStatusCount(t.Name)
+			w.entity = o.lx.entity[surface] || o.lx.stem[surface] || o.isStatusCount(t.Name) || o.lx.entity[lastWord(surface)] && o.lx.metrics[t.Name].Format == "count"
 			r.understood(surface, "metric", t.Name)
 		case kindDimension:
 			// A dimension right after a value of another dimension qualifies it
@@ -252,4 +252,13 @@ func consumeUnit(text string, end int, surface string) string {
 		return blank(text, end+loc[0], end+loc[1])
 	}
 	return text
+}
+
+// lastWord is the last English word of s (learners of "number of learners").
+func lastWord(s string) string {
+	words := strings.Fields(s)
+	if len(words) < 2 || hasHan(s) {
+		return ""
+	}
+	return words[len(words)-1]
 }

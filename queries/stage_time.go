@@ -85,6 +85,14 @@ func (o *Offline) applyTime(r *reading) bool {
 	}
 	now := o.asOf(r, q.Metrics)
 	if t.Range == "" && t.Start == "" {
+		if w := allTimeWord(r.norm); w != "" && o.allCountSome(q.Metrics) {
+			// 已流失的学员一共有多少人: everyone who ever left, or those of
+			// the last month? A count of events over all time and a count of
+			// a status in one month differ; neither is guessed.
+			return r.clarify(r.say("「%s」是指数据的全部时期（%s 至 %s）累计，还是某一个月？请写明时间（例如「2025年全年」或「最近一个月」）。",
+				"Does %q mean over all the data (%s to %s) or in one month? Please name the period (for example \"in 2025\" or \"last month\").",
+				strings.TrimSpace(w), day(first), day(last)))
+		}
 		o.defaultRange(r, &t, now, last, spanned)
 	} else if spanned {
 		if w, err := window(t, now); err == nil && (!w.End.After(first) || w.Start.After(last)) {
@@ -189,6 +197,9 @@ func (o *Offline) comparedPeriods(r *reading, between bool) bool {
 	words := r.norm
 	if between {
 		words = betweenPeriods(r.norm, tr.Text, tr.Extra)
+		if reAndOnly.MatchString(words) && reContrastNext.MatchString(afterPeriods(r.norm, tr.Text, tr.Extra)) {
+			words = "相比" // 四季度和三季度相比: the contrast closes the pair
+		}
 	}
 	if tr.Compare != "" || !rePeriodContrast.MatchString(words) {
 		return false
@@ -215,6 +226,23 @@ func (o *Offline) comparedPeriods(r *reading, between bool) bool {
 	tr.Range, tr.Text = laterRange, tr.Text+"、"+tr.Extra
 	tr.Extra, tr.ExtraRange = "", ""
 	return true
+}
+
+var (
+	reAndOnly      = regexp.MustCompile(`^\s*(?:和|与|跟|同)\s*$`)
+	reContrastNext = regexp.MustCompile(`^\s*(?:相比|比较|对比|比)`)
+)
+
+// afterPeriods returns the words after the later of two period phrases.
+func afterPeriods(norm, a, b string) string {
+	i, j := strings.Index(norm, a), strings.Index(norm, b)
+	if i < 0 || j < 0 || a == "" || b == "" {
+		return ""
+	}
+	if j > i {
+		return norm[j+len(b):]
+	}
+	return norm[i+len(a):]
 }
 
 // betweenPeriods returns the words between two period phrases (对比 in
@@ -399,7 +427,7 @@ func (o *Offline) toDate(r *reading, t *metrics.TimeSpec, now time.Time) {
 var (
 	// reShiftBack asks, in a follow-up, for the period before the one just
 	// asked: "the quarter before", "the previous month", 前一个季度.
-	reShiftBack = regexp.MustCompile(`\b(?:the )?(month|quarter|year|period) before\b|\b(?:the )?(?:previous|prior|preceding) (month|quarter|year|period)\b|\b(?:a|one) (month|quarter|year) (?:earlier|before)\b|再?往?前一个?(月|季度|季|年|期)|上一期|(?:一|1)个?(月|季度|年)(?:前|之前|以前)`)
+	reShiftBack = regexp.MustCompile(`\b(?:the )?(month|quarter|year|period) before\b|\b(?:the )?(?:previous|prior|preceding) (month|quarter|year|period)\b|\b(?:a|one) (month|quarter|year) (?:earlier|before)\b|再?往?前一个?(月|季度|季|年|期)|上一个?(月|季度|季|年|期)|(?:一|1)个?(月|季度|年)(?:前|之前|以前)`)
 	// reVersus before such words makes them the other side of a comparison.
 	reVersus = regexp.MustCompile(`(?:\bvs\.?|\bversus|\bcompared (?:to|with)|\bagainst|\bthan|和|与|跟|较|比|对比)\s*$`)
 )
@@ -496,4 +524,35 @@ func (o *Offline) rateOfGrain(names []string, tr timeRead) bool {
 		}
 	}
 	return true
+}
+
+// reAllTime asks for a total over all time (累计, ever); reInTotal for a
+// total, which is over all time only of something that has already
+// happened (已流失的学员一共有多少人), not of a standing status (有效保单数一共).
+var (
+	reAllTime = regexp.MustCompile(`累计|迄今|至今|有史以来|\bever\b|\ball[- ]time\b|\bto date\b`)
+	reInTotal = regexp.MustCompile(`一共|总共|总计|\bin total\b|\baltogether\b`)
+	rePerfect = regexp.MustCompile(`已经|已|曾经|曾|\bhave been\b|\bhas been\b|\bhad\b`)
+)
+
+// allTimeWord returns the word asking for a total over all time, or "".
+func allTimeWord(norm string) string {
+	if w := reAllTime.FindString(norm); w != "" {
+		return w
+	}
+	if rePerfect.MatchString(norm) {
+		return reInTotal.FindString(norm)
+	}
+	return ""
+}
+
+// allCountSome reports whether every metric counts some of the rows (a
+// status or an event), whose total over all time is not its monthly figure.
+func (o *Offline) allCountSome(names []string) bool {
+	for _, name := range names {
+		if !o.isStatusCount(name) {
+			return false
+		}
+	}
+	return len(names) > 0
 }

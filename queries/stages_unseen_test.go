@@ -103,6 +103,17 @@ func TestUnseenRulesAnswerLikeHandSQL(t *testing.T) {
 			// a status with a period beside another value: the event's count
 			{"Number of churned pay-per-visit members per club in Q1 2025", `SELECT m.club, sum(mm.cancelled::INT) ` + gymJoined + `mm.month BETWEEN DATE '2025-01-01' AND DATE '2025-03-01' AND m.plan = 'pay_per_visit' GROUP BY 1`},
 		}},
+		{"edu", "2026-11-24", []struct{ question, sql string }{
+			// a yes-or-no field named with its holders, or after 用
+			{"用平板学习的学员2025年12月的流失率", `SELECT sum(m.lapsed::INT)::DOUBLE / sum(m.active_at_start::INT) FROM learner_month m JOIN learners l USING (learner_id) WHERE m.month = DATE '2025-12-01' AND l.uses_tablet`},
+			{"Average lessons per learner for tablet users in December 2025", `SELECT avg(m.lessons) FROM learner_month m JOIN learners l USING (learner_id) WHERE m.month = DATE '2025-12-01' AND l.uses_tablet`},
+			// people under a bare number are of an age
+			{"Number of learners under 18, by gender", `SELECT gender, count(*) FROM learners WHERE age < 18 GROUP BY 1`},
+			// two quarters set against each other, the contrast word closing the pair
+			{"2025年第四季度和第三季度相比，收入下降最多的两个渠道", `WITH c AS (SELECT l.channel_code, sum(m.amount_paid) FILTER (WHERE m.month BETWEEN DATE '2025-10-01' AND DATE '2025-12-01') AS cur, ` +
+				`sum(m.amount_paid) FILTER (WHERE m.month BETWEEN DATE '2025-07-01' AND DATE '2025-09-01') AS prev FROM learner_month m JOIN learners l USING (learner_id) GROUP BY 1) ` +
+				`SELECT channel_code, cur, prev, cur - prev, (cur - prev) / prev FROM c ORDER BY cur - prev LIMIT 2`},
+		}},
 		{"mobile", "2026-11-24", []struct{ question, sql string }{
 			// an English label with the article speech puts in
 			{"users active at the start of September 2025", `SELECT sum(active_at_start::INT) FROM user_month WHERE month = DATE '2025-09-01'`},
@@ -137,6 +148,7 @@ func TestFollowUpPeriodsAnswerLikeHandSQL(t *testing.T) {
 		{"gym", "2026-11-24", []string{"churn rate in Q2 2025", "what about the previous quarter?"}, churn("2025-01-01", "2025-03-01")},
 		{"gym", "2026-11-24", []string{"2025年3月的会员流失率", "那一年前呢"}, churn("2024-03-01", "2024-03-01")},
 		{"gym", "2026-11-24", []string{"churn rate in 2025", "and the year before?"}, churn("2024-01-01", "2024-12-01")},
+		{"edu", "2026-11-24", []string{"2025年11月男学员的流失率", "那上一个月呢"}, `SELECT sum(m.lapsed::INT)::DOUBLE / sum(m.active_at_start::INT) FROM learner_month m JOIN learners l USING (learner_id) WHERE m.month = DATE '2025-10-01' AND l.gender = 'M'`},
 		{"airline", "2025-08-12", []string{"上上个月兑换了多少里程"}, `SELECT sum(miles_redeemed) FROM member_months WHERE month = DATE '2025-06-01'`},
 		{"airline", "2025-08-12", []string{"miles redeemed the month before last"}, `SELECT sum(miles_redeemed) FROM member_months WHERE month = DATE '2025-06-01'`},
 	}
@@ -178,5 +190,27 @@ func TestFollowUpPeriodsAnswerLikeHandSQL(t *testing.T) {
 				t.Errorf("query %s\ngot  %v\nwant %v", compact(p.Query), firstRows(got.Rows), firstRows(want))
 			}
 		})
+	}
+}
+
+// Readings the planner must not guess on data it was not written for:
+// each is asked back, naming the words it could not settle.
+func TestUnseenQuestionsAskedBack(t *testing.T) {
+	cases := []struct{ dataset, question, word string }{
+		{"edu", "已流失的学员一共有多少人", "一共"},
+		{"edu", "2025年每季度收入下降最多的渠道", "变化最大"},
+		{"gym", "这两种卡的流失率分别是多少", "这两种"},
+		{"gym", "churn rate monthly in 2025", "monthly"},
+		{"gym", "churn rate a year earlier", "a year earlier"},
+	}
+	planners := map[string]*Offline{}
+	for _, tc := range cases {
+		if planners[tc.dataset] == nil {
+			planners[tc.dataset], _, _, _ = datasetPlanner(t, tc.dataset, "2026-11-24")
+		}
+		p := planners[tc.dataset].Plan(tc.question, nil)
+		if p.Status != "clarify" || !strings.Contains(p.Message, tc.word) {
+			t.Errorf("%s: %s %q, want clarify naming %q", tc.question, p.Status, p.Message, tc.word)
+		}
 	}
 }

@@ -67,7 +67,7 @@ var (
 	reBeforeLast = regexp.MustCompile(`上上个?月|上上一?个?季度|上上季|大前年|\b(?:the )?(month|quarter|year) before last\b`)
 	reShiftOnly  = regexp.MustCompile(`\b(?:the )?year before\b|\b(?:a|one) (?:month|quarter|year) (?:earlier|before)\b|(?:一|1)个?(?:月|季度|年)(?:前|之前|以前)`)
 	reRestated   = regexp.MustCompile(`(?:\d\s*月份?|季度|\d\s*年度?)\s*(当月|当季度|当季|当年)`)
-	reZhNamed    = regexp.MustCompile(`今天|今日|昨天|昨日|本周|这周|这个星期|本星期|上周|上个星期|上星期|本月|这个月|当月|上个月|上月|本季度|这个季度|本季|当季|上季度|上个季度|上一季度|上季|今年|本年度|本年|去年|上一年|上年|前年`)
+	reZhNamed    = regexp.MustCompile(`今天|今日|昨天|昨日|本周|这周|这个星期|本星期|上周|上个星期|上星期|本月|这个月|当月|上一个月|上个月|上月|本季度|这个季度|本季|当季|上季度|上个季度|上一季度|上季|今年|本年度|本年|去年|上一年|上年|前年`)
 
 	// A quarter without its year (Q2, the third quarter): this year's, or
 	// the year of another period named with it.
@@ -99,7 +99,7 @@ var zhNamedRanges = map[string]string{
 	"今天": "today", "今日": "today", "昨天": "yesterday", "昨日": "yesterday",
 	"本周": "this_week", "这周": "this_week", "这个星期": "this_week", "本星期": "this_week",
 	"上周": "last_week", "上个星期": "last_week", "上星期": "last_week",
-	"本月": "this_month", "这个月": "this_month", "当月": "this_month", "上个月": "last_month", "上月": "last_month",
+	"本月": "this_month", "这个月": "this_month", "当月": "this_month", "上个月": "last_month", "上月": "last_month", "上一个月": "last_month",
 	"本季度": "this_quarter", "这个季度": "this_quarter", "本季": "this_quarter", "当季": "this_quarter",
 	"上季度": "last_quarter", "上个季度": "last_quarter", "上一季度": "last_quarter", "上季": "last_quarter",
 	"今年": "this_year", "本年度": "this_year", "本年": "this_year", "去年": "last_year", "上一年": "last_year", "上年": "last_year",
