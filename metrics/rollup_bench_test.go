@@ -8,12 +8,14 @@ import (
 
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/metrics/metricsbench"
+	"github.com/beaconbi/beacon/warehouse"
 	"github.com/beaconbi/beacon/warehouse/warehousetest"
 )
 
 // BenchmarkRollupServed times churn_rate by segment by month over a flat
 // table from its rollup, step by step: compiling, an empty read
-// transaction, the compiled SQL run directly, and the engine's whole
+// transaction, the compiled SQL run directly (fresh, and kept prepared on
+// its read connection as the engine runs it), and the engine's whole
 // answer without and with the result cache.
 func BenchmarkRollupServed(b *testing.B) {
 	ctx := context.Background()
@@ -75,6 +77,23 @@ func BenchmarkRollupServed(b *testing.B) {
 	b.Run("direct-sql", func(b *testing.B) {
 		for b.Loop() {
 			warehousetest.Rows(b, db, comp.SQL, comp.Args...)
+		}
+	})
+	b.Run("direct-sql-prepared", func(b *testing.B) {
+		for b.Loop() {
+			err := db.Read(ctx, func(c *sql.Conn) error {
+				rows, err := c.QueryContext(warehouse.Prepared(ctx), comp.SQL, comp.Args...)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				for rows.Next() {
+				}
+				return rows.Err()
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 	b.Run("engine-rollup", func(b *testing.B) {
