@@ -195,6 +195,8 @@ func TestAlertsFileErrors(t *testing.T) {
 			"x.yaml:9: rules[0].schedule.cron: \"0 9 31 2 *\" never fires"},
 		{"subscription cron that never fires", "channels:\n  - {name: ops, type: dingtalk, url: u}\nsubscriptions:\n  - id: s1\n    name: S\n    report: weekly_retention\n    schedule: {cron: '0 0 31 4 *', time_zone: UTC}\n    channels: [{name: ops}]\n    owner: {subject: s}\n",
 			"x.yaml:7: subscriptions[0].schedule.cron: \"0 0 31 4 *\" never fires"},
+		{"band finer than the metric's data", "channels:\n  - {name: ops, type: dingtalk, url: u}\nrules:\n  - id: a\n    name: A\n    query: {metrics: [churn_rate], time: {range: last_month}}\n    condition: {kind: band, periods: 12, k: 2, grain: day}\n    schedule: {cron: '0 9 * * *', time_zone: UTC}\n    channels: [{name: ops}]\n    owner: {subject: s}\n",
+			"x.yaml:7: rules[0].condition.grain: the band cannot be drawn by day: source customer_months is recorded by month"},
 		{"unknown channel type", "channels:\n  - name: ops\n    type: pager\n", "x.yaml:3: channels[0].type: unknown channel type \"pager\""},
 		{"band without a time range", "channels:\n  - {name: ops, type: dingtalk, url: u}\nrules:\n  - id: a\n    name: A\n    query:\n      metrics: [churn_rate]\n    condition: {kind: band, periods: 6, k: 1, grain: month}\n    schedule: {cron: '0 9 * * *', time_zone: UTC}\n    channels: [{name: ops}]\n    owner: {subject: s}\n",
 			"x.yaml:7: rules[0].query.time: a band condition needs a time range"},

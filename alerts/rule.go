@@ -9,6 +9,7 @@ package alerts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -316,9 +317,41 @@ func (r *Rule) CheckAll(ctx context.Context, q Querier, channels []string) []err
 		if _, err := c.Compile(r.evalQuery(), r.Owner.Scope); err != nil {
 			// The query's problems come first, as in the file.
 			errs = append([]error{prefixField("query", err)}, errs...)
+		} else if err := r.bandGrainProblem(c.Compile); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errs
+}
+
+// bandGrainProblem compiles a band rule's history query once, grouped by
+// the band's grain, so that a grain finer than the metric's data (days
+// over a table recorded by month) is refused at condition.grain when the
+// rule is saved, rather than failing at every evaluation.
+func (r *Rule) bandGrainProblem(compile func(metrics.Query, metrics.Scope) (*metrics.Compiled, error)) error {
+	c := r.Condition
+	if c.Kind != "band" || !slices.Contains(bandGrains, c.Grain) {
+		return nil
+	}
+	hq := r.Query
+	hq.Time = &metrics.TimeSpec{Grain: c.Grain}
+	if r.Query.Time != nil {
+		hq.Time.TimeZone = r.Query.Time.TimeZone
+	}
+	hq.Order, hq.Limit = nil, 0
+	_, err := compile(hq, r.Owner.Scope)
+	var be *beacon.Error
+	if err == nil || !errors.As(err, &be) || be.Code != beacon.EINVALID {
+		return nil
+	}
+	if be.Field != "time.grain" && be.Field != "time" {
+		return nil
+	}
+	valid := be.Valid
+	if len(valid) == 0 {
+		valid = bandGrains
+	}
+	return beacon.Invalid("condition.grain", valid, "the band cannot be drawn by %s: %s", c.Grain, be.Message)
 }
 
 // prefixField puts a query error's field under the rule's query.

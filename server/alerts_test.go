@@ -114,6 +114,8 @@ func TestAlertsAPI(t *testing.T) {
 		{"unknown field", "POST", "/api/v1/alerts", edit(`"name"`, `"nmae"`), admin, 400, "nmae", ""},
 		{"bad repeat", "POST", "/api/v1/alerts", edit(`"for"`, `"x"`)[:0] + strings.Replace(ruleJSON, `"channels"`, `"repeat":"soon","channels"`, 1), admin, 400, "repeat", ""},
 		{"band without a time range", "POST", "/api/v1/alerts", strings.Replace(edit(`,"time":{"range":"last_month"}`, ``), `"kind":"threshold","above":-1`, `"kind":"band","periods":6,"k":1,"grain":"month"`, 1), admin, 400, "query.time", ""},
+		{"band finer than the metric's data", "POST", "/api/v1/alerts", strings.Replace(edit(`"churn-high"`, `"band-day"`), `"kind":"threshold","above":-1`, `"kind":"band","periods":12,"k":2,"grain":"day"`, 1), admin, 400, "condition.grain", `"valid":["month","quarter","year"]`},
+		{"band at the metric's grain", "POST", "/api/v1/alerts", strings.Replace(edit(`"churn-high"`, `"band-month"`), `"kind":"threshold","above":-1`, `"kind":"band","periods":12,"k":2,"grain":"month"`, 1), admin, 201, "", `"grain":"month"`},
 		{"bad id", "POST", "/api/v1/alerts", edit(`"churn-high"`, `"Churn High!"`), admin, 400, "id", ""},
 		{"list", "GET", "/api/v1/alerts", "", analyst, 200, "", `"churn-high"`},
 		{"get", "GET", "/api/v1/alerts/churn-high", "", analyst, 200, "", `"above":-1`},
