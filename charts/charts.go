@@ -137,6 +137,23 @@ func OptionJSON(r *metrics.Result, lang string) ([]byte, error) {
 	return json.Marshal(c.Option)
 }
 
+// LabelledOptionJSON is OptionJSON with each dimension value named by its
+// label in the chart's language (高净值 → High net worth), as a report
+// page names it: the chart of an English alert then shows the groups its
+// message names. cat is read at each call, so a reloaded model's labels
+// apply.
+func LabelledOptionJSON(cat func() *metrics.Catalog) func(*metrics.Result, string) ([]byte, error) {
+	return func(r *metrics.Result, lang string) ([]byte, error) {
+		c := cat()
+		labels := func(dim, v string) string { return narrate.ValueLabel(lang, c, dim, v) }
+		ch, err := Build(r, Options{Lang: lang, Labels: labels})
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(ch.Option)
+	}
+}
+
 // Option returns the ECharts option for r, titled title in lang ("zh" or
 // "en"), or nil when there is nothing to draw.
 func Option(r *metrics.Result, lang, title string) map[string]any {

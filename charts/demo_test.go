@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -166,5 +167,39 @@ func TestBuildRefusesAKindThatDoesNotFit(t *testing.T) {
 	b, err := charts.OptionJSON(r, "en")
 	if err != nil || !strings.Contains(string(b), `"type":"bar"`) {
 		t.Errorf("OptionJSON: %v %s", err, b)
+	}
+}
+
+// An alert's chart and POST /api/v1/charts/png draw through
+// LabelledOptionJSON: in English every bar is named by the value's English
+// label, the same as narrate gives, and no Chinese value is left; in
+// Chinese the values stay as they are written.
+func TestLabelledOptionJSONNamesValuesInTheChartsLanguage(t *testing.T) {
+	eng := metricstest.DemoEngine(t, bank, metrics.EngineConfig{})
+	q := metrics.Query{Metrics: []string{"churn_rate"}, Dimensions: []string{"segment"}, Time: &metrics.TimeSpec{Range: "last_month"}}
+	res, err := eng.Run(context.Background(), q, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	option := charts.LabelledOptionJSON(eng.Catalog)
+	for _, lang := range []string{"en", "zh"} {
+		raw, err := option(res, lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d drawn
+		if err := json.Unmarshal(raw, &d); err != nil || len(d.XAxis) == 0 {
+			t.Fatalf("%s: option without an x axis: %v %.300s", lang, err, raw)
+		}
+		var want []string
+		for i := range res.Rows {
+			want = append(want, narrate.ValueLabel(lang, eng.Catalog(), "segment", res.Value(i, "segment").(string)))
+		}
+		if strings.Join(d.XAxis[0].Data, "|") != strings.Join(want, "|") {
+			t.Errorf("%s: bars %v, want %v", lang, d.XAxis[0].Data, want)
+		}
+		if lang == "en" && (slices.Contains(d.XAxis[0].Data, "高净值") || !slices.Contains(d.XAxis[0].Data, "High net worth")) {
+			t.Errorf("en: bars %v are not in English", d.XAxis[0].Data)
+		}
 	}
 }

@@ -90,7 +90,7 @@ func (s *Server) postChartPNG(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	opt, err := charts.OptionJSON(res, lang)
+	opt, err := charts.LabelledOptionJSON(s.engine.Catalog)(res, lang)
 	if err != nil {
 		return beacon.Invalid("metrics", nil, "the result cannot be charted: %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/beaconbi/beacon/alerts"
+	"github.com/beaconbi/beacon/charts"
 	"github.com/beaconbi/beacon/metrics"
 	"github.com/beaconbi/beacon/notify"
 	"github.com/beaconbi/beacon/notify/dingtalk"
@@ -72,7 +73,10 @@ func newScheduler(ctx context.Context, db *warehouse.DB, engine *metrics.Engine,
 	reg := alerts.NewRegistry(channelFactories(notify.Options{Limits: notify.NewLimits()}, a.smtp))
 	cfg := alerts.Config{Store: store, Querier: engine, Channels: reg, BaseURL: publicURL, Logger: log, Interval: a.interval, Retry: a.retryPolicy(), Senders: a.senders, Reports: reportSet, Sharer: sharer}
 	if images != nil && images.Charts != nil {
-		cfg.Renderer = images.Charts
+		// Groups on a chart are named in the rule's language, as in its message.
+		mc := *images.Charts
+		mc.Option = charts.LabelledOptionJSON(engine.Catalog)
+		cfg.Renderer = &mc
 	}
 	sc, err := alerts.New(cfg)
 	if err != nil {
