@@ -231,10 +231,29 @@ func breakdownSentence(lang string, cat *metrics.Catalog, q metrics.Query, r *me
 		return fmt.Sprintf("%s by %s: %s.", enLead(period, scope, label), dl, strings.Join(parts, "; "))
 	}
 	s := ""
-	if zh {
-		s = fmt.Sprintf("%s%s各%s的%s中，最高为%s（%s），最低为%s（%s）。", period, scope, dl, label, name(r.Rows[hi]), val(r.Rows[hi]), name(r.Rows[lo]), val(r.Rows[lo]))
-	} else {
-		s = fmt.Sprintf("%s by %s ranged from %s (%s) to %s (%s).", enLead(period, scope, label), dl, val(r.Rows[lo]), name(r.Rows[lo]), val(r.Rows[hi]), name(r.Rows[hi]))
+	hiN, loN := ties(r.Rows, mi, hi), ties(r.Rows, mi, lo)
+	// Several groups at one extreme are named as many, never as one.
+	tied := func(k, n int) string {
+		if n < 2 {
+			return name(r.Rows[k])
+		}
+		if zh {
+			return fmt.Sprintf("%s等 %d 个", name(r.Rows[k]), n)
+		}
+		if n == 2 {
+			return name(r.Rows[k]) + " and 1 other"
+		}
+		return fmt.Sprintf("%s and %d others", name(r.Rows[k]), n-1)
+	}
+	switch {
+	case hiN == len(r.Rows) && zh:
+		s = fmt.Sprintf("%s%s各%s的%s均为 %s（共 %d 个）。", period, scope, dl, label, val(r.Rows[hi]), len(r.Rows))
+	case hiN == len(r.Rows):
+		s = fmt.Sprintf("%s was %s in every %s (%d listed).", enLead(period, scope, label), val(r.Rows[hi]), dl, len(r.Rows))
+	case zh:
+		s = fmt.Sprintf("%s%s各%s的%s中，最高为%s（%s），最低为%s（%s）。", period, scope, dl, label, tied(hi, hiN), val(r.Rows[hi]), tied(lo, loN), val(r.Rows[lo]))
+	default:
+		s = fmt.Sprintf("%s by %s ranged from %s (%s) to %s (%s).", enLead(period, scope, label), dl, val(r.Rows[lo]), tied(lo, loN), val(r.Rows[hi]), tied(hi, hiN))
 	}
 	if cmp != nil {
 		s = extend(lang, s, movers(*cmp, r.Rows, mi, name))
@@ -326,6 +345,21 @@ func extremes(rows [][]any, i int) (hi, lo int) {
 		}
 	}
 	return hi, lo
+}
+
+// ties counts the rows whose value in column i equals row k's.
+func ties(rows [][]any, i, k int) int {
+	want, ok := Number(rows[k][i])
+	if !ok {
+		return 1
+	}
+	n := 0
+	for _, r := range rows {
+		if v, ok := Number(r[i]); ok && v == want {
+			n++
+		}
+	}
+	return n
 }
 
 func rowName(row []any, pi, di int) string {

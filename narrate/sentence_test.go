@@ -79,3 +79,34 @@ func TestChangeFromAWeakBase(t *testing.T) {
 		}
 	}
 }
+
+// Groups tied at an extreme are named as many, and groups all equal are
+// said to be equal, never one of them "the highest" and "the lowest".
+func TestTiedExtremes(t *testing.T) {
+	eng := metricstest.DemoEngine(t, bank, metrics.EngineConfig{})
+	cat := eng.Catalog()
+	q := metrics.Query{Metrics: []string{"churn_rate"}, Dimensions: []string{"branch"}}
+	cols := []metrics.Column{{Name: "branch", Role: "dimension"}, {Name: "churn_rate", Role: "metric"}}
+	rows := func(vs ...float64) [][]any {
+		var out [][]any
+		for i, v := range vs {
+			out = append(out, []any{[]string{"上海徐汇支行", "上海静安支行", "北京海淀支行", "广州天河支行", "深圳南山支行"}[i], v})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		rows   [][]any
+		zh, en string
+	}{
+		{"all equal", rows(0, 0, 0, 0, 0), "均为 0.00%（共 5 个）", "in every branch (5 listed)"},
+		{"tied lowest", rows(0, 0, 0.02, 0.01, 0.03), "最低为上海徐汇支行等 2 个（0.00%）", "(Shanghai Xuhui and 1 other)"},
+		{"no ties", rows(0.04, 0, 0.02, 0.01, 0.03), "最高为上海徐汇支行（4.00%），最低为上海静安支行（0.00%）", "to 4.00%"},
+	} {
+		r := &metrics.Result{Columns: cols, Rows: tc.rows}
+		zh, en := narrate.Sentence("zh", cat, q, r), narrate.Sentence("en", cat, q, r)
+		if !strings.Contains(zh, tc.zh) || !strings.Contains(en, tc.en) {
+			t.Errorf("%s:\n zh %q lacks %q\n en %q lacks %q", tc.name, zh, tc.zh, en, tc.en)
+		}
+	}
+}
