@@ -90,6 +90,15 @@ func message(cat *metrics.Catalog, r *Rule, res *metrics.Result, o Observation, 
 			fig.Trend = sign(*o.Change)
 		}
 	}
+	if amount, ok := percentUnsaid(r, o); ok {
+		abs := *r
+		abs.Condition.Change = "absolute"
+		fig.Change = changeText(&abs, def, amount)
+		fig.Trend = 0
+		if !flat(&abs, def, amount) {
+			fig.Trend = sign(amount)
+		}
+	}
 	lines := []string{conditionText(r, def, o)}
 	if res != nil && res.Time.Start != "" {
 		lines = append(lines, pick(zh, "期间：", "Period: ")+res.Time.Start+" – "+res.Time.End+" ("+res.Time.TimeZone+")")
@@ -216,6 +225,21 @@ func changeText(r *Rule, def metrics.Definition, d float64) string {
 	return cmp + " " + v
 }
 
+// percentUnsaid is the amount of a percent change to write instead of its
+// percent, and true, when the percent says nothing by narrate.PercentSays:
+// from a zero or negative base (net inflow after an outflow) or of 500% or
+// more. The report page the message links to writes the amount there too;
+// the condition itself is still judged on the percent.
+func percentUnsaid(r *Rule, o Observation) (float64, bool) {
+	if r.Condition.Change != "percent" || o.Value == nil || o.Previous == nil {
+		return 0, false
+	}
+	if o.Change != nil && narrate.PercentSays(*o.Previous, *o.Change/100) {
+		return 0, false
+	}
+	return *o.Value - *o.Previous, true
+}
+
 // flat reports whether a change rounds to nothing as written (-0.00 个百分点,
 // +0.0%), which is said as "about the same" with no arrow.
 func flat(r *Rule, def metrics.Definition, d float64) bool {
@@ -288,10 +312,10 @@ func changeCondition(r *Rule, f func(float64) string, o Observation) string {
 		prev = f(*o.Previous)
 	}
 	if c.Compare == "same_period_last_year" {
-		return pick(zh, "条件：同比", "Condition: ") + strings.Join(bounds, pick(zh, "或", " or ")) +
+		return pick(zh, "条件：同比", "Condition: ") + strings.Join(bounds, pick(zh, " 或", " or ")) +
 			pick(zh, "；去年同期 ", " vs the same period last year (then: ") + prev + pick(zh, "", ")")
 	}
-	return pick(zh, "条件：环比", "Condition: ") + strings.Join(bounds, pick(zh, "或", " or ")) +
+	return pick(zh, "条件：环比", "Condition: ") + strings.Join(bounds, pick(zh, " 或", " or ")) +
 		pick(zh, "；上期 ", " vs the previous period (then: ") + prev + pick(zh, "", ")")
 }
 

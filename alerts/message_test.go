@@ -1,7 +1,11 @@
 package alerts
 
 import (
+	"fmt"
+	"math"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/beaconbi/beacon/metrics"
 )
@@ -21,7 +25,7 @@ func TestChangeConditionWording(t *testing.T) {
 		{"en", "previous_period", "percent", f64(1), nil, "Condition: rises by more than 1% vs the previous period (then: 9)"},
 		{"zh", "previous_period", "percent", f64(1), nil, "条件：环比升幅超过 1%；上期 9"},
 		{"en", "same_period_last_year", "percent", f64(20), f64(-20), "Condition: rises by more than 20% or falls by more than 20% vs the same period last year (then: 9)"},
-		{"zh", "same_period_last_year", "percent", f64(20), f64(-20), "条件：同比升幅超过 20%或降幅超过 20%；去年同期 9"},
+		{"zh", "same_period_last_year", "percent", f64(20), f64(-20), "条件：同比升幅超过 20% 或降幅超过 20%；去年同期 9"},
 		{"en", "previous_period", "absolute", f64(-5), nil, "Condition: falls by less than 5 (or rises) vs the previous period (then: 9)"},
 	}
 	for _, c := range cases {
@@ -52,6 +56,54 @@ func TestChangeThatRoundsToNothing(t *testing.T) {
 		r := &Rule{Lang: c.lang, Condition: Condition{Kind: "change", Compare: "previous_period", Change: c.change}}
 		if got := changeText(r, rate, c.d); got != c.want {
 			t.Errorf("%s %s %v: %q, want %q", c.lang, c.change, c.d, got, c.want)
+		}
+	}
+}
+
+// TestPercentChangeFromANegativeOrTinyBase: a percent change rule's message
+// writes the amount, not the percent, where the report page would write —:
+// from a negative or zero base, or of 500% or more (the net inflow figures
+// a bank operator saw: +245.1% from -110.14 万元, +2064.6% from 33.12 万元).
+func TestPercentChangeFromANegativeOrTinyBase(t *testing.T) {
+	def := metrics.Definition{Name: "net_inflow", Format: "currency"}
+	res := &metrics.Result{Definitions: []metrics.Definition{def}}
+	cases := []struct {
+		prev, value float64
+		percent     bool // the percent is written
+	}{
+		{-1101400, 1598300, false},
+		{331200, 7169800, false},
+		{0, 50000, false},
+		{1000000, 1200000, true},
+		{1000000, 5900000, true}, // +490%: still said
+		{1000000, 6000000, false},
+	}
+	for _, c := range cases {
+		for _, lang := range []string{"zh", "en"} {
+			r := &Rule{ID: "c", Name: "n", Lang: lang, Query: metrics.Query{Metrics: []string{"net_inflow"}},
+				Condition: Condition{Kind: "change", Compare: "previous_period", Change: "percent", Above: f64(10)}}
+			v, p := c.value, c.prev
+			o := Observation{Value: &v, Previous: &p}
+			if p != 0 {
+				pct := (v - p) / math.Abs(p) * 100
+				o.Change = &pct
+			}
+			m := message(nil, r, res, o, "", time.Date(2026, 11, 29, 1, 0, 0, 0, time.UTC))
+			if len(m.Figures) != 1 {
+				t.Fatalf("figures %+v", m.Figures)
+			}
+			got := m.Figures[0].Change
+			amount := "+" + metrics.FormatValue(lang, def, v-p)
+			if c.percent {
+				want := fmt.Sprintf("%+.1f%%", (v-p)/math.Abs(p)*100)
+				if !strings.HasSuffix(got, " "+want) {
+					t.Errorf("%s %v→%v: change %q, want the percent %s", lang, p, v, got, want)
+				}
+				continue
+			}
+			if strings.Contains(got, "%") || !strings.HasSuffix(got, " "+amount) || m.Figures[0].Trend != 1 {
+				t.Errorf("%s %v→%v: change %q trend %d, want the amount %s rising", lang, p, v, got, m.Figures[0].Trend, amount)
+			}
 		}
 	}
 }
