@@ -100,8 +100,8 @@ func message(cat *metrics.Catalog, r *Rule, res *metrics.Result, o Observation, 
 		}
 	}
 	lines := []string{conditionText(r, def, o)}
-	if res != nil && res.Time.Start != "" {
-		lines = append(lines, pick(zh, "期间：", "Period: ")+res.Time.Start+" – "+res.Time.End+" ("+res.Time.TimeZone+")")
+	if res != nil {
+		lines = append(lines, periodLine(zh, res.Time, o.Period))
 	}
 	if len(r.Owner.Scope) > 0 {
 		lines = append(lines, n.scopeLine(r.Owner.Scope))
@@ -223,6 +223,22 @@ func changeText(r *Rule, def metrics.Definition, d float64) string {
 		v = "+" + v
 	}
 	return cmp + " " + v
+}
+
+// periodLine says the period a figure is for: the query's window, or, for
+// a query with no time range, that the figure is over all the data (or
+// over the latest period of its grain), so that a reader does not take the
+// whole history's figure for last month's.
+func periodLine(zh bool, t metrics.ResolvedTime, period string) string {
+	head := pick(zh, "期间：", "Period: ")
+	switch {
+	case t.Start != "":
+		return head + t.Start + " – " + t.End + " (" + t.TimeZone + ")"
+	case period != "":
+		return head + period + pick(zh, "（最新一期；规则未限定时间范围）", " (the latest period; the rule sets no time range)")
+	default:
+		return head + pick(zh, "全部数据（规则未限定时间范围）", "all data (the rule sets no time range)")
+	}
 }
 
 // percentUnsaid is the amount of a percent change to write instead of its

@@ -107,3 +107,37 @@ func TestPercentChangeFromANegativeOrTinyBase(t *testing.T) {
 		}
 	}
 }
+
+// TestPeriodLineWithoutATimeRange: a rule whose query sets no time range
+// says its figure is over all the data (or the latest period of its
+// grain) instead of giving no period at all; a ranged one gives its window.
+func TestPeriodLineWithoutATimeRange(t *testing.T) {
+	def := metrics.Definition{Name: "churn_rate", Format: "percent"}
+	v := 0.255
+	cases := []struct {
+		lang   string
+		time   metrics.ResolvedTime
+		period string
+		want   string
+	}{
+		{"zh", metrics.ResolvedTime{TimeZone: "Asia/Shanghai"}, "", "期间：全部数据（规则未限定时间范围）"},
+		{"en", metrics.ResolvedTime{TimeZone: "Asia/Shanghai"}, "", "Period: all data (the rule sets no time range)"},
+		{"zh", metrics.ResolvedTime{Grain: "month", TimeZone: "Asia/Shanghai"}, "2026-10", "期间：2026-10（最新一期；规则未限定时间范围）"},
+		{"zh", metrics.ResolvedTime{Start: "2026-10-01", End: "2026-10-31", TimeZone: "Asia/Shanghai"}, "", "期间：2026-10-01 – 2026-10-31 (Asia/Shanghai)"},
+	}
+	for _, c := range cases {
+		r := &Rule{ID: "r", Name: "n", Lang: c.lang, Query: metrics.Query{Metrics: []string{"churn_rate"}},
+			Condition: Condition{Kind: "threshold", Above: f64(0.02)}}
+		res := &metrics.Result{Time: c.time, Definitions: []metrics.Definition{def}}
+		m := message(nil, r, res, Observation{Value: &v, Period: c.period, Breach: true}, "", time.Date(2026, 11, 29, 1, 0, 0, 0, time.UTC))
+		var got []string
+		for _, l := range m.Lines {
+			if strings.HasPrefix(l, "期间：") || strings.HasPrefix(l, "Period: ") {
+				got = append(got, l)
+			}
+		}
+		if len(got) != 1 || got[0] != c.want {
+			t.Errorf("%s %+v: period lines %q, want %q", c.lang, c.time, got, c.want)
+		}
+	}
+}
