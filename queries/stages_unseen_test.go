@@ -107,6 +107,9 @@ func TestUnseenRulesAnswerLikeHandSQL(t *testing.T) {
 			// a yes-or-no field named with its holders, or after 用
 			{"用平板学习的学员2025年12月的流失率", `SELECT sum(m.lapsed::INT)::DOUBLE / sum(m.active_at_start::INT) FROM learner_month m JOIN learners l USING (learner_id) WHERE m.month = DATE '2025-12-01' AND l.uses_tablet`},
 			{"Average lessons per learner for tablet users in December 2025", `SELECT avg(m.lessons) FROM learner_month m JOIN learners l USING (learner_id) WHERE m.month = DATE '2025-12-01' AND l.uses_tablet`},
+			// a span of quarters, one row each
+			{"Lessons completed for each quarter from Q2 2024 to Q1 2025", `SELECT date_trunc('quarter', month)::DATE, sum(lessons) FROM learner_month WHERE month BETWEEN DATE '2024-04-01' AND DATE '2025-03-01' GROUP BY 1`},
+			{"2024年第二季度到2025年第一季度的完成课时数", `SELECT sum(lessons) FROM learner_month WHERE month BETWEEN DATE '2024-04-01' AND DATE '2025-03-01'`},
 			// people under a bare number are of an age
 			{"Number of learners under 18, by gender", `SELECT gender, count(*) FROM learners WHERE age < 18 GROUP BY 1`},
 			// two quarters set against each other, the contrast word closing the pair

@@ -49,6 +49,9 @@ var (
 	// Spans of whole years: 2023年到2024年, 2023-2024年, from 2023 to 2024.
 	reZhYearSpan    = regexp.MustCompile(`(\d{4})\s*年?\s*(?:到|至|~|—|–|-)\s*(\d{4})\s*年(?:度)?`)
 	reEnYearSpan    = regexp.MustCompile(`\bfrom\s+(\d{4})\s*(?:to|through|until|till|-|–)\s*(\d{4})\b|\b(\d{4})\s*(?:through|until|till|–|~)\s*(\d{4})\b`)
+	// Spans of quarters: 2024年第二季度到2025年第一季度, from Q2 2024 to Q1 2025.
+	reZhQuarterSpan = regexp.MustCompile(`(\d{4})\s*年\s*第?\s*([一二三四1-4])\s*季度?\s*(?:到|至|~|—|–)\s*(?:(\d{4})\s*年\s*)?第?\s*([一二三四1-4])\s*季度`)
+	reEnQuarterSpan = regexp.MustCompile(`\b(?:from|between)\s+(?:q([1-4])\s*,?\s*(\d{4})|(\d{4})\s*-?\s*q([1-4]))\s+(?:to|through|until|till|and|-|–)\s+(?:q([1-4])\s*,?\s*(\d{4})|(\d{4})\s*-?\s*q([1-4]))\b`)
 	reZhFirstQs     = regexp.MustCompile(`(\d{4})\s*年\s*前\s*([一二三两1-3])\s*(?:个)?季度`)
 	reZhFirstMonths = regexp.MustCompile(`(\d{4})\s*年\s*前\s*(\d{1,2}|[一二三四五六七八九十]+)\s*个月`)
 	reEnMonthSpan   = regexp.MustCompile(`\b(?:from|between)\s+(` + enMonthNames + `)\.?\s+(?:(\d{4})\s+)?(?:to|and|through|until|till)\s+(` + enMonthNames + `)\.?\s*,?\s*(\d{4})\b`)
@@ -186,6 +189,19 @@ func readTime(text string, now time.Time) (timeRead, string) {
 			y2 = atoi(m[3])
 		}
 		return span(atoi(m[1]), atoi(m[2]), y2, atoi(m[4]))
+	})
+	quarters := func(y1, q1, y2, q2 int) bool { return span(y1, 3*q1-2, y2, 3*q2) }
+	text = consume(text, reZhQuarterSpan, func(m []string) bool {
+		matched = m[0]
+		y2 := atoi(m[1])
+		if m[3] != "" {
+			y2 = atoi(m[3])
+		}
+		return quarters(atoi(m[1]), atoi(m[2]), y2, atoi(m[4]))
+	})
+	text = consume(text, reEnQuarterSpan, func(m []string) bool {
+		matched = m[0]
+		return quarters(atoi(m[2]+m[3]), atoi(m[1]+m[4]), atoi(m[6]+m[7]), atoi(m[5]+m[8]))
 	})
 	text = consume(text, reZhFirstQs, func(m []string) bool { matched = m[0]; return span(atoi(m[1]), 1, atoi(m[1]), 3*atoi(m[2])) })
 	text = consume(text, reZhFirstMonths, func(m []string) bool { matched = m[0]; return span(atoi(m[1]), 1, atoi(m[1]), atoi(m[2])) })
