@@ -47,8 +47,8 @@ var (
 	// Spans of months: 2025年1月到9月, 2025年前三季度, from January to September 2025.
 	reZhMonthSpan = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)\s*月?\s*(?:到|至|~|—|–|\bto\b|\bthrough\b|\buntil\b|\btill\b)\s*(?:(\d{4})\s*年\s*)?(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:份)?(?:之间)?`)
 	// Spans of whole years: 2023年到2024年, 2023-2024年, from 2023 to 2024.
-	reZhYearSpan    = regexp.MustCompile(`(\d{4})\s*年?\s*(?:到|至|~|—|–|-)\s*(\d{4})\s*年(?:度)?`)
-	reEnYearSpan    = regexp.MustCompile(`\bfrom\s+(\d{4})\s*(?:to|through|until|till|-|–)\s*(\d{4})\b|\b(\d{4})\s*(?:through|until|till|–|~)\s*(\d{4})\b`)
+	reZhYearSpan = regexp.MustCompile(`(\d{4})\s*年?\s*(?:到|至|~|—|–|-)\s*(\d{4})\s*年(?:度)?`)
+	reEnYearSpan = regexp.MustCompile(`\bfrom\s+(\d{4})\s*(?:to|through|until|till|-|–)\s*(\d{4})\b|\b(\d{4})\s*(?:through|until|till|–|~)\s*(\d{4})\b`)
 	// Spans of quarters: 2024年第二季度到2025年第一季度, from Q2 2024 to Q1 2025.
 	reZhQuarterSpan = regexp.MustCompile(`(\d{4})\s*年\s*第?\s*([一二三四1-4])\s*季度?\s*(?:到|至|~|—|–)\s*(?:(\d{4})\s*年\s*)?第?\s*([一二三四1-4])\s*季度`)
 	reEnQuarterSpan = regexp.MustCompile(`\b(?:from|between)\s+(?:q([1-4])\s*,?\s*(\d{4})|(\d{4})\s*-?\s*q([1-4]))\s+(?:to|through|until|till|and|-|–)\s+(?:q([1-4])\s*,?\s*(\d{4})|(\d{4})\s*-?\s*q([1-4]))\b`)
