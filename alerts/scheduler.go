@@ -54,6 +54,9 @@ type Config struct {
 	// log, and the waits between them are kept in the outbox, so that they
 	// survive a restart.
 	Retry notify.Policy
+	// Limits bound each owner's rules and subscriptions and how often a
+	// schedule may run; zero fields set no bound.
+	Limits Limits
 }
 
 // Scheduler evaluates due rules, moves their states, queues notices in the

@@ -18,7 +18,7 @@ const OriginAPI = "api"
 // PutRule validates a rule (compiling its query in the owner's scope) and
 // saves it, creating or replacing it.
 func (sc *Scheduler) PutRule(ctx context.Context, r *Rule, origin string) error {
-	if err := r.Check(ctx, sc.q, sc.channels.Names()); err != nil {
+	if err := sc.CheckRule(ctx, r); err != nil {
 		return err
 	}
 	r.Origin = origin
@@ -33,12 +33,18 @@ func (sc *Scheduler) PutRule(ctx context.Context, r *Rule, origin string) error 
 
 // CheckRule validates a rule as PutRule would, without saving it.
 func (sc *Scheduler) CheckRule(ctx context.Context, r *Rule) error {
-	return r.Check(ctx, sc.q, sc.channels.Names())
+	if err := r.Check(ctx, sc.q, sc.channels.Names()); err != nil {
+		return err
+	}
+	return sc.intervalProblem(r.Schedule)
 }
 
 // CheckSubscription validates a subscription without saving it.
 func (sc *Scheduler) CheckSubscription(s *Subscription) error {
-	return s.Check(sc.q, sc.cfg.Reports, sc.channels.Names())
+	if err := s.Check(sc.q, sc.cfg.Reports, sc.channels.Names()); err != nil {
+		return err
+	}
+	return sc.intervalProblem(s.Schedule)
 }
 
 // Rule reads one rule.
@@ -96,7 +102,7 @@ func fromFile(kind, id, origin string) error {
 
 // PutSubscription validates and saves a subscription.
 func (sc *Scheduler) PutSubscription(ctx context.Context, s *Subscription, origin string) error {
-	if err := s.Check(sc.q, sc.cfg.Reports, sc.channels.Names()); err != nil {
+	if err := sc.CheckSubscription(s); err != nil {
 		return err
 	}
 	s.Origin = origin

@@ -191,11 +191,17 @@ func (f *File) Apply(ctx context.Context, sc *Scheduler) error {
 		for _, err := range r.CheckAll(ctx, sc.q, names) {
 			errs = append(errs, f.place(item, err))
 		}
+		if err := sc.intervalProblem(r.Schedule); err != nil {
+			errs = append(errs, f.place(item, err))
+		}
 		dup(item, r.ID)
 	}
 	for i, s := range f.Subscriptions {
 		item := fmt.Sprintf("subscriptions[%d]", i)
 		for _, err := range s.CheckAll(sc.q, sc.cfg.Reports, names) {
+			errs = append(errs, f.place(item, err))
+		}
+		if err := sc.intervalProblem(s.Schedule); err != nil {
 			errs = append(errs, f.place(item, err))
 		}
 		dup(item, s.ID)

@@ -119,13 +119,30 @@ func (s *Server) createAlert(c *fiber.Ctx) error {
 	if err := s.cfg.Alerts.CheckRule(c.UserContext(), &r); err != nil {
 		return err
 	}
-	if _, err := s.cfg.Alerts.Rule(c.UserContext(), r.ID); err == nil {
-		return beacon.Errorf(beacon.ECONFLICT, "a rule with id %q exists; update it with PUT /api/v1/alerts/%s", r.ID, r.ID)
+	if old, err := s.cfg.Alerts.Rule(c.UserContext(), r.ID); err == nil {
+		return idTaken(principalOf(c), "rule", r.ID, old.Origin, old.Owner, "/api/v1/alerts/")
 	}
-	if err := s.saveRule(c, &r); err != nil {
+	if err := s.cfg.Alerts.CreateRule(c.UserContext(), &r, principalOf(c).Role != roleAdmin); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(r)
+}
+
+// idTaken is the 409 for a new rule or subscription whose id is in use.
+// One from an alerts file is changed in the file (PUT refuses it); one the
+// caller may not see is only said to be taken, so that another owner's
+// ids are not confirmed and no PUT that would 404 is offered.
+func idTaken(p *Principal, kind, id, origin string, owner alerts.Owner, path string) error {
+	e := &beacon.Error{Code: beacon.ECONFLICT, Field: "id"}
+	switch {
+	case !sees(p, owner):
+		e.Message = fmt.Sprintf("the id %q is taken; choose another", id)
+	case origin != "" && origin != alerts.OriginAPI:
+		e.Message = fmt.Sprintf("a %s with id %q comes from the alerts file %s; change it there (it is reloaded at start), or choose another id", kind, id, origin)
+	default:
+		e.Message = fmt.Sprintf("a %s with id %q exists; update it with PUT %s%s, or choose another id", kind, id, path, id)
+	}
+	return e
 }
 
 // updateAlert handles PUT /api/v1/alerts/{id}: the rule is replaced.
@@ -266,10 +283,10 @@ func (s *Server) createSubscription(c *fiber.Ctx) error {
 	if err := s.cfg.Alerts.CheckSubscription(&sub); err != nil {
 		return err
 	}
-	if _, err := s.cfg.Alerts.Subscription(c.UserContext(), sub.ID); err == nil {
-		return beacon.Errorf(beacon.ECONFLICT, "a subscription with id %q exists; update it with PUT /api/v1/subscriptions/%s", sub.ID, sub.ID)
+	if old, err := s.cfg.Alerts.Subscription(c.UserContext(), sub.ID); err == nil {
+		return idTaken(principalOf(c), "subscription", sub.ID, old.Origin, old.Owner, "/api/v1/subscriptions/")
 	}
-	if err := s.saveSubscription(c, &sub); err != nil {
+	if err := s.cfg.Alerts.CreateSubscription(c.UserContext(), &sub, principalOf(c).Role != roleAdmin); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(sub)

@@ -51,6 +51,13 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // alertServer is a server with a scheduler delivering to a real webhook receiver.
 func alertServer(t *testing.T) (*server.Server, *receiver) {
 	t.Helper()
+	srv, rc, _ := alertServerWith(t, alerts.Limits{})
+	return srv, rc
+}
+
+// alertServerWith is alertServer with limits, also giving its scheduler.
+func alertServerWith(t *testing.T, lim alerts.Limits) (*server.Server, *receiver, *alerts.Scheduler) {
+	t.Helper()
 	rc := &receiver{}
 	hook := httptest.NewServer(rc)
 	t.Cleanup(hook.Close)
@@ -69,7 +76,7 @@ func alertServer(t *testing.T) (*server.Server, *receiver) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := alerts.New(alerts.Config{Store: store, Querier: eng, Channels: reg, Logger: quietLogger(), Reports: set})
+	sc, err := alerts.New(alerts.Config{Store: store, Querier: eng, Channels: reg, Logger: quietLogger(), Reports: set, Limits: lim})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +84,7 @@ func alertServer(t *testing.T) (*server.Server, *receiver) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv, rc
+	return srv, rc, sc
 }
 
 const ruleJSON = `{"id":"churn-high","name":"流失率过高","query":{"metrics":["churn_rate"],"dimensions":["branch"],"time":{"range":"last_month"}},

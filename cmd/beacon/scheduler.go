@@ -35,6 +35,7 @@ type alertFlags struct {
 	backoff  time.Duration
 	attempts int
 	senders  int
+	limits   alerts.Limits
 	smtp     smtpFlags
 }
 
@@ -44,7 +45,18 @@ func (a *alertFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&a.backoff, "alerts-backoff", 2*time.Second, "longest wait before a failed delivery's second attempt (jittered); it doubles per attempt, up to 10m")
 	fs.IntVar(&a.attempts, "alerts-attempts", 8, "attempts of one delivery, the first included, within two hours")
 	fs.IntVar(&a.senders, "alerts-senders", 8, "deliveries in flight at once, at most one per chat robot (a message in flight when the process dies is sent again, under the same idempotency key; to a robot, marked as sent again)")
+	fs.DurationVar(&a.limits.MinInterval, "alerts-min-interval", envDuration("BEACON_ALERTS_MIN_INTERVAL", 5*time.Minute), "shortest gap a rule's or subscription's schedule may leave between two runs, for API and file alike; 0 sets none (or env BEACON_ALERTS_MIN_INTERVAL)")
+	fs.IntVar(&a.limits.Rules, "alerts-max-rules", envInt("BEACON_ALERTS_MAX_RULES", 100), "alert rules one owner may create over the API (admins and the alerts files are exempt); 0 sets no cap (or env BEACON_ALERTS_MAX_RULES)")
+	fs.IntVar(&a.limits.Subscriptions, "alerts-max-subscriptions", envInt("BEACON_ALERTS_MAX_SUBSCRIPTIONS", 50), "report subscriptions one owner may create over the API (admins and the alerts files are exempt); 0 sets no cap (or env BEACON_ALERTS_MAX_SUBSCRIPTIONS)")
 	a.smtp.register(fs)
+}
+
+// envDuration is the environment variable as a duration, or def when it is unset or not one.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
 }
 
 // retryPolicy is the one retry policy of every delivery, alert or report.
@@ -70,8 +82,14 @@ func newScheduler(ctx context.Context, db *warehouse.DB, engine *metrics.Engine,
 	if a.senders < 1 || a.senders > 64 {
 		return nil, fmt.Errorf("--alerts-senders %d: want 1 to 64", a.senders)
 	}
+	if a.limits.MinInterval < 0 || a.limits.MinInterval > 24*time.Hour || a.limits.MinInterval%time.Minute != 0 {
+		return nil, fmt.Errorf("--alerts-min-interval %s: want whole minutes from 0 to 24h (a cron runs on the minute)", a.limits.MinInterval)
+	}
+	if a.limits.Rules < 0 || a.limits.Subscriptions < 0 {
+		return nil, fmt.Errorf("--alerts-max-rules and --alerts-max-subscriptions take 0 (no cap) or more")
+	}
 	reg := alerts.NewRegistry(channelFactories(notify.Options{Limits: notify.NewLimits()}, a.smtp))
-	cfg := alerts.Config{Store: store, Querier: engine, Channels: reg, BaseURL: publicURL, Logger: log, Interval: a.interval, Retry: a.retryPolicy(), Senders: a.senders, Reports: reportSet, Sharer: sharer}
+	cfg := alerts.Config{Store: store, Querier: engine, Channels: reg, BaseURL: publicURL, Logger: log, Interval: a.interval, Retry: a.retryPolicy(), Senders: a.senders, Reports: reportSet, Sharer: sharer, Limits: a.limits}
 	if images != nil && images.Charts != nil {
 		// Groups on a chart are named in the rule's language, as in its message.
 		mc := *images.Charts
