@@ -68,15 +68,16 @@ func (p *Page) HTML(w io.Writer, base string, links Links) error {
 		Words     words
 		ScopeNote string
 		Links     Links
-	}{p, base, pageWords[p.Lang], scopeNote(p.Lang, p.Scope), links})
+	}{p, base, pageWords[p.Lang], scopeNote(p.Lang, p.Scope, p.Shared), links})
 	if err != nil {
 		return fmt.Errorf("render report %s: %w", p.Name, err)
 	}
 	return nil
 }
 
-// scopeNote says that the figures cover only the reader's rows.
-func scopeNote(lang string, s metrics.Scope) string {
+// scopeNote says that the figures cover only the reader's rows or, on a
+// shared page (whoever opens the link reads it), the owner's.
+func scopeNote(lang string, s metrics.Scope, shared bool) string {
 	if len(s) == 0 {
 		return ""
 	}
@@ -89,7 +90,12 @@ func scopeNote(lang string, s metrics.Scope) string {
 	for _, d := range dims {
 		parts = append(parts, strings.Join(s[d], "、"))
 	}
-	if lang == "zh" {
+	switch {
+	case shared && lang == "zh":
+		return "仅含此规则或订阅所有者的数据范围（并非打开链接者的权限）：" + strings.Join(parts, "；")
+	case shared:
+		return "Within the data scope of this rule's or subscription's owner only (not the access of whoever opens the link): " + strings.Join(parts, "; ")
+	case lang == "zh":
 		return "仅含您有权查看的范围：" + strings.Join(parts, "；")
 	}
 	return "Within your access only: " + strings.Join(parts, "; ")

@@ -33,7 +33,10 @@ type Page struct {
 	Description string
 	// Scope is the reader's row scope, said on the page so that a branch
 	// head knows the figures are theirs alone.
-	Scope    metrics.Scope
+	Scope metrics.Scope
+	// Shared marks a page opened from a shared link: its scope is the
+	// rule's or subscription's owner's, not its reader's, and says so.
+	Shared   bool
 	Sections []*Figure
 }
 

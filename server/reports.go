@@ -72,6 +72,7 @@ func (s *Server) getSharedReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	p.Shared = true
 	var b bytes.Buffer
 	if err := p.HTML(&b, "../", reports.Links{}); err != nil {
 		return err

@@ -60,6 +60,8 @@ func TestSharedReportLink(t *testing.T) {
 		{"declared report, owner's scope", "/shared/" + report, 200, mine, ""},
 		{"figures page, owner's scope", "/shared/" + figures, 200, mine, other},
 		{"figures page, unscoped owner", "/shared/" + unscoped, 200, other, ""},
+		{"the scope is said to be the owner's, not the reader's", "/shared/" + figures, 200, "仅含此规则或订阅所有者的数据范围（并非打开链接者的权限）：" + mine, "您有权查看"},
+		{"and in English", "/shared/" + figures + "?lang=en", 200, "owner only (not the access of whoever opens the link): " + mine, "Within your access"},
 		{"expired", "/shared/" + expired, 404, "", ""},
 		{"altered", "/shared/" + string(altered), 404, "", ""},
 		{"unknown", "/shared/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 404, "", ""},
