@@ -196,6 +196,13 @@ func (sc *Scheduler) TestRule(ctx context.Context, id string) (*TestResult, erro
 		msg = message(sc.catalog(), r, ev.Result, first, noticeTest, sc.now())
 		msg.Link = sc.ruleLink(r)
 		if len(ev.Observations) > 1 {
+			// Every group's figure follows, so the title is the rule's
+			// alone; a condition worded from the framing group's own
+			// figures (a band, a previous period) says whose they are.
+			msg.Title = r.Name
+			if g := sc.names(r.Lang).group(first); g != "" && r.Condition.Kind != "threshold" && len(msg.Lines) > 0 {
+				msg.Lines[0] += pick(r.Lang != "en", "（以"+g+"为例）", " (for "+g+")")
+			}
 			msg.Figures = nil
 			for i, o := range ev.Observations {
 				if i == maxTestGroups {

@@ -196,3 +196,34 @@ func TestAlertsAPI(t *testing.T) {
 		t.Errorf("deleted rule answers %d", g.status)
 	}
 }
+
+// TestBreakdownTestSendTitle: a test send of a rule broken down by branch
+// lists every branch's figure under a title naming the rule alone, not
+// one of the branches.
+func TestBreakdownTestSendTitle(t *testing.T) {
+	srv, rc := alertServer(t)
+	admin := "Bearer " + token(t, jwt.SigningMethodHS256, secret, claims("admin", nil))
+	if r := do(t, srv, "POST", "/api/v1/alerts", []byte(ruleJSON), "Authorization", admin); r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	if r := do(t, srv, "POST", "/api/v1/alerts/churn-high/test", nil, "Authorization", admin); r.status != 200 {
+		t.Fatalf("test send: %d %s", r.status, r.body)
+	}
+	branches := warehousetest.Rows(t, bank, `SELECT branch_name FROM branches ORDER BY branch_name`)
+	if len(rc.got) != 1 {
+		t.Fatalf("receiver got %d messages, want 1", len(rc.got))
+	}
+	msg := rc.got[0]
+	if msg.Title != "流失率过高" {
+		t.Errorf("title %q, want the rule's name alone", msg.Title)
+	}
+	want := min(len(branches), 20)
+	if len(msg.Figures) != want {
+		t.Errorf("%d figures, want one per branch (%d)", len(msg.Figures), want)
+	}
+	for _, f := range msg.Figures {
+		if !strings.Contains(f.Label, " · ") {
+			t.Errorf("figure %q does not name its branch", f.Label)
+		}
+	}
+}
