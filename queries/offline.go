@@ -112,6 +112,7 @@ func (o *Offline) PlanAfter(question string, prev Turn) *Plan {
 	stages := []func(*reading) bool{
 		o.guard,            // empty questions, actions
 		o.groundDimensions, // dimension names before time words (年龄段 is not 按年)
+		o.readYearOfEvent,  // 2024年入会的, joined in 2023: a value, not a period
 		o.findComparisons,  // 50岁以上, over 2,000 yuan (before years and 最少/least)
 		o.readTimeWords,    // ranges, comparisons, grains
 		o.readRanking,      // top 5, 最高, 排名

@@ -96,6 +96,10 @@ func TestUnseenRulesAnswerLikeHandSQL(t *testing.T) {
 			{"churn rate monthly vs annual members, Q1 2025", `SELECT m.plan, sum(mm.cancelled::INT)::DOUBLE / sum(mm.active_at_start::INT) FILTER (WHERE mm.month = DATE '2025-01-01') ` +
 				gymJoined + `mm.month BETWEEN DATE '2025-01-01' AND DATE '2025-03-01' AND m.plan IN ('monthly', 'annual') GROUP BY 1`},
 			{"How many members were on monthly plans in June 2025?", `SELECT count(*) ` + gymJoined + `mm.month = DATE '2025-06-01' AND m.plan = 'monthly'`},
+			// a year told with its event is a value of the field holding that year
+			{"2024年入会的会员在2025年6月的流失率", `SELECT sum(mm.cancelled::INT)::DOUBLE / sum(mm.active_at_start::INT) ` + gymJoined + `mm.month = DATE '2025-06-01' AND year(m.join_date) = 2024`},
+			{"For members who joined in 2023, what was the churn rate in Q1 2025?", `SELECT sum(mm.cancelled::INT)::DOUBLE / sum(mm.active_at_start::INT) FILTER (WHERE mm.month = DATE '2025-01-01') ` +
+				gymJoined + `mm.month BETWEEN DATE '2025-01-01' AND DATE '2025-03-01' AND year(m.join_date) = 2023`},
 			// per month that is the metric's own unit
 			{"average visits per member per month by plan, Q2 2025", `SELECT m.plan, avg(mm.visits) ` + gymJoined + `mm.month BETWEEN DATE '2025-04-01' AND DATE '2025-06-01' GROUP BY 1`},
 			// a label said with a relative clause
