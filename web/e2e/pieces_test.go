@@ -123,6 +123,24 @@ func TestFrontPieces(t *testing.T) {
 			t.Errorf("a percent change from a negative base reads %q in a table, want —", cell)
 		}
 	})
+
+	// Alerts and Subscriptions write every instant in the server's zone
+	// (the one the header names), whatever the browser's zone (UTC here).
+	t.Run("instants in the server's zone", func(t *testing.T) {
+		cases := []struct{ iso, zone, want string }{
+			{"2026-11-29T19:39:12Z", "Asia/Shanghai", "2026-11-30 03:39"},
+			{"2026-11-30T01:00:00Z", "Asia/Shanghai", "2026-11-30 09:00"},
+			{"2026-11-29T16:00:00Z", "Asia/Shanghai", "2026-11-30 00:00"},
+			{"2026-11-29T19:39:12Z", "UTC", "2026-11-29 19:39"},
+			{"not a time", "Asia/Shanghai", "not a time"},
+		}
+		for _, tc := range cases {
+			got := run[string](t, tt, fmt.Sprintf(`import('/assets/app/format.js').then(f => f.instant(%q, %q))`, tc.iso, tc.zone))
+			if got != tc.want {
+				t.Errorf("instant(%s, %s) = %q, want %q", tc.iso, tc.zone, got, tc.want)
+			}
+		}
+	})
 }
 
 // tableColumn is one column of a result table as the page draws it: its

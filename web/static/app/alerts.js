@@ -8,7 +8,7 @@ import { api } from './api.js';
 import { label } from './i18n.js';
 import { ErrorBox, Progress } from './parts.js';
 import { valueLabel } from './chart.js';
-import { value } from './format.js';
+import { instant, value } from './format.js';
 import { fieldMessage } from './errors.js';
 import { CardActions, ChannelChecks, EDITORS, fieldMapper, FormFoot, stateName, TestResult, useCardActions, useEditForm } from './forms.js';
 const RANGES = ['last_month', 'last_quarter', 'last_3_months', 'last_6_months', 'last_12_months', 'this_month', 'this_year'];
@@ -66,10 +66,12 @@ export function Alerts({ ctx }) {
 
   const saved = () => { setEditing(null); load(); };
   const shown = visibleSilences(silences, rules);
+  const zone = session && session.model.time_zone;
   return html`<section class="page alerts" aria-labelledby="alerts-h">
     <div class="page-head"><h1 id="alerts-h">${t('alertsTitle')}</h1>
       ${canEdit && !editing ? html`<button type="button" class="primary" data-new-rule onClick=${() => setEditing({})}>${t('newRule')}</button>` : null}</div>
     ${!canEdit && session ? html`<p class="muted small" data-read-only>${t('alertsReadOnly', session.role)}</p>` : null}
+    ${zone ? html`<p class="muted small" data-times-in>${t('timesIn', zone)}</p>` : null}
     ${editing && html`<${RuleForm} key=${editing.id || 'new'} rule=${editing.id ? editing : null} ctx=${ctx} channels=${channels}
       onSaved=${saved} onCancel=${() => setEditing(null)} />`}
     ${err && html`<${ErrorBox} err=${err} t=${t} onRetry=${load} />`}
@@ -80,7 +82,7 @@ export function Alerts({ ctx }) {
     <h2 class="section-h">${t('silences')}</h2>
     ${shown.length ? html`<ul class="silences">${shown.map((s) => html`<li data-silence=${s.id}>
         ${s.rule ? html`<code>${s.rule}</code>` : null}${s.rule && s.channel ? ' · ' : ''}${s.channel ? html`<code>${s.channel}</code>` : null}
-        · ${t('until')} ${localTime(s.until)}${s.reason ? ' · ' + s.reason : ''}${s.created_by ? html` <span class="muted small">(${s.created_by})</span>` : null}
+        · ${t('until')} ${instant(s.until, zone)}${s.reason ? ' · ' + s.reason : ''}${s.created_by ? html` <span class="muted small">(${s.created_by})</span>` : null}
         ${canEdit ? html` <${EndSilence} s=${s} ctx=${ctx} onDone=${load} />` : null}</li>`)}</ul>`
       : html`<p class="muted" data-no-silences>${t('none')}</p>`}
     ${canEdit && silencing === null ? html`<button type="button" data-add-silence onClick=${() => setSilencing('')}>${t('addSilence')}</button>` : null}
@@ -89,9 +91,6 @@ export function Alerts({ ctx }) {
   </section>`;
 }
 
-function localTime(iso) {
-  return iso ? iso.slice(0, 16).replace('T', ' ') : '';
-}
 
 // RuleCard shows a rule, its states and recent changes, and for editors
 // its actions. Rules loaded from YAML are changed in their file.
@@ -122,7 +121,7 @@ function RuleCard({ r, h, ctx, canEdit, onEdit, onDeleted, onSilence }) {
     </dl>
     ${h ? html`<h3>${t('states')}</h3>
       <ul class="states">${h.states && h.states.length ? h.states.map((s) => html`<li data-state=${s.state}><span class=${'state state-' + s.state}>${stateName(s.state, t)}</span> ${s.group ? group(s.group) : ''} ${s.value !== null && s.value !== undefined ? html`· <span data-value=${String(s.value)}>${value(s.value, mdef.format, lang)}</span>` : ''}</li>`) : html`<li class="muted">${t('none')}</li>`}</ul>
-      ${h.transitions && h.transitions.length ? html`<h3>${t('history')}</h3><ul class="small">${h.transitions.map((x) => html`<li>${localTime(x.at)} · ${x.group ? group(x.group) + ' · ' : ''}${stateName(x.from, t)} → ${stateName(x.to, t)}${x.detail ? ' · ' + x.detail : ''}</li>`)}</ul>` : null}` : null}
+      ${h.transitions && h.transitions.length ? html`<h3>${t('history')}</h3><ul class="small">${h.transitions.map((x) => html`<li>${instant(x.at, session && session.model.time_zone)} · ${x.group ? group(x.group) + ' · ' : ''}${stateName(x.from, t)} → ${stateName(x.to, t)}${x.detail ? ' · ' + x.detail : ''}</li>`)}</ul>` : null}` : null}
     ${canEdit ? html`<${CardActions} t=${t} name=${name} fromAPI=${fromAPI} actions=${actions} testLabel=${t('testSend')} onEdit=${onEdit}
       extra=${html`<button type="button" data-silence-rule aria-label=${t('silence') + ': ' + name} onClick=${onSilence} disabled=${!!actions.busy}>${t('silence')}</button>`} />` : null}
     ${actions.busy === 'delete' ? html`<${Progress} t=${t} />` : null}

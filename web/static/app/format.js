@@ -169,3 +169,19 @@ export function change(row, metric, format, lang, t) {
 export function fileName(parts, ext) {
   return parts.filter(Boolean).join('_').replace(/[^\w\u4e00-\u9fff.-]+/g, '-') + '.' + ext;
 }
+
+// instant writes an instant (ISO text) as YYYY-MM-DD HH:mm in a time zone
+// (the server's, which the header names), so that every page reads one
+// zone in one format whatever the browser's zone; the text as given where
+// it is not a time or the zone is unknown.
+export function instant(iso, zone) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  try {
+    const p = {};
+    for (const x of new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d)) p[x.type] = x.value;
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+  } catch (_) { return String(iso); }
+}

@@ -8,6 +8,7 @@
 import { html, useEffect, useState } from '../vendor/preact-htm.js';
 import { api, reportURL } from './api.js';
 import { label } from './i18n.js';
+import { instant } from './format.js';
 import { ErrorBox, Progress } from './parts.js';
 import { CardActions, ChannelChecks, clip, EDITORS, fieldMapper, FormFoot, stateName, TestResult, useCardActions, useEditForm } from './forms.js';
 
@@ -24,14 +25,6 @@ export const subFieldOf = fieldMapper(FIELDS);
 function reportTitle(session, name, lang) {
   const r = ((session && session.reports) || []).find((x) => x.name === name);
   return r ? label(r.title, lang) : name;
-}
-
-// localTime shows an instant in the model's zone.
-function localTime(iso, zone, lang) {
-  if (!iso) return '';
-  try {
-    return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'zh-CN', { timeZone: zone, dateStyle: 'short', timeStyle: 'medium' }).format(new Date(iso));
-  } catch (_) { return iso; }
 }
 
 export function Subscriptions({ ctx }) {
@@ -58,6 +51,7 @@ export function Subscriptions({ ctx }) {
       ${canEdit && !editing ? html`<button type="button" class="primary" data-new-sub onClick=${() => setEditing({})}>${t('newSub')}</button>` : null}</div>
     <p class="muted small">${t('subsHelp')}</p>
     ${!canEdit && session ? html`<p class="muted small" data-read-only>${t('subsReadOnly', session.role)}</p>` : null}
+    ${session ? html`<p class="muted small" data-times-in>${t('timesIn', session.model.time_zone)}</p>` : null}
     <h2 class="section-h">${t('reportsTitle')}</h2>
     ${reports.length ? html`<ul class="reports-list">${reports.map((r) => html`<li data-report=${r.name}>
         <a href=${reportURL(r.name, lang)} target="_blank" rel="noopener noreferrer">${label(r.title, lang)}</a> <code class="muted small">${r.name}</code></li>`)}</ul>`
@@ -92,7 +86,7 @@ function SubCard({ s, ctx, canEdit, onEdit, onDeleted }) {
     <dl class="facts">
       <div><dt>${t('report')}</dt><dd><a href=${reportURL(s.report, s.lang || lang)} target="_blank" rel="noopener noreferrer" data-report-link>${reportTitle(session, s.report, lang)}</a></dd></div>
       <div><dt>${t('schedule')}</dt><dd><code>${s.schedule ? [s.schedule.cron, s.schedule.time_zone].filter(Boolean).join(' ') : ''}</code></dd></div>
-      <div><dt>${t('nextAt')}</dt><dd data-next>${hist && hist.next_at ? localTime(hist.next_at, zone, lang) : '–'}</dd></div>
+      <div><dt>${t('nextAt')}</dt><dd data-next>${hist && hist.next_at ? instant(hist.next_at, zone) : '–'}</dd></div>
       <div><dt>${t('channels')}</dt><dd>${(s.channels || []).map((c) => c.name).join('、')}</dd></div>
       <div><dt>${t('msgLang')}</dt><dd>${s.lang === 'en' ? 'English' : '中文'}</dd></div>
       <div><dt>${t('owner')}</dt><dd>${(s.owner && s.owner.subject) || '–'}</dd></div>
@@ -105,7 +99,7 @@ function SubCard({ s, ctx, canEdit, onEdit, onDeleted }) {
       <thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('deliveryKind')}</th><th scope="col">${t('channel')}</th>
         <th scope="col" class="num">${t('attempt')}</th><th scope="col">${t('status')}</th><th scope="col">${t('providerAnswer')}</th></tr></thead>
       <tbody>${deliveries.map((d) => html`<tr data-delivery-row=${d.status}>
-        <td>${localTime(d.at, zone, lang)}</td><td>${stateName(d.kind, t, 'deliveryKinds')}</td>
+        <td>${instant(d.at, zone)}</td><td>${stateName(d.kind, t, 'deliveryKinds')}</td>
         <td>${d.channel}</td><td class="num">${d.attempt}</td>
         <td><span class=${'state state-' + d.status}>${stateName(d.status, t, 'deliveryStatus')}</span>${d.http_status ? html` <span class="muted small">HTTP ${d.http_status}</span>` : null}</td>
         <td class="wrap small">${clip(d.answer || '')}</td></tr>`)}</tbody></table></div>`
