@@ -141,6 +141,24 @@ func TestFrontPieces(t *testing.T) {
 			}
 		}
 	})
+
+	// A scoped caller's catalog lists no values of region (read from the
+	// data): a filter's option takes the English label the values API gave.
+	t.Run("filter options in English", func(t *testing.T) {
+		cat := `{dims: {region: {}, segment: {values: [{value: '高净值', label: {zh: '高净值', en: 'High net worth'}}]}}}`
+		cases := []struct{ dim, v, lang, want string }{
+			{"region", `{value: '华东', label: {en: 'East China'}}`, "en", "East China"},
+			{"region", `{value: '华东', label: {en: 'East China'}}`, "zh", "华东"},
+			{"region", `{value: '华北'}`, "en", "华北"},
+			{"segment", `{value: '高净值'}`, "en", "High net worth"},
+		}
+		for _, tc := range cases {
+			got := run[string](t, tt, fmt.Sprintf(`import('/assets/app/chart.js').then(c => c.optionLabel(%s, %q, %s, %q))`, cat, tc.dim, tc.v, tc.lang))
+			if got != tc.want {
+				t.Errorf("optionLabel(%s, %s, %s) = %q, want %q", tc.dim, tc.v, tc.lang, got, tc.want)
+			}
+		}
+	})
 }
 
 // tableColumn is one column of a result table as the page draws it: its

@@ -68,6 +68,14 @@ export function valueLabel(catalog, dim, v, lang) {
   return (known && known.label && known.label.en) || v;
 }
 
+// optionLabel shows a value offered by /dimensions/{name}/values in the
+// language: its own English label where it has one (a scoped caller's
+// catalog lists no values of a dimension read from the data, so the
+// catalog alone would leave 华东 in English), else valueLabel's.
+export function optionLabel(catalog, dim, v, lang) {
+  return (lang === 'en' && v.label && v.label.en) || valueLabel(catalog, dim, v.value, lang);
+}
+
 // resultOption builds a chart from a query result: a line per group over
 // time, bars per value of a dimension, or a pie of shares.
 export function resultOption(res, kind, lang, catalog) {

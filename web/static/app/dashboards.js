@@ -3,7 +3,7 @@
 // only their rows.
 import { html, useEffect, useState } from '../vendor/preact-htm.js';
 import { api } from './api.js';
-import { Chart, resultOption, valueLabel } from './chart.js';
+import { Chart, optionLabel, resultOption } from './chart.js';
 import { change, value } from './format.js';
 import { label } from './i18n.js';
 import { ErrorBox, Progress, rangeText, ResultTable, useDimensionValues } from './parts.js';
@@ -111,7 +111,7 @@ function SharedFilter({ dim, value, onChange, ctx }) {
   return html`<div class="field"><label for=${'db-f-' + dim}>${label(d.label, lang) || dim}</label>
     <select id=${'db-f-' + dim} value=${value} onChange=${(e) => onChange(e.target.value)} data-options=${values.length}>
       <option value="">${t('all')}</option>
-      ${values.map((v) => html`<option value=${v.value}>${valueLabel(catalog, dim, v.value, lang)}</option>`)}
+      ${values.map((v) => html`<option value=${v.value}>${optionLabel(catalog, dim, v, lang)}</option>`)}
     </select></div>`;
 }
 

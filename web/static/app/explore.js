@@ -2,7 +2,7 @@
 // range, with a comparison. The URL holds every choice, so a link shares it.
 import { html, useEffect, useState } from '../vendor/preact-htm.js';
 import { api, download } from './api.js';
-import { Chart, resultOption, valueLabel } from './chart.js';
+import { Chart, optionLabel, resultOption } from './chart.js';
 import { fileName } from './format.js';
 import { label } from './i18n.js';
 import { ErrorBox, Progress, Reading, ResultTable, useDimensionValues } from './parts.js';
@@ -175,7 +175,7 @@ function FilterRow({ f, i, dims, ctx, onChange, onRemove }) {
     ${known.length
       ? html`<select id=${'ex-fv-' + i} multiple size=${Math.min(4, known.length)}
           onChange=${(e) => onChange({ ...f, values: [...e.target.selectedOptions].map((o) => o.value) })}>
-          ${known.map((v) => html`<option value=${v.value} selected=${f.values.includes(v.value)}>${valueLabel(catalog, f.dimension, v.value, lang)}</option>`)}
+          ${known.map((v) => html`<option value=${v.value} selected=${f.values.includes(v.value)}>${optionLabel(catalog, f.dimension, v, lang)}</option>`)}
         </select>`
       : html`<input id=${'ex-fv-' + i} type="text" value=${f.values.join(',')} placeholder="a,b"
           onChange=${(e) => onChange({ ...f, values: e.target.value.split(/[,，]/).map((x) => x.trim()).filter(Boolean) })} />`}
