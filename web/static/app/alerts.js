@@ -8,7 +8,7 @@ import { api } from './api.js';
 import { label } from './i18n.js';
 import { ErrorBox, Progress } from './parts.js';
 import { valueLabel } from './chart.js';
-import { instant, value } from './format.js';
+import { instant, listSep, value } from './format.js';
 import { fieldMessage } from './errors.js';
 import { CardActions, ChannelChecks, EDITORS, fieldMapper, FormFoot, stateName, TestResult, useCardActions, useEditForm } from './forms.js';
 const RANGES = ['last_month', 'last_quarter', 'last_3_months', 'last_6_months', 'last_12_months', 'this_month', 'this_year'];
@@ -95,7 +95,7 @@ export function Alerts({ ctx }) {
 // RuleCard shows a rule, its states and recent changes, and for editors
 // its actions. Rules loaded from YAML are changed in their file.
 function RuleCard({ r, h, ctx, canEdit, onEdit, onDeleted, onSilence }) {
-  const { t, lang, catalog } = ctx;
+  const { t, lang, catalog, session } = ctx;
   const id = encodeURIComponent(r.id);
   const actions = useCardActions({ api, testPath: '/alerts/' + id + '/test', deletePath: '/alerts/' + id, onDeleted });
   const name = r.name || r.id;
@@ -114,10 +114,10 @@ function RuleCard({ r, h, ctx, canEdit, onEdit, onDeleted, onSilence }) {
       ${!fromAPI ? html`<span class="badge" title=${r.origin}>${t('fromFile')}</span>` : null}</h2>
     <dl class="facts">
       <div><dt>${t('metric')}</dt><dd>${label(catalog.metrics[metric] && catalog.metrics[metric].label, lang) || metric}</dd></div>
-      ${r.query && r.query.dimensions && r.query.dimensions.length ? html`<div><dt>${t('by')}</dt><dd>${r.query.dimensions.map((d) => label(catalog.dims[d] && catalog.dims[d].label, lang) || d).join('、')}</dd></div>` : null}
+      ${r.query && r.query.dimensions && r.query.dimensions.length ? html`<div><dt>${t('by')}</dt><dd>${r.query.dimensions.map((d) => label(catalog.dims[d] && catalog.dims[d].label, lang) || d).join(listSep(lang))}</dd></div>` : null}
       <div><dt>${t('condition')}</dt><dd data-condition>${conditionText(r.condition, mlabel, mdef.format, lang, t)}</dd></div>
       <div><dt>${t('schedule')}</dt><dd><code>${r.schedule ? [r.schedule.cron, r.schedule.time_zone].filter(Boolean).join(' ') : ''}</code></dd></div>
-      <div><dt>${t('channels')}</dt><dd>${(r.channels || []).map((c) => c.name).join('、')}</dd></div>
+      <div><dt>${t('channels')}</dt><dd>${(r.channels || []).map((c) => c.name).join(listSep(lang))}</dd></div>
     </dl>
     ${h ? html`<h3>${t('states')}</h3>
       <ul class="states">${h.states && h.states.length ? h.states.map((s) => html`<li data-state=${s.state}><span class=${'state state-' + s.state}>${stateName(s.state, t)}</span> ${s.group ? group(s.group) : ''} ${s.value !== null && s.value !== undefined ? html`· <span data-value=${String(s.value)}>${value(s.value, mdef.format, lang)}</span>` : ''}</li>`) : html`<li class="muted">${t('none')}</li>`}</ul>

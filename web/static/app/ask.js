@@ -67,7 +67,7 @@ export function Ask({ ctx }) {
       </div>
     </form>
     <div class="suggest" aria-label=${t('suggested')} role="group">
-      <span class="muted">${t('suggested')}：</span>
+      <span class="muted">${t('suggested')}${lang === 'en' ? ': ' : '：'}</span>
       ${suggestions(catalog, lang, t).map((s) => html`<button type="button" class="chip" disabled=${busy} onClick=${() => ask(s)}>${s}</button>`)}
     </div>
   </section>`;

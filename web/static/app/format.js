@@ -165,6 +165,11 @@ export function change(row, metric, format, lang, t) {
   return { text, dir: d > 0 ? 'up' : d < 0 ? 'down' : 'flat', amount };
 }
 
+// listSep joins a list in the language: 、 in Chinese, ", " in English.
+export function listSep(lang) {
+  return lang === 'en' ? ', ' : '、';
+}
+
 // csvName is a file name for a download.
 export function fileName(parts, ext) {
   return parts.filter(Boolean).join('_').replace(/[^\w\u4e00-\u9fff.-]+/g, '-') + '.' + ext;

@@ -3,7 +3,7 @@ import { html, useEffect, useState } from '../vendor/preact-htm.js';
 import { api } from './api.js';
 import { Chart, sparkOption } from './chart.js';
 import { describe, label } from './i18n.js';
-import { value } from './format.js';
+import { listSep, value } from './format.js';
 import { ErrorBox, Progress } from './parts.js';
 
 function matches(m, q) {
@@ -59,10 +59,10 @@ function MetricDetail({ m, ctx }) {
       <div><dt>${t('owner')}</dt><dd>${m.owner || '–'}</dd></div>
       <div><dt>${t('version')}</dt><dd>${m.version}</dd></div>
       <div><dt>${t('format')}</dt><dd>${t('formats.' + (m.format || 'number'))}</dd></div>
-      <div><dt>${t('type')}</dt><dd>${m.type}</dd></div>
+      <div><dt>${t('type')}</dt><dd>${m.type ? t('metricTypes.' + m.type) : '–'}</dd></div>
       <div><dt>${t('formula')}</dt><dd><code>${m.formula}</code></dd></div>
-      <div><dt>${t('dimensions')}</dt><dd>${dims.join('、') || '–'}</dd></div>
-      <div><dt>${t('grains')}</dt><dd>${(m.grains || []).map((g) => t('grainNames.' + g)).join('、') || '–'}</dd></div>
+      <div><dt>${t('dimensions')}</dt><dd>${dims.join(listSep(lang)) || '–'}</dd></div>
+      <div><dt>${t('grains')}</dt><dd>${(m.grains || []).map((g) => t('grainNames.' + g)).join(listSep(lang)) || '–'}</dd></div>
       ${m.data_from ? html`<div><dt>${t('dataRange')}</dt><dd>${m.data_from} – ${m.data_to}</dd></div>` : null}
     </dl>
     ${monthly && html`<h3>${t('trend')}</h3>
@@ -79,6 +79,6 @@ function SparkNote({ res, m, ctx }) {
   const rows = (res.rows || []).filter((r) => r[m.name] !== null && r[m.name] !== undefined);
   if (!rows.length) return null;
   const first = rows[0].period, last = rows[rows.length - 1];
-  return html`<p class="muted small" data-spark-note>${String(first).slice(0, 7)} – ${String(last.period).slice(0, 7)} ·
-    ${t('latest')} <strong>${value(last[m.name], m.format, lang)}</strong></p>`;
+  return html`<p class="muted small" data-spark-note>${String(first).slice(0, 7)} – ${String(last.period).slice(0, 7)}
+    ${' · ' + t('latest')} <strong>${value(last[m.name], m.format, lang)}</strong></p>`;
 }

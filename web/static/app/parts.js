@@ -2,7 +2,7 @@
 // progress while work runs, errors.
 import { html, useEffect, useState } from '../vendor/preact-htm.js';
 import { api } from './api.js';
-import { cell, columnUnit, pctSaysNothing } from './format.js';
+import { cell, columnUnit, listSep, pctSaysNothing } from './format.js';
 import { label } from './i18n.js';
 import { valueLabel } from './chart.js';
 import { errorText, scoringText } from './errors.js';
@@ -41,13 +41,13 @@ export function Reading({ query, time, lang, t, catalog }) {
   const metricNames = (query.metrics || []).map((m) => label(catalog.metrics[m] && catalog.metrics[m].label, lang) || m);
   const dimLabel = (d) => label(catalog.dims[d] && catalog.dims[d].label, lang) || d;
   const filters = (query.filters || []).map((f) => `${dimLabel(f.dimension)} ${opText(f.op)} ${
-    f.values ? f.values.map((v) => valueLabel(catalog, f.dimension, v, lang)).join('、') : valueLabel(catalog, f.dimension, f.value, lang)}`);
+    f.values ? f.values.map((v) => valueLabel(catalog, f.dimension, v, lang)).join(listSep(lang)) : valueLabel(catalog, f.dimension, f.value, lang)}`);
   const cmp = time && time.comparison;
   return html`<dl class="reading">
-    <div><dt>${t('metric')}</dt><dd data-reading="metric">${metricNames.join('、')}</dd></div>
+    <div><dt>${t('metric')}</dt><dd data-reading="metric">${metricNames.join(listSep(lang))}</dd></div>
     <div><dt>${t('range')}</dt><dd data-reading="range">${rangeText(time, t)}${time && time.grain ? ` · ${t('grainNames.' + time.grain)}` : ''}</dd></div>
-    ${query.dimensions && query.dimensions.length ? html`<div><dt>${t('by')}</dt><dd>${query.dimensions.map(dimLabel).join('、')}</dd></div>` : null}
-    <div><dt>${t('filters')}</dt><dd data-reading="filters">${filters.length ? filters.join('；') : t('none')}</dd></div>
+    ${query.dimensions && query.dimensions.length ? html`<div><dt>${t('by')}</dt><dd>${query.dimensions.map(dimLabel).join(listSep(lang))}</dd></div>` : null}
+    <div><dt>${t('filters')}</dt><dd data-reading="filters">${filters.length ? filters.join(lang === 'en' ? '; ' : '；') : t('none')}</dd></div>
     <div><dt>${t('comparison')}</dt><dd data-reading="comparison">${cmp ? `${t(cmp.compare)} (${cmp.start} – ${cmp.end})` : t('none')}</dd></div>
   </dl>`;
 }

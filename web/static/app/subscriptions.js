@@ -8,7 +8,7 @@
 import { html, useEffect, useState } from '../vendor/preact-htm.js';
 import { api, reportURL } from './api.js';
 import { label } from './i18n.js';
-import { instant } from './format.js';
+import { instant, listSep } from './format.js';
 import { ErrorBox, Progress } from './parts.js';
 import { CardActions, ChannelChecks, clip, EDITORS, fieldMapper, FormFoot, stateName, TestResult, useCardActions, useEditForm } from './forms.js';
 
@@ -87,7 +87,7 @@ function SubCard({ s, ctx, canEdit, onEdit, onDeleted }) {
       <div><dt>${t('report')}</dt><dd><a href=${reportURL(s.report, s.lang || lang)} target="_blank" rel="noopener noreferrer" data-report-link>${reportTitle(session, s.report, lang)}</a></dd></div>
       <div><dt>${t('schedule')}</dt><dd><code>${s.schedule ? [s.schedule.cron, s.schedule.time_zone].filter(Boolean).join(' ') : ''}</code></dd></div>
       <div><dt>${t('nextAt')}</dt><dd data-next>${hist && hist.next_at ? instant(hist.next_at, zone) : '–'}</dd></div>
-      <div><dt>${t('channels')}</dt><dd>${(s.channels || []).map((c) => c.name).join('、')}</dd></div>
+      <div><dt>${t('channels')}</dt><dd>${(s.channels || []).map((c) => c.name).join(listSep(lang))}</dd></div>
       <div><dt>${t('msgLang')}</dt><dd>${s.lang === 'en' ? 'English' : '中文'}</dd></div>
       <div><dt>${t('owner')}</dt><dd>${(s.owner && s.owner.subject) || '–'}</dd></div>
       ${s.figures && s.figures.length ? html`<div><dt>${t('figures')}</dt><dd>${t('figuresN', s.figures.length)}</dd></div>` : null}
