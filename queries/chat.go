@@ -235,7 +235,7 @@ func scopeNote(lang string, scope metrics.Scope) string {
 	}
 	var parts []string
 	for _, d := range slices.Sorted(maps.Keys(scope)) {
-		parts = append(parts, strings.Join(scope[d], "、"))
+		parts = append(parts, listIn(lang, scope[d]))
 	}
 	if lang == "zh" {
 		return "（仅含您有权查看的范围：" + strings.Join(parts, "；") + "）"

@@ -192,6 +192,14 @@ func (o *Offline) say(lang, zh, en string, args ...any) string {
 	return fmt.Sprintf(en, args...)
 }
 
+// listIn joins a list in the language: 、 in Chinese, ", " in English.
+func listIn(lang string, xs []string) string {
+	if lang == "zh" {
+		return strings.Join(xs, "、")
+	}
+	return strings.Join(xs, ", ")
+}
+
 func (o *Offline) labels(lang string, names []string) []string {
 	out := make([]string, len(names))
 	for i, n := range names {
@@ -213,7 +221,7 @@ func (o *Offline) refuse(p *Plan, word string, found []string) *Plan {
 	p.Status = "refuse"
 	p.Query = metrics.Query{}
 	p.Suggestions = o.suggest(word, found)
-	sug := strings.Join(o.labels(p.Lang, p.Suggestions), "、")
+	sug := listIn(p.Lang, o.labels(p.Lang, p.Suggestions))
 	switch {
 	case word != "":
 		p.Message = o.say(p.Lang, "无法理解「%s」：它不在指标目录中，因此不给出数字。可以问的相关指标：%s。", "I could not ground %q in the metric catalog, so I give no number. Related metrics you can ask about: %s.", word, sug)

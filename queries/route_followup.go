@@ -90,7 +90,7 @@ func (o *Offline) explainFollowUp(r *reading, prev risk.ExplainRequest) bool {
 		}
 	}
 	if len(names) > 1 {
-		return r.clarify(r.say("一次只解释一个指标的变化：%s，请选一个。", "I explain one metric's change at a time: %s. Pick one.", strings.Join(o.labels(r.plan.Lang, names), "、")), names...)
+		return r.clarify(r.say("一次只解释一个指标的变化：%s，请选一个。", "I explain one metric's change at a time: %s. Pick one.", listIn(r.plan.Lang, o.labels(r.plan.Lang, names))), names...)
 	}
 	newMetric := len(names) == 1 && names[0] != req.Metric
 	if newMetric {

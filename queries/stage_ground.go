@@ -150,7 +150,7 @@ func (o *Offline) ground(r *reading) bool {
 	}
 	if len(ambiguous) > 0 {
 		return r.clarify(r.say("「%s」可以指多个指标：%s。请说明您要看哪一个。", "%q could mean several things: %s. Which one do you mean?",
-			wordFor(mentions, ambiguous[0]), strings.Join(o.labels(r.plan.Lang, ambiguous[0]), "、")), ambiguous[0]...)
+			wordFor(mentions, ambiguous[0]), listIn(r.plan.Lang, o.labels(r.plan.Lang, ambiguous[0]))), ambiguous[0]...)
 	}
 	if r.time.Unreadable != "" {
 		o.refuse(r.plan, "", r.metricWords())

@@ -453,7 +453,7 @@ func (o *Offline) routeExplain(r *reading) bool {
 		return r.clarify(r.say("「%s」问的是哪个指标的变化？请写明指标（例如「为什么上个月流失率上升了」）。",
 			"%q: the change of which metric? Name it (for example \"why did churn rate rise last month\").", why))
 	case len(names) > 1:
-		return r.clarify(r.say("一次只解释一个指标的变化：%s，请选一个。", "I explain one metric's change at a time: %s. Pick one.", strings.Join(o.labels(r.plan.Lang, names), "、")), names...)
+		return r.clarify(r.say("一次只解释一个指标的变化：%s，请选一个。", "I explain one metric's change at a time: %s. Pick one.", listIn(r.plan.Lang, o.labels(r.plan.Lang, names))), names...)
 	}
 	if premise == "" {
 		premise = o.goodBadPremise(r.norm, names[0])
