@@ -691,8 +691,17 @@ func TestFront(t *testing.T) {
 			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dl}); err != nil {
 			t.Fatal(err)
 		}
+		// A link with a mistyped metric shows another one, and says so.
+		tt.do(t, chromedp.Navigate(b.url+"/explore?m=churn_rat&by=branch"))
+		tt.wait(t, `document.querySelector('[data-unknown-metric]') !== null && location.search.includes('m=churn_rate')`)
+		if s := eval[string](t, tt, `document.querySelector('[data-unknown-metric]').textContent`); !strings.Contains(s, `"churn_rat"`) || !strings.Contains(s, "churn_rate") {
+			t.Errorf("the notice for an unknown metric reads %q, want it to name churn_rat and the metric shown", s)
+		}
 		tt.do(t, chromedp.Navigate(b.url+"/explore?m=aum&by=segment&grain=&range=last_quarter&compare=previous_period"))
 		tt.wait(t, `document.querySelector('.result[aria-busy=false] table') !== null && document.querySelector('.chart canvas') !== null`)
+		if eval[bool](t, tt, `document.querySelector('[data-unknown-metric]') !== null`) {
+			t.Error("a link with a known metric shows the unknown-metric notice")
+		}
 		q := map[string]any{"metrics": []string{"aum"}, "dimensions": []string{"segment"}, "time": map[string]any{"range": "last_quarter"},
 			"compare": "previous_period", "limit": 5000}
 		want := b.rows(t, "", q)

@@ -73,6 +73,13 @@ export function Explore({ ctx, search }) {
   const [err, setErr] = useState(null);
   const [busy, setBusy] = useState(false);
   const [dl, setDl] = useState('');
+  // A link naming a metric the catalog lacks (a typo in a shared link)
+  // shows another metric: the page says so until one is picked, as the
+  // address is rewritten at once.
+  const [unknownM, setUnknownM] = useState(() => {
+    const m = new URLSearchParams(search).get('m');
+    return m && !catalog.metrics[m] ? m : '';
+  });
 
   const set = (patch) => ctx.replace('/explore' + writeState({ ...s, ...patch }));
 
@@ -107,9 +114,10 @@ export function Explore({ ctx, search }) {
   const dimLabel = (d) => label(catalog.dims[d] && catalog.dims[d].label, lang) || d;
   return html`<section class="page explore" aria-labelledby="explore-h">
     <h1 id="explore-h">${t('exploreTitle')}</h1>
+    ${unknownM ? html`<p class="error" role="alert" data-unknown-metric=${unknownM}>${t('unknownMetricShown', unknownM, `${label(def.label, lang)} (${s.m})`)}</p>` : null}
     <form class="controls" onSubmit=${(e) => e.preventDefault()}>
       <div class="field"><label for="ex-metric">${t('metricPick')}</label>
-        <select id="ex-metric" value=${s.m} onChange=${(e) => set({ m: e.target.value, by: [], filters: [] })}>
+        <select id="ex-metric" value=${s.m} onChange=${(e) => { setUnknownM(''); set({ m: e.target.value, by: [], filters: [] }); }}>
           ${catalog.list.map((m) => html`<option value=${m.name}>${label(m.label, lang)} (${m.name})</option>`)}
         </select></div>
       <fieldset class="field"><legend>${t('by')}</legend>
