@@ -142,6 +142,15 @@ func TestFrontPieces(t *testing.T) {
 		}
 	})
 
+	// An English sample question lowers a label's first word, not an acronym.
+	t.Run("sample questions keep acronyms", func(t *testing.T) {
+		for l, want := range map[string]string{"AUM": "What was the AUM last month?", "Churn rate": "What was the churn rate last month?"} {
+			if got := run[string](t, tt, fmt.Sprintf(`import('/assets/app/i18n.js').then(i => i.translator('en')('askAbout', %q))`, l)); got != want {
+				t.Errorf("askAbout(%q) = %q, want %q", l, got, want)
+			}
+		}
+	})
+
 	// A scoped caller's catalog lists no values of region (read from the
 	// data): a filter's option takes the English label the values API gave.
 	t.Run("filter options in English", func(t *testing.T) {

@@ -93,7 +93,7 @@ const words = {
     send: 'Ask', newThread: 'New conversation', suggested: 'Try asking', thinking: 'Reading the question and computing…',
     elapsed: (s) => `${s} s`, you: 'Q', reading: 'Reading', metric: 'Metric', range: 'Period', filters: 'Filters', comparison: 'Comparison',
     none: 'none', sql: 'Show SQL', notes: 'Notes', tryInstead: 'Ask instead:', clarifyPick: 'Did you mean:',
-    askAbout: (l) => `What was the ${l.toLowerCase()} last month?`, byQ: (l, d) => `${l} by ${d.toLowerCase()} over the last 12 months`,
+    askAbout: (l) => `What was the ${lowerWord(l)} last month?`, byQ: (l, d) => `${l} by ${d.toLowerCase()} over the last 12 months`,
     metricsTitle: 'Metric catalog', search: 'Search metrics (English or Chinese)', noMatch: 'No metric matches',
     definition: 'Definition', owner: 'Owner', version: 'Version', format: 'Format', type: 'Type', formula: 'Formula',
     dimensions: 'Dimensions', grains: 'Grains', dataRange: 'Data', trend: 'Last 12 months', openExplore: 'Open in Explore',
@@ -164,6 +164,12 @@ const words = {
 };
 
 // translator returns t(key, ...args) for a language.
+// lowerWord lowers a label's first letter inside a sentence (Churn rate →
+// churn rate) but leaves an acronym (AUM) as it is.
+function lowerWord(l) {
+  return l.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase());
+}
+
 export function translator(lang) {
   const w = words[lang] || words.zh;
   const t = (key, ...args) => {

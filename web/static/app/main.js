@@ -12,6 +12,7 @@ import { Metrics } from './metrics.js';
 import { Subscriptions } from './subscriptions.js';
 import { Watch } from './watch.js';
 import { ErrorBox, Progress } from './parts.js';
+import { instant } from './format.js';
 
 const LANG = 'beacon.lang';
 
@@ -107,7 +108,7 @@ function App() {
     <div class="status-bar muted small" aria-label="status">
       ${session && html`<span>${t('zone')}: <strong data-zone>${session.model.time_zone}</strong></span>
         ${session.data.to ? html`<span>${t('dataTo')}: <strong data-data-to>${dataTo(session.data, t)}</strong></span>` : null}
-        ${session.data.loaded_at ? html`<span>${t('loadedAt')}: <strong data-loaded>${localTime(session.data.loaded_at, session.model.time_zone, lang)}</strong></span>` : null}
+        ${session.data.loaded_at ? html`<span>${t('loadedAt')}: <strong data-loaded>${instant(session.data.loaded_at, session.model.time_zone)}</strong></span>` : null}
         <span>${label(session.model.title, lang)}</span>`}
     </div>
     <main id="main" tabindex="-1">${body}</main>`;
@@ -174,12 +175,6 @@ function scopeText(scope, t, catalog, lang) {
   const dimLabel = (d) => (catalog && catalog.dims[d] && label(catalog.dims[d].label, lang)) || d;
   const parts = Object.entries(scope || {}).map(([d, v]) => `${dimLabel(d)}: ${v.join(lang === 'en' ? ', ' : '、')}`);
   return parts.length ? parts.join('; ') : t('allData');
-}
-
-function localTime(iso, zone, lang) {
-  try {
-    return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'zh-CN', { timeZone: zone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
-  } catch (_) { return iso; }
 }
 
 function SignIn({ t, onDone }) {
