@@ -124,6 +124,10 @@ func TestUnseenRulesAnswerLikeHandSQL(t *testing.T) {
 		{"mobile", "2026-11-24", []struct{ question, sql string }{
 			// an English label with the article speech puts in
 			{"users active at the start of September 2025", `SELECT sum(active_at_start::INT) FROM user_month WHERE month = DATE '2025-09-01'`},
+			// a period restated (当月), order words, a count of places as a grouping word
+			{"2025年9月当月登录超过20次的用户转账金额是多少", `SELECT sum(transfer_amount) FROM user_month WHERE month = DATE '2025-09-01' AND logins > 20`},
+			{"2025年第二季度各区域投诉量，按从高到低排列", `SELECT p.region, sum(m.complaints) FROM user_month m JOIN app_users a USING (user_id) JOIN provinces p USING (province_code) WHERE m.month BETWEEN DATE '2025-04-01' AND DATE '2025-06-01' GROUP BY 1`},
+			{"上海、北京、广东三地用户2025年9月的人均登录次数", `SELECT a.province_code, sum(m.logins)::DOUBLE / count(*) FROM user_month m JOIN app_users a USING (user_id) WHERE m.month = DATE '2025-09-01' AND a.province_code IN ('SH', 'BJ', 'GD') GROUP BY 1`},
 		}},
 		{"cards", "2026-11-24", []struct{ question, sql string }{
 			// a metric word holding a ranking word, split by 的
