@@ -145,18 +145,6 @@ func sendResult(c *fiber.Ctx, r *metrics.Result) error {
 	return c.Send(buf.Bytes())
 }
 
-// csvFloat writes a number with 15 significant digits at most: a sum of
-// money in binary floating point (103883145.91000001) reads as written
-// (103883145.91); a double holds 15 to 17 significant digits, and a sum
-// of many holds the first 15 reliably.
-func csvFloat(x float64) string {
-	r, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 15, 64), 64)
-	if err != nil {
-		r = x
-	}
-	return strconv.FormatFloat(r, 'f', -1, 64)
-}
-
 // csvCell formats a value for CSV. Text that a spreadsheet would run as a
 // formula is prefixed with ' so that opening an export in Excel never
 // executes it: see csvSafe.
@@ -167,7 +155,7 @@ func csvCell(v any) string {
 	case string:
 		return csvSafe(x)
 	case float64:
-		return csvFloat(x)
+		return strconv.FormatFloat(x, 'f', -1, 64)
 	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32:
 		return fmt.Sprint(x) // a negative number is a number, not a formula
 	case bool:
