@@ -43,16 +43,7 @@ func (s *Server) getDimensionValues(c *fiber.Ctx) error {
 	}
 	// No time: the whole history, so a value seen in any month is offered.
 	q := metrics.Query{Metrics: []string{metric}, Dimensions: []string{name}}
-	class := ClassQuery
-	if s.engine.Cached(q, scope) {
-		class = ClassCheap
-	}
-	release, err := s.enter(c, class)
-	if err != nil {
-		return err
-	}
-	defer release()
-	res, err := s.engine.Run(c.UserContext(), q, scope)
+	res, err := s.runAdmitted(c, q, scope)
 	if err != nil {
 		return err
 	}

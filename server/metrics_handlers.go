@@ -126,18 +126,7 @@ func (s *Server) postCompile(c *fiber.Ctx) error {
 }
 
 func (s *Server) run(c *fiber.Ctx, q metrics.Query) error {
-	scope := principalOf(c).Scope
-	// A result the cache holds is cheap work; anything else runs on DuckDB.
-	class := ClassQuery
-	if s.engine.Cached(q, scope) {
-		class = ClassCheap
-	}
-	release, err := s.enter(c, class)
-	if err != nil {
-		return err
-	}
-	defer release()
-	res, err := s.engine.Run(c.UserContext(), q, scope)
+	res, err := s.runAdmitted(c, q, principalOf(c).Scope)
 	if err != nil {
 		return err
 	}
@@ -223,4 +212,19 @@ func clipParam(s string) string {
 		return s[:80] + "…"
 	}
 	return s
+}
+
+// runAdmitted runs a metric query once admission gives it a turn: a result
+// the cache holds is cheap work; anything else runs on DuckDB.
+func (s *Server) runAdmitted(c *fiber.Ctx, q metrics.Query, scope metrics.Scope) (*metrics.Result, error) {
+	class := ClassQuery
+	if s.engine.Cached(q, scope) {
+		class = ClassCheap
+	}
+	release, err := s.enter(c, class)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return s.engine.Run(c.UserContext(), q, scope)
 }
