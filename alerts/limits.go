@@ -19,6 +19,12 @@ type Limits struct {
 	// Rules and Subscriptions cap what one owner keeps over the API
 	// (serve's defaults: 100 and 50); rules from a file do not count.
 	Rules, Subscriptions int
+	// SendsPerMinute bounds the delivery attempts of one owner's rules
+	// and subscriptions on one channel in any minute (serve's default:
+	// 10, half a chat robot's 20, so that one owner cannot take a shared
+	// robot's whole minute). Notices over it stay in the outbox, logged
+	// as deferred with the time they go, and are sent then, in order.
+	SendsPerMinute int
 }
 
 // Limits is the scheduler's configured limits.

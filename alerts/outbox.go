@@ -118,7 +118,7 @@ func (s *Store) pending(ctx context.Context) ([]*item, error) {
 	err := s.read(ctx, func(conn *sql.Conn) error {
 		rows, err := conn.QueryContext(ctx, `SELECT o.key, o.rule_id, o.group_key, o.incident, o.channel, o.recipients, o.kind, o.message, o.attempts, o.next_try, f.first_try, coalesce(f.in_doubt, false)
 			FROM alert_outbox o LEFT JOIN (SELECT key, min(happened_at) AS first_try, bool_or(status = 'in_doubt') AS in_doubt
-				FROM alert_deliveries WHERE attempt > 0 AND status <> 'held' GROUP BY key) f ON f.key = o.key
+				FROM alert_deliveries WHERE attempt > 0 AND status NOT IN ('held', 'deferred') GROUP BY key) f ON f.key = o.key
 			WHERE o.status = 'pending' ORDER BY o.seq`)
 		if err != nil {
 			return err
@@ -176,6 +176,11 @@ func (sc *Scheduler) deliver(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	pace, err := sc.newPacer(ctx, now)
+	if err != nil {
+		return 0, err
+	}
+	defer sc.logDeferrals(pace)
 	var order []string
 	queues := map[string][]*item{}
 	for _, it := range items {
@@ -187,7 +192,8 @@ func (sc *Scheduler) deliver(ctx context.Context) (int, error) {
 	}
 	sent := 0
 	for {
-		var due []*item
+		var due, later []*item
+		var until []time.Time
 		for _, s := range order {
 			if len(due) == deliverBatch {
 				break
@@ -210,7 +216,15 @@ func (sc *Scheduler) deliver(ctx context.Context) (int, error) {
 					continue
 				}
 			}
+			if at, ok := pace.admit(it, now); !ok {
+				later, until = append(later, it), append(until, at)
+				queues[s] = nil
+				continue
+			}
 			due = append(due, it)
+		}
+		if err := sc.deferItems(ctx, pace, later, until); err != nil {
+			return sent, err
 		}
 		if len(due) == 0 {
 			return sent, nil

@@ -58,6 +58,13 @@ func alertServer(t *testing.T) (*server.Server, *receiver) {
 // alertServerWith is alertServer with limits, also giving its scheduler.
 func alertServerWith(t *testing.T, lim alerts.Limits) (*server.Server, *receiver, *alerts.Scheduler) {
 	t.Helper()
+	return alertServerCfg(t, func(c *alerts.Config) { c.Limits = lim })
+}
+
+// alertServerCfg is alertServer with the scheduler's configuration
+// adjusted by edit (limits, a test clock).
+func alertServerCfg(t *testing.T, edit func(*alerts.Config)) (*server.Server, *receiver, *alerts.Scheduler) {
+	t.Helper()
 	rc := &receiver{}
 	hook := httptest.NewServer(rc)
 	t.Cleanup(hook.Close)
@@ -76,7 +83,9 @@ func alertServerWith(t *testing.T, lim alerts.Limits) (*server.Server, *receiver
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := alerts.New(alerts.Config{Store: store, Querier: eng, Channels: reg, Logger: quietLogger(), Reports: set, Limits: lim})
+	cfg := alerts.Config{Store: store, Querier: eng, Channels: reg, Logger: quietLogger(), Reports: set}
+	edit(&cfg)
+	sc, err := alerts.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,6 +48,7 @@ func (a *alertFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&a.limits.MinInterval, "alerts-min-interval", envDuration("BEACON_ALERTS_MIN_INTERVAL", 5*time.Minute), "shortest gap a rule's or subscription's schedule may leave between two runs, for API and file alike; 0 sets none (or env BEACON_ALERTS_MIN_INTERVAL)")
 	fs.IntVar(&a.limits.Rules, "alerts-max-rules", envInt("BEACON_ALERTS_MAX_RULES", 100), "alert rules one owner may create over the API (admins and the alerts files are exempt); 0 sets no cap (or env BEACON_ALERTS_MAX_RULES)")
 	fs.IntVar(&a.limits.Subscriptions, "alerts-max-subscriptions", envInt("BEACON_ALERTS_MAX_SUBSCRIPTIONS", 50), "report subscriptions one owner may create over the API (admins and the alerts files are exempt); 0 sets no cap (or env BEACON_ALERTS_MAX_SUBSCRIPTIONS)")
+	fs.IntVar(&a.limits.SendsPerMinute, "alerts-owner-rate", envInt("BEACON_ALERTS_OWNER_RATE", 10), "deliveries one owner's rules and subscriptions make on one channel in any minute; more wait in the outbox (logged as deferred) and go later, none dropped; 0 sets no bound (or env BEACON_ALERTS_OWNER_RATE)")
 	a.smtp.register(fs)
 }
 
@@ -85,8 +86,8 @@ func newScheduler(ctx context.Context, db *warehouse.DB, engine *metrics.Engine,
 	if a.limits.MinInterval < 0 || a.limits.MinInterval > 24*time.Hour || a.limits.MinInterval%time.Minute != 0 {
 		return nil, fmt.Errorf("--alerts-min-interval %s: want whole minutes from 0 to 24h (a cron runs on the minute)", a.limits.MinInterval)
 	}
-	if a.limits.Rules < 0 || a.limits.Subscriptions < 0 {
-		return nil, fmt.Errorf("--alerts-max-rules and --alerts-max-subscriptions take 0 (no cap) or more")
+	if a.limits.Rules < 0 || a.limits.Subscriptions < 0 || a.limits.SendsPerMinute < 0 {
+		return nil, fmt.Errorf("--alerts-max-rules, --alerts-max-subscriptions and --alerts-owner-rate take 0 (no bound) or more")
 	}
 	reg := alerts.NewRegistry(channelFactories(notify.Options{Limits: notify.NewLimits()}, a.smtp))
 	cfg := alerts.Config{Store: store, Querier: engine, Channels: reg, BaseURL: publicURL, Logger: log, Interval: a.interval, Retry: a.retryPolicy(), Senders: a.senders, Reports: reportSet, Sharer: sharer, Limits: a.limits}
