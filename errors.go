@@ -19,7 +19,10 @@ const (
 	ECONFLICT     = "conflict"     // the state does not allow it now
 	EBUSY         = "busy"         // no room for the work now; retry after the Retry-After seconds
 	ECOMPUTING    = "computing"    // the data asked for is still being computed (churn scores after a start); retry after the Retry-After seconds
-	EINTERNAL     = "internal"     // a bug or an infrastructure failure; details are logged, not shown
+	// ENOTIMPLEMENTED: this server was built or installed without what the
+	// route needs (chart images without Chromium or ECharts); not a bug.
+	ENOTIMPLEMENTED = "not_implemented"
+	EINTERNAL       = "internal" // a bug or an infrastructure failure; details are logged, not shown
 )
 
 // Error is an error meant for the user: a code, a message that says what is

@@ -36,6 +36,10 @@ func TestChartPNGOffIs501NamingWhatIsMissing(t *testing.T) {
 			base := serveHTTP(t, srv)
 			got := send(t, base, "POST", "/api/v1/charts/png", []byte(`{"metrics":["churn_rate"],"dimensions":["segment"]}`), "")
 			checkError(t, got, 501, "")
+			// not_implemented, not internal: "internal" means a bug.
+			if code := got.json(t)["error"].(map[string]any)["code"]; code != "not_implemented" {
+				t.Fatalf("code %v, want not_implemented", code)
+			}
 			if msg := got.json(t)["error"].(map[string]any)["message"].(string); !strings.Contains(msg, tc.says) {
 				t.Fatalf("message %q, want it to say %q", msg, tc.says)
 			}

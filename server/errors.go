@@ -24,6 +24,8 @@ var statuses = map[string]int{
 	beacon.ECOMPUTING:    fiber.StatusServiceUnavailable,
 	beacon.ECANCELED:     499,
 	beacon.EINTERNAL:     fiber.StatusInternalServerError,
+	// A missing capability of this server, not a bug: clients can tell the two apart.
+	beacon.ENOTIMPLEMENTED: fiber.StatusNotImplemented,
 }
 
 // errorBody is the one JSON error shape every route returns.
@@ -111,6 +113,8 @@ func fiberCode(status int) string {
 		return beacon.EUNAUTHORIZED
 	case fiber.StatusForbidden:
 		return beacon.EFORBIDDEN
+	case fiber.StatusNotImplemented:
+		return beacon.ENOTIMPLEMENTED
 	}
 	if status >= 500 {
 		return beacon.EINTERNAL
