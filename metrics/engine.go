@@ -230,14 +230,12 @@ func (e *Engine) query(ctx context.Context, comp *Compiled) (*Result, error) {
 	}
 	err := e.bounded(ctx, func(ctx context.Context) (int, error) {
 		size := 0
-		err := e.db.Read(ctx, func(conn *sql.Conn) error {
-			// Compiled SQL is one SELECT, asked again and again: kept
-			// prepared per read connection, it skips DuckDB's planning.
-			rows, err := conn.QueryContext(warehouse.Prepared(ctx), comp.SQL, comp.Args...)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
+		// Compiled SQL is one SELECT, asked again and again: kept
+		// prepared per read connection, it skips DuckDB's planning, and
+		// once checked it runs without the read-only transaction's two
+		// statements around it.
+		err := readSelect(ctx, e.db, comp.SQL, comp.Args, func(rows *sql.Rows) error {
+			var err error
 			size, err = scanRows(rows, res, comp.Limit, e.budget, over)
 			return err
 		})

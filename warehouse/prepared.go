@@ -35,6 +35,27 @@ func isPrepared(ctx context.Context) bool {
 	return v
 }
 
+// autocommitKey marks a context whose statement runs outside a
+// transaction, only if kept prepared and checked to be a SELECT.
+type autocommitKey struct{}
+
+// autocommit marks ctx for ReadSelect's first try: the statement runs
+// only if its connection keeps it prepared and checked as a SELECT (see
+// cachedStmt.checked); otherwise the query fails with errNotKept before
+// DuckDB sees it.
+func autocommit(ctx context.Context) context.Context {
+	return context.WithValue(Prepared(ctx), autocommitKey{}, true)
+}
+
+func isAutocommit(ctx context.Context) bool {
+	v, _ := ctx.Value(autocommitKey{}).(bool)
+	return v
+}
+
+// errNotKept is the answer to an autocommit query whose statement is not
+// kept checked on this connection: run it inside a transaction instead.
+var errNotKept = errors.New("statement not kept prepared as a checked SELECT")
+
 // stmtConnector opens the read pool's connections, each keeping its own
 // prepared statements.
 type stmtConnector struct {
@@ -69,6 +90,10 @@ type stmtConn struct {
 	version uint64
 	byText  map[string]*list.Element
 	lru     *list.List
+	// readOnly is true between Read's BEGIN TRANSACTION READ ONLY and its
+	// ROLLBACK; transactions counts those begun (tests read it).
+	readOnly     bool
+	transactions int
 }
 
 // cachedStmt is one prepared statement; busy while its rows are open, so
@@ -78,12 +103,23 @@ type cachedStmt struct {
 	stmt    *duckdb.Stmt
 	busy    bool
 	dropped bool
+	// checked is true when the statement was prepared inside a read-only
+	// transaction (so that whatever ran while preparing it could not
+	// write) and is a SELECT: it may then run in autocommit.
+	checked bool
 }
 
 // QueryContext runs query from the cache when ctx is marked Prepared.
 func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	if !isPrepared(ctx) {
 		return c.Conn.QueryContext(ctx, query, args)
+	}
+	if isAutocommit(ctx) {
+		cs := c.kept(query)
+		if cs == nil || !cs.checked || c.readOnly {
+			return nil, errNotKept
+		}
+		return c.query(ctx, cs, args)
 	}
 	cs, err := c.stmt(ctx, query)
 	if err != nil || cs == nil {
@@ -92,6 +128,11 @@ func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver
 		}
 		return c.Conn.QueryContext(ctx, query, args)
 	}
+	return c.query(ctx, cs, args)
+}
+
+// query runs the kept statement cs.
+func (c *stmtConn) query(ctx context.Context, cs *cachedStmt, args []driver.NamedValue) (driver.Rows, error) {
 	rows, err := cs.stmt.QueryContext(ctx, args)
 	if err != nil {
 		// A statement that failed may be bound to something gone: prepare afresh next time.
@@ -118,6 +159,16 @@ func (c *stmtConn) ExecContext(ctx context.Context, query string, args []driver.
 	if err != nil {
 		c.drop(cs)
 	}
+	// Read's ROLLBACK ends the transaction whether or not it failed.
+	switch query {
+	case beginReadOnly:
+		c.readOnly = err == nil
+		if err == nil {
+			c.transactions++
+		}
+	case endReadOnly:
+		c.readOnly = false
+	}
 	return res, err
 }
 
@@ -125,17 +176,11 @@ func (c *stmtConn) ExecContext(ctx context.Context, query string, args []driver.
 // the kept one is still reading rows (the caller then runs query
 // unprepared).
 func (c *stmtConn) stmt(ctx context.Context, query string) (*cachedStmt, error) {
-	if v := c.db.Version(); v != c.version {
-		c.dropAll()
-		c.version = v
-	}
-	if el, ok := c.byText[query]; ok {
-		cs := el.Value.(*cachedStmt)
-		if cs.busy {
-			return nil, nil
-		}
-		c.lru.MoveToFront(el)
+	if cs := c.kept(query); cs != nil {
 		return cs, nil
+	}
+	if el, ok := c.byText[query]; ok && el.Value.(*cachedStmt).busy {
+		return nil, nil
 	}
 	st, err := c.Conn.PrepareContext(ctx, query)
 	if err != nil {
@@ -147,11 +192,30 @@ func (c *stmtConn) stmt(ctx context.Context, query string) (*cachedStmt, error) 
 		return nil, fmt.Errorf("prepare: unexpected statement type %T", st)
 	}
 	cs := &cachedStmt{text: query, stmt: ds}
+	if c.readOnly {
+		typ, err := ds.StatementType()
+		cs.checked = err == nil && typ == duckdb.STATEMENT_TYPE_SELECT
+	}
 	c.byText[query] = c.lru.PushFront(cs)
 	for c.lru.Len() > PreparedPerConn {
 		c.drop(c.lru.Back().Value.(*cachedStmt))
 	}
 	return cs, nil
+}
+
+// kept is query's kept statement when it is not busy reading rows, nil
+// otherwise; it first empties the cache if the data version moved.
+func (c *stmtConn) kept(query string) *cachedStmt {
+	if v := c.db.Version(); v != c.version {
+		c.dropAll()
+		c.version = v
+	}
+	el, ok := c.byText[query]
+	if !ok || el.Value.(*cachedStmt).busy {
+		return nil
+	}
+	c.lru.MoveToFront(el)
+	return el.Value.(*cachedStmt)
 }
 
 // drop removes cs from the cache and closes it, or leaves the closing to
