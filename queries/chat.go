@@ -143,10 +143,12 @@ func (c *Chat) Ask(ctx context.Context, question, convID, subject string, scope 
 		if word := c.hiddenValue(plan, scope); word != "" {
 			// A name outside the caller's scope reads as an unknown word, so the
 			// answer does not tell that it exists.
-			c.offline.refuse(plan, word, nil)
-			plan.Route, plan.Request = "", nil
-			a.Status, a.Answer = plan.Status, plan.Message
+			c.offline.refuse(plan, word, plan.Query.Metrics)
 		}
+	}
+	if len(scope) > 0 && plan.Status == "refuse" && plan.unknown != "" {
+		c.offline.refuseScoped(plan, scope)
+		a.Status, a.Answer = plan.Status, plan.Message
 	}
 	if plan.Status == "answer" && plan.Route != "" && plan.Route != RouteMetric {
 		if err := c.routeAnswer(ctx, a, plan, scope); err != nil {
@@ -227,20 +229,49 @@ func (c *Chat) hiddenValue(plan *Plan, scope metrics.Scope) string {
 	return ""
 }
 
+// refuseScoped rewords a scoped caller's refusal of a word, whether the
+// word names a value outside the scope or nothing at all: the two must
+// read the same, or the refusal would tell which names exist beyond the
+// scope. So it names no word (the span an unknown word is cut to differs
+// from a known name's), lists nothing it understood, and suggests metrics
+// from those the question named only.
+func (o *Offline) refuseScoped(p *Plan, scope metrics.Scope) {
+	var found []string
+	for _, g := range p.Understood {
+		if g.Kind == "metric" && !slices.Contains(found, g.Name) {
+			found = append(found, g.Name)
+		}
+	}
+	p.Status, p.Query, p.Route, p.Request = "refuse", metrics.Query{}, "", nil
+	p.Understood, p.Candidates, p.Notes = nil, nil, nil
+	p.Suggestions = o.suggest("", found)
+	p.Message = o.say(p.Lang, "问题中有您无法查看的内容：不在指标目录中，或超出您的数据范围（%s），因此不给出数字。可以问的指标：%s。",
+		"Part of the question is not available to you: it is not in the metric catalog, or it is outside your access (%s), so I give no number. Metrics you can ask about: %s.",
+		scopeText(p.Lang, scope), listIn(p.Lang, o.labels(p.Lang, p.Suggestions)))
+}
+
+// scopeText lists a scope's values, dimension by dimension.
+func scopeText(lang string, scope metrics.Scope) string {
+	var parts []string
+	for _, d := range slices.Sorted(maps.Keys(scope)) {
+		parts = append(parts, listIn(lang, scope[d]))
+	}
+	if lang == "zh" {
+		return strings.Join(parts, "；")
+	}
+	return strings.Join(parts, "; ")
+}
+
 // scopeNote says that a scoped caller's figure covers only their scope, so
 // that 全行 read by a branch head is not taken for the whole bank.
 func scopeNote(lang string, scope metrics.Scope) string {
 	if len(scope) == 0 {
 		return ""
 	}
-	var parts []string
-	for _, d := range slices.Sorted(maps.Keys(scope)) {
-		parts = append(parts, listIn(lang, scope[d]))
-	}
 	if lang == "zh" {
-		return "（仅含您有权查看的范围：" + strings.Join(parts, "；") + "）"
+		return "（仅含您有权查看的范围：" + scopeText(lang, scope) + "）"
 	}
-	return " (within your access: " + strings.Join(parts, "; ") + ")"
+	return " (within your access: " + scopeText(lang, scope) + ")"
 }
 
 // premiseCheck runs the comparison behind a direction the question

@@ -38,6 +38,10 @@ type Plan struct {
 	// and Request the request made of that capability (route.go).
 	Route   string        `json:"route,omitempty"`
 	Request *RouteRequest `json:"request,omitempty"`
+
+	// unknown is the word a refusal could not ground ("" for other
+	// refusals), so that a scoped caller's refusal can be reworded.
+	unknown string
 }
 
 // Grounding is one word of the question and what it was taken to mean.
@@ -221,6 +225,7 @@ func (o *Offline) refuse(p *Plan, word string, found []string) *Plan {
 	p.Status = "refuse"
 	p.Query = metrics.Query{}
 	p.Suggestions = o.suggest(word, found)
+	p.unknown = word
 	sug := listIn(p.Lang, o.labels(p.Lang, p.Suggestions))
 	switch {
 	case word != "":
