@@ -34,11 +34,14 @@ type Registry struct {
 	mu        sync.Mutex
 	configs   map[string]ChannelConfig
 	built     map[string]notify.Notifier
+	// broken are channels whose settings were refused: rules naming them
+	// are not told the channel is unknown, only the channel is wrong.
+	broken map[string]bool
 }
 
 // NewRegistry returns a registry knowing the given channel types.
 func NewRegistry(factories map[string]Factory) *Registry {
-	return &Registry{factories: factories, configs: map[string]ChannelConfig{}, built: map[string]notify.Notifier{}}
+	return &Registry{factories: factories, configs: map[string]ChannelConfig{}, built: map[string]notify.Notifier{}, broken: map[string]bool{}}
 }
 
 // Types lists the channel types the registry can build.
@@ -58,10 +61,12 @@ func (r *Registry) Add(c ChannelConfig) error {
 	}
 	f, ok := r.factories[c.Type]
 	if !ok {
+		r.markBroken(c.Name)
 		return invalidf("type", "unknown channel type %q; this build knows %s", clip(c.Type), strings.Join(r.Types(), ", "))
 	}
 	c.Settings = expandEnv(c.Settings)
 	if _, err := f(c.Settings, nil); err != nil {
+		r.markBroken(c.Name)
 		return invalidf("settings", "%v", err)
 	}
 	r.mu.Lock()
@@ -71,6 +76,39 @@ func (r *Registry) Add(c ChannelConfig) error {
 	}
 	r.configs[c.Name] = c
 	return nil
+}
+
+func (r *Registry) markBroken(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.broken[name] = true
+}
+
+// Broken lists the channels whose configuration was refused.
+func (r *Registry) Broken() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for n := range r.broken {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CheckRecipient says whether the channel takes recipient (a DingTalk
+// channel takes mobile numbers, an e-mail channel addresses), by building
+// its notifier for that recipient alone. A channel not configured is left
+// to the rule's own checks.
+func (r *Registry) CheckRecipient(name, recipient string) error {
+	r.mu.Lock()
+	c, ok := r.configs[name]
+	r.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	_, err := r.factories[c.Type](c.Settings, []string{recipient})
+	return err
 }
 
 // Names lists the configured channels.

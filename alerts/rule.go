@@ -166,7 +166,7 @@ func (r *Rule) Problems(channels []string) []error {
 			}
 			return nil
 		},
-		r.Condition.validate,
+		nil, // the condition: every problem of it (Condition.problems)
 		func() error {
 			if r.Condition.Kind == "band" && !hasRange(r.Query.Time) {
 				return invalidf("query.time", "a band condition needs a time range on the query (e.g. time: {range: last_month}): the band is drawn from the periods before it")
@@ -206,6 +206,10 @@ func (r *Rule) Problems(channels []string) []error {
 		if i == 6 { // the schedule, in the order fields are written
 			errs = append(errs, r.Schedule.problems("schedule")...)
 		}
+		if check == nil {
+			errs = append(errs, r.Condition.problems()...)
+			continue
+		}
 		if err := check(); err != nil {
 			errs = append(errs, err)
 		}
@@ -213,47 +217,53 @@ func (r *Rule) Problems(channels []string) []error {
 	return append(errs, scopeProblems("query", r.Query.Filters, r.Owner.Scope)...)
 }
 
-func (c Condition) validate() error {
+// problems checks the condition, every field independently of the others
+// (a band with periods 0, k -2 and grain fortnight has three problems,
+// reported at once). An unknown kind is the only problem reported, since
+// which fields belong depends on the kind.
+func (c Condition) problems() []error {
 	if !slices.Contains(conditionKinds, c.Kind) {
-		return beacon.Invalid("condition.kind", conditionKinds, "unknown condition kind %q", clip(c.Kind))
+		return []error{beacon.Invalid("condition.kind", conditionKinds, "unknown condition kind %q", clip(c.Kind))}
 	}
+	var errs []error
+	add := func(err error) { errs = append(errs, err) }
 	if c.Above == nil && c.Below == nil && c.Kind != "band" {
-		return invalidf("condition", "give above, below or both")
+		add(invalidf("condition", "give above, below or both"))
 	}
 	if c.Above != nil && c.Below != nil && *c.Below > *c.Above && c.Kind != "band" {
 		// Both set means "outside [below, above]"; the other way round nothing could pass.
-		return invalidf("condition.below", "below (%g) is above above (%g): the rule would always fire", *c.Below, *c.Above)
+		add(invalidf("condition.below", "below (%g) is above above (%g): the rule would always fire", *c.Below, *c.Above))
 	}
 	switch c.Kind {
 	case "threshold":
 		if c.Compare != "" || c.Change != "" || c.Periods != 0 || c.K != 0 || c.Grain != "" {
-			return invalidf("condition", "a threshold takes only above and below")
+			add(invalidf("condition", "a threshold takes only above and below"))
 		}
 	case "change":
 		if !slices.Contains(compareModes, c.Compare) {
-			return beacon.Invalid("condition.compare", compareModes, "a change condition compares with previous_period or same_period_last_year, got %q", clip(c.Compare))
+			add(beacon.Invalid("condition.compare", compareModes, "a change condition compares with previous_period or same_period_last_year, got %q", clip(c.Compare)))
 		}
 		if !slices.Contains(changeModes, c.Change) {
-			return beacon.Invalid("condition.change", changeModes, "say whether the change is absolute or percent, got %q", clip(c.Change))
+			add(beacon.Invalid("condition.change", changeModes, "say whether the change is absolute or percent, got %q", clip(c.Change)))
 		}
 		if c.Periods != 0 || c.K != 0 || c.Grain != "" {
-			return invalidf("condition", "a change condition takes compare, change, above and below")
+			add(invalidf("condition", "a change condition takes compare, change, above and below"))
 		}
 	case "band":
 		if c.Above != nil || c.Below != nil || c.Compare != "" || c.Change != "" {
-			return invalidf("condition", "a band condition takes periods, k and grain, not above, below or compare")
+			add(invalidf("condition", "a band condition takes periods, k and grain, not above, below or compare"))
 		}
 		if c.Periods < 3 || c.Periods > maxPeriods {
-			return invalidf("condition.periods", "periods must be between 3 and %d, got %d", maxPeriods, c.Periods)
+			add(invalidf("condition.periods", "periods must be between 3 and %d, got %d", maxPeriods, c.Periods))
 		}
 		if c.K <= 0 || c.K > 10 {
-			return invalidf("condition.k", "k (the band's width in standard deviations) must be above 0 and at most 10, got %g", c.K)
+			add(invalidf("condition.k", "k (the band's width in standard deviations) must be above 0 and at most 10, got %g", c.K))
 		}
 		if !slices.Contains(bandGrains, c.Grain) {
-			return beacon.Invalid("condition.grain", bandGrains, "a band needs the grain of its periods, got %q", clip(c.Grain))
+			add(beacon.Invalid("condition.grain", bandGrains, "a band needs the grain of its periods, got %q", clip(c.Grain)))
 		}
 	}
-	return nil
+	return errs
 }
 
 func validateChannels(refs []ChannelRef, configured []string) error {
@@ -314,7 +324,13 @@ func (r *Rule) CheckAll(ctx context.Context, q Querier, channels []string) []err
 	if c, ok := q.(interface {
 		Compile(metrics.Query, metrics.Scope) (*metrics.Compiled, error)
 	}); ok {
-		if _, err := c.Compile(r.evalQuery(), r.Owner.Scope); err != nil {
+		q := r.evalQuery()
+		if !slices.Contains(compareModes, q.Compare) {
+			// A bad condition.compare is reported there, not a second
+			// time at query.compare, a field the rule does not write.
+			q.Compare = ""
+		}
+		if _, err := c.Compile(q, r.Owner.Scope); err != nil {
 			// The query's problems come first, as in the file.
 			errs = append([]error{prefixField("query", err)}, errs...)
 		} else if err := r.bandGrainProblem(c.Compile); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/beaconbi/beacon"
@@ -36,13 +37,44 @@ func (sc *Scheduler) CheckRule(ctx context.Context, r *Rule) error {
 	if err := r.Check(ctx, sc.q, sc.channels.Names()); err != nil {
 		return err
 	}
+	if errs := sc.recipientProblems(r.Channels); len(errs) > 0 {
+		return errs[0]
+	}
 	return sc.intervalProblem(r.Schedule)
+}
+
+// recipientProblems asks each channel whether it takes the recipients a
+// rule or subscription gives it: a DingTalk channel @-mentions mobiles,
+// so "<at>all</at>" or a link is refused at channels[i].recipients[j]
+// instead of going into the group's message.
+func (sc *Scheduler) recipientProblems(refs []ChannelRef) []error {
+	rc, ok := sc.channels.(interface {
+		CheckRecipient(name, recipient string) error
+	})
+	if !ok {
+		return nil
+	}
+	var errs []error
+	for i, ref := range refs {
+		for j, r := range ref.Recipients {
+			if strings.TrimSpace(r) == "" || strings.ContainsAny(r, "\r\n") {
+				continue // the rule's own check says so
+			}
+			if err := rc.CheckRecipient(ref.Name, r); err != nil {
+				errs = append(errs, invalidf(fmt.Sprintf("channels[%d].recipients[%d]", i, j), "channel %s does not take %q: %v", ref.Name, clip(r), err))
+			}
+		}
+	}
+	return errs
 }
 
 // CheckSubscription validates a subscription without saving it.
 func (sc *Scheduler) CheckSubscription(s *Subscription) error {
 	if err := s.Check(sc.q, sc.cfg.Reports, sc.channels.Names()); err != nil {
 		return err
+	}
+	if errs := sc.recipientProblems(s.Channels); len(errs) > 0 {
+		return errs[0]
 	}
 	return sc.intervalProblem(s.Schedule)
 }

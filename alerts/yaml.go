@@ -28,6 +28,8 @@ type File struct {
 	// parseErrs are the keys and values the decoder refused; the rest of
 	// the file is still checked so that one start reports every problem.
 	parseErrs FileErrors
+	// chanErrs are the problems of its channels (LoadChannels).
+	chanErrs FileErrors
 }
 
 // FileError is a problem in an alerts file, placed at a line.
@@ -158,17 +160,17 @@ func (f *File) place(item string, err error) FileError {
 	return FileError{File: f.name, Line: f.line(item), Message: item + ": " + err.Error()}
 }
 
-// Load configures the file's channels in reg. Call it for every file
-// before Apply, so that rules may name channels of any file.
+// LoadChannels configures the file's channels in reg. Call it for every
+// file before Apply, so that rules may name channels of any file. A
+// channel whose settings are wrong is kept as a problem of the file, which
+// Apply reports with every problem of the rules and subscriptions, so that
+// one start lists them all; rules naming that channel are not also told
+// that it does not exist.
 func (f *File) LoadChannels(reg *Registry) error {
-	var errs FileErrors
 	for i, c := range f.Channels {
 		if err := reg.Add(c); err != nil {
-			errs = append(errs, f.place(fmt.Sprintf("channels[%d]", i), err))
+			f.chanErrs = append(f.chanErrs, f.place(fmt.Sprintf("channels[%d]", i), err))
 		}
-	}
-	if len(errs) > 0 {
-		return sortErrs(append(append(FileErrors{}, f.parseErrs...), errs...))
 	}
 	return nil
 }
@@ -177,8 +179,11 @@ func (f *File) LoadChannels(reg *Registry) error {
 // queries) and saves them, marked as coming from this file. Nothing is
 // saved unless all are valid.
 func (f *File) Apply(ctx context.Context, sc *Scheduler) error {
-	errs := append(FileErrors{}, f.parseErrs...)
+	errs := append(append(FileErrors{}, f.parseErrs...), f.chanErrs...)
 	names := sc.channels.Names()
+	if b, ok := sc.channels.(interface{ Broken() []string }); ok {
+		names = append(names, b.Broken()...)
+	}
 	seen := map[string]string{}
 	dup := func(item, id string) {
 		if prev, ok := seen[id]; ok {
@@ -188,7 +193,7 @@ func (f *File) Apply(ctx context.Context, sc *Scheduler) error {
 	}
 	for i, r := range f.Rules {
 		item := fmt.Sprintf("rules[%d]", i)
-		for _, err := range r.CheckAll(ctx, sc.q, names) {
+		for _, err := range append(r.CheckAll(ctx, sc.q, names), sc.recipientProblems(r.Channels)...) {
 			errs = append(errs, f.place(item, err))
 		}
 		if err := sc.intervalProblem(r.Schedule); err != nil {
@@ -198,7 +203,7 @@ func (f *File) Apply(ctx context.Context, sc *Scheduler) error {
 	}
 	for i, s := range f.Subscriptions {
 		item := fmt.Sprintf("subscriptions[%d]", i)
-		for _, err := range s.CheckAll(sc.q, sc.cfg.Reports, names) {
+		for _, err := range append(s.CheckAll(sc.q, sc.cfg.Reports, names), sc.recipientProblems(s.Channels)...) {
 			errs = append(errs, f.place(item, err))
 		}
 		if err := sc.intervalProblem(s.Schedule); err != nil {

@@ -50,13 +50,26 @@ type Window struct {
 }
 
 // QuotaError says a send would have to wait for its destination's quota
-// longer than its context allows.
+// longer than its context allows. No request was made.
 type QuotaError struct {
 	Wait time.Duration
+	// Held says the provider asked every sender to hold off (DingTalk's
+	// 130101, for one); otherwise it is Beacon's own pacing, N requests
+	// per Per, which counts every request made, failed ones included.
+	Held bool
+	N    int
+	Per  time.Duration
 }
 
+// Error says which of the two holds the send back, so that a delivery log
+// does not read as if the provider had refused it.
 func (e *QuotaError) Error() string {
-	return fmt.Sprintf("over the destination's rate limit: next send allowed in %v", e.Wait.Round(time.Second))
+	wait := e.Wait.Round(time.Second)
+	if e.Held {
+		return fmt.Sprintf("not sent, no request made: the provider asked to hold off every message to this destination; the next is allowed in %v", wait)
+	}
+	return fmt.Sprintf("not sent, no request made: Beacon paces this destination at %d requests per %v (failed attempts count, as the provider counts them); the next is allowed in %v",
+		e.N, e.Per, wait)
 }
 
 // Wait blocks until a send is allowed and books it. A caller over the limit
@@ -65,12 +78,12 @@ func (e *QuotaError) Error() string {
 // *QuotaError at once instead of sleeping to the deadline for nothing.
 func (w *Window) Wait(ctx context.Context, c Clock) error {
 	for {
-		wait := w.reserve(c.Now())
+		wait, held := w.reserve(c.Now())
 		if wait <= 0 {
 			return nil
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			return &QuotaError{Wait: wait}
+			return &QuotaError{Wait: wait, Held: held, N: w.n, Per: w.per}
 		}
 		if err := c.Sleep(ctx, wait); err != nil {
 			return err
@@ -89,21 +102,22 @@ func QuotaSendError(channel string, err error) *SendError {
 	return se
 }
 
-// reserve books a send at now and returns 0, or returns how long to wait.
-func (w *Window) reserve(now time.Time) time.Duration {
+// reserve books a send at now and returns 0, or returns how long to wait
+// and whether a provider's hold (rather than the window) is the reason.
+func (w *Window) reserve(now time.Time) (time.Duration, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if now.Before(w.until) {
-		return w.until.Sub(now)
+		return w.until.Sub(now), true
 	}
 	for len(w.sent) > 0 && now.Sub(w.sent[0]) >= w.per {
 		w.sent = w.sent[1:]
 	}
 	if len(w.sent) < w.n {
 		w.sent = append(w.sent, now)
-		return 0
+		return 0, false
 	}
-	return w.sent[0].Add(w.per).Sub(now)
+	return w.sent[0].Add(w.per).Sub(now), false
 }
 
 // Hold stops every send until t, for when the provider says we went too

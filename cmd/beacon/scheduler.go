@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -115,10 +116,15 @@ func newScheduler(ctx context.Context, db *warehouse.DB, engine *metrics.Engine,
 		}
 		files = append(files, f)
 	}
+	// Every file's problems are reported together, so that one start shows every fix.
+	var problems []error
 	for _, f := range files {
 		if err := f.Apply(ctx, sc); err != nil {
-			return nil, err
+			problems = append(problems, err)
 		}
+	}
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
 	}
 	// This process has the DuckDB file to itself (DuckDB's file lock), so
 	// any lease left by a previous process is stale: take it now.

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/template"
@@ -72,7 +73,25 @@ func (c Config) Validate() error {
 	if strings.TrimSpace(c.Secret) != c.Secret {
 		return errors.New("dingtalk: secret: has leading or trailing spaces")
 	}
+	for _, m := range c.AtMobiles {
+		if !mobileRE.MatchString(m) {
+			return fmt.Errorf("dingtalk: %q is not a mobile number (digits, e.g. 13800138000 or +86-13800138000): a robot @-mentions people by mobile, and the number is written into the message", clipText(m))
+		}
+	}
 	return nil
+}
+
+// mobileRE is a mobile number as DingTalk's atMobiles takes it: digits,
+// optionally after a +country code and a hyphen. Anything else (markup
+// such as <at>all</at>, a link) would only go into the group's text.
+var mobileRE = regexp.MustCompile(`^(\+[0-9]{1,4}-?)?[0-9]{5,15}$`)
+
+// clipText shortens a configured value before it is echoed in an error.
+func clipText(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
 }
 
 // Redacted returns a copy safe to log or return from the API.

@@ -363,3 +363,72 @@ func TestLongBodyIsCutKeepingTheLink(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotaErrorSaysWhoHoldsTheSend: a send held back by Beacon's own
+// window after busy (-1) answers says it is Beacon's pacing, counting the
+// failed requests, and that no request was made; one held after 130101
+// says the provider asked to hold off. Neither reads as the provider's
+// refusal.
+func TestQuotaErrorSaysWhoHoldsTheSend(t *testing.T) {
+	busy := status(200, `{"errcode":-1,"errmsg":"系统繁忙"}`)
+	n, rb, _ := setup(t, busy, busy, busy, busy, busy)
+	failed := 0
+	for i := 0; i < dingtalk.PerMinute; i++ {
+		if _, err := n.Send(context.Background(), notifytest.Message()); err != nil {
+			failed++
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := n.Send(ctx, notifytest.Message())
+	if failed != 5 || err == nil || len(rb.received()) != dingtalk.PerMinute {
+		t.Fatalf("%d busy answers, %d requests, 21st send: %v", failed, len(rb.received()), err)
+	}
+	for _, want := range []string{"no request made", "Beacon paces this destination at 20 requests per 1m0s", "failed attempts count", "the next is allowed in 1m0s"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q lacks %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "rate limit") {
+		t.Errorf("%q reads as the provider's rate limit", err)
+	}
+
+	n, _, _ = setup(t, status(200, `{"errcode":130101,"errmsg":"send too fast, exceed 20 times per minute"}`))
+	if _, err := n.Send(context.Background(), notifytest.Message()); err == nil {
+		t.Fatal("130101 was taken as delivered")
+	}
+	_, err = n.Send(ctx, notifytest.Message())
+	if err == nil || !strings.Contains(err.Error(), "the provider asked to hold off") || !strings.Contains(err.Error(), "no request made") {
+		t.Errorf("a send during the mute: %v", err)
+	}
+}
+
+// TestRecipientsAreMobiles: a robot @-mentions mobiles; markup or a link
+// as a recipient is refused when the channel is built, naming it.
+func TestRecipientsAreMobiles(t *testing.T) {
+	base := "https://oapi.dingtalk.com/robot/send?access_token=" + token
+	cases := []struct {
+		mobile string
+		ok     bool
+	}{
+		{"13800138000", true},
+		{"+86-13800138000", true},
+		{"+8613800138000", true},
+		{"<at>all</at>", false},
+		{"[点此](http://evil.example)", false},
+		{"138 0013 8000", false},
+		{"alice@bank.example", false},
+		{"", false},
+	}
+	for _, c := range cases {
+		t.Run(c.mobile, func(t *testing.T) {
+			_, err := dingtalk.New(dingtalk.Config{URL: base, AtMobiles: []string{c.mobile}}, notify.Options{})
+			if (err == nil) != c.ok {
+				t.Fatalf("New with %q: %v, want ok=%v", c.mobile, err, c.ok)
+			}
+			if err != nil && !strings.Contains(err.Error(), "is not a mobile number") {
+				t.Errorf("error %q does not say what is wrong", err)
+			}
+		})
+	}
+}
