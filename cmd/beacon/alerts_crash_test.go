@@ -240,7 +240,9 @@ func TestAlertDeliveryAcrossCrashes(t *testing.T) {
 			t.Fatalf("beacon serve exited on its own: %v\n%s", p.err, p.logs.String())
 		}
 		if p == nil || !p.alive() {
-			p = start(t, db, 0, "--alerts", file, "--alerts-interval", "100ms", "--alerts-backoff", "100ms")
+			// One owner sends every event here: the pacing per owner
+			// (--alerts-owner-rate) is not what this test is about.
+			p = start(t, db, 0, "--alerts", file, "--alerts-interval", "100ms", "--alerts-backoff", "100ms", "--alerts-owner-rate", "0")
 			cur := p
 			rc.mu.Lock()
 			killsAtStart = rc.kills()
