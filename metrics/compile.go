@@ -95,6 +95,10 @@ func (c *Catalog) compile(d Dialect, p *plan, ext *extents) (*Compiled, error) {
 	}
 	out.Tables = c.tablesRead(srcs)
 	srcs, bySource = c.routeRollups(p, srcs, bySource, windows, out)
+	if sql, ok := c.flatRollup(w, p, out, windows, modes, post, srcs, bySource, needed); ok {
+		out.SQL, out.Args = sql, w.args // one SELECT over the rollup's rows (rollup_flat.go)
+		return out, nil
+	}
 
 	keys := []string{}
 	if p.grain != "" {
