@@ -201,8 +201,11 @@ func (cv coverage) partial(res *Result) []PartialPeriod {
 				break
 			}
 			s, _ := row[col].(string)
+			if seen[s] { // rows of one period come together: parse each once
+				continue
+			}
 			start, err := time.Parse("2006-01-02", s)
-			if err != nil || seen[s] {
+			if err != nil {
 				continue
 			}
 			seen[s] = true
