@@ -273,9 +273,20 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 				d.DateParam(w.param(rows.Start.Format("2006-01-02")), s.timeType), local,
 				d.DateParam(w.param(rows.End.Format("2006-01-02")), s.timeType))
 		}
-		addProj(s, tExpr+" AS "+col("t__"))
+		if p.grain != "" || readsBucket(mode, side) {
+			addProj(s, tExpr+" AS "+col("t__"))
+		}
 	}
+	fast := map[*measure]string{}
 	for _, m := range measures {
+		form, proj := w.fastAggregate(s, m, wrapsValue(m, mode, side))
+		if form != "" {
+			fast[m] = form
+			if proj != "" {
+				addProj(s, "("+proj+") AS "+col("m__"+m.Name))
+			}
+			continue
+		}
 		expr := m.Expr
 		if m.Filter != "" {
 			inner := expr
@@ -290,10 +301,13 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 		addProj(s, "("+expr+") AS "+col("m__"+m.Name))
 	}
 
+	if len(proj[s]) == 0 {
+		addProj(s, "1 AS "+col("one__")) // only rows counted: no column read
+	}
 	var from strings.Builder
 	fmt.Fprintf(&from, "(SELECT %s FROM %s%s) AS f", strings.Join(proj[s], ", "), col(s.Table), timeFilter)
 	for _, st := range steps {
-		fmt.Fprintf(&from, "\n  LEFT JOIN (SELECT %s FROM %s) AS %s ON %s.%s = %s.%s",
+		fmt.Fprintf(&from, "\n  %s (SELECT %s FROM %s) AS %s ON %s.%s = %s.%s", w.joinKind(st),
 			strings.Join(proj[st.to], ", "), col(st.to.Table), nodeAlias(st.to, s),
 			nodeAlias(st.from, s), col("k__"+st.join.On), nodeAlias(st.to, s), col("k__"+st.join.ToColumn))
 	}
@@ -357,6 +371,10 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 		}
 		if oneRow {
 			sel = append(sel, oneRowSQL(m.Agg, v)+" AS "+alias)
+			continue
+		}
+		if form, ok := fast[m]; ok {
+			sel = append(sel, strings.ReplaceAll(form, "{v}", v)+" AS "+alias)
 			continue
 		}
 		sel = append(sel, aggSQL(m.Agg, v)+" AS "+alias)

@@ -104,6 +104,9 @@ func (ClickHouse) OrderBy(expr string, desc bool) string {
 	return expr + " ASC NULLS LAST"
 }
 
+// SumFlag implements Dialect: countIf would give 0 where sum gives NULL.
+func (ClickHouse) SumFlag(expr string) string { return "sum(toInt64(" + expr + "))" }
+
 // Text implements Dialect: toString keeps NULL (a CAST to String fails on it).
 func (ClickHouse) Text(expr string) string { return "toString(" + expr + ")" }
 

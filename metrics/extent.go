@@ -33,14 +33,16 @@ func (x Extent) Through(grain string) time.Time {
 type extents struct {
 	version  uint64
 	bySource map[string]Extent
+	facts    dataFacts
 }
 
 // extentRefreshTimeout bounds the re-read of extents after a load.
 const extentRefreshTimeout = 10 * time.Second
 
-// LoadExtents reads the extent of every source that has a time column. It
-// runs at start-up, with the dimension values; the engine reads them again
-// when the data version changes.
+// LoadExtents reads the extent of every source that has a time column,
+// and the data facts of every source (extent_facts.go). It runs at
+// start-up, with the dimension values; the engine reads them again when
+// the data version changes.
 func (c *Catalog) LoadExtents(ctx context.Context, db Reader) error {
 	version := db.Version() // before reading: a load meanwhile makes the next look re-read
 	set := &extents{version: version, bySource: map[string]Extent{}}
@@ -57,6 +59,7 @@ func (c *Catalog) LoadExtents(ctx context.Context, db Reader) error {
 			set.bySource[s.Name] = x
 		}
 	}
+	set.facts = c.readFacts(ctx, db)
 	c.extents.Store(set)
 	return nil
 }

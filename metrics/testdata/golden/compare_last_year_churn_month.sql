@@ -1,13 +1,13 @@
 WITH "cur__customer_months" AS (
-  SELECT f."t__" AS "period", sum(f."m__churned_customers") AS "customer_months__churned_customers", sum(f."m__customers_at_start") AS "customer_months__customers_at_start"
-  FROM (SELECT CAST(date_trunc('month', "month") AS DATE) AS "t__", (CAST(churned AS INTEGER)) AS "m__churned_customers", (CAST(active_at_start AS INTEGER)) AS "m__customers_at_start" FROM "customer_months" WHERE "month" >= CAST($1 AS DATE) AND "month" < CAST($2 AS DATE)) AS f
+  SELECT f."t__" AS "period", count_if(f."m__churned_customers") AS "customer_months__churned_customers", count_if(f."m__customers_at_start") AS "customer_months__customers_at_start"
+  FROM (SELECT CAST(date_trunc('month', "month") AS DATE) AS "t__", ("churned") AS "m__churned_customers", ("active_at_start") AS "m__customers_at_start" FROM "customer_months" WHERE "month" >= CAST($1 AS DATE) AND "month" < CAST($2 AS DATE)) AS f
   GROUP BY 1),
 "cur" AS (
   SELECT "period", CAST("customer_months__churned_customers" AS DOUBLE) / NULLIF("customer_months__customers_at_start", 0) AS "churn_rate"
   FROM "cur__customer_months"),
 "prev_same_period_last_year__customer_months" AS (
-  SELECT CAST(f."t__" + INTERVAL 1 YEAR AS DATE) AS "period", sum(f."m__churned_customers") AS "customer_months__churned_customers", sum(f."m__customers_at_start") AS "customer_months__customers_at_start"
-  FROM (SELECT CAST(date_trunc('month', "month") AS DATE) AS "t__", (CAST(churned AS INTEGER)) AS "m__churned_customers", (CAST(active_at_start AS INTEGER)) AS "m__customers_at_start" FROM "customer_months" WHERE "month" >= CAST($3 AS DATE) AND "month" < CAST($4 AS DATE)) AS f
+  SELECT CAST(f."t__" + INTERVAL 1 YEAR AS DATE) AS "period", count_if(f."m__churned_customers") AS "customer_months__churned_customers", count_if(f."m__customers_at_start") AS "customer_months__customers_at_start"
+  FROM (SELECT CAST(date_trunc('month', "month") AS DATE) AS "t__", ("churned") AS "m__churned_customers", ("active_at_start") AS "m__customers_at_start" FROM "customer_months" WHERE "month" >= CAST($3 AS DATE) AND "month" < CAST($4 AS DATE)) AS f
   GROUP BY 1),
 "prev_same_period_last_year" AS (
   SELECT "period", CAST("customer_months__churned_customers" AS DOUBLE) / NULLIF("customer_months__customers_at_start", 0) AS "churn_rate"

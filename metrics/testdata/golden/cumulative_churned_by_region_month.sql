@@ -1,7 +1,7 @@
 WITH "cur__customer_months" AS (
-  SELECT f."t__" AS "period", j_branches."d__region" AS "region", sum(f."m__churned_customers") AS "customer_months__churned_customers"
-  FROM (SELECT "branch_id" AS "k__branch_id", CAST(date_trunc('month', "month") AS DATE) AS "t__", (CAST(churned AS INTEGER)) AS "m__churned_customers" FROM "customer_months" WHERE "month" >= CAST($1 AS DATE) AND "month" < CAST($2 AS DATE)) AS f
-  LEFT JOIN (SELECT "branch_id" AS "k__branch_id", "region" AS "d__region" FROM "branches") AS j_branches ON f."k__branch_id" = j_branches."k__branch_id"
+  SELECT f."t__" AS "period", j_branches."d__region" AS "region", count_if(f."m__churned_customers") AS "customer_months__churned_customers"
+  FROM (SELECT "branch_id" AS "k__branch_id", CAST(date_trunc('month', "month") AS DATE) AS "t__", ("churned") AS "m__churned_customers" FROM "customer_months" WHERE "month" >= CAST($1 AS DATE) AND "month" < CAST($2 AS DATE)) AS f
+  JOIN (SELECT "branch_id" AS "k__branch_id", "region" AS "d__region" FROM "branches") AS j_branches ON f."k__branch_id" = j_branches."k__branch_id"
   GROUP BY 1, 2),
 "cur" AS (
   SELECT "period", "region", sum("customer_months__churned_customers") OVER (PARTITION BY "region" ORDER BY "period" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "cumulative_churned_customers"

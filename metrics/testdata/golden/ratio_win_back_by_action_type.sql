@@ -1,6 +1,6 @@
 WITH "cur__retention_actions" AS (
   SELECT f."d__action_type" AS "action_type", count(f."m__actions_won_back") AS "retention_actions__actions_won_back", count(f."m__actions_resolved") AS "retention_actions__actions_resolved"
-  FROM (SELECT "action_type" AS "d__action_type", CAST(date_trunc('day', "action_date") AS DATE) AS "t__", (CASE WHEN (stayed_90d) THEN (1) END) AS "m__actions_won_back", (CASE WHEN (stayed_90d IS NOT NULL) THEN (1) END) AS "m__actions_resolved" FROM "retention_actions" WHERE "action_date" >= CAST($1 AS DATE) AND "action_date" < CAST($2 AS DATE)) AS f
+  FROM (SELECT "action_type" AS "d__action_type", (CASE WHEN (stayed_90d) THEN (1) END) AS "m__actions_won_back", (CASE WHEN (stayed_90d IS NOT NULL) THEN (1) END) AS "m__actions_resolved" FROM "retention_actions" WHERE "action_date" >= CAST($1 AS DATE) AND "action_date" < CAST($2 AS DATE)) AS f
   GROUP BY 1),
 "cur" AS (
   SELECT "action_type", CAST("retention_actions__actions_won_back" AS DOUBLE) / NULLIF("retention_actions__actions_resolved", 0) AS "win_back_rate"

@@ -1,7 +1,7 @@
 WITH "cur__customer_months" AS (
-  SELECT j_branches."d__branch" AS "branch", sum(f."m__churned_customers") AS "customer_months__churned_customers"
-  FROM (SELECT "branch_id" AS "k__branch_id", CAST(date_trunc('month', "month") AS DATE) AS "t__", (CAST(churned AS INTEGER)) AS "m__churned_customers" FROM "customer_months" WHERE "month" >= CAST($1 AS DATE) AND "month" < CAST($2 AS DATE)) AS f
-  LEFT JOIN (SELECT "branch_id" AS "k__branch_id", "branch_name" AS "d__branch", "region" AS "d__region" FROM "branches") AS j_branches ON f."k__branch_id" = j_branches."k__branch_id"
+  SELECT j_branches."d__branch" AS "branch", count_if(f."m__churned_customers") AS "customer_months__churned_customers"
+  FROM (SELECT "branch_id" AS "k__branch_id", ("churned") AS "m__churned_customers" FROM "customer_months" WHERE "month" >= CAST($1 AS DATE) AND "month" < CAST($2 AS DATE)) AS f
+  JOIN (SELECT "branch_id" AS "k__branch_id", "branch_name" AS "d__branch", "region" AS "d__region" FROM "branches") AS j_branches ON f."k__branch_id" = j_branches."k__branch_id"
   WHERE j_branches."d__region" IN ($3)
   GROUP BY 1),
 "cur" AS (
