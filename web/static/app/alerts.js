@@ -8,19 +8,21 @@ import { api } from './api.js';
 import { label } from './i18n.js';
 import { ErrorBox, Progress } from './parts.js';
 import { valueLabel } from './chart.js';
-import { instant, listSep, value } from './format.js';
+import { figure, instant, listSep } from './format.js';
 import { fieldMessage } from './errors.js';
 import { CardActions, ChannelChecks, EDITORS, fieldMapper, FormFoot, stateName, TestResult, useCardActions, useEditForm } from './forms.js';
 const RANGES = ['last_month', 'last_quarter', 'last_3_months', 'last_6_months', 'last_12_months', 'this_month', 'this_year'];
 
 // conditionText says a rule's condition in words, its bounds in the
-// metric's format (流失率 > 1.00%, not threshold > 0.01).
-function conditionText(c, metricLabel, format, lang, t) {
+// metric's format and unit (流失率 > 1.00%, not threshold > 0.01; 投诉率 >
+// 8 ‰).
+function conditionText(c, metricLabel, mdef, lang, t) {
   if (!c) return '';
+  const format = mdef.format;
   const bound = (v) => {
-    if (c.kind !== 'change') return value(v, format, lang);
+    if (c.kind !== 'change') return figure(v, mdef, lang);
     if (c.change === 'percent') return v + '%';
-    return format === 'percent' ? (v * 100).toFixed(2) + ' ' + t('pp') : value(v, format, lang);
+    return format === 'percent' ? (v * 100).toFixed(2) + ' ' + t('pp') : figure(v, mdef, lang);
   };
   const subject = c.kind === 'change' ? t('changeOf', metricLabel, t(c.compare || 'previous_period')) : metricLabel;
   const parts = [];
@@ -109,18 +111,21 @@ function RuleCard({ r, h, ctx, canEdit, onEdit, onDeleted, onSilence }) {
     return i < 0 ? part : valueLabel(catalog, part.slice(0, i), part.slice(i + 1), lang);
   }).join(' · ');
   const fromAPI = !r.origin || r.origin === 'api';
+  // The states' figures share two decimals when any has a fraction (0.00
+  // beside 5.71), counts excepted.
+  const fixed = mdef.format !== 'count' && !!h && (h.states || []).some((s) => typeof s.value === 'number' && !Number.isInteger(s.value));
   return html`<article class="card" aria-labelledby=${'al-' + r.id} data-rule=${r.id}>
     <h2 id=${'al-' + r.id}>${r.name || r.id} ${r.disabled ? html`<span class="badge warn">${t('disabled')}</span>` : null}
       ${!fromAPI ? html`<span class="badge" title=${r.origin}>${t('fromFile')}</span>` : null}</h2>
     <dl class="facts">
       <div><dt>${t('metric')}</dt><dd>${label(catalog.metrics[metric] && catalog.metrics[metric].label, lang) || metric}</dd></div>
       ${r.query && r.query.dimensions && r.query.dimensions.length ? html`<div><dt>${t('by')}</dt><dd>${r.query.dimensions.map((d) => label(catalog.dims[d] && catalog.dims[d].label, lang) || d).join(listSep(lang))}</dd></div>` : null}
-      <div><dt>${t('condition')}</dt><dd data-condition>${conditionText(r.condition, mlabel, mdef.format, lang, t)}</dd></div>
+      <div><dt>${t('condition')}</dt><dd data-condition>${conditionText(r.condition, mlabel, mdef, lang, t)}</dd></div>
       <div><dt>${t('schedule')}</dt><dd><code>${r.schedule ? [r.schedule.cron, r.schedule.time_zone].filter(Boolean).join(' ') : ''}</code></dd></div>
       <div><dt>${t('channels')}</dt><dd>${(r.channels || []).map((c) => c.name).join(listSep(lang))}</dd></div>
     </dl>
     ${h ? html`<h3>${t('states')}</h3>
-      <ul class="states">${h.states && h.states.length ? h.states.map((s) => html`<li data-state=${s.state}><span class=${'state state-' + s.state}>${stateName(s.state, t)}</span> ${s.group ? group(s.group) : ''} ${s.value !== null && s.value !== undefined ? html`· <span data-value=${String(s.value)}>${value(s.value, mdef.format, lang)}</span>` : ''}</li>`) : html`<li class="muted">${t('none')}</li>`}</ul>
+      <ul class="states">${h.states && h.states.length ? h.states.map((s) => html`<li data-state=${s.state}><span class=${'state state-' + s.state}>${stateName(s.state, t)}</span> ${s.group ? group(s.group) : ''} ${s.value !== null && s.value !== undefined ? html`· <span data-value=${String(s.value)}>${figure(s.value, mdef, lang, fixed)}</span>` : ''}</li>`) : html`<li class="muted">${t('none')}</li>`}</ul>
       ${h.transitions && h.transitions.length ? html`<h3>${t('history')}</h3><ul class="small">${h.transitions.map((x) => html`<li>${instant(x.at, session && session.model.time_zone)} · ${x.group ? group(x.group) + ' · ' : ''}${stateName(x.from, t)} → ${stateName(x.to, t)}${x.detail ? ' · ' + x.detail : ''}</li>`)}</ul>` : null}` : null}
     ${canEdit ? html`<${CardActions} t=${t} name=${name} fromAPI=${fromAPI} actions=${actions} testLabel=${t('testSend')} onEdit=${onEdit}
       extra=${html`<button type="button" data-silence-rule aria-label=${t('silence') + ': ' + name} onClick=${onSilence} disabled=${!!actions.busy}>${t('silence')}</button>`} />` : null}

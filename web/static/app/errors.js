@@ -104,9 +104,33 @@ export function errorText(err, lang) {
   return zh ? { heading, detail: zh, apiWords: false, code } : { heading, detail: msg, apiWords: true, code };
 }
 
-// fieldMessage is an error as said beside the field it names: the detail
-// alone (the heading would repeat what the field's outline says).
+// EN_KINDS are the API's JSON kinds as a reader says them.
+const EN_KINDS = { 'a string': 'text', 'a list': 'a list', 'an object': 'a group of fields', 'null': 'empty', 'a boolean': 'true or false' };
+
+// besideField words an English message for the place beside its field:
+// without the API's path to the field (condition.above: …), which the
+// field's place already says, and a JSON kind in a reader's words
+// ("Must be a number, not text").
+function besideField(msg, field) {
+  let m = msg || '';
+  if (field && m.startsWith(field + ': ')) m = m.slice(field.length + 2);
+  const k = /^expected (.+?), got (.+)$/.exec(m);
+  if (k) m = `must be ${k[1]}, not ${EN_KINDS[k[2]] || k[2]}`;
+  return m && m[0].toUpperCase() + m.slice(1);
+}
+
+// fieldMessage is an error as said on its own, in a short place: the
+// detail alone (the heading would repeat what the place says).
 export function fieldMessage(err, lang) {
   const e = errorText(err, lang);
   return e.detail || e.heading;
+}
+
+// besideFieldMessage is an error as said beside the form field it names;
+// in English without the API's path to the field. (The Chinese forms
+// keep the field's name, cost：应为数字…, and read as they are.)
+export function besideFieldMessage(err, lang) {
+  if (lang !== 'en') return fieldMessage(err, lang);
+  const e = errorText(err, lang);
+  return besideField(e.detail, err && err.body && err.body.field) || e.heading;
 }

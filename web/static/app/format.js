@@ -33,6 +33,18 @@ export function value(v, format, lang) {
   }
 }
 
+// figure writes a metric's value by its definition (format and the
+// model's unit, e.g. ‰ or 人, after the figure, as the server's sentences
+// write it: 5.71 ‰). With fixed, a figure under 10,000 keeps two decimals
+// even when whole, so that figures listed together align (0.00 beside
+// 5.71, not 0). Percents and money carry their own sign and ignore both.
+export function figure(v, def, lang, fixed) {
+  const d = def || {};
+  if (typeof v !== 'number' || d.format === 'percent' || d.format === 'currency') return value(v, d.format, lang);
+  const s = fixed && Math.abs(v) < 1e4 ? v.toFixed(2) : value(v, d.format, lang);
+  return d.unit ? s + ' ' + d.unit : s;
+}
+
 // period writes a period's first day by its grain: 2026-01 for a month,
 // 2026 Q1 (2026年Q1) for a quarter, 2026 for a year; a day or week as is.
 export function period(v, grain, lang) {

@@ -3,7 +3,7 @@
 // a card's actions (edit, test send, delete with a second click to
 // confirm), the deliveries of a test send, and state names.
 import { html, useLayoutEffect, useRef, useState } from '../vendor/preact-htm.js';
-import { fieldMessage } from './errors.js';
+import { besideFieldMessage } from './errors.js';
 import { ErrorBox, Progress } from './parts.js';
 
 // EDITORS are the roles the alert and subscription APIs let write.
@@ -51,7 +51,7 @@ export function useEditForm({ initial, prefix, fieldOf, save, onSaved, t, focusF
       onSaved();
     } catch (x) {
       const field = fieldOf(x.body && x.body.field);
-      if (field) setErrs({ [field]: fieldMessage(x, t.lang) });
+      if (field) setErrs({ [field]: besideFieldMessage(x, t.lang) });
       else setFormErr(x);
       setBusy(false);
     }

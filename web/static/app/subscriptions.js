@@ -80,15 +80,20 @@ function SubCard({ s, ctx, canEdit, onEdit, onDeleted }) {
   useEffect(() => { loadHistory(); }, [s.id]);
   const actions = useCardActions({ api, testPath: '/subscriptions/' + id + '/test', deletePath: '/subscriptions/' + id, onTested: loadHistory, onDeleted });
   const deliveries = (hist && hist.deliveries) || [];
+  // The report link follows the page's language, as every other link does;
+  // where the messages go out in the other language, a second link shows
+  // the report as sent.
+  const sentLang = s.lang === 'en' ? 'en' : 'zh';
   return html`<article class="card" aria-labelledby=${'sub-' + s.id} data-sub=${s.id}>
     <h2 id=${'sub-' + s.id}>${s.name || s.id} ${s.disabled ? html`<span class="badge warn">${t('disabled')}</span>` : null}
       ${!fromAPI ? html`<span class="badge" title=${s.origin}>${t('fromFile')}</span>` : null}</h2>
     <dl class="facts">
-      <div><dt>${t('report')}</dt><dd><a href=${reportURL(s.report, s.lang || lang)} target="_blank" rel="noopener noreferrer" data-report-link>${reportTitle(session, s.report, lang)}</a></dd></div>
+      <div><dt>${t('report')}</dt><dd><a href=${reportURL(s.report, lang)} target="_blank" rel="noopener noreferrer" data-report-link>${reportTitle(session, s.report, lang)}</a></dd></div>
       <div><dt>${t('schedule')}</dt><dd><code>${s.schedule ? [s.schedule.cron, s.schedule.time_zone].filter(Boolean).join(' ') : ''}</code></dd></div>
       <div><dt>${t('nextAt')}</dt><dd data-next>${hist && hist.next_at ? instant(hist.next_at, zone) : '–'}</dd></div>
       <div><dt>${t('channels')}</dt><dd>${(s.channels || []).map((c) => c.name).join(listSep(lang))}</dd></div>
-      <div><dt>${t('msgLang')}</dt><dd>${s.lang === 'en' ? 'English' : '中文'}</dd></div>
+      <div><dt>${t('msgLang')}</dt><dd>${sentLang === 'en' ? 'English' : '中文'}${sentLang !== lang ? html` · <a href=${reportURL(s.report, sentLang)} target="_blank" rel="noopener noreferrer" data-report-sent-link
+        aria-label=${t('asSentLabel', reportTitle(session, s.report, lang))}>${t('asSent')}</a>` : null}</dd></div>
       <div><dt>${t('owner')}</dt><dd>${(s.owner && s.owner.subject) || '–'}</dd></div>
       ${s.figures && s.figures.length ? html`<div><dt>${t('figures')}</dt><dd>${t('figuresN', s.figures.length)}</dd></div>` : null}
     </dl>

@@ -3,7 +3,7 @@
 // record the action taken (POST /api/v1/retention/actions).
 import { html, useEffect, useRef, useState } from '../vendor/preact-htm.js';
 import { api } from './api.js';
-import { fieldMessage } from './errors.js';
+import { besideFieldMessage, fieldMessage } from './errors.js';
 import { label } from './i18n.js';
 import { ErrorBox, Progress, ScoresBehind, useDimensionValues } from './parts.js';
 import { valueLabel } from './chart.js';
@@ -110,7 +110,7 @@ function RecordAction({ c, ctx, onClose }) {
       setMsg({ ok: true, text: `${t('recorded')} #${a.action_id}` });
     } catch (x) {
       const k = x.body && x.body.field;
-      if (k && k in f) setErrs({ [k]: fieldMessage(x, lang) }); else setMsg({ ok: false, text: fieldMessage(x, lang) });
+      if (k && k in f) setErrs({ [k]: besideFieldMessage(x, lang) }); else setMsg({ ok: false, text: fieldMessage(x, lang) });
     }
   }
   const aria = (k) => ({ id: 'ra-' + k, 'aria-invalid': errs[k] ? 'true' : null, 'aria-describedby': errs[k] ? 'ra-' + k + '-err' : null });
