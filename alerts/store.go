@@ -151,8 +151,11 @@ func (s *Store) specs(ctx context.Context, kind string) ([][]byte, error) {
 	return out, nil
 }
 
-// deleteSpec removes a rule or subscription with its schedule and state;
-// its history and delivery log stay.
+// deleteSpec removes a rule or subscription with its schedule, state and
+// unsent notices, and ends its silences. Its history and delivery log stay
+// for the audit, but under the id with "@deleted-" and the time appended,
+// so that a later rule given the same id (another owner's, maybe) starts
+// with an empty history and is not muted by the old rule's silences.
 func deleteSpec(ctx context.Context, tx *sql.Tx, kind, id string) error {
 	res, err := tx.ExecContext(ctx, `DELETE FROM alert_rules WHERE id = ? AND kind = ?`, id, kind)
 	if err != nil {
@@ -162,9 +165,16 @@ func deleteSpec(ctx context.Context, tx *sql.Tx, kind, id string) error {
 		return beacon.Errorf(beacon.ENOTFOUND, "no %s with id %q", kind, clip(id))
 	}
 	for _, q := range []string{`DELETE FROM alert_schedule WHERE id = ?`, `DELETE FROM alert_state WHERE rule_id = ?`,
-		`UPDATE alert_outbox SET status = 'dropped', done_at = now() WHERE rule_id = ? AND status = 'pending'`} {
+		`UPDATE alert_outbox SET status = 'dropped', done_at = now() WHERE rule_id = ? AND status = 'pending'`,
+		`UPDATE alert_silences SET until_at = now() WHERE rule_id = ? AND until_at > now()`} {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
 			return fmt.Errorf("delete %s %s: %w", kind, id, err)
+		}
+	}
+	archived := id + "@deleted-" + time.Now().UTC().Format("20060102T150405.000000000Z")
+	for _, q := range []string{`UPDATE alert_history SET rule_id = ? WHERE rule_id = ?`, `UPDATE alert_deliveries SET rule_id = ? WHERE rule_id = ?`} {
+		if _, err := tx.ExecContext(ctx, q, archived, id); err != nil {
+			return fmt.Errorf("archive the history of %s %s: %w", kind, id, err)
 		}
 	}
 	return nil

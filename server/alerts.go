@@ -129,14 +129,16 @@ func (s *Server) createAlert(c *fiber.Ctx) error {
 }
 
 // idTaken is the 409 for a new rule or subscription whose id is in use.
-// One from an alerts file is changed in the file (PUT refuses it); one the
-// caller may not see is only said to be taken, so that another owner's
-// ids are not confirmed and no PUT that would 404 is offered.
+// Ids are one namespace for the bank (they key the schedule, the delivery
+// log, silences and idempotency keys). One from an alerts file is changed
+// in the file (PUT refuses it); one the caller may not see is only said to
+// be unavailable: not whose it is, whether it comes from a file, or that a
+// PUT exists (it would 404).
 func idTaken(p *Principal, kind, id, origin string, owner alerts.Owner, path string) error {
 	e := &beacon.Error{Code: beacon.ECONFLICT, Field: "id"}
 	switch {
 	case !sees(p, owner):
-		e.Message = fmt.Sprintf("the id %q is taken; choose another", id)
+		e.Message = fmt.Sprintf("the id %q is not available; choose another", id)
 	case origin != "" && origin != alerts.OriginAPI:
 		e.Message = fmt.Sprintf("a %s with id %q comes from the alerts file %s; change it there (it is reloaded at start), or choose another id", kind, id, origin)
 	default:
