@@ -340,7 +340,7 @@ func (sc *Scheduler) drawCharts(ctx context.Context, runs []*ruleRun) {
 		if run.rule == nil || len(run.notes) == 0 || run.ev == nil {
 			continue
 		}
-		img, err := sc.cfg.Renderer.Chart(ctx, run.ev.Result, run.rule.Lang)
+		img, err := sc.ruleChart(ctx, run.rule, run.ev)
 		if err != nil {
 			sc.log.Debug("alert chart not drawn; sending text", "rule", run.rule.ID, "err", err)
 			continue

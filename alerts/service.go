@@ -248,7 +248,7 @@ func (sc *Scheduler) TestRule(ctx context.Context, id string) (*TestResult, erro
 		}
 	}
 	if sc.cfg.Renderer != nil {
-		if img, err := sc.cfg.Renderer.Chart(ctx, ev.Result, r.Lang); err == nil {
+		if img, err := sc.ruleChart(ctx, r, ev); err == nil {
 			msg.Image = img
 		}
 	}

@@ -46,6 +46,12 @@ type Options struct {
 	Kind string
 	// Labels names a dimension value (高净值 for HNW); nil shows values as they are.
 	Labels func(dim, value string) string
+	// Marks and Highlight, on a bar chart of one breakdown, draw lines at
+	// values of the first metric and colour the bars of the values named
+	// (as the result holds them, before Labels); the bars are then all
+	// named. An alert's chart shows its threshold and breaching groups.
+	Marks     []Mark
+	Highlight []string
 }
 
 // Chart is a drawn result: its kind, title and ECharts option.
@@ -102,7 +108,10 @@ func Build(r *metrics.Result, o Options) (Chart, error) {
 		}
 		opt = d.line()
 	case Bar:
-		opt = d.bar()
+		var err error
+		if opt, err = d.mark(d.bar()); err != nil {
+			return Chart{}, err
+		}
 	case Pie:
 		if len(dims) == 0 {
 			return Chart{}, fmt.Errorf("chart: a pie needs a breakdown (a dimension)")
