@@ -306,7 +306,20 @@ func planText(p *Plan) string {
 	case p.Route != "" && p.Route != RouteMetric:
 		return "route " + p.Route + " " + requestText(p)
 	}
-	return compact(p.Query)
+	return compact(p.Query) + understoodText(p.Understood)
+}
+
+// understoodText lists the words a plan grounded, so that a reader of a
+// miss sees which word was taken for what.
+func understoodText(gs []Grounding) string {
+	if len(gs) == 0 {
+		return ""
+	}
+	parts := make([]string, len(gs))
+	for i, g := range gs {
+		parts[i] = g.Text + "=" + g.Kind + ":" + g.Name
+	}
+	return "  read: " + strings.Join(parts, ", ")
 }
 
 // referenceRows runs the turn's hand SQL, or its reference query.

@@ -15,8 +15,28 @@ var reGroup = regexp.MustCompile(`分布|拆开|拆分|细分|分开|分别|按|
 // readGrouping blanks grouping words (按, 各, 不同, by, per): the
 // dimensions they group by were read by ground.
 func (o *Offline) readGrouping(r *reading) bool {
+	r.pooledSubjects()
 	r.text = consume(r.text, reGroup, func([]string) bool { return true })
 	return false
+}
+
+// pooledSubjects keeps a dimension named as the subject of a total from
+// becoming a breakdown: in 牙椅10张以上的门店合计营收 the clinics are the
+// ones summed together, not one row each. A grouping word before the
+// dimension (各门店合计) or a ranking still breaks it down.
+func (r *reading) pooledSubjects() {
+	if r.rank.set || !rePooled.MatchString(r.norm) {
+		return
+	}
+	for i := range r.words {
+		w := &r.words[i]
+		if w.kind != kindDimension || w.condition || w.qualifier || slices.Contains(r.listDims, w.name) {
+			continue
+		}
+		if !reGroup.MatchString(r.norm[max(0, w.start-8):w.start]) {
+			w.qualifier = true
+		}
+	}
 }
 
 // account checks that every word of the question was understood: a word
@@ -39,7 +59,7 @@ func (o *Offline) account(r *reading) bool {
 	}
 	w := leftover(r.text, o.lx.nouns)
 	if w != "" && !isDigits(w) && (o.adoptCount(r, w) || r.headNoun(o, w) || o.partOfMetricName(r, w) || o.rowNoun(r, w) || r.dimensionTail(w) ||
-		o.echoOfMetric(r, w) || o.verbOfValue(r, w) || r.countedNoun(o, w)) {
+		o.echoOfMetric(r, w) || o.verbOfValue(r, w) || r.countedNoun(o, w) || o.verbOfNew(r, w)) {
 		return o.account(r)
 	}
 	switch {
@@ -162,9 +182,12 @@ func (r *reading) headNoun(o *Offline, w string) bool {
 // Policies in force; policies lapsed: Lapsed policies) as that metric.
 func (o *Offline) partOfMetricName(r *reading, w string) bool {
 	han := hasHan(w)
-	if han && utf8.RuneCountInString(w) < 2 || !han && len(w) < 4 {
+	if !han && len(w) < 4 {
 		return false
 	}
+	// One Chinese character (新 in 新来了多少患者) joins a label only
+	// right before the other word: 新患者数.
+	single := han && utf8.RuneCountInString(w) < 2
 	holds := func(label, part string) bool {
 		if han {
 			return strings.Contains(label, part)
@@ -184,7 +207,7 @@ func (o *Offline) partOfMetricName(r *reading, w string) bool {
 			continue
 		}
 		for i, x := range r.words {
-			if x.kind != kindMetric || x.surface == w || !holds(label, x.surface) {
+			if x.kind != kindMetric || x.surface == w || !holds(label, x.surface) || single && !strings.Contains(label, w+x.surface) {
 				continue
 			}
 			switch n := utf8.RuneCountInString(label); {
@@ -235,6 +258,9 @@ func (o *Offline) rowNoun(r *reading, w string) bool {
 	if !hasHan(w) {
 		return false
 	}
+	// One character names rows only as a count's noun (卡 of 在册卡数), not
+	// as a modifier (新 of 新患者数).
+	single := utf8.RuneCountInString(w) < 2
 	sources := map[string]bool{}
 	for _, x := range r.words {
 		if x.kind == kindMetric {
@@ -244,7 +270,13 @@ func (o *Offline) rowNoun(r *reading, w string) bool {
 		}
 	}
 	for _, name := range o.cat.Names() {
-		if !strings.Contains(o.lx.metrics[name].Label.ZH, w) {
+		if m := o.lx.metrics[name]; !single && strings.Contains(m.Label.ZH, w) && m.Format != "count" {
+			return false // 消费 of 消费金额: an amount's name, not the rows
+		}
+	}
+	for _, name := range o.cat.Names() {
+		label := o.lx.metrics[name].Label.ZH
+		if !strings.Contains(label, w) || single && !strings.Contains(label, w+"数") && !strings.Contains(label, w+"量") {
 			continue
 		}
 		for _, s := range o.sourcesOf(name) {
@@ -265,6 +297,9 @@ func (o *Offline) sourcesOf(metric string) []string {
 	return out
 }
 
+// reMoneyCue asks for an amount of money: 多少钱, how much did … spend.
+var reMoneyCue = regexp.MustCompile(`多少钱|多少元|多少块|\bhow much (?:money|did|do|does|was|were|have|has)\b`)
+
 // adoptCount reads a word left over in a question asking how many (违约的
 // 贷款有多少笔, how many loans defaulted) as the one count metric whose
 // label holds it (违约笔数, Defaulted loans), and blanks it.
@@ -275,6 +310,10 @@ func (o *Offline) adoptCount(r *reading, w string) bool {
 		// character being enough where only one count's label holds it.
 		w = reAspect.ReplaceAllString(w, "")
 	}
+	format := "count"
+	if reMoneyCue.MatchString(r.norm) {
+		format = "currency" // 一共消费了多少钱: the amount whose label holds 消费
+	}
 	if !reCountCue.MatchString(r.norm) || w == "" || !han && len(w) < 2 || !r.onlyEntityWords(o.lx) {
 		return false
 	}
@@ -282,7 +321,7 @@ func (o *Offline) adoptCount(r *reading, w string) bool {
 	found := ""
 	for _, name := range o.cat.Names() {
 		m := o.lx.metrics[name]
-		if m.Format != "count" || m.Type != "simple" {
+		if m.Format != format || m.Type != "simple" {
 			continue
 		}
 		words := append([]string{m.Label.ZH, m.Label.EN}, append(m.Synonyms.ZH, m.Synonyms.EN...)...)
@@ -348,6 +387,24 @@ func (o *Offline) echoOfMetric(r *reading, w string) bool {
 		}
 		m := o.lx.metrics[x.name]
 		if m != nil && slices.ContainsFunc(append([]string{m.Label.ZH}, m.Synonyms.ZH...), func(l string) bool { return strings.Contains(l, stem) }) {
+			return r.blankWord(w)
+		}
+	}
+	return false
+}
+
+// enCreationVerbs bring a thing into being: with a metric that counts new
+// ones (New accounts) they say the same thing again.
+var enCreationVerbs = strings.Fields(`open opened opening add added adding acquire acquired acquiring gain gained win won sign signed onboard onboarded register registered create created bring brought recruit recruited enrol enroll enrolled`)
+
+// verbOfNew blanks a creation verb in a question that asks for a metric
+// counting new things: how many new accounts did we open.
+func (o *Offline) verbOfNew(r *reading, w string) bool {
+	if !slices.Contains(enCreationVerbs, w) {
+		return false
+	}
+	for _, x := range r.words {
+		if x.kind == kindMetric && reNewMetric.MatchString(strings.ToLower(o.lx.metrics[x.name].Label.EN)) {
 			return r.blankWord(w)
 		}
 	}

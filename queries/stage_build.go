@@ -74,10 +74,35 @@ func (o *Offline) build(r *reading) bool {
 	if listed != "" && !slices.Contains(q.Dimensions, listed) {
 		q.Dimensions = append(q.Dimensions, listed) // 这两种卡的流失率分别是多少: one row each
 	}
+	if stop := o.moneyAsked(r, q.Metrics); stop {
+		return true
+	}
 	r.query = q
 	r.applyBreakdown()
 	r.applyFilters()
 	return o.applyHaving(r)
+}
+
+// moneyAsked asks back when the question asks for an amount of money (花了
+// 多少钱, how much did they spend) and no metric read is one: the count of
+// patients is no answer to what they spent.
+func (o *Offline) moneyAsked(r *reading, names []string) bool {
+	cue := reMoneyCue.FindString(r.norm)
+	if cue == "" || len(names) == 0 {
+		return false
+	}
+	var amounts []string
+	for _, name := range o.cat.Names() {
+		if o.lx.metrics[name].Format == "currency" {
+			if slices.Contains(names, name) {
+				return false
+			}
+			amounts = append(amounts, name)
+		}
+	}
+	return r.clarify(r.say("「%s」问的是金额，但读到的指标（%s）不是金额。请说明要看哪个金额指标：%s。",
+		"%q asks for an amount of money, but the figure read (%s) is not one. Which amount do you mean: %s?",
+		cue, listIn(r.plan.Lang, o.labels(r.plan.Lang, names)), listIn(r.plan.Lang, o.labels(r.plan.Lang, amounts))), amounts...)
 }
 
 // pointsBack reports whether the question points back to an earlier one.
@@ -424,7 +449,7 @@ func (r *reading) applyFilters() {
 }
 
 // reContrast asks to set values side by side (和金卡对比, compare with silver).
-var reContrast = regexp.MustCompile(`对比|比较|相比|比一比|\bcompare\w*|\bvs\b|\bversus\b|\bagainst\b|side by side`)
+var reContrast = regexp.MustCompile(`对比|比较|相比|比一比|比一下|比下|比比|\bcompare\w*|\bvs\b|\bversus\b|\bagainst\b|side by side`)
 
 // contrastWithPrevious turns a follow-up that compares new values with the
 // previous question's (和金卡会员对比一下 after 钻石) into one row for each of

@@ -331,7 +331,7 @@ func (o *Offline) conditionDimension(r *reading, c condition) (dim string, facto
 		return o.yearsDimension(reDurationBefore.MatchString(r.norm[max(0, c.start-32):c.start]))
 	}
 	if dim, ok := o.dimensionForUnit(hint); ok {
-		return dim, 1, true
+		return dim, o.unitFactor(c, dim), true // more than 2 million yuan of a field in 万元: 200
 	}
 	return "", 1, false
 }

@@ -67,9 +67,9 @@ func (o *Offline) flagValues(dim string) (on, off string, ok bool) {
 	}
 	for _, v := range d.Values {
 		switch strings.ToLower(v.Value) {
-		case "true", "1", "yes", "y":
+		case "true", "1", "yes", "y", "on", "enabled", "是":
 			on = v.Value
-		case "false", "0", "no", "n":
+		case "false", "0", "no", "n", "off", "disabled", "否":
 			off = v.Value
 		}
 	}

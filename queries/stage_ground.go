@@ -114,6 +114,14 @@ func (o *Offline) ground(r *reading) bool {
 			// 到店次数在5到8次之间: the field of a number, not the metric.
 			ts = slices.DeleteFunc(slices.Clone(ts), func(t target) bool { return t.Kind != kindDimension })
 		}
+		if len(ts) > 1 && i > 0 {
+			// the Shanghai Lujiazui branch: the noun of the value before it.
+			ts = nounOfValue(ts, mentions[i-1], m, before)
+		}
+		if len(ts) > 1 && r.rankedNoun(m) {
+			// top 5 clinics by plans started: the clinics are ranked, not counted.
+			ts = slices.DeleteFunc(slices.Clone(ts), func(t target) bool { return t.Kind != kindDimension })
+		}
 		if len(ts) > 1 {
 			ts = o.resolve(ts, before, m)
 		}
@@ -139,7 +147,8 @@ func (o *Offline) ground(r *reading) bool {
 			// A dimension right after a value of another dimension qualifies it
 			// (上海分行 is Shanghai's branches taken together) unless grouping or ranking is asked.
 			w.qualifier = i > 0 && mentions[i-1].entry.targets[0].Kind == kindValue && adjacent(before, mentions[i-1].end, m.start) &&
-				!r.rank.set && !reGroup.MatchString(before[max(0, m.start-6):m.start])
+				!r.rank.set && !reGroup.MatchString(before[max(0, m.start-6):m.start]) ||
+				i > 0 && o.headNoun(mentions[i-1], m, t.Name, before)
 			r.understood(surface, "dimension", t.Name)
 		case kindValue:
 			w.name = t.Dimension
@@ -158,6 +167,63 @@ func (o *Offline) ground(r *reading) bool {
 		return true
 	}
 	return false
+}
+
+// headNoun reports whether a dimension word right after another names
+// what the first one sorts: in 各线级城市 the tier is the city's, and its
+// values are 一线城市, 二线城市, so 城市 is the tier's noun, not a second
+// breakdown by city.
+func (o *Offline) headNoun(prev, m mention, name, text string) bool {
+	ts := prev.entry.targets
+	if len(ts) != 1 || ts[0].Kind != kindDimension || ts[0].Name == name || !adjacent(text, prev.end, m.start) {
+		return false
+	}
+	d, ok := o.cat.Dimension(ts[0].Name)
+	if !ok {
+		return false
+	}
+	noun := strings.ToLower(strings.TrimSpace(m.entry.surface))
+	names := []string{d.Label.ZH, d.Label.EN}
+	for _, v := range d.Values {
+		names = append(names, v.Label.ZH, v.Label.EN)
+	}
+	for _, n := range names {
+		if n != "" && strings.Contains(strings.ToLower(n), noun) {
+			return true
+		}
+	}
+	return false
+}
+
+// nounOfValue keeps, of a word's meanings, the dimension whose value stands
+// right before it: in "the Shanghai Lujiazui branch", branch is the noun of
+// the branch named, not the channel value "branch".
+func nounOfValue(ts []target, prev, m mention, text string) []target {
+	p := prev.entry.targets
+	if len(p) != 1 || p[0].Kind != kindValue || !adjacent(text, prev.end, m.start) {
+		return ts
+	}
+	for _, t := range ts {
+		if t.Kind == kindDimension && t.Name == p[0].Dimension {
+			return []target{t}
+		}
+	}
+	return ts
+}
+
+// reRankedBefore and reRankedAfter frame the noun a ranking ranks: top 5
+// clinics by …, 前5家门店.
+var (
+	reRankedBefore = regexp.MustCompile(`(?:\btop|\bbottom|前|后)\s*\d+\s*(?:名|个|家|位)?\s*(?:的)?\s*$`)
+	reRankedAfter  = regexp.MustCompile(`^\s*(?:by|ranked by|按)\b`)
+)
+
+// rankedNoun reports whether a word is what a ranking orders.
+func (r *reading) rankedNoun(m mention) bool {
+	if !r.rank.set {
+		return false
+	}
+	return reRankedBefore.MatchString(r.norm[:m.start]) || reRankedAfter.MatchString(r.norm[m.end:])
 }
 
 // metricWords lists the metrics named, in question order.

@@ -35,6 +35,9 @@ func theN(norm, text string, which *int) string {
 // reOrderWords sort a list: descending, or ascending when group 1 matched.
 var reOrderWords = regexp.MustCompile(`(?:按|并)?\s*(?:(从低到高|由低到高|从小到大|由小到大|升序|\blowest first\b|\bsmallest first\b|\bascending\b)|从高到低|由高到低|从大到小|由大到小|降序|\bhighest first\b|\blargest first\b|\bbiggest first\b|\bdescending\b)\s*(?:排列|排序|排)?`)
 
+// reSuperCount is a count right after a Chinese superlative: 最大的三个.
+var reSuperCount = regexp.MustCompile(`最(?:高|低|大|小|多|少|好|差|强|弱|快|慢|活跃)(?:的)?\s*(` + countPattern + `)\s*(?:个|家|位|名|条|只|种|类|户)`)
+
 var reWhichN = regexp.MustCompile(`\b(?:which|what)\s+(` + countPattern + `)\b()|哪()(` + countPattern + `)\s*(?:个|家|位|名|种|类)`)
 
 // readRanking reads top-N, bottom-N, 最高/lowest and 排名 words.
@@ -60,6 +63,13 @@ func (o *Offline) readRanking(r *reading) bool {
 		}
 		return true
 	})
+	// 资产规模最大的三个省份: the count after a superlative is how many.
+	if loc := reSuperCount.FindStringSubmatchIndex(r.text); loc != nil {
+		if n, ok := number(r.text[loc[2]:loc[3]]); ok && n > 1 && n <= 1000 {
+			which = n
+			r.text = blank(r.text, loc[2], loc[1])
+		}
+	}
 	defer func() {
 		if which > 0 && rank.set && (rank.limit == 1 || rank.limit == 0) {
 			rank.limit = which
