@@ -129,6 +129,32 @@ func TestUnseenRulesAnswerLikeHandSQL(t *testing.T) {
 			{"2025年第二季度各区域投诉量，按从高到低排列", `SELECT p.region, sum(m.complaints) FROM user_month m JOIN app_users a USING (user_id) JOIN provinces p USING (province_code) WHERE m.month BETWEEN DATE '2025-04-01' AND DATE '2025-06-01' GROUP BY 1`},
 			{"上海、北京、广东三地用户2025年9月的人均登录次数", `SELECT a.province_code, sum(m.logins)::DOUBLE / count(*) FROM user_month m JOIN app_users a USING (user_id) WHERE m.month = DATE '2025-09-01' AND a.province_code IN ('SH', 'BJ', 'GD') GROUP BY 1`},
 		}},
+		{"ecom", "2025-10-15", []struct{ question, sql string }{
+			// a flag whose values are on and off, named with its verb
+			{"2025年3月开了自动续费的会员有多少", `SELECT count(DISTINCT member_id) FROM member_months WHERE month = DATE '2025-03-01' AND auto_renew`},
+			// a dimension word that names what the one before it sorts
+			{"2025年3月各线级城市的会员数", `SELECT c.city_tier, count(DISTINCT mm.member_id) FROM member_months mm JOIN members m USING (member_id) JOIN cities c USING (city_id) WHERE mm.month = DATE '2025-03-01' GROUP BY 1`},
+		}},
+		{"clinic", "2025-06-20", []struct{ question, sql string }{
+			// the subject of a total is pooled, not broken down
+			{"牙椅8张以上的门店2023年合计就诊次数", `SELECT sum(q.visits) FROM patient_quarters q JOIN clinics c USING (clinic_id) WHERE year(q.quarter_start) = 2023 AND c.chairs >= 8`},
+			// an amount asked with the verb of its label
+			{"2023年医保患者一共消费了多少钱", `SELECT sum(q.spend) FROM patient_quarters q JOIN patients p USING (patient_id) WHERE year(q.quarter_start) = 2023 AND p.insurance_type = '医保'`},
+			// a one-character modifier joins the label it stands before
+			{"2023年新来了多少患者", `SELECT count(*) FROM patients WHERE year(first_visit_date) = 2023`},
+			// the ranked noun is the dimension, though a count bears its name
+			{"Top 3 clinics by visits in 2023", `SELECT c.clinic_name, sum(q.visits) FROM patient_quarters q JOIN clinics c USING (clinic_id) WHERE year(q.quarter_start) = 2023 GROUP BY 1 ORDER BY 2 DESC LIMIT 3`},
+		}},
+		{"broker", "2026-04-10", []struct{ question, sql string }{
+			// the count after a Chinese superlative
+			{"2024年末资产规模最小的两个省份", `SELECT b.province, sum(m.assets_wan) FROM account_months m JOIN accounts a USING (account_id) JOIN branches b USING (branch_id) WHERE m.month = DATE '2024-12-01' GROUP BY 1 ORDER BY 2 LIMIT 2`},
+			// the year of a count of new ones is its period; the creation verb echoes it
+			{"How many new accounts were opened in 2025?", `SELECT count(*) FROM account_months WHERE year(month) = 2025 AND tenure_months = 0`},
+			// the noun of a value is its dimension, not another field's value
+			{"Commission in 2025 except the Shenzhen Futian branch", `SELECT sum(m.commission) FROM account_months m JOIN accounts a USING (account_id) JOIN branches b USING (branch_id) WHERE year(m.month) = 2025 AND b.branch_name <> '深圳福田营业部'`},
+			// money with its size, over a field kept in 万元
+			{"How many open accounts had more than 1.5 million yuan at the end of 2024?", `SELECT count(*) FROM account_months WHERE month = DATE '2024-12-01' AND closed = 0 AND transferred_out = 0 AND assets_wan > 150`},
+		}},
 		{"cards", "2026-11-24", []struct{ question, sql string }{
 			// a metric word holding a ranking word, split by 的
 			{"各卡等级只还最低还款的占比是多少", `SELECT h.card_tier, avg(min_paid_only::INT) FROM card_months m JOIN cardholders h USING (card_id) WHERE month = DATE '2025-10-01' GROUP BY 1`},
@@ -160,6 +186,7 @@ func TestFollowUpPeriodsAnswerLikeHandSQL(t *testing.T) {
 		{"gym", "2026-11-24", []string{"2025年3月的会员流失率", "那一年前呢"}, churn("2024-03-01", "2024-03-01")},
 		{"gym", "2026-11-24", []string{"churn rate in 2025", "and the year before?"}, churn("2024-01-01", "2024-12-01")},
 		{"edu", "2026-11-24", []string{"2025年11月男学员的流失率", "那上一个月呢"}, `SELECT sum(m.lapsed::INT)::DOUBLE / sum(m.active_at_start::INT) FROM learner_month m JOIN learners l USING (learner_id) WHERE m.month = DATE '2025-10-01' AND l.gender = 'M'`},
+		{"clinic", "2025-06-20", []string{"2023年南京鼓楼店的就诊次数", "和杭州西湖店比一下"}, `SELECT c.clinic_name, sum(q.visits) FROM patient_quarters q JOIN clinics c USING (clinic_id) WHERE year(q.quarter_start) = 2023 AND c.clinic_name IN ('南京鼓楼店', '杭州西湖店') GROUP BY 1`},
 		{"airline", "2025-08-12", []string{"上上个月兑换了多少里程"}, `SELECT sum(miles_redeemed) FROM member_months WHERE month = DATE '2025-06-01'`},
 		{"airline", "2025-08-12", []string{"miles redeemed the month before last"}, `SELECT sum(miles_redeemed) FROM member_months WHERE month = DATE '2025-06-01'`},
 	}
@@ -213,6 +240,10 @@ func TestUnseenQuestionsAskedBack(t *testing.T) {
 		{"gym", "这两种卡的流失率分别是多少", "这两种"},
 		{"gym", "churn rate monthly in 2025", "monthly"},
 		{"gym", "churn rate a year earlier", "a year earlier"},
+		// an amount asked of a figure that is no amount
+		{"clinic", "静安区的患者2023年一共花了多少钱", "多少钱"},
+		// a cohort's year with no other period: cohort or period?
+		{"broker", "2024年开户的客户的佣金", "2024年开户"},
 	}
 	planners := map[string]*Offline{}
 	for _, tc := range cases {
