@@ -35,13 +35,17 @@ func (d *drawing) mark(opt map[string]any) (map[string]any, error) {
 	}
 	label := map[string]any{"interval": 0, "hideOverlap": false}
 	if len(d.r.Rows) > 12 {
-		label["rotate"] = 45
+		// Upright, forty names of six characters overlap at 800 pixels;
+		// turned a quarter, each takes only a line's height.
+		label["rotate"], label["fontSize"] = 90, 10
 	}
 	if axes, ok := m["xAxis"].([]any); ok && len(axes) > 0 {
 		if ax, ok := axes[0].(map[string]any); ok {
 			ax["axisLabel"] = label
 		}
 	}
+	// The names stay inside the chart, above the legend.
+	m["grid"] = map[string]any{"containLabel": true, "left": 40, "right": 40, "bottom": 36}
 	series, _ := m["series"].([]any)
 	if len(series) == 0 {
 		return m, nil
