@@ -10,7 +10,7 @@ import (
 	"github.com/beaconbi/beacon/metrics"
 )
 
-var reGroup = regexp.MustCompile(`分布|拆开|拆分|细分|分开|分别|按|分|(?:这|那)?[两三四五六七八九十几]+\s*(?:种|个|类|家|项|大|地)|各个|各|每个|每一个|每家|不同|\bby\b|\bper\b|for each|broken down by|across|split by|each`)
+var reGroup = regexp.MustCompile(`分布|拆开|拆分|细分|拆一下|拆下|拆|分开|分别|按|分|(?:这|那)?[两三四五六七八九十几]+\s*(?:种|个|类|家|项|大|地)|各个|各|每个|每一个|每家|不同|\bby\b|\bper\b|for each|broken down by|across|split by|each`)
 
 // readGrouping blanks grouping words (按, 各, 不同, by, per): the
 // dimensions they group by were read by ground.
@@ -114,7 +114,7 @@ var zhFillers = []string{
 	"全年", "整年", "咱们", "咱", "开户", "办理", "排", "只看", "只", "仅", "换成", "改成", "换", "再", "呢", "如何了", "给", "出", "来", "把", "按照", "按着",
 	"帮忙", "麻烦", "劳驾", "您好", "你好", "谢谢", "辛苦", "拉一下", "拉", "看下", "瞧瞧", "瞅瞅", "想看", "需要", "我要", "要",
 	"区", "地区", "那边", "这边", "一带", "花了", "花", "钱", "多少钱", "带来", "带上", "持有", "拥有", "通过", "这段时间", "那段时间", "段时间", "其他", "其余", "剩下", "用户", "会员", "人群", "群体", "的话", "件", "张", "笔", "带", "到期", "收到", "产生", "列出来", "列出", "附上", "加上",
-	"提交", "提出", "发起", "地", "城", "那些", "这些", "仍然", "依然", "至今", "它们", "他们", "一共", "多大", "多高", "多低", "怎么回事", "走", "了吗", "没有", "吧", "哦", "嗯", "拉", "出来",
+	"加起来", "提交", "提出", "发起", "地", "城", "那些", "这些", "仍然", "依然", "至今", "它们", "他们", "一共", "多大", "多高", "多低", "怎么回事", "走", "了吗", "没有", "吧", "哦", "嗯", "拉", "出来",
 }
 
 var enFillers = strings.Fields(`compared ones placed place placing separately individually whole during earning earn earns pay pays paying paid made make makes use uses using used users user members member people persons aged filed file files sold sell sells selling issued written belong belongs belonging respectively what whats what's is are was were be been the a an of in on at for to from and or with our my we us me i you
@@ -127,7 +127,7 @@ if then also too only just any some more less much many most top bottom among en
 which what whose has had across within inside out into as at by vs instead about how now same give me please kindly let see view trend
 hi hello hey thanks thank quick quickly pull fetch grab check need needs want wanted wondering question pls plz kindly team
 hold holds holding holder holders who whom acquired acquire onboarded joined combined together sum summed through via changing take took taken taking look looks looked looking like
-whether both side held owned owns sized businesses business companies company firms firm enterprises enterprise merchants came come comes submitted lodged logged breakdowns along plus with including included ranked rank ranking biggest smallest highest lowest best worst do did does doing done get got result results report reports right present moment`)
+whether both side well held owned owns sized businesses business companies company firms firm enterprises enterprise merchants came come comes submitted lodged logged breakdowns along plus with including included ranked rank ranking biggest smallest highest lowest best worst do did does doing done get got result results report reports right present moment`)
 
 // leftover returns the first word of text that is neither a filler nor
 // punctuation, or "".

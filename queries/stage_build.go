@@ -48,6 +48,10 @@ func (o *Offline) build(r *reading) bool {
 			found = []string{e}
 		}
 	}
+	if len(found) == 0 && r.prev == nil && reCountCue.MatchString(r.norm) {
+		// 有多少家门店, 多少张牙椅: the count labelled with the thing named.
+		found = o.countOfNoun(r)
+	}
 	if len(found) == 1 && r.onlyEntity(o.lx) && !reCountCue.MatchString(r.norm) && r.prev == nil {
 		return r.clarify(r.say("想看%s的哪个指标？例如数量、流失率。", "Which figure about %s do you want: how many, the churn rate, ...?", r.words[0].surface))
 	}
@@ -104,6 +108,48 @@ func (o *Offline) moneyAsked(r *reading, names []string) bool {
 		"%q asks for an amount of money, but the figure read (%s) is not one. Which amount do you mean: %s?",
 		cue, listIn(r.plan.Lang, o.labels(r.plan.Lang, names)), listIn(r.plan.Lang, o.labels(r.plan.Lang, amounts))), amounts...)
 }
+
+// countOfNoun finds the one count whose Chinese label is a dimension word of
+// the question with 数 or 总数 after it (门店数 for 门店, 牙椅总数 for 牙椅),
+// and takes the word as its subject rather than a breakdown.
+func (o *Offline) countOfNoun(r *reading) []string {
+	type hit struct {
+		name string
+		at   int
+	}
+	var hits, counted []hit
+	for i, w := range r.words {
+		if w.kind != kindDimension || w.condition {
+			continue
+		}
+		for _, name := range o.cat.Names() {
+			m := o.lx.metrics[name]
+			if m.Format != "count" && m.Format != "number" {
+				continue
+			}
+			for _, suffix := range []string{"数", "总数", "数量", "数目"} {
+				if m.Label.ZH == w.surface+suffix {
+					hits = append(hits, hit{name, i})
+					if reCountedBefore.MatchString(r.norm[:w.start]) {
+						counted = append(counted, hit{name, i})
+					}
+				}
+			}
+		}
+	}
+	if len(hits) > 1 {
+		hits = counted // 全部门店加起来有多少张牙椅: the noun after 多少张
+	}
+	if len(hits) != 1 {
+		return nil // none, or two counts of the question's nouns: not guessed
+	}
+	r.words[hits[0].at].qualifier = true
+	r.understood(r.words[hits[0].at].surface, "metric", hits[0].name)
+	return []string{hits[0].name}
+}
+
+// reCountedBefore ends the words before what a question counts: 多少张, 几家.
+var reCountedBefore = regexp.MustCompile(`(?:多少|几)\s*[张个家位名户件笔台辆所间条]?\s*$`)
 
 // pointsBack reports whether the question points back to an earlier one.
 // "their" and "them" after the question's own subject (customers younger
@@ -390,12 +436,19 @@ func (r *reading) breakdown() []string {
 func (r *reading) applyBreakdown() {
 	q := &r.query
 	if dims := r.breakdown(); len(dims) > 0 {
+		if r.followup && reAddBreakdown.MatchString(r.norm) {
+			// 再按性别拆一下, split that by gender as well: beside the breakdown before.
+			dims = append(slices.DeleteFunc(slices.Clone(q.Dimensions), func(d string) bool { return slices.Contains(dims, d) }), dims...)
+		}
 		q.Dimensions = dims
 		if r.followup {
 			q.Order, q.Limit = nil, 0
 		}
 	}
 }
+
+// reAddBreakdown adds a follow-up's breakdown to the one before.
+var reAddBreakdown = regexp.MustCompile(`再按|再分|也按|同时按|另外按|\bas well\b|\balso\b|\btoo\b|\badditionally\b|\bin addition\b`)
 
 // applyFilters adds the values' filters and the conditions. In a
 // follow-up they replace the previous filters of the same dimensions; a

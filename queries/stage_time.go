@@ -307,6 +307,17 @@ func (o *Offline) defaultRange(r *reading, t *metrics.TimeSpec, now, last time.T
 			r.plan.Notes = append(r.plan.Notes, r.say("未指定时间，按数据的最后12个月（截至%d年%d月）展示", "no period given: showing the data's last 12 months, to %s", zhOrEnMonth(r, end)...))
 			return
 		}
+		switch o.coarsestGrain(r.query.Metrics) {
+		case "quarter":
+			// A quarterly source has no month of its own: its last quarter.
+			t.Range = fmt.Sprintf("%d-Q%d", last.Year(), (int(last.Month())+2)/3)
+			r.plan.Notes = append(r.plan.Notes, r.say("未指定时间，按数据的最后一个季度（%s）", "no period given: using the data's last quarter, %s", t.Range))
+			return
+		case "year":
+			t.Range = fmt.Sprintf("%d", last.Year())
+			r.plan.Notes = append(r.plan.Notes, r.say("未指定时间，按数据的最后一年（%s年）", "no period given: using the data's last year, %s", t.Range))
+			return
+		}
 		t.Range = end.Format("2006-01")
 		r.plan.Notes = append(r.plan.Notes, r.say("未指定时间，按数据的最后一个月（%d年%d月）", "no period given: using the data's last month, %s", zhOrEnMonth(r, end)...))
 		return
@@ -316,8 +327,31 @@ func (o *Offline) defaultRange(r *reading, t *metrics.TimeSpec, now, last time.T
 		r.plan.Notes = append(r.plan.Notes, r.say("未指定时间，按近12个月展示", "no period given: showing the last 12 months"))
 		return
 	}
+	switch o.coarsestGrain(r.query.Metrics) {
+	case "quarter":
+		t.Range = "last_quarter"
+		r.plan.Notes = append(r.plan.Notes, r.say("未指定时间，默认上个季度", "no period given: using last quarter"))
+		return
+	case "year":
+		t.Range = "last_year"
+		r.plan.Notes = append(r.plan.Notes, r.say("未指定时间，默认去年", "no period given: using last year"))
+		return
+	}
 	t.Range = "last_month"
 	r.plan.Notes = append(r.plan.Notes, r.say("未指定时间，默认上个月", "no period given: using last month"))
+}
+
+// coarsestGrain is the coarsest of the metrics' finest grains: a question
+// over a quarterly source is read by quarters, not months.
+func (o *Offline) coarsestGrain(names []string) string {
+	order := map[string]int{"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
+	out := ""
+	for _, m := range names {
+		if g := o.finest[m]; out == "" || order[g] > order[out] {
+			out = g
+		}
+	}
+	return out
 }
 
 func zhOrEnMonth(r *reading, t time.Time) []any {

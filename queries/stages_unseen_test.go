@@ -143,6 +143,12 @@ func TestUnseenRulesAnswerLikeHandSQL(t *testing.T) {
 			// a one-character modifier joins the label it stands before
 			{"2023年新来了多少患者", `SELECT count(*) FROM patients WHERE year(first_visit_date) = 2023`},
 			// the ranked noun is the dimension, though a count bears its name
+			// no period over a quarterly source: its last quarter
+			{"流失患者有多少", `SELECT sum(CAST(lapsed AS INT)) FROM patient_quarters WHERE quarter_start = DATE '2024-10-01'`},
+			// a year of two digits before its quarter
+			{"24年3季度的就诊次数", `SELECT sum(visits) FROM patient_quarters WHERE quarter_start = DATE '2024-07-01'`},
+			// the count labelled with the noun counted
+			{"我们一共有多少家门店", `SELECT count(*) FROM clinics`},
 			{"Top 3 clinics by visits in 2023", `SELECT c.clinic_name, sum(q.visits) FROM patient_quarters q JOIN clinics c USING (clinic_id) WHERE year(q.quarter_start) = 2023 GROUP BY 1 ORDER BY 2 DESC LIMIT 3`},
 		}},
 		{"broker", "2026-04-10", []struct{ question, sql string }{
@@ -187,6 +193,7 @@ func TestFollowUpPeriodsAnswerLikeHandSQL(t *testing.T) {
 		{"gym", "2026-11-24", []string{"churn rate in 2025", "and the year before?"}, churn("2024-01-01", "2024-12-01")},
 		{"edu", "2026-11-24", []string{"2025年11月男学员的流失率", "那上一个月呢"}, `SELECT sum(m.lapsed::INT)::DOUBLE / sum(m.active_at_start::INT) FROM learner_month m JOIN learners l USING (learner_id) WHERE m.month = DATE '2025-10-01' AND l.gender = 'M'`},
 		{"clinic", "2025-06-20", []string{"2023年南京鼓楼店的就诊次数", "和杭州西湖店比一下"}, `SELECT c.clinic_name, sum(q.visits) FROM patient_quarters q JOIN clinics c USING (clinic_id) WHERE year(q.quarter_start) = 2023 AND c.clinic_name IN ('南京鼓楼店', '杭州西湖店') GROUP BY 1`},
+		{"clinic", "2025-06-20", []string{"2023年各支付方式的就诊次数", "再按性别拆一下"}, `SELECT p.insurance_type, p.gender, sum(q.visits) FROM patient_quarters q JOIN patients p USING (patient_id) WHERE year(q.quarter_start) = 2023 GROUP BY 1, 2`},
 		{"airline", "2025-08-12", []string{"上上个月兑换了多少里程"}, `SELECT sum(miles_redeemed) FROM member_months WHERE month = DATE '2025-06-01'`},
 		{"airline", "2025-08-12", []string{"miles redeemed the month before last"}, `SELECT sum(miles_redeemed) FROM member_months WHERE month = DATE '2025-06-01'`},
 	}

@@ -17,6 +17,7 @@ func normalize(s string) string {
 	s = reUnitGloss.ReplaceAllString(s, " ")
 	s = reThousands.ReplaceAllString(s, "$1$2")
 	s = reISOMonth.ReplaceAllString(s, "${1}年${2}月")
+	s = reShortYear.ReplaceAllString(s, "${1}20${2}年${3}")
 	s = reYearDash.ReplaceAllString(s, "${1}~${2}")
 	var b strings.Builder
 	for _, r := range s {
@@ -40,6 +41,11 @@ func normalize(s string) string {
 	}
 	return " " + strings.Join(strings.Fields(b.String()), " ") + " "
 }
+
+// reShortYear is a year of two digits before a period of it, as speech
+// shortens it: 24年4季度, 25年3月, 24年上半年 are of 2024 and 2025. A bare
+// 24年 (24 years) is left alone.
+var reShortYear = regexp.MustCompile(`(^|[^0-9])([0-9]{2})年(第?[一二三四1-4]季|[0-9一二三四五六七八九十]{1,2}月|上半年|下半年|全年|年末|年底|年初|前三季度)`)
 
 // reUnitGloss is a unit in brackets after a number, "5000 (10k CNY)",
 // 5000（万元）: a note on how the number is written, not a second number.
