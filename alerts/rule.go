@@ -140,7 +140,7 @@ func (r *Rule) Problems(channels []string) []error {
 	}
 	checks := []func() error{
 		func() error {
-			if !idRE.MatchString(r.ID) {
+			if !validID(r.ID) {
 				return invalidf("id", "id %q must be 1 to 64 lower-case letters, digits, - or _, starting with a letter or digit", clip(r.ID))
 			}
 			return nil

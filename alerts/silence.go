@@ -31,7 +31,7 @@ func (sl *Silence) validate(now time.Time, channels []string) error {
 	if sl.Rule == "" && sl.Channel == "" {
 		return invalidf("rule", "a silence names a rule, a channel, or both")
 	}
-	if sl.Rule != "" && !idRE.MatchString(sl.Rule) {
+	if sl.Rule != "" && !validID(sl.Rule) {
 		return invalidf("rule", "%q is not a rule id", clip(sl.Rule))
 	}
 	if sl.Channel != "" && !containsString(channels, sl.Channel) {

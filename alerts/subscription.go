@@ -61,7 +61,7 @@ func (s *Subscription) Problems(channels []string) []error {
 			errs = append(errs, err)
 		}
 	}
-	if !idRE.MatchString(s.ID) {
+	if !validID(s.ID) {
 		add(invalidf("id", "id %q must be 1 to 64 lower-case letters, digits, - or _, starting with a letter or digit", clip(s.ID)))
 	}
 	if strings.TrimSpace(s.Name) == "" || len([]rune(s.Name)) > 200 {

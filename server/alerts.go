@@ -83,19 +83,22 @@ func (s *Server) listAlerts(c *fiber.Ctx) error {
 	}
 	p := principalOf(c)
 	rules = slices.DeleteFunc(rules, func(r *alerts.Rule) bool { return !sees(p, r.Owner) })
+	for i, r := range rules {
+		rules[i] = shownRule(p, r)
+	}
 	return c.JSON(fiber.Map{"alerts": nonNil(rules)})
 }
 
-// visibleRule reads a rule the caller may see; another's is not found.
+// visibleRule reads a rule the caller may see, by the id it is shown;
+// another's is not found.
 func (s *Server) visibleRule(c *fiber.Ctx) (*alerts.Rule, error) {
-	r, err := s.cfg.Alerts.Rule(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return nil, err
-	}
-	if !sees(principalOf(c), r.Owner) {
-		return nil, beacon.Errorf(beacon.ENOTFOUND, "no rule with id %q", clipParam(c.Params("id")))
-	}
-	return r, nil
+	return s.findRule(c, c.Params("id"))
+}
+
+// findRule reads the rule the caller names id, in its namespace first.
+func (s *Server) findRule(c *fiber.Ctx, id string) (*alerts.Rule, error) {
+	return findVisible(c.UserContext(), principalOf(c), id, "rule", s.cfg.Alerts.Rule, s.cfg.Alerts.Rules,
+		func(r *alerts.Rule) alerts.Owner { return r.Owner }, func(r *alerts.Rule) string { return r.ID })
 }
 
 // getAlert handles GET /api/v1/alerts/{id}.
@@ -104,7 +107,7 @@ func (s *Server) getAlert(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(r)
+	return c.JSON(shownRule(principalOf(c), r))
 }
 
 // createAlert handles POST /api/v1/alerts.
@@ -116,24 +119,32 @@ func (s *Server) createAlert(c *fiber.Ctx) error {
 	if err := s.checkOwner(c, &r.Owner); err != nil {
 		return err
 	}
+	p, asked := principalOf(c), r.ID
+	if err := namespaced(r.Owner, &r.ID); err != nil {
+		return err
+	}
 	if err := s.cfg.Alerts.CheckRule(c.UserContext(), &r); err != nil {
 		return err
 	}
 	if old, err := s.cfg.Alerts.Rule(c.UserContext(), r.ID); err == nil {
-		return idTaken(principalOf(c), "rule", r.ID, old.Origin, old.Owner, "/api/v1/alerts/")
+		return idTaken(p, "rule", shownID(p, old.ID), old.Origin, old.Owner, "/api/v1/alerts/")
 	}
-	if err := s.cfg.Alerts.CreateRule(c.UserContext(), &r, principalOf(c).Role != roleAdmin); err != nil {
+	if old, err := s.findRule(c, asked); err == nil && p.Scope != nil {
+		// One of the caller's own rules kept under the plain id.
+		return idTaken(p, "rule", old.ID, old.Origin, old.Owner, "/api/v1/alerts/")
+	}
+	if err := s.cfg.Alerts.CreateRule(c.UserContext(), &r, p.Role != roleAdmin); err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(r)
+	return c.Status(fiber.StatusCreated).JSON(shownRule(p, &r))
 }
 
 // idTaken is the 409 for a new rule or subscription whose id is in use.
-// Ids are one namespace for the bank (they key the schedule, the delivery
-// log, silences and idempotency keys). One from an alerts file is changed
-// in the file (PUT refuses it); one the caller may not see is only said to
-// be unavailable: not whose it is, whether it comes from a file, or that a
-// PUT exists (it would 404).
+// A caller with a row scope has ids of its own (alerts.Namespace), so it
+// meets only its own; a caller without one may meet any. One from an
+// alerts file is changed in the file (PUT refuses it); one the caller may
+// not see (an admin saving for another owner) is only said to be
+// unavailable: not whose it is, or that a PUT exists (it would 404).
 func idTaken(p *Principal, kind, id, origin string, owner alerts.Owner, path string) error {
 	e := &beacon.Error{Code: beacon.ECONFLICT, Field: "id"}
 	switch {
@@ -160,16 +171,15 @@ func (s *Server) updateAlert(c *fiber.Ctx) error {
 	if err := decodeJSON(c.Request().Body(), &r); err != nil {
 		return err
 	}
-	if r.ID == "" {
-		r.ID = old.ID
+	p := principalOf(c)
+	if r.ID != "" && r.ID != old.ID && r.ID != shownID(p, old.ID) {
+		return beacon.Invalid("id", nil, "the body's id %q differs from the path's %q", clipParam(r.ID), shownID(p, old.ID))
 	}
-	if r.ID != old.ID {
-		return beacon.Invalid("id", nil, "the body's id %q differs from the path's %q", clipParam(r.ID), old.ID)
-	}
+	r.ID = old.ID
 	if err := s.saveRule(c, &r); err != nil {
 		return err
 	}
-	return c.JSON(r)
+	return c.JSON(shownRule(p, &r))
 }
 
 // checkOwner sets the owner of a rule or subscription the caller saves.
@@ -212,6 +222,7 @@ func (s *Server) testAlert(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	showDeliveries(principalOf(c), res.Deliveries)
 	return c.JSON(res)
 }
 
@@ -223,22 +234,24 @@ func (s *Server) alertHistory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id := c.Params("id")
-	var owner alerts.Owner
-	if r, err := s.cfg.Alerts.Rule(c.UserContext(), id); err == nil {
-		owner = r.Owner
-	} else if sub, err := s.cfg.Alerts.Subscription(c.UserContext(), id); err == nil {
-		owner = sub.Owner
+	id, p := c.Params("id"), principalOf(c)
+	var stored string
+	if r, err := s.findRule(c, id); err == nil {
+		stored = r.ID
+	} else if sub, err := s.findSubscription(c, id); err == nil {
+		stored = sub.ID
 	} else {
 		return beacon.Errorf(beacon.ENOTFOUND, "no rule or subscription with id %q", clipParam(id))
 	}
-	if !sees(principalOf(c), owner) {
-		return beacon.Errorf(beacon.ENOTFOUND, "no rule or subscription with id %q", clipParam(id))
-	}
-	h, err := s.cfg.Alerts.History(c.UserContext(), id, limit)
+	h, err := s.cfg.Alerts.History(c.UserContext(), stored, limit)
 	if err != nil {
 		return err
 	}
+	h.ID = shownID(p, h.ID)
+	for i := range h.States {
+		h.States[i].Rule = shownID(p, h.States[i].Rule)
+	}
+	showDeliveries(p, h.Deliveries)
 	return c.JSON(h)
 }
 
@@ -250,18 +263,20 @@ func (s *Server) listSubscriptions(c *fiber.Ctx) error {
 	}
 	p := principalOf(c)
 	subs = slices.DeleteFunc(subs, func(x *alerts.Subscription) bool { return !sees(p, x.Owner) })
+	for i, x := range subs {
+		subs[i] = shownSubscription(p, x)
+	}
 	return c.JSON(fiber.Map{"subscriptions": nonNil(subs)})
 }
 
 func (s *Server) visibleSubscription(c *fiber.Ctx) (*alerts.Subscription, error) {
-	sub, err := s.cfg.Alerts.Subscription(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return nil, err
-	}
-	if !sees(principalOf(c), sub.Owner) {
-		return nil, beacon.Errorf(beacon.ENOTFOUND, "no subscription with id %q", clipParam(c.Params("id")))
-	}
-	return sub, nil
+	return s.findSubscription(c, c.Params("id"))
+}
+
+// findSubscription reads the subscription the caller names id, in its namespace first.
+func (s *Server) findSubscription(c *fiber.Ctx, id string) (*alerts.Subscription, error) {
+	return findVisible(c.UserContext(), principalOf(c), id, "subscription", s.cfg.Alerts.Subscription, s.cfg.Alerts.Subscriptions,
+		func(x *alerts.Subscription) alerts.Owner { return x.Owner }, func(x *alerts.Subscription) string { return x.ID })
 }
 
 // getSubscription handles GET /api/v1/subscriptions/{id}.
@@ -270,7 +285,7 @@ func (s *Server) getSubscription(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(sub)
+	return c.JSON(shownSubscription(principalOf(c), sub))
 }
 
 // createSubscription handles POST /api/v1/subscriptions.
@@ -282,16 +297,23 @@ func (s *Server) createSubscription(c *fiber.Ctx) error {
 	if err := s.checkOwner(c, &sub.Owner); err != nil {
 		return err
 	}
+	p, asked := principalOf(c), sub.ID
+	if err := namespaced(sub.Owner, &sub.ID); err != nil {
+		return err
+	}
 	if err := s.cfg.Alerts.CheckSubscription(&sub); err != nil {
 		return err
 	}
 	if old, err := s.cfg.Alerts.Subscription(c.UserContext(), sub.ID); err == nil {
-		return idTaken(principalOf(c), "subscription", sub.ID, old.Origin, old.Owner, "/api/v1/subscriptions/")
+		return idTaken(p, "subscription", shownID(p, old.ID), old.Origin, old.Owner, "/api/v1/subscriptions/")
 	}
-	if err := s.cfg.Alerts.CreateSubscription(c.UserContext(), &sub, principalOf(c).Role != roleAdmin); err != nil {
+	if old, err := s.findSubscription(c, asked); err == nil && p.Scope != nil {
+		return idTaken(p, "subscription", old.ID, old.Origin, old.Owner, "/api/v1/subscriptions/")
+	}
+	if err := s.cfg.Alerts.CreateSubscription(c.UserContext(), &sub, p.Role != roleAdmin); err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(sub)
+	return c.Status(fiber.StatusCreated).JSON(shownSubscription(p, &sub))
 }
 
 // updateSubscription handles PUT /api/v1/subscriptions/{id}.
@@ -307,16 +329,15 @@ func (s *Server) updateSubscription(c *fiber.Ctx) error {
 	if err := decodeJSON(c.Request().Body(), &sub); err != nil {
 		return err
 	}
-	if sub.ID == "" {
-		sub.ID = old.ID
+	p := principalOf(c)
+	if sub.ID != "" && sub.ID != old.ID && sub.ID != shownID(p, old.ID) {
+		return beacon.Invalid("id", nil, "the body's id %q differs from the path's %q", clipParam(sub.ID), shownID(p, old.ID))
 	}
-	if sub.ID != old.ID {
-		return beacon.Invalid("id", nil, "the body's id %q differs from the path's %q", clipParam(sub.ID), old.ID)
-	}
+	sub.ID = old.ID
 	if err := s.saveSubscription(c, &sub); err != nil {
 		return err
 	}
-	return c.JSON(sub)
+	return c.JSON(shownSubscription(p, &sub))
 }
 
 func (s *Server) saveSubscription(c *fiber.Ctx, sub *alerts.Subscription) error {
@@ -348,6 +369,7 @@ func (s *Server) testSubscription(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	showDeliveries(principalOf(c), res.Deliveries)
 	return c.JSON(res)
 }
 
@@ -371,6 +393,9 @@ func (s *Server) listSilences(c *fiber.Ctx) error {
 		owner, ok := owners[x.Rule]
 		return !seesSilence(p, x, owner, ok)
 	})
+	for i := range sl {
+		sl[i].Rule = shownID(p, sl[i].Rule)
+	}
 	return c.JSON(fiber.Map{"silences": nonNil(sl)})
 }
 
@@ -431,12 +456,13 @@ func (s *Server) createSilence(c *fiber.Ctx) error {
 		}
 		sl.Until = t
 	}
-	if err := s.checkSilenceTarget(c, sl); err != nil {
+	if err := s.checkSilenceTarget(c, &sl); err != nil {
 		return err
 	}
 	if err := s.cfg.Alerts.AddSilence(c.UserContext(), &sl); err != nil {
 		return err
 	}
+	sl.Rule = shownID(principalOf(c), sl.Rule)
 	return c.Status(fiber.StatusCreated).JSON(sl)
 }
 
@@ -444,7 +470,7 @@ func (s *Server) createSilence(c *fiber.Ctx) error {
 // on a rule it may not see (404, as for an absent rule, so that another
 // branch's rule ids do not leak) or, for a caller with a row scope, on a
 // whole channel, which would mute other owners' rules too (403).
-func (s *Server) checkSilenceTarget(c *fiber.Ctx, sl alerts.Silence) error {
+func (s *Server) checkSilenceTarget(c *fiber.Ctx, sl *alerts.Silence) error {
 	p := principalOf(c)
 	if sl.Rule == "" {
 		if sl.Channel != "" && p.Scope != nil {
@@ -453,10 +479,11 @@ func (s *Server) checkSilenceTarget(c *fiber.Ctx, sl alerts.Silence) error {
 		}
 		return nil
 	}
-	r, err := s.cfg.Alerts.Rule(c.UserContext(), sl.Rule)
-	if err != nil || !sees(p, r.Owner) {
+	r, err := s.findRule(c, sl.Rule)
+	if err != nil {
 		return &beacon.Error{Code: beacon.ENOTFOUND, Field: "rule", Message: fmt.Sprintf("no rule with id %q", clipParam(sl.Rule))}
 	}
+	sl.Rule = r.ID // as stored
 	return nil
 }
 

@@ -49,7 +49,7 @@ func TestAlertLimitsPerOwner(t *testing.T) {
 		{"an admin is exempt a third time", "POST", "/api/v1/alerts", rule("x3", "0 9 * * *"), admin, 201, "", nil},
 		{"updating a rule is not creating one", "PUT", "/api/v1/alerts/a2", rule("a2", "0 10 * * *"), alice, 200, "", nil},
 		{"update cannot go under the interval", "PUT", "/api/v1/alerts/a2", rule("a2", "*/3 * * * *"), alice, 400, "schedule.cron", []string{"5 minutes"}},
-		{"another owner's id is only taken", "POST", "/api/v1/alerts", rule("a1", "0 9 * * *"), bob, 409, "id", []string{`is not available; choose another`}},
+		{"another scoped owner has ids of its own", "POST", "/api/v1/alerts", rule("a1", "0 9 * * *"), bob, 201, "", []string{`"id":"a1"`}},
 		{"first subscription", "POST", "/api/v1/subscriptions", sub("s1", "0 9 * * 1"), alice, 201, "", nil},
 		{"second subscription is over the cap", "POST", "/api/v1/subscriptions", sub("s2", "0 9 * * 1"), alice, 409, "id", []string{"alice already keeps 1 subscriptions", "--alerts-max-subscriptions"}},
 		{"delete makes room", "DELETE", "/api/v1/alerts/a1", "", alice, 204, "", nil},

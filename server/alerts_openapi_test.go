@@ -32,7 +32,8 @@ func TestOpenAPIListsAlertRefusals(t *testing.T) {
 	}{
 		{"/api/v1/alerts", "post", "400", "channels[i].recipients[j]"},
 		{"/api/v1/alerts", "post", "409", "--alerts-max-rules"},
-		{"/api/v1/alerts", "post", "409", "not available; choose another"},
+		{"/api/v1/alerts", "post", "409", "ids of its own"},
+		{"/api/v1/alerts/{id}", "get", "409", "several owners"},
 		{"/api/v1/alerts/{id}", "put", "400", "schedule.cron"},
 		{"/api/v1/alerts/{id}", "put", "409", "alerts file"},
 		{"/api/v1/alerts/{id}", "delete", "409", "alerts file"},

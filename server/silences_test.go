@@ -104,7 +104,7 @@ func TestSilenceScope(t *testing.T) {
 	if got := listed(admin); !slices.Equal(got, want(onChannel)) {
 		t.Errorf("after deletes admin lists %v, want %v", got, want(onChannel))
 	}
-	call("POST", "/api/v1/silences", `{"rule":"chaoyang-churn","until":"`+until+`"}`, admin, 201, "")
+	call("POST", "/api/v1/silences", `{"rule":"chaoyang-churn","until":"`+until+`"}`, admin, 201, "") // the bare id: one owner has it
 	call("DELETE", "/api/v1/silences/"+onChannel, "", admin, 204, "")
 	if got := listed(pudong); len(got) != 0 {
 		t.Errorf("pudong head lists %v after its silence ended", got)
