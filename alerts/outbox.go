@@ -156,7 +156,7 @@ const deliverBatch = 100
 
 // outcome is how one attempt ended.
 type outcome struct {
-	status string // delSent, delRetry or delFailed; "" when stopped mid-send
+	status string // delSent, delRetry, delFailed or delDeferred (no request made); "" when stopped mid-send
 	code   int
 	answer string
 	next   time.Time // of a retry
@@ -231,7 +231,7 @@ func (sc *Scheduler) deliver(ctx context.Context) (int, error) {
 		}
 		outs, err := sc.attempt(ctx, due)
 		for i, it := range due {
-			if i >= len(outs) || outs[i].status == "" || outs[i].status == delRetry {
+			if i >= len(outs) || outs[i].status == "" || outs[i].status == delRetry || outs[i].status == delDeferred {
 				queues[it.stream()] = nil
 				continue
 			}
@@ -342,6 +342,7 @@ func (sc *Scheduler) lanes(items []*item) []string {
 // attempts of start as "sending", in one transaction.
 func (sc *Scheduler) writeAttempts(ctx context.Context, items []*item, outs []outcome, ended, start []int) error {
 	w := outcomeWrites()
+	var unattempted []string // held back before any request: not attempts
 	for _, i := range ended {
 		it, o := items[i], outs[i]
 		switch o.status {
@@ -349,10 +350,16 @@ func (sc *Scheduler) writeAttempts(ctx context.Context, items []*item, outs []ou
 			continue
 		case delRetry:
 			w.retry.add(it.Key, o.next)
+		case delDeferred:
+			w.retry.add(it.Key, o.next)
+			unattempted = append(unattempted, it.Key)
 		default:
 			w.done.add(it.Key, o.status, o.at)
 		}
 		w.logs.add(it.Key, it.Attempts, o.status, o.code, clipAnswer(o.answer), o.at)
+		if o.status == delDeferred {
+			it.Attempts-- // logged under the number; the next real attempt reuses it
+		}
 	}
 	now := sc.now()
 	keys := make([]string, len(start))
@@ -369,6 +376,11 @@ func (sc *Scheduler) writeAttempts(ctx context.Context, items []*item, outs []ou
 	err := sc.store.write(ctx, func(tx *sql.Tx) error {
 		for _, b := range []*rowBatch{w.done, w.retry, w.logs} {
 			if err := b.flushValues(ctx, tx); err != nil {
+				return err
+			}
+		}
+		if len(unattempted) > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE alert_outbox SET attempts = attempts - 1 WHERE list_contains(?, key)`, unattempted); err != nil {
 				return err
 			}
 		}
@@ -400,6 +412,14 @@ func (sc *Scheduler) sendOnce(ctx context.Context, it *item) outcome {
 	// (5xx, 429, network) come back after a jittered exponential wait (or
 	// the provider's Retry-After), within its attempts and time.
 	o.status, o.code, o.answer = delFailed, 0, err.Error()
+	var qe *notify.QuotaError
+	if errors.As(err, &qe) {
+		// No request was made: the destination's own pacing (a robot's 20
+		// a minute) held it back. That is not an attempt, so it uses none
+		// of the retry policy's; the notice goes when the pacing allows.
+		o.status, o.next = delDeferred, o.at.Add(qe.Wait)
+		return o
+	}
 	var se *notify.SendError
 	if errors.As(err, &se) {
 		o.code = se.Status
