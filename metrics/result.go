@@ -184,7 +184,7 @@ func cell(v any, kind string) any {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil
 		}
-		return x
+		return denoise(x)
 	case float32:
 		return cell(float64(x), kind)
 	case *big.Int:
@@ -211,4 +211,63 @@ func cell(v any, kind string) any {
 		return string(x)
 	}
 	return v
+}
+
+// noiseTolerance is how close, relative to a figure, a shorter decimal
+// must be for the figure to be taken for it. Binary floating point cannot
+// hold most decimals, and DuckDB sums doubles in whatever order its
+// threads take the rows, so a sum of amounts in cents comes out as
+// 103883145.91000001, a yearly total as 6356204362.0402 and a difference
+// of two sums as -2467487.35000047: noise measured up to 2e-13 of the
+// figure on a 20,000-customer bank. Within 1e-12 a figure keeps 12
+// significant digits, to the fen below 10 billion yuan, which is all the
+// precision such sums have: a legitimate figure moves by less than that
+// fraction, far below what any amount or rate means.
+const noiseTolerance = 1e-12
+
+// denoise returns the shortest decimal within noiseTolerance of x, as the
+// double nearest to it, so that JSON, CSV, XLSX and sentences, which all
+// read the result's rows, write 103883145.91. Values without such a
+// shorter decimal are returned as they are.
+func denoise(x float64) float64 {
+	a := math.Abs(x)
+	if a == 0 || a < 1e-300 || a > 1e300 {
+		return x
+	}
+	tol := a * noiseTolerance
+	exp := int(math.Floor(math.Log10(a)))
+	// Fewer digits can only move the value further (each coarser grid is
+	// a subset of the finer one), so the shortest fit is found by halving.
+	best, lo, hi := x, 1, 17
+	for lo <= hi {
+		p := (lo + hi) / 2
+		if y := roundDigits(x, p, exp); math.Abs(y-x) <= tol {
+			best, hi = y, p-1
+		} else {
+			lo = p + 1
+		}
+	}
+	return best
+}
+
+// pow10 are the powers of ten a double holds exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// roundDigits rounds x (whose decimal exponent is exp) to p significant
+// digits. Dividing or multiplying a whole number by an exact power of ten
+// is correctly rounded, so the result is the double nearest the decimal,
+// the same one strconv.ParseFloat would read.
+func roundDigits(x float64, p, exp int) float64 {
+	k := p - 1 - exp // decimal places kept
+	switch {
+	case k >= 0 && k < len(pow10):
+		return math.Round(x*pow10[k]) / pow10[k]
+	case k < 0 && -k < len(pow10):
+		return math.Round(x/pow10[-k]) * pow10[-k]
+	}
+	y, err := strconv.ParseFloat(strconv.FormatFloat(x, 'e', p-1, 64), 64)
+	if err != nil {
+		return x
+	}
+	return y
 }
