@@ -143,6 +143,9 @@ func (r *Result) Value(i int, name string) any {
 const (
 	kindUUID     = "uuid"
 	kindUUIDList = "uuid[]"
+	// kindMoney is a number column of a currency metric (its value or
+	// comparison): sums of amounts, whose binary-float noise is removed.
+	kindMoney = "money"
 )
 
 // cellKinds are the kinds cell converts each column's values by: the
@@ -151,6 +154,9 @@ func cellKinds(rows *sql.Rows, cols []Column) []string {
 	kinds := make([]string, len(cols))
 	for i, c := range cols {
 		kinds[i] = c.Type
+		if c.Type == "number" && c.Format == "currency" {
+			kinds[i] = kindMoney
+		}
 	}
 	types, err := rows.ColumnTypes()
 	if err != nil {
@@ -184,7 +190,10 @@ func cell(v any, kind string) any {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil
 		}
-		return denoise(x)
+		if kind == kindMoney {
+			return denoise(x)
+		}
+		return x
 	case float32:
 		return cell(float64(x), kind)
 	case *big.Int:
@@ -228,7 +237,9 @@ const noiseTolerance = 1e-12
 // denoise returns the shortest decimal within noiseTolerance of x, as the
 // double nearest to it, so that JSON, CSV, XLSX and sentences, which all
 // read the result's rows, write 103883145.91. Values without such a
-// shorter decimal are returned as they are.
+// shorter decimal are returned as they are. Only money is denoised: rates
+// and counts keep every digit DuckDB gives (0.024096385542168676 is 2/83,
+// not noise), and free SQL's columns are the caller's own.
 func denoise(x float64) float64 {
 	a := math.Abs(x)
 	if a == 0 || a < 1e-300 || a > 1e300 {
@@ -237,8 +248,9 @@ func denoise(x float64) float64 {
 	tol := a * noiseTolerance
 	exp := int(math.Floor(math.Log10(a)))
 	// Fewer digits can only move the value further (each coarser grid is
-	// a subset of the finer one), so the shortest fit is found by halving.
-	best, lo, hi := x, 1, 17
+	// a subset of the finer one), so the shortest fit is found by halving;
+	// 13 digits are always within the tolerance.
+	best, lo, hi := x, 1, 13
 	for lo <= hi {
 		p := (lo + hi) / 2
 		if y := roundDigits(x, p, exp); math.Abs(y-x) <= tol {
