@@ -107,7 +107,14 @@ func wantsCSV(c *fiber.Ctx) bool {
 func sendResult(c *fiber.Ctx, r *metrics.Result) error {
 	c.Set("X-Beacon-Cached", strconv.FormatBool(r.Cached))
 	if !wantsCSV(c) {
-		return c.JSON(r)
+		// The result writes compact JSON itself: c.JSON would have
+		// encoding/json validate and compact all of it again.
+		body, err := r.MarshalJSON()
+		if err != nil {
+			return fmt.Errorf("encode result: %w", err)
+		}
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(body)
 	}
 	var buf bytes.Buffer
 	if c.Query("format") == "excel" {
