@@ -87,6 +87,8 @@ func filterSQL(w *sqlWriter, col string, f filterPlan) string {
 		return col + " = " + w.param(f.values[0])
 	case "neq":
 		return w.d.NullSafeNotEqual(col, w.param(f.values[0]))
+	case "neq_known": // a column known to hold no NULL (sqlWriter.valuesKnown)
+		return col + " <> " + w.param(f.values[0])
 	case "gt":
 		return col + " > " + w.param(f.values[0])
 	case "gte":
@@ -387,7 +389,7 @@ func (c *Catalog) sourceCTEs(w *sqlWriter, p *plan, s *source, measures []*measu
 	}
 	for _, f := range p.filters {
 		r := refs[f.dim.Name]
-		where = append(where, filterSQL(w, nodeAlias(r.node, s)+"."+col("d__"+f.dim.Name), f))
+		where = append(where, filterSQL(w, nodeAlias(r.node, s)+"."+col("d__"+f.dim.Name), w.valuesKnown(s, r, f)))
 	}
 	for _, k := range scopeDims {
 		r := refs[k]

@@ -79,6 +79,12 @@ var factsCases = []factsCase{
 	{"by office, one segment",
 		metrics.Query{Metrics: []string{"visits"}, Dimensions: []string{"office"}, Filters: []metrics.Filter{{Dimension: "seg", Op: "eq", Value: "c"}}},
 		`SELECT o.office_name, count(*) FROM visits v LEFT JOIN offices o USING (office_id) WHERE seg = 'c' GROUP BY 1 ORDER BY 1 NULLS LAST`},
+	{"other than a segment",
+		metrics.Query{Metrics: []string{"visits"}, Time: &metrics.TimeSpec{Grain: "quarter", Start: "2024-01-01", End: "2024-12-31"}, Filters: []metrics.Filter{{Dimension: "seg", Op: "neq", Value: "a"}}},
+		`SELECT CAST(date_trunc('quarter', month) AS DATE), count(*) FROM visits WHERE seg IS DISTINCT FROM 'a' GROUP BY 1 ORDER BY 1`},
+	{"none of two segments",
+		metrics.Query{Metrics: []string{"flagged"}, Filters: []metrics.Filter{{Dimension: "seg", Op: "not_in", Values: []any{"a", "b"}}}},
+		`SELECT sum(CAST(flag AS INTEGER)) FROM visits WHERE seg IS NULL OR seg NOT IN ('a', 'b')`},
 }
 
 // checkFacts runs every case on e and compares its rows with the hand SQL.
@@ -104,15 +110,18 @@ func checkFacts(t *testing.T, e *metrics.Engine, db *warehouse.DB) {
 	}
 }
 
-// A flag measure is counted with count_if, NULL flags or not, and offices
-// are inner-joined only where every visit's office exists; the answers
-// equal hand SQL's sum of the flags and LEFT JOIN either way (a group whose
-// flags are all NULL sums to NULL, a visit to an unknown office is kept).
+// A flag measure is counted with count_if, NULL flags or not; offices are
+// inner-joined only where every visit's office exists, and "other than"
+// drops its IS NULL only where no segment is NULL. The answers equal hand
+// SQL's sum of the flags, LEFT JOIN and IS DISTINCT FROM either way (a
+// group whose flags are all NULL sums to NULL, a visit to an unknown
+// office is kept, and so is a visit of no segment).
 func TestDataFactsKeepAnswers(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		extra []string
-		inner bool
+		name      string
+		extra     []string
+		inner     bool
+		nullsKept bool // "other than" keeps rows of no segment: OR ... IS NULL
 	}{
 		{name: "clean", inner: true},
 		{name: "null flags", extra: []string{
@@ -123,6 +132,9 @@ func TestDataFactsKeepAnswers(t *testing.T) {
 			`INSERT INTO visits VALUES (DATE '2024-02-01', 'a', 9, true), (DATE '2024-02-01', 'b', NULL, false)`,
 		}},
 		{name: "all flags null", extra: []string{`UPDATE visits SET flag = NULL`}, inner: true},
+		{name: "null segment", extra: []string{
+			`INSERT INTO visits VALUES (DATE '2024-02-01', NULL, 1, true), (DATE '2024-07-01', NULL, 2, NULL)`,
+		}, inner: true, nullsKept: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, db := factsEngine(t, tc.extra...)
@@ -134,6 +146,9 @@ func TestDataFactsKeepAnswers(t *testing.T) {
 				if strings.Contains(comp.SQL, "flag") && !strings.Contains(comp.SQL, "count_if(") {
 					t.Errorf("%s: flags not counted with count_if:\n%s", c.name, comp.SQL)
 				}
+				if len(c.query.Filters) > 0 && strings.HasPrefix(c.query.Filters[0].Op, "n") && strings.Contains(comp.SQL, "IS NULL") != tc.nullsKept {
+					t.Errorf("%s: rows of no segment tested %v, want %v:\n%s", c.name, !tc.nullsKept, tc.nullsKept, comp.SQL)
+				}
 				if strings.Contains(comp.SQL, "offices") && strings.Contains(comp.SQL, "LEFT JOIN") == tc.inner {
 					t.Errorf("%s: inner join %v, want %v:\n%s", c.name, !tc.inner, tc.inner, comp.SQL)
 				}
@@ -143,12 +158,12 @@ func TestDataFactsKeepAnswers(t *testing.T) {
 	}
 }
 
-// The facts are read again after a load: a visit to an unknown office
-// loaded after start-up is answered as hand SQL answers it.
+// The facts are read again after a load: a visit to an unknown office or
+// of no segment loaded after start-up is answered as hand SQL answers it.
 func TestDataFactsFollowLoads(t *testing.T) {
 	e, db := factsEngine(t)
 	checkFacts(t, e, db)
-	exec(t, db, `INSERT INTO visits VALUES (DATE '2024-04-01', 'd', 2, NULL), (DATE '2024-04-01', 'a', 7, true)`)
+	exec(t, db, `INSERT INTO visits VALUES (DATE '2024-04-01', 'd', 2, NULL), (DATE '2024-04-01', 'a', 7, true), (DATE '2024-04-01', NULL, 3, true)`)
 	checkFacts(t, e, db)
 	comp, err := e.Compile(factsCases[3].query, nil)
 	if err != nil {
