@@ -127,7 +127,7 @@ if then also too only just any some more less much many most top bottom among en
 which what whose has had across within inside out into as at by vs instead about how now same give me please kindly let see view trend
 hi hello hey thanks thank quick quickly pull fetch grab check need needs want wanted wondering question pls plz kindly team
 hold holds holding holder holders who whom acquired acquire onboarded joined combined together sum summed through via changing take took taken taking look looks looked looking like
-whether both side well held owned owns sized businesses business companies company firms firm enterprises enterprise merchants came come comes submitted lodged logged breakdowns along plus with including included ranked rank ranking biggest smallest highest lowest best worst do did does doing done get got result results report reports right present moment`)
+whether both side well living live lives based located held owned owns sized businesses business companies company firms firm enterprises enterprise merchants came come comes submitted lodged logged breakdowns along plus with including included ranked rank ranking biggest smallest highest lowest best worst do did does doing done get got result results report reports right present moment`)
 
 // leftover returns the first word of text that is neither a filler nor
 // punctuation, or "".
@@ -395,7 +395,7 @@ func (o *Offline) echoOfMetric(r *reading, w string) bool {
 
 // enCreationVerbs bring a thing into being: with a metric that counts new
 // ones (New accounts) they say the same thing again.
-var enCreationVerbs = strings.Fields(`open opened opening add added adding acquire acquired acquiring gain gained win won sign signed onboard onboarded register registered create created bring brought recruit recruited enrol enroll enrolled`)
+var enCreationVerbs = strings.Fields(`open opened opening pick picked picking add added adding acquire acquired acquiring gain gained win won sign signed onboard onboarded register registered create created bring brought recruit recruited enrol enroll enrolled`)
 
 // verbOfNew blanks a creation verb in a question that asks for a metric
 // counting new things: how many new accounts did we open.

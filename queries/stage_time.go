@@ -200,6 +200,9 @@ func (o *Offline) comparedPeriods(r *reading, between bool) bool {
 		if reAndOnly.MatchString(words) && reContrastNext.MatchString(afterPeriods(r.norm, tr.Text, tr.Extra)) {
 			words = "相比" // 四季度和三季度相比: the contrast closes the pair
 		}
+		if reAndOnly.MatchString(words) && reContrastFirst.MatchString(beforePeriods(r.norm, tr.Text, tr.Extra)) {
+			words = "相比" // compare visits in Q1 2023 and Q1 2024: the contrast opens it
+		}
 	}
 	if tr.Compare != "" || !rePeriodContrast.MatchString(words) {
 		return false
@@ -229,9 +232,19 @@ func (o *Offline) comparedPeriods(r *reading, between bool) bool {
 }
 
 var (
-	reAndOnly      = regexp.MustCompile(`^\s*(?:和|与|跟|同)\s*$`)
-	reContrastNext = regexp.MustCompile(`^\s*(?:相比|比较|对比|比)`)
+	reAndOnly       = regexp.MustCompile(`^\s*(?:和|与|跟|同|and|with)\s*$`)
+	reContrastFirst = regexp.MustCompile(`^\s*(?:compare|对比|比较|比一比|比一下)`)
+	reContrastNext  = regexp.MustCompile(`^\s*(?:相比|比较|对比|比)`)
 )
+
+// beforePeriods returns the words before the first of two period phrases.
+func beforePeriods(norm, a, b string) string {
+	i, j := strings.Index(norm, a), strings.Index(norm, b)
+	if i < 0 || j < 0 || a == "" || b == "" {
+		return ""
+	}
+	return norm[:min(i, j)]
+}
 
 // afterPeriods returns the words after the later of two period phrases.
 func afterPeriods(norm, a, b string) string {

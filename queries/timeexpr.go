@@ -54,7 +54,7 @@ var (
 	reEnQuarterSpan = regexp.MustCompile(`\b(?:from|between)\s+(?:q([1-4])\s*,?\s*(\d{4})|(\d{4})\s*-?\s*q([1-4]))\s+(?:to|through|until|till|and|-|–)\s+(?:q([1-4])\s*,?\s*(\d{4})|(\d{4})\s*-?\s*q([1-4]))\b`)
 	reZhFirstQs     = regexp.MustCompile(`(\d{4})\s*年\s*前\s*([一二三两1-3])\s*(?:个)?季度`)
 	reZhFirstMonths = regexp.MustCompile(`(\d{4})\s*年\s*前\s*(\d{1,2}|[一二三四五六七八九十]+)\s*个月`)
-	reEnMonthSpan   = regexp.MustCompile(`\b(?:from|between)\s+(` + enMonthNames + `)\.?\s+(?:(\d{4})\s+)?(?:to|and|through|until|till)\s+(` + enMonthNames + `)\.?\s*,?\s*(\d{4})\b`)
+	reEnMonthSpan   = regexp.MustCompile(`\b(?:from|between)\s+(` + enMonthNames + `)\.?\s+(?:(\d{4})\s+)?(?:to|and|through|until|till)\s+(` + enMonthNames + `)\.?\s*,?\s*(\d{4})\b|\b(` + enMonthNames + `)\.?\s+(?:(\d{4})\s+)?(?:to|through|until|till)\s+(` + enMonthNames + `)\.?\s*,?\s*(\d{4})\b`)
 	reEnMonthOnly   = regexp.MustCompile(`\b(?:in\s+)?(january|february|march|april|june|july|august|september|october|november|december)\b|\b(?:about|in|and|for)\s+(may)\s*$`)
 	reZhShortYear   = regexp.MustCompile(`(^|[^\d])(\d{2})\s*年\s*(\d{1,2})\s*月`)
 	reZhYearMonth   = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2}|[一二三四五六七八九十]+)\s*月(?:份)?`)
@@ -207,6 +207,9 @@ func readTime(text string, now time.Time) (timeRead, string) {
 	text = consume(text, reZhFirstMonths, func(m []string) bool { matched = m[0]; return span(atoi(m[1]), 1, atoi(m[1]), atoi(m[2])) })
 	text = consume(text, reEnMonthSpan, func(m []string) bool {
 		matched = m[0]
+		if m[1] == "" {
+			m = append(m[:1], m[5:]...) // January to June 2024, with no "from"
+		}
 		y1 := atoi(m[4])
 		if m[2] != "" {
 			y1 = atoi(m[2])
