@@ -20,24 +20,51 @@ func (o *Offline) readGrouping(r *reading) bool {
 	return false
 }
 
-// pooledSubjects keeps a dimension named as the subject of a total from
-// becoming a breakdown: in 牙椅10张以上的门店合计营收 the clinics are the
-// ones summed together, not one row each. A grouping word before the
-// dimension (各门店合计) or a ranking still breaks it down.
+// pooledSubjects keeps a dimension named as the subject of a total, of a
+// condition or of "our" from becoming a breakdown: in 牙椅10张以上的门店合计营收,
+// 星级不低于4星的酒店的平均房价 and 在我们酒店花了多少, the clinics and
+// hotels are taken together, not one row each. A grouping word (各门店,
+// 分别) or a ranking still breaks them down.
 func (r *reading) pooledSubjects() {
-	if r.rank.set || !rePooled.MatchString(r.norm) {
+	if r.rank.set || reEachOne.MatchString(r.norm) {
 		return
 	}
+	pooled := rePooled.MatchString(r.norm)
 	for i := range r.words {
 		w := &r.words[i]
 		if w.kind != kindDimension || w.condition || w.qualifier || slices.Contains(r.listDims, w.name) {
 			continue
 		}
-		if !reGroup.MatchString(r.norm[max(0, w.start-8):w.start]) {
+		before := r.norm[max(0, w.start-8):w.start]
+		if reGroup.MatchString(before) || reGroupAfter.MatchString(r.norm[w.end:]) {
+			continue
+		}
+		if pooled || reOurs.MatchString(before) || r.afterCondition(w.start) {
 			w.qualifier = true
 		}
 	}
 }
+
+var (
+	// reEachOne asks for one figure each, wherever it stands.
+	reEachOne = regexp.MustCompile(`分别|各自|各是|each of|respectively|one by one`)
+	// reOurs is "our" before a noun: our hotels are all of them.
+	reOurs = regexp.MustCompile(`(?:我们|我行|本行|咱们|\bour)\s*(?:的)?\s*$`)
+)
+
+// afterCondition reports whether a condition ends right before position i,
+// joined by at most 的: the noun the condition sorts (4星以上的酒店).
+func (r *reading) afterCondition(i int) bool {
+	for _, c := range r.pending {
+		if c.end <= i && reOfOnly.MatchString(r.norm[c.end:i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// reOfOnly joins a condition to its noun.
+var reOfOnly = regexp.MustCompile(`^\s*(?:的)?\s*$`)
 
 // account checks that every word of the question was understood: a word
 // left over that is not a filler ends the reading with a refusal naming
