@@ -18,19 +18,21 @@ type reading struct {
 	after    *Turn // the previous turn when it was routed (route_followup.go)
 	plan     *Plan
 
-	early    []mention // dimension and time-holding metric names, read before time words
-	time     timeRead
-	rank     rankRead
-	words    []word      // catalog words, in question order
-	pending  []condition // comparisons read, their fields not yet known
-	conds    []metrics.Filter
-	having   []pendingHaving // conditions on a metric's value
-	filters  []metrics.Filter
-	listDims []string // dimensions broken down because several values were listed
-	metrics  []string
-	dims     []string
-	query    metrics.Query
-	followup bool
+	early   []mention // dimension and time-holding metric names, read before time words
+	time    timeRead
+	rank    rankRead
+	words   []word      // catalog words, in question order
+	pending []condition // comparisons read, their fields not yet known
+	conds   []metrics.Filter
+	// condSpans are where the conditions read stand in the question.
+	condSpans []condition
+	having    []pendingHaving // conditions on a metric's value
+	filters   []metrics.Filter
+	listDims  []string // dimensions broken down because several values were listed
+	metrics   []string
+	dims      []string
+	query     metrics.Query
+	followup  bool
 }
 
 // word is one catalog word of the question and what it names.

@@ -55,7 +55,7 @@ var (
 // afterCondition reports whether a condition ends right before position i,
 // joined by at most 的: the noun the condition sorts (4星以上的酒店).
 func (r *reading) afterCondition(i int) bool {
-	for _, c := range r.pending {
+	for _, c := range r.condSpans {
 		if c.end <= i && reOfOnly.MatchString(r.norm[c.end:i]) {
 			return true
 		}
@@ -64,7 +64,8 @@ func (r *reading) afterCondition(i int) bool {
 }
 
 // reOfOnly joins a condition to its noun.
-var reOfOnly = regexp.MustCompile(`^\s*(?:的)?\s*$`)
+// A unit the condition left may stand between (4星的酒店, 五星级酒店).
+var reOfOnly = regexp.MustCompile(`^\s*(?:星级|星|级|周岁|岁|万元|元|块|个月|月|年|次|个|件|笔|天|张|份|人|晚|间夜|%)?\s*(?:以上|以下|及以上|及以下)?\s*(?:的)?\s*$`)
 
 // account checks that every word of the question was understood: a word
 // left over that is not a filler ends the reading with a refusal naming

@@ -33,6 +33,9 @@ func (o *Offline) build(r *reading) bool {
 	if stop {
 		return true
 	}
+	if found, stop = o.classifierFits(r, found); stop {
+		return true
+	}
 	if w, ok := o.bareNumericDimension(r); ok {
 		return r.clarify(r.say("「%s」是一个数值字段：是要按它的每个取值分组，还是看它的平均值、合计？请写明（例如「按%s分」）。",
 			"%q is a numeric field: break down by each of its values, or its average or total? Please say (for example \"by %s\").", w, w))
@@ -108,6 +111,42 @@ func (o *Offline) moneyAsked(r *reading, names []string) bool {
 		"%q asks for an amount of money, but the figure read (%s) is not one. Which amount do you mean: %s?",
 		cue, listIn(r.plan.Lang, o.labels(r.plan.Lang, names)), listIn(r.plan.Lang, o.labels(r.plan.Lang, amounts))), amounts...)
 }
+
+// classifierFits checks a count asked with a Chinese measure word (多少家,
+// 有多少户, 几位) against the unit of the count read: 签约代发的企业有多少家
+// counts companies, not the people paid. A count of the question's entity
+// whose unit fits is taken instead; with none, the question is asked back.
+func (o *Offline) classifierFits(r *reading, found []string) ([]string, bool) {
+	m := reClassifierAsked.FindStringSubmatch(r.norm)
+	if m == nil || len(found) != 1 {
+		return found, false
+	}
+	asked := classifierClass[m[1]]
+	unit := o.lx.metrics[found[0]].Unit
+	if asked == "" || unit == "" || classifierClass[unit] == "" || classifierClass[unit] == asked {
+		return found, false
+	}
+	var fits []string
+	for _, w := range r.words {
+		if w.kind == kindMetric && w.entity && classifierClass[o.lx.metrics[w.name].Unit] == asked && !slices.Contains(fits, w.name) {
+			fits = append(fits, w.name)
+		}
+	}
+	if len(fits) == 1 {
+		return fits, false
+	}
+	return nil, r.clarify(r.say("「%s」问的是%s的个数，但读到的指标（%s）以「%s」计。请说明要数的是什么。",
+		"%q counts by %s, but the figure read (%s) counts in %s. What should be counted?",
+		strings.TrimSpace(m[0]), strings.TrimSpace(m[1]), listIn(r.plan.Lang, o.labels(r.plan.Lang, found)), unit), found...)
+}
+
+var (
+	// reClassifierAsked is a count asked with its measure word.
+	reClassifierAsked = regexp.MustCompile(`(?:多少|几)\s*(家|户|间|所|人|位|名|张|笔|辆|台)`)
+	// classifierClass groups measure words that count the same kind of thing.
+	classifierClass = map[string]string{"家": "org", "户": "org", "间": "org", "所": "org", "人": "person", "位": "person", "名": "person",
+		"张": "card", "笔": "deal", "辆": "vehicle", "台": "device"}
+)
 
 // countOfNoun finds the one count whose Chinese label is a dimension word of
 // the question with 数 or 总数 after it (门店数 for 门店, 牙椅总数 for 牙椅),

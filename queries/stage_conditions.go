@@ -80,10 +80,48 @@ type condition struct {
 	dim        string // set when the dimension was read with the number
 }
 
+// declaredUnitsOff blanks, right after a number, a unit that one numeric
+// dimension declares and the grammar of conditions does not know (4星,
+// 3晚), and returns where each stood with its dimension. A unit two
+// dimensions declare names neither.
+func (o *Offline) declaredUnitsOff(text string) (string, map[int]string) {
+	byUnit := map[string][]string{}
+	for _, name := range o.cat.DimensionNames() {
+		if d, ok := o.cat.Dimension(name); ok && d.Unit != "" && hasHan(d.Unit) && o.cat.NumericDimension(name) {
+			byUnit[d.Unit] = append(byUnit[d.Unit], name)
+		}
+	}
+	at := map[int]string{}
+	for unit, dims := range byUnit {
+		if len(dims) != 1 || reKnownUnit.MatchString(unit) {
+			continue
+		}
+		re := regexp.MustCompile(`(?:\d|[一二两三四五六七八九十])\s*(` + regexp.QuoteMeta(unit) + `)`)
+		for _, loc := range re.FindAllStringSubmatchIndex(text, -1) {
+			text = blank(text, loc[2], loc[3])
+			at[loc[2]] = dims[0]
+		}
+	}
+	return text, at
+}
+
+// reKnownUnit are the units the grammar of conditions reads itself.
+var reKnownUnit = regexp.MustCompile(`^(?:周岁|岁|万元|元|块|个月|月|年|次|个|件|笔|天|日|张|份|人|分钟|分)$`)
+
 // findComparisons reads comparisons with numbers and blanks them; their
 // fields are found once the catalog's words are read.
 func (o *Offline) findComparisons(r *reading) bool {
-	for _, c := range findConditions(r.text) {
+	text, units := o.declaredUnitsOff(r.text)
+	for _, c := range findConditions(text) {
+		if dim, ok := units[c.start]; ok && c.dim == "" {
+			c.dim = dim // 4星以上: the field whose unit is 星
+		} else {
+			for at, dim := range units {
+				if at > c.start && at < c.end && c.dim == "" {
+					c.dim = dim
+				}
+			}
+		}
 		year := isYear(c.values[0])
 		if c.op == "between" && c.unit == "" && year && isYear(c.values[1]) {
 			continue // from 2023 to 2024: a period, for the time stage
@@ -107,7 +145,9 @@ func (o *Offline) readConditions(r *reading) bool {
 	for _, c := range append(r.pending, o.findEqualities(r, r.text)...) {
 		dim, factor, ok := o.conditionDimension(r, c)
 		if !ok && c.dim == "" {
-			dim, ok = o.rowCondition(r, c)
+			if dim, ok = o.rowCondition(r, c); ok {
+				factor = o.unitFactor(c, dim) // 代发金额低于10万 over a field in 万元: 10
+			}
 		}
 		for i := range c.values {
 			c.values[i] *= factor
@@ -125,6 +165,7 @@ func (o *Offline) readConditions(r *reading) bool {
 			f.Value = c.values[0]
 		}
 		r.conds = append(r.conds, f)
+		r.condSpans = append(r.condSpans, c)
 		r.fieldValueBefore(o, c.start, dim)
 		r.understood(strings.TrimSpace(c.text), "condition", dim+" "+c.op)
 		r.text = blank(r.text, c.start, c.end)
@@ -277,6 +318,13 @@ func quantity(num, mult string) (float64, bool) {
 // for "customers over 50", the dimension of age.
 func (o *Offline) conditionDimension(r *reading, c condition) (dim string, factor float64, ok bool) {
 	if c.dim != "" {
+		for i, w := range r.words {
+			if w.kind == kindDimension && w.name == c.dim {
+				if d := distance(w, c); d >= 0 && d <= 12 {
+					r.words[i].condition = true // 星级4星以上: the field named too
+				}
+			}
+		}
 		return c.dim, 1, true
 	}
 	var named []int

@@ -35,7 +35,7 @@ func (o *Offline) readFlags(r *reading) bool {
 			continue
 		}
 		from := max(0, w.start-32)
-		before := r.norm[from:w.start]
+		before := o.labelWordsOff(r.norm[from:w.start], w.name)
 		if reFlagGroup.MatchString(before) {
 			continue
 		}
@@ -53,6 +53,25 @@ func (o *Offline) readFlags(r *reading) bool {
 		}
 	}
 	return false
+}
+
+// labelWordsOff drops from the end of text the words of a flag's own label
+// that speech puts before its synonym: "with a corporate loan" for the flag
+// "Has corporate loan" named by "loan" is "with a loan".
+func (o *Offline) labelWordsOff(text, dim string) string {
+	d, ok := o.cat.Dimension(dim)
+	if !ok {
+		return text
+	}
+	label := " " + normalize(d.Label.EN) + " "
+	for {
+		fields := strings.Fields(text)
+		if len(fields) == 0 || hasHan(fields[len(fields)-1]) || !strings.Contains(label, " "+fields[len(fields)-1]+" ") {
+			return text
+		}
+		text = strings.TrimRight(text, " ")
+		text = text[:len(text)-len(fields[len(fields)-1])]
+	}
 }
 
 // flagValues returns the values of a flag: its declared true and false

@@ -134,6 +134,9 @@ func (o *Offline) ground(r *reading) bool {
 			continue
 		}
 		t := ts[0]
+		if t.Kind == kindValue && !r.spelledAsName(surface) {
+			continue // "break it down": the pronoun, not the industry IT
+		}
 		if t.Kind == kindValue && reWhether.MatchString(before[max(0, m.start-12):m.start]) {
 			// 是否有私教, whether they have PT: the yes/no field itself.
 			t = target{Kind: kindDimension, Name: t.Dimension}
@@ -224,6 +227,19 @@ func (r *reading) rankedNoun(m mention) bool {
 		return false
 	}
 	return reRankedBefore.MatchString(r.norm[:m.start]) || reRankedAfter.MatchString(r.norm[m.end:])
+}
+
+// enFunctionWords are English words that a short code may spell (IT, US,
+// OR, ON, NO): as a value they must be written in capitals.
+var enFunctionWords = strings.Fields(`it us or on no in at as is an am be do go me my of so to up we he if by`)
+
+// spelledAsName reports whether a value word is not a function word, or is
+// written in capitals in the question as asked.
+func (r *reading) spelledAsName(surface string) bool {
+	if !slices.Contains(enFunctionWords, surface) {
+		return true
+	}
+	return regexp.MustCompile(`\b` + strings.ToUpper(surface) + `\b`).MatchString(r.question)
 }
 
 // metricWords lists the metrics named, in question order.

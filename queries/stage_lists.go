@@ -1,6 +1,7 @@
 package queries
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -51,6 +52,10 @@ func (o *Offline) readValueLists(r *reading) bool {
 	for _, d := range order {
 		vals := values[d]
 		switch {
+		case excluded[d] && r.allOthersUnsaid(d):
+			return r.clarify(r.say("「%s」以外的部分，是要合计成一个数，还是每个%s一行？请写明「合计」或「分别」。",
+				"Everything other than %q: one figure in total, or one row for each %s? Please say \"in total\" or \"each\".",
+				fmt.Sprint(vals...), o.dimLabel(r.plan.Lang, d)))
 		case excluded[d]:
 			r.filters = append(r.filters, metrics.Filter{Dimension: d, Op: "not_in_known", Values: vals})
 			if reEach.MatchString(r.norm) && !r.oneFigure() && !slices.Contains(r.listDims, d) {
@@ -92,6 +97,39 @@ func (o *Offline) readExclusion(r *reading, w *word) bool {
 		w.excluded = true
 	}
 	return w.excluded
+}
+
+// dimLabel is a dimension's label in the question's language.
+func (o *Offline) dimLabel(lang, dim string) string {
+	d, ok := o.cat.Dimension(dim)
+	switch {
+	case !ok:
+		return dim
+	case lang == "zh" && d.Label.ZH != "":
+		return d.Label.ZH
+	case d.Label.EN != "":
+		return strings.ToLower(d.Label.EN)
+	}
+	return dim
+}
+
+// reAllOf names every member of a set: all industries, 所有行业.
+var reAllOf = regexp.MustCompile(`(?:\ball(?: the)?|\bevery|所有|全部)\s*$`)
+
+// allOthersUnsaid reports whether an exclusion names "all" the other
+// members of its dimension (all industries other than manufacturing) and
+// says neither a total nor each: one figure and one row each are both
+// readings, so it is asked.
+func (r *reading) allOthersUnsaid(dim string) bool {
+	if r.oneFigure() || reEach.MatchString(r.norm) {
+		return false
+	}
+	for _, w := range r.words {
+		if w.kind == kindDimension && w.name == dim && reAllOf.MatchString(r.norm[:w.start]) {
+			return true
+		}
+	}
+	return false
 }
 
 // oneFigure reports whether the question asks for one figure over what an

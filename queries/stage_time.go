@@ -27,6 +27,12 @@ func (o *Offline) applyTime(r *reading) bool {
 		return false
 	}
 	r.inheritYear()
+	if r.followup && q.Time != nil && q.Time.Range != "" && tr.Range != "" && tr.Extra == "" && tr.Compare == "" && reContrast.MatchString(r.norm) {
+		// "compare that with Q1 2024" after Q1 2025: the two periods side by side.
+		r.time.Extra, r.time.ExtraRange = tr.Text, tr.Range
+		r.time.Range, r.time.Text = q.Time.Range, q.Time.Range
+		tr = r.time
+	}
 	// 二季度对比一季度 compares; 二季度与三季度的…对比 lists both when they
 	// are consecutive, else compares them.
 	if tr.Extra != "" && (o.comparedPeriods(r, true) || o.listOfPeriods(r) || o.comparedPeriods(r, false)) {
@@ -185,7 +191,7 @@ func (o *Offline) listOfPeriods(r *reading) bool {
 
 // rePeriodContrast sets one period against another: June 2025 compared
 // with June 2024, 2025年二季度对比一季度.
-var rePeriodContrast = regexp.MustCompile(`对比|相比|比较|较|比|\bvs\.?|\bversus\b|\bcompared (?:with|to)\b|\bagainst\b`)
+var rePeriodContrast = regexp.MustCompile(`对比|相比|比较|较|比|\bvs\.?|\bversus\b|\bcompared? (?:with|to)\b|\bagainst\b|^\s*compare\b`)
 
 // comparedPeriods reads two periods set against each other as a
 // comparison of the later with the earlier, when the earlier is the same

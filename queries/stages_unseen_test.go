@@ -161,6 +161,20 @@ func TestUnseenRulesAnswerLikeHandSQL(t *testing.T) {
 			// money with its size, over a field kept in 万元
 			{"How many open accounts had more than 1.5 million yuan at the end of 2024?", `SELECT count(*) FROM account_months WHERE month = DATE '2024-12-01' AND closed = 0 AND transferred_out = 0 AND assets_wan > 150`},
 		}},
+		{"hotel", "2026-01-20", []struct{ question, sql string }{
+			// the noun a condition sorts is taken together
+			{"星级4星以上的酒店2025年8月的客房收入", `SELECT sum(mm.room_revenue) FROM member_months mm LEFT JOIN hotels h USING (hotel_id) WHERE h.star_rating >= 4 AND mm.month = DATE '2025-08-01'`},
+		}},
+		{"payroll", "2025-12-05", []struct{ question, sql string }{
+			// a count asked with its measure word: companies, not people paid
+			{"签约代发的企业有多少家", `SELECT count(*) FROM companies`},
+			// an amount with its size next to the metric kept per row in 万元
+			{"2025年4月代发金额低于20万的企业手续费收入", `SELECT sum(fee_yuan) FROM company_months WHERE month = DATE '2025-04-01' AND payroll_wan < 20`},
+			// a flag named after a word of its own label
+			{"Termination rate in 2023 for companies without a corporate loan", `SELECT sum(m.terminated::INT)::DOUBLE / count(*) FROM company_months m JOIN companies c USING (company_id) WHERE NOT c.has_loan AND year(m.month) = 2023`},
+			// IT in capitals is the industry
+			{"fee income of IT companies in Q2 2025", `SELECT sum(m.fee_yuan) FROM company_months m JOIN companies c USING (company_id) WHERE c.industry = '信息技术' AND m.month BETWEEN DATE '2025-04-01' AND DATE '2025-06-01'`},
+		}},
 		{"cards", "2026-11-24", []struct{ question, sql string }{
 			// a metric word holding a ranking word, split by 的
 			{"各卡等级只还最低还款的占比是多少", `SELECT h.card_tier, avg(min_paid_only::INT) FROM card_months m JOIN cardholders h USING (card_id) WHERE month = DATE '2025-10-01' GROUP BY 1`},
@@ -194,6 +208,8 @@ func TestFollowUpPeriodsAnswerLikeHandSQL(t *testing.T) {
 		{"edu", "2026-11-24", []string{"2025年11月男学员的流失率", "那上一个月呢"}, `SELECT sum(m.lapsed::INT)::DOUBLE / sum(m.active_at_start::INT) FROM learner_month m JOIN learners l USING (learner_id) WHERE m.month = DATE '2025-10-01' AND l.gender = 'M'`},
 		{"clinic", "2025-06-20", []string{"2023年南京鼓楼店的就诊次数", "和杭州西湖店比一下"}, `SELECT c.clinic_name, sum(q.visits) FROM patient_quarters q JOIN clinics c USING (clinic_id) WHERE year(q.quarter_start) = 2023 AND c.clinic_name IN ('南京鼓楼店', '杭州西湖店') GROUP BY 1`},
 		{"clinic", "2025-06-20", []string{"2023年各支付方式的就诊次数", "再按性别拆一下"}, `SELECT p.insurance_type, p.gender, sum(q.visits) FROM patient_quarters q JOIN patients p USING (patient_id) WHERE year(q.quarter_start) = 2023 GROUP BY 1, 2`},
+		{"hotel", "2026-01-20", []string{"2025年第二季度锦程品牌的客房收入", "compare that with Q2 2024"}, `SELECT sum(mm.room_revenue) FILTER (WHERE mm.month BETWEEN DATE '2025-04-01' AND DATE '2025-06-01'), sum(mm.room_revenue) FILTER (WHERE mm.month BETWEEN DATE '2024-04-01' AND DATE '2024-06-01') FROM member_months mm LEFT JOIN hotels h USING (hotel_id) WHERE h.brand = '锦程'`},
+		{"payroll", "2025-12-05", []string{"fee income of IT companies in Q1 2025", "break it down by region"}, `SELECT t.region, sum(m.fee_yuan) FROM company_months m JOIN companies c USING (company_id) JOIN teams t USING (team_id) WHERE c.industry = '信息技术' AND m.month BETWEEN DATE '2025-01-01' AND DATE '2025-03-01' GROUP BY 1`},
 		{"airline", "2025-08-12", []string{"上上个月兑换了多少里程"}, `SELECT sum(miles_redeemed) FROM member_months WHERE month = DATE '2025-06-01'`},
 		{"airline", "2025-08-12", []string{"miles redeemed the month before last"}, `SELECT sum(miles_redeemed) FROM member_months WHERE month = DATE '2025-06-01'`},
 	}
@@ -251,6 +267,8 @@ func TestUnseenQuestionsAskedBack(t *testing.T) {
 		{"clinic", "静安区的患者2023年一共花了多少钱", "多少钱"},
 		// a cohort's year with no other period: cohort or period?
 		{"broker", "2024年开户的客户的佣金", "2024年开户"},
+		// all the others, with neither a total nor each said
+		{"payroll", "Payroll amount in March 2025 for all industries other than catering", "in total"},
 	}
 	planners := map[string]*Offline{}
 	for _, tc := range cases {
