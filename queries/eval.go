@@ -441,18 +441,55 @@ func pairIn(g []any, rest [][]any, used []bool) bool {
 }
 
 func containsValues(row, values []any) bool {
-	left := map[string]int{}
-	for _, v := range row {
-		left[evalKey(v)]++
-	}
+	used := make([]bool, len(row))
 	for _, v := range values {
-		k := evalKey(v)
-		if left[k] == 0 {
+		found := false
+		for i, c := range row {
+			if !used[i] && sameCell(c, v) {
+				used[i], found = true, true
+				break
+			}
+		}
+		if !found {
 			return false
 		}
-		left[k]--
 	}
 	return true
+}
+
+// sameCell compares two cells: numbers to a relative 1e-9 (rounding both
+// to 9 digits would part 12417079.95 and 12417079.950000007, which sit
+// either side of a rounding boundary), anything else by its rendering.
+func sameCell(a, b any) bool {
+	x, okA := cellNumber(a)
+	y, okB := cellNumber(b)
+	if okA && okB {
+		return x == y || math.Abs(x-y) <= 1e-9*math.Max(math.Abs(x), math.Abs(y))
+	}
+	return evalKey(a) == evalKey(b)
+}
+
+// cellNumber reads a numeric cell as a float.
+func cellNumber(v any) (float64, bool) {
+	k := evalKey(v)
+	if _, isTime := v.(time.Time); isTime || k == "null" {
+		return 0, false
+	}
+	switch v.(type) {
+	case string, []byte:
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(k, 64)
+	if err != nil {
+		return 0, false
+	}
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	}
+	return f, true
 }
 
 // evalKey renders a cell from either side alike.

@@ -553,7 +553,23 @@ func (o *Offline) endsWithEntity(text string) bool {
 		return false
 	}
 	last := words[len(words)-1]
-	return strings.HasSuffix(last, "s") && (o.lx.entity[last] || reSubjectNoun.MatchString(last))
+	return strings.HasSuffix(last, "s") && (o.lx.entity[last] || reSubjectNoun.MatchString(last) || o.peopleNoun(last))
+}
+
+// peopleNoun reports whether a plural noun is what a count of people
+// counts (patients of "Active patients", unit 人): people over a number
+// are of an age.
+func (o *Offline) peopleNoun(plural string) bool {
+	for _, name := range o.cat.Names() {
+		m := o.lx.metrics[name]
+		if m.Format != "count" || !slices.Contains([]string{"人", "位", "名", "people", "persons"}, m.Unit) {
+			continue
+		}
+		if containsWord(normalize(m.Label.EN), plural) {
+			return true
+		}
+	}
+	return false
 }
 
 // reAgeTail is what may follow a subject before its age (who are, aged).
