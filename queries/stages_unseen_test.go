@@ -147,6 +147,8 @@ func TestUnseenRulesAnswerLikeHandSQL(t *testing.T) {
 			{"流失患者有多少", `SELECT sum(CAST(lapsed AS INT)) FROM patient_quarters WHERE quarter_start = DATE '2024-10-01'`},
 			// a year of two digits before its quarter
 			{"24年3季度的就诊次数", `SELECT sum(visits) FROM patient_quarters WHERE quarter_start = DATE '2024-07-01'`},
+			// people over a number, named as a count of people names them, are of an age
+			{"Spend per patient for patients over 60 in 2023", `SELECT sum(q.spend) / count(DISTINCT q.patient_id) FILTER (WHERE q.visits > 0) FROM patient_quarters q JOIN patients p USING (patient_id) WHERE year(q.quarter_start) = 2023 AND p.age > 60`},
 			// the count labelled with the noun counted
 			{"我们一共有多少家门店", `SELECT count(*) FROM clinics`},
 			{"Top 3 clinics by visits in 2023", `SELECT c.clinic_name, sum(q.visits) FROM patient_quarters q JOIN clinics c USING (clinic_id) WHERE year(q.quarter_start) = 2023 GROUP BY 1 ORDER BY 2 DESC LIMIT 3`},
