@@ -66,6 +66,8 @@ type Offline struct {
 	// data tells the time the data covers, so that a question with no
 	// period is read over the data's own last month; nil means unknown.
 	data DataTime
+	// units are the units numeric dimensions declare (4星), read once.
+	units []declaredUnit
 }
 
 // DataTime is what the planner knows of the data's own time;
@@ -87,7 +89,7 @@ func (o *Offline) WithDataTime(data DataTime) *Offline {
 
 // NewOffline returns the offline planner over a catalog.
 func NewOffline(cat *metrics.Catalog, now func() time.Time) *Offline {
-	o := &Offline{cat: cat, lx: NewLexicon(cat), now: now, timed: map[string]bool{}, finest: map[string]string{}}
+	o := &Offline{cat: cat, lx: NewLexicon(cat), now: now, timed: map[string]bool{}, finest: map[string]string{}, units: declaredUnits(cat)}
 	for _, d := range cat.Definitions() {
 		o.timed[d.Name] = len(d.Grains) > 0
 		if len(d.Grains) > 0 {

@@ -85,24 +85,39 @@ type condition struct {
 // 3晚), and returns where each stood with its dimension. A unit two
 // dimensions declare names neither.
 func (o *Offline) declaredUnitsOff(text string) (string, map[int]string) {
+	at := map[int]string{}
+	for _, u := range o.units {
+		for _, loc := range u.re.FindAllStringSubmatchIndex(text, -1) {
+			text = blank(text, loc[2], loc[3])
+			at[loc[2]] = u.dim
+		}
+	}
+	return text, at
+}
+
+// declaredUnit is a unit one numeric dimension declares, after a number.
+type declaredUnit struct {
+	dim string
+	re  *regexp.Regexp
+}
+
+// declaredUnits finds, once per catalog, the units declaredUnitsOff reads.
+func declaredUnits(cat *metrics.Catalog) []declaredUnit {
 	byUnit := map[string][]string{}
-	for _, name := range o.cat.DimensionNames() {
-		if d, ok := o.cat.Dimension(name); ok && d.Unit != "" && hasHan(d.Unit) && o.cat.NumericDimension(name) {
+	for _, name := range cat.DimensionNames() {
+		if d, ok := cat.Dimension(name); ok && d.Unit != "" && hasHan(d.Unit) && cat.NumericDimension(name) {
 			byUnit[d.Unit] = append(byUnit[d.Unit], name)
 		}
 	}
-	at := map[int]string{}
+	var out []declaredUnit
 	for unit, dims := range byUnit {
 		if len(dims) != 1 || reKnownUnit.MatchString(unit) {
 			continue
 		}
 		re := regexp.MustCompile(`(?:\d|[一二两三四五六七八九十])\s*(` + regexp.QuoteMeta(unit) + `)`)
-		for _, loc := range re.FindAllStringSubmatchIndex(text, -1) {
-			text = blank(text, loc[2], loc[3])
-			at[loc[2]] = dims[0]
-		}
+		out = append(out, declaredUnit{dims[0], re})
 	}
-	return text, at
+	return out
 }
 
 // reKnownUnit are the units the grammar of conditions reads itself.

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // reTimeish finds time and ranking words inside catalog words (月均流量,
@@ -239,7 +240,8 @@ func (r *reading) spelledAsName(surface string) bool {
 	if !slices.Contains(enFunctionWords, surface) {
 		return true
 	}
-	return regexp.MustCompile(`\b` + strings.ToUpper(surface) + `\b`).MatchString(r.question)
+	upper := strings.ToUpper(surface)
+	return slices.ContainsFunc(strings.FieldsFunc(r.question, func(c rune) bool { return !unicode.IsLetter(c) }), func(w string) bool { return w == upper })
 }
 
 // metricWords lists the metrics named, in question order.
